@@ -1,0 +1,100 @@
+// What the Espruino interpreter provides beyond lib.es5 and @types/espruino 1.95, as measured in
+// shared/docs/espruino.md ("Syntax and built-ins"). Only what the firmware uses is declared, so that the
+// compiler refuses anything else the interpreter lacks (Map, Set, Symbol, Array.from, ...).
+
+interface Array<T> {
+  find(predicate: (value: T, index: number) => boolean): T | undefined;
+  findIndex(predicate: (value: T, index: number) => boolean): number;
+  includes(value: T): boolean;
+  fill(value: T, start?: number, end?: number): this;
+}
+
+interface String {
+  padStart(length: number, fill?: string): string;
+  padEnd(length: number, fill?: string): string;
+  startsWith(search: string): boolean;
+  endsWith(search: string): boolean;
+  includes(search: string): boolean;
+  repeat(count: number): string;
+}
+
+interface ObjectConstructor {
+  assign<T extends object, U>(target: T, source: U): T & U;
+  values<T>(o: { [key: string]: T }): T[];
+  entries<T>(o: { [key: string]: T }): [string, T][];
+}
+
+declare function setTimeout(callback: () => void, ms: number): number;
+declare function setInterval(callback: () => void, ms: number): number;
+declare function clearTimeout(id: number | undefined): void;
+declare function clearInterval(id: number | undefined): void;
+declare function quit(): void;
+
+declare namespace E {
+  /** Standard CRC-32: E.CRC32("123456789") === 0xCBF43926 */
+  function CRC32(data: string | ArrayLike<number>): number;
+  function getSizeOf(v: any, depth?: number): number;
+  function enableWatchdog(timeoutSeconds: number, isAuto?: boolean): void;
+  function reboot(): void;
+  function on(event: "init" | "kill", callback: () => void): void;
+}
+
+interface EspruinoMemory {
+  free: number;
+  usage: number;
+  total: number;
+  history?: number;
+}
+
+declare const process: {
+  version: string;
+  env: { [key: string]: any };
+  memory(gc?: boolean): EspruinoMemory;
+};
+
+/** require("Storage"): shared/docs/espruino.md "Storage module" */
+interface EspruinoStorageFile {
+  read(length: number): string | undefined;
+  readLine(): string | undefined;
+  write(data: string): void;
+  erase(): void;
+  getLength(): number;
+}
+
+interface EspruinoStorage {
+  write(name: string, data: string | ArrayLike<number>, offset?: number, size?: number): boolean;
+  read(name: string, offset?: number, length?: number): string | undefined;
+  readJSON(name: string, noExceptions?: boolean): any;
+  writeJSON(name: string, data: any): boolean;
+  readArrayBuffer(name: string): ArrayBuffer | undefined;
+  list(pattern?: RegExp, options?: { sf?: boolean }): string[];
+  erase(name: string): void;
+  eraseAll(): void;
+  compact(): void;
+  getFree(): number;
+  getStats(): { totalBytes: number; freeBytes: number; fileBytes: number; fileCount: number; trashBytes: number; trashCount: number };
+  open(name: string, mode: "r" | "w" | "a"): EspruinoStorageFile;
+}
+
+/** A socket from require("net").connect */
+interface EspruinoSocket {
+  write(data: string): void;
+  end(): void;
+  on(event: "data", callback: (data: string) => void): void;
+  on(event: "close" | "end", callback: () => void): void;
+  on(event: "error", callback: (err: any) => void): void;
+}
+
+interface EspruinoNet {
+  connect(options: { host: string; port: number }, callback?: () => void): EspruinoSocket;
+}
+
+interface EspruinoFs {
+  readFileSync(path: string): string | undefined;
+  readFile(path: string): string | undefined;
+  existsSync?(path: string): boolean;
+}
+
+declare function require(name: "Storage"): EspruinoStorage;
+declare function require(name: "net"): EspruinoNet;
+declare function require(name: "fs"): EspruinoFs;
