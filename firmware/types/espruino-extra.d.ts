@@ -98,3 +98,7 @@ interface EspruinoFs {
 declare function require(name: "Storage"): EspruinoStorage;
 declare function require(name: "net"): EspruinoNet;
 declare function require(name: "fs"): EspruinoFs;
+
+declare const console: {
+  log(...values: any[]): void;
+};

@@ -1,0 +1,118 @@
+// Firmware build: TypeScript 5.9 (ES5 output, ES modules kept) -> esbuild (bundling only, one IIFE per board)
+// -> terser (function and var hoisting, mangling). This is the pipeline shared/docs/espruino.md reports the
+// real interpreter ran correctly; each step exists to avoid one of its traps (no hoisting on the interpreter).
+import { mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import ts from "typescript";
+import * as esbuild from "esbuild";
+import { minify } from "terser";
+import { checkBundle, BundleProblem } from "./check-bundle";
+
+export const projectRoot = resolve(new URL("../..", import.meta.url).pathname);
+const firmwareDir = join(projectRoot, "firmware");
+const es5Dir = join(projectRoot, "dist", ".firmware-es5");
+export const firmwareOutDir = join(projectRoot, "dist", "firmware");
+
+/** Modules the firmware may require(): built into the interpreter, or loaded on the board by the espruino CLI. */
+export const espruinoModules = ["Storage", "net", "fs", "Wifi", "ESP8266WiFi_0v25", "WIZnet", "crypto", "tls"];
+
+export interface BuiltFirmware {
+  board: string;
+  file: string;
+  debugFile: string;
+  bytes: number;
+  debugBytes: number;
+  problems: BundleProblem[];
+}
+
+/** Compile firmware/ with its own tsconfig (ES5, Espruino types). Throws with the compiler's messages. */
+export function compileFirmwareToEs5(): string {
+  const configPath = join(firmwareDir, "tsconfig.json");
+  const config = ts.readConfigFile(configPath, ts.sys.readFile);
+  if (config.error) throw new Error(ts.flattenDiagnosticMessageText(config.error.messageText, "\n"));
+  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, firmwareDir);
+  rmSync(es5Dir, { recursive: true, force: true });
+  const program = ts.createProgram(parsed.fileNames, { ...parsed.options, outDir: es5Dir, noEmit: false });
+  const result = program.emit();
+  const diagnostics = ts.getPreEmitDiagnostics(program).concat(result.diagnostics);
+  if (diagnostics.length > 0) {
+    const host: ts.FormatDiagnosticsHost = {
+      getCanonicalFileName: (f) => f,
+      getCurrentDirectory: () => projectRoot,
+      getNewLine: () => "\n",
+    };
+    throw new Error("firmware does not compile:\n" + ts.formatDiagnostics(diagnostics, host));
+  }
+  return es5Dir;
+}
+
+/**
+ * Bundle one entry module (path relative to firmware/, without extension) from the ES5 output into one
+ * IIFE. `entrySource` is the entry's code, written as ES5 (it is not compiled by tsc).
+ */
+export async function bundleEs5(entrySource: string): Promise<string> {
+  const result = await esbuild.build({
+    stdin: { contents: entrySource, resolveDir: es5Dir, sourcefile: "entry.js", loader: "js" },
+    bundle: true,
+    // CommonJS output keeps external modules as plain require("X") calls, as the interpreter expects; the
+    // banner and footer give the bundle its own scope, as an IIFE would.
+    format: "cjs",
+    banner: { js: "(function(){" },
+    footer: { js: "})();" },
+    target: "es5",
+    platform: "node",
+    write: false,
+    minify: false,
+    legalComments: "none",
+    // Modules the interpreter provides (built in or loaded by the espruino CLI): left as require() calls.
+    external: espruinoModules,
+    logLevel: "silent",
+  });
+  return result.outputFiles[0].text;
+}
+
+/** Minified (release) and readable (debug) forms: both hoisted, since the interpreter does not hoist. */
+export async function minifyForEspruino(code: string): Promise<{ release: string; debug: string }> {
+  const release = await minify(code, {
+    ecma: 5,
+    toplevel: true,
+    compress: { hoist_funs: true, hoist_vars: true, passes: 2, toplevel: true, unsafe_arrows: false },
+    mangle: { toplevel: true },
+    format: { ascii_only: true, semicolons: true },
+  });
+  const debug = await minify(code, {
+    ecma: 5,
+    compress: { defaults: false, hoist_funs: true, hoist_vars: true },
+    mangle: false,
+    format: { beautify: true, ascii_only: true, comments: false },
+  });
+  return { release: release.code ?? "", debug: debug.code ?? "" };
+}
+
+export function boardEntrySource(boardModule: string, boardExport: string): string {
+  return (
+    'import { start } from "./main";\n' +
+    `import { ${boardExport} } from "./boards/${boardModule}";\n` +
+    `start(${boardExport});\n`
+  );
+}
+
+/** Build one board's files under dist/firmware/. Problems found by the bundle check are returned, not thrown. */
+export async function buildBoardFirmware(boardId: string, boardExport: string): Promise<BuiltFirmware> {
+  const bundled = await bundleEs5(boardEntrySource(boardId, boardExport));
+  const { release, debug } = await minifyForEspruino(bundled);
+  mkdirSync(firmwareOutDir, { recursive: true });
+  const file = join(firmwareOutDir, `${boardId}.js`);
+  const debugFile = join(firmwareOutDir, `${boardId}.debug.js`);
+  writeFileSync(file, release);
+  writeFileSync(debugFile, debug);
+  const problems = checkBundle(release, file).concat(checkBundle(debug, debugFile));
+  return {
+    board: boardId,
+    file,
+    debugFile,
+    bytes: Buffer.byteLength(release),
+    debugBytes: Buffer.byteLength(debug),
+    problems,
+  };
+}

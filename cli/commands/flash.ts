@@ -1,0 +1,64 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { Command, UsageError } from "../command";
+import { boards, findBoard } from "../../firmware/boards/index";
+import { firmwareOutDir, projectRoot } from "../build/compile-firmware";
+import { buildFirmware } from "./build";
+import { planFlash, runEspruinoCli } from "../flash/espruino-cli";
+
+export const flashCommand: Command = {
+  name: "flash",
+  summary: "put the built firmware on a board (saved to its flash) with the espruino CLI",
+  usage: `Usage: minigrid flash --board NAME (--port PORT | --dry-run [--out FILE]) [--baud N] [--set-time] [--no-build]
+
+Builds the board's firmware (unless --no-build), then sends it with the espruino CLI into the board's Storage as
+.bootcde, so it runs at every boot, and starts it.
+
+Options:
+  --board NAME    ${boards.filter((b) => b.id !== "linux").map((b) => b.id).join(", ")}
+  --port PORT     serial device (/dev/ttyACM0), tcp://host:port, or a Bluetooth MAC
+  --baud N        serial baud rate (USB ignores it)
+  --set-time      set the board's clock from this computer while flashing
+  --dry-run       connect to nothing: write exactly what would be sent to --out (no board, no network)
+  --out FILE      with --dry-run, where to write it (default dist/firmware/<board>.upload.js)
+  --no-build      send the existing dist/firmware/<board>.js
+  -h, --help      show this help`,
+  options: {
+    board: { type: "string" },
+    port: { type: "string" },
+    baud: { type: "string" },
+    "set-time": { type: "boolean" },
+    "dry-run": { type: "boolean" },
+    out: { type: "string" },
+    "no-build": { type: "boolean" },
+  },
+  async run(values) {
+    const boardId = values.board as string | undefined;
+    if (!boardId) throw new UsageError("--board is required");
+    const board = findBoard(boardId);
+    if (!board) throw new UsageError(`unknown board '${boardId}'; boards: ${boards.map((b) => b.id).join(", ")}`);
+    const dryRun = values["dry-run"] === true;
+    const port = values.port as string | undefined;
+    if (!dryRun && !port) throw new UsageError("--port is required (or --dry-run to write what would be sent)");
+    const baud = values.baud ? Number(values.baud) : undefined;
+    if (baud !== undefined && !(baud > 0)) throw new UsageError(`--baud must be a positive number, got '${values.baud}'`);
+
+    const firmwareFile = join(firmwareOutDir, `${board.id}.js`);
+    if (values["no-build"] !== true) await buildFirmware([board.id], (l) => console.log(l));
+    else if (!existsSync(firmwareFile)) throw new UsageError(`${relative(projectRoot, firmwareFile)} does not exist: run minigrid build first`);
+
+    const outputFile = dryRun ? ((values.out as string | undefined) ?? join(firmwareOutDir, `${board.id}.upload.js`)) : undefined;
+    const plan = planFlash({ board, firmwareFile, workDir: join(firmwareOutDir, "flash"), port: dryRun ? undefined : port, baud, outputFile, setTime: values["set-time"] === true });
+    console.log(`espruino ${plan.args.join(" ")}`);
+    const code = await runEspruinoCli(plan.args, (line) => console.log(`  ${line}`));
+    if (code !== 0) {
+      console.error(`minigrid flash: the espruino CLI exited with status ${code}`);
+      return code;
+    }
+    if (outputFile) {
+      const bytes = readFileSync(outputFile).length;
+      console.log(`dry run: ${bytes} bytes that would be sent to the ${board.name} written to ${outputFile}`);
+    }
+    return 0;
+  },
+};

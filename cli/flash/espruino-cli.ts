@@ -1,0 +1,64 @@
+// Sending a built firmware file with the espruino CLI (npm package `espruino`, shared/docs/espruino.md "Toolchain
+// facts"). A local board JSON keeps it offline: given a board by name it would download the board file, and it
+// would fetch every require()d module it does not know to be built in.
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { Board } from "../../firmware/boards/types";
+import { espruinoModules } from "../build/compile-firmware";
+
+/** Interpreter version the board files declare; the CLI needs >= 2v00 to upload into Storage. */
+export const espruinoFirmwareVersion = "2v29";
+
+export function boardJson(board: Board): object {
+  return {
+    info: {
+      id: board.espruinoBoard,
+      name: board.name,
+      binary_version: espruinoFirmwareVersion,
+      builtin_modules: espruinoModules,
+    },
+    chip: { part: board.chip },
+    pins: [],
+    devices: {},
+  };
+}
+
+export interface FlashPlan {
+  args: string[];
+  boardFile: string;
+}
+
+/**
+ * The espruino CLI's arguments: the program goes into Storage as `.bootcde`, which the interpreter runs at every
+ * boot ("Direct to Flash"), then is loaded at once.
+ */
+export function planFlash(opts: { board: Board; firmwareFile: string; workDir: string; port?: string; baud?: number; outputFile?: string; setTime?: boolean }): FlashPlan {
+  mkdirSync(opts.workDir, { recursive: true });
+  const boardFile = join(opts.workDir, `${opts.board.id}.board.json`);
+  writeFileSync(boardFile, JSON.stringify(boardJson(opts.board), null, 2));
+  const args = ["--no-ble", "--board", boardFile, "--storage", ".bootcde:-"];
+  if (opts.outputFile) args.push("-n", "-o", opts.outputFile);
+  if (opts.port) args.push("-p", opts.port);
+  if (opts.baud) args.push("-b", String(opts.baud));
+  if (opts.setTime) args.push("-t");
+  args.push(opts.firmwareFile);
+  return { args, boardFile };
+}
+
+export function espruinoCliPath(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve("espruino/package.json")), "bin", "espruino-cli.js");
+}
+
+export function runEspruinoCli(args: string[], onLine: (line: string) => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [espruinoCliPath(), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const forward = (chunk: Buffer) => chunk.toString().split("\n").filter((l) => l.trim()).forEach(onLine);
+    child.stdout.on("data", forward);
+    child.stderr.on("data", forward);
+    child.on("error", reject);
+    child.on("close", (code) => resolve(code ?? 1));
+  });
+}

@@ -1,0 +1,48 @@
+// Boards as data (style.md 3). hardware.md holds the same table for people; test/build/boards.test.ts
+// checks that the two agree. Pin names are Espruino's pin names for the board.
+
+/** A UART as wired on the board. `serial` names the Espruino object; "soft" means a software Serial. */
+export interface UartWiring {
+  serial: string;
+  tx: string;
+  rx: string;
+  baud: number;
+}
+
+/** RS-485 half-duplex transceiver (MAX3485 / SP3485 class): DE and /RE tied together on one pin. */
+export interface Rs485Wiring extends UartWiring {
+  driverEnable: string;
+}
+
+export interface I2CWiring {
+  bus: string;
+  scl: string;
+  sda: string;
+  /** 7-bit addresses of the INA226 feeder monitors on this bus (0x40..0x4F). */
+  ina226Addresses: number[];
+}
+
+export type NetworkKind = "esp8266-wifi" | "w5500-ethernet" | "esp32-wifi" | "host-tcp";
+
+export interface Board {
+  id: string;
+  name: string;
+  /** Board name the espruino CLI knows (its --board argument). */
+  espruinoBoard: string;
+  chip: string;
+  /** JsVars available to programs (shared/docs/espruino.md, "Memory and flash per board"). */
+  variables: number;
+  /** Flash available to require("Storage"), bytes. */
+  storageBytes: number;
+  /** Erase unit of that flash, bytes. */
+  flashPageBytes: number;
+  networks: NetworkKind[];
+  modbus?: Rs485Wiring;
+  vedirect?: UartWiring;
+  i2c?: I2CWiring;
+  /** ADC pins with a CT clamp (burden resistor to a VCC/2 bias). */
+  ctPins: string[];
+  statusLed?: string;
+  /** Linux build only: settings file read from the working directory at start. */
+  settingsFile?: string;
+}
