@@ -2,9 +2,11 @@
 // counters. Decoding is in ina226.ts / ina219.ts. Espruino's I2C readFrom/writeTo throw on NACK or timeout; every
 // bus access here is inside a try, so a missing chip is a counted failure, never an exception to the caller.
 //
-// Quality (style.md 12): a feeder that fails setup or gives the wrong ID is FAILED and setup is retried on each
-// read; a read that throws is a warning (STALE) that clears on the next good read, and FAILED after 3 in a row.
-// A chip that reports no finished conversion for more than `stale` reads in a row (stuck ADC) is FAILED.
+// Quality (style.md 12): a feeder that fails setup or gives the wrong ID is FAILED, and the next read tries the
+// setup again (that read gives nothing: no conversion can have finished yet). A read that throws is a warning
+// (STALE) that clears on the next good read; 3 in a row make the feeder FAILED. A chip that reports no finished
+// conversion for more than `stale` reads in a row (stuck ADC) is FAILED, and stays so after a new setup until a
+// conversion finishes. Only a read with a new conversion makes a feeder OK again.
 // A CAL register that no longer holds our value means the chip was reset (brown-out): it is set up again and
 // that reading dropped, since its current and power registers read zero without CAL.
 
@@ -27,10 +29,11 @@ export interface InaFeeder {
   stale?: number;
 }
 
-export const Q_OK = 0;
-export const Q_STALE = 1;
-export const Q_ESTIMATED = 2;
-export const Q_FAILED = 3;
+/** Quality letters as on the wire (DESIGN.md guarantee 5; firmware/protocol Quality): ok, stale, estimated, failed. */
+export const Q_OK = "o";
+export const Q_STALE = "s";
+export const Q_ESTIMATED = "e";
+export const Q_FAILED = "f";
 
 /** Counters of one feeder since boot. */
 export interface InaCounters {
@@ -71,12 +74,12 @@ export class InaPort {
   private b: I2CBus;
   private f: InaFeeder[];
   private c: (InaCal | undefined)[];
-  private q: Uint8Array;
+  private q: string[];
   /** Consecutive failed reads. */
   private e: Uint8Array;
   /** Consecutive reads without a finished conversion. */
   private s: Uint8Array;
-  /** 1 once a conversion finished since the last setup. */
+  /** 0: to be set up; 1: set up, no conversion seen yet; 2: measuring. */
   private v: Uint8Array;
   private n: Uint32Array;
   private r: Uint8Array;
@@ -90,8 +93,8 @@ export class InaPort {
       const d = feeders[i];
       this.c.push(d.chip === 219 ? ina219Calibrate(d.shunt_ohm, d.max_A) : ina226Calibrate(d.shunt_ohm, d.max_A));
     }
-    this.q = new Uint8Array(k);
-    for (let i = 0; i < k; i++) this.q[i] = Q_FAILED; // not set up yet
+    this.q = [];
+    for (let i = 0; i < k; i++) this.q.push(Q_FAILED); // nothing measured yet
     this.e = new Uint8Array(k);
     this.s = new Uint8Array(k);
     this.v = new Uint8Array(k);
@@ -118,38 +121,41 @@ export class InaPort {
     const bus = this.b;
     const is219 = d.chip === 219;
     this.n[i * NC + C_SETUP]++;
-    this.q[i] = Q_FAILED;
     this.v[i] = 0;
-    if (!cal) return false;
+    if (!cal) return this.fail(i);
     try {
       if (!is219 && !ina226Identify(rd(bus, a, REG.manuf), rd(bus, a, REG.die))) {
         this.n[i * NC + C_BADID]++;
-        return false;
+        return this.fail(i);
       }
       wr(bus, a, REG.config, 0x8000); // bit 15: reset every register to its power-on value
       if (is219 && rd(bus, a, REG.config) !== INA219_POR) {
         this.n[i * NC + C_BADID]++;
-        return false;
+        return this.fail(i);
       }
       const cfg = d.cfg ?? (is219 ? ina219Config({}) : ina226Config({}));
       wr(bus, a, REG.config, cfg);
       wr(bus, a, REG.cal, cal.cal);
       if (rd(bus, a, REG.cal) !== cal.cal || (rd(bus, a, REG.config) & 0x3fff) !== (cfg & 0x3fff)) {
         this.n[i * NC + C_BADID]++;
-        return false;
+        return this.fail(i);
       }
     } catch {
       this.n[i * NC + C_ERR]++;
-      return false;
+      return this.fail(i);
     }
-    this.q[i] = Q_STALE; // set up, no conversion seen yet
+    // Quality is left as it was: it becomes OK with the first finished conversion.
+    this.v[i] = 1;
     this.e[i] = 0;
     return true;
   }
 
   /** Reads feeder i. Undefined when there is no measurement to give; quality(i) says why. */
   read(i: number): InaReading | undefined {
-    if (this.q[i] === Q_FAILED && !this.setup(i)) return undefined;
+    if (this.v[i] === 0) {
+      this.setup(i);
+      return undefined;
+    }
     const d = this.f[i];
     const cal = this.c[i] as InaCal;
     const a = d.addr;
@@ -169,13 +175,14 @@ export class InaPort {
       if (d.chip === 219) fresh = (r[3] & INA219_CNVR) !== 0;
       if (rd(bus, a, REG.cal) !== cal.cal) {
         this.n[base + C_RECAL]++;
-        this.setup(i);
+        if (this.setup(i)) this.q[i] = Q_STALE;
         return undefined;
       }
     } catch {
       this.n[base + C_ERR]++;
       if (this.e[i] < 255) this.e[i]++;
-      this.q[i] = this.e[i] >= MAX_ERR ? Q_FAILED : Q_STALE;
+      if (this.e[i] >= MAX_ERR) this.fail(i);
+      else if (this.q[i] !== Q_FAILED) this.q[i] = Q_STALE;
       return undefined;
     }
     this.e[i] = 0;
@@ -185,22 +192,32 @@ export class InaPort {
       if (this.s[i] < 255) this.s[i]++;
       if (this.s[i] > (d.stale ?? 3)) {
         this.n[base + C_STUCK]++;
-        this.q[i] = Q_FAILED;
+        this.fail(i);
         return undefined;
       }
+      if (this.v[i] < 2) return undefined;
       this.q[i] = Q_STALE;
-      if (!this.v[i]) return undefined;
     } else {
       this.s[i] = 0;
-      this.v[i] = 1;
+      this.v[i] = 2;
     }
     const m = d.chip === 219 ? ina219Decode(r, cal) : ina226Decode(r, cal);
     if (fresh) this.q[i] = m.ovf ? Q_ESTIMATED : Q_OK;
     return m;
   }
 
-  /** Quality of feeder i after its last setup or read: Q_OK, Q_STALE, Q_ESTIMATED or Q_FAILED. */
-  quality(i: number): number {
+  /** Marks feeder i failed, to be set up again on the next read. */
+  private fail(i: number): boolean {
+    this.q[i] = Q_FAILED;
+    this.v[i] = 0;
+    return false;
+  }
+
+  /**
+   * Quality of feeder i: Q_OK, Q_STALE, Q_ESTIMATED or Q_FAILED. FAILED until the first finished conversion
+   * after boot or after a failure.
+   */
+  quality(i: number): string {
     return this.q[i];
   }
 

@@ -62,7 +62,7 @@ describe("InaPort setup", () => {
       "w40:5", "r40:2",
       "w40:0", "r40:2",
     ]);
-    expect(port.quality(0)).toBe(Q_STALE); // set up, no conversion yet
+    expect(port.quality(0)).toBe(Q_FAILED); // no measurement yet
     expect(port.counters(0)).toMatchObject({ setup: 1, badId: 0, err: 0 });
   });
 
@@ -158,7 +158,7 @@ describe("InaPort reads", () => {
   it("gives nothing before the first conversion, then the value marked stale until a new one", () => {
     const { chip, port } = ready();
     expect(port.read(0)).toBeUndefined(); // registers hold power-on zeros, which are no measurement
-    expect(port.quality(0)).toBe(Q_STALE);
+    expect(port.quality(0)).toBe(Q_FAILED);
     convert(chip, 800, 9600, 48, 1000);
     expect(port.read(0)!.current_mA).toBeCloseTo(1000, 6);
     expect(port.quality(0)).toBe(Q_OK);
@@ -178,15 +178,18 @@ describe("InaPort reads", () => {
     expect(port.read(0)).toBeUndefined();
     expect(port.quality(0)).toBe(Q_FAILED);
     expect(port.counters(0).stuck).toBe(1);
+    // Still stuck after a new setup: failed again at once.
+    expect(port.read(0)).toBeUndefined(); // setup
+    expect(port.read(0)).toBeUndefined();
+    expect(port.counters(0).stuck).toBe(2);
+    expect(port.quality(0)).toBe(Q_FAILED);
     // The next read sets it up again; conversions resume.
     const setups = port.counters(0).setup;
-    chip.onWrite = (reg, v) => {
-      if (reg === 0 && v & 0x8000) chip.regs = { 0: 0x4127, 0xfe: 0x5449, 0xff: 0x2260 };
-      if (reg === 5) convert(chip, 400, 9600, 24, 500);
-    };
+    expect(port.read(0)).toBeUndefined();
+    expect(port.counters(0).setup).toBe(setups + 1);
+    convert(chip, 400, 9600, 24, 500);
     expect(port.read(0)!.current_mA).toBeCloseTo(500, 6);
     expect(port.quality(0)).toBe(Q_OK);
-    expect(port.counters(0).setup).toBe(setups + 1);
   });
 
   it("a failed read is a warning that clears on the next good read", () => {
@@ -206,6 +209,8 @@ describe("InaPort reads", () => {
 
   it("three failed reads in a row make the sensor failed; it is set up again when it answers", () => {
     const { chip, port } = ready();
+    convert(chip, 800, 9600, 48, 1000);
+    expect(port.read(0)).toBeDefined();
     chip.nack = true;
     port.read(0);
     port.read(0);
@@ -215,9 +220,12 @@ describe("InaPort reads", () => {
     expect(port.read(0)).toBeUndefined(); // setup retried, still no answer
     chip.nack = false;
     chip.regs = { 0: 0x4127, 0xfe: 0x5449, 0xff: 0x2260 }; // it lost power meanwhile
-    port.read(0);
+    expect(port.read(0)).toBeUndefined(); // set up again
     expect(chip.regs[5]).toBe(2560);
-    expect(port.quality(0)).toBe(Q_STALE);
+    expect(port.quality(0)).toBe(Q_FAILED);
+    convert(chip, 800, 9600, 48, 1000);
+    expect(port.read(0)!.current_mA).toBeCloseTo(1000, 6);
+    expect(port.quality(0)).toBe(Q_OK);
   });
 
   it("notices a chip that was reset (CAL reads 0), sets it up again and drops that reading", () => {
@@ -227,6 +235,7 @@ describe("InaPort reads", () => {
     expect(port.read(0)).toBeUndefined();
     expect(port.counters(0).recal).toBe(1);
     expect(chip.regs[5]).toBe(2560);
+    expect(port.quality(0)).toBe(Q_STALE);
   });
 
   it("marks a saturated shunt as estimated", () => {
