@@ -1,0 +1,137 @@
+// VE.Direct text block -> values with units in their names. Pure. Labels, units and codes are those of
+// shared/docs/protocols.md "VE.Direct text" (Victron VE.Direct protocol 3.33); names of H4, H5, H10..H14 (counts,
+// no unit) are the spec's descriptions. "---" (value not available: no temperature sensor, BMV not synchronised,
+// DC-monitor mode) decodes to null, never 0. A label not in the table is kept, raw, under `unknown`.
+// Codes stay numbers here; vedirect-names.ts adds their names where a person reads them (CLI, gateway), so the
+// name tables stay out of the board's memory unless something there imports them.
+
+import { VeDirectFields } from "./vedirect";
+
+/** label -> key. The unit is in the key; how the raw text is read follows from the tables below. */
+export const VE_TEXT_KEYS = {
+  V: "battery_mV",
+  V2: "battery2_mV",
+  V3: "battery3_mV",
+  VS: "starter_mV",
+  VM: "midpoint_mV",
+  DM: "midpointDeviation_permille",
+  VPV: "pv_mV",
+  PPV: "pv_W",
+  I: "battery_mA",
+  I2: "battery2_mA",
+  I3: "battery3_mA",
+  IL: "load_mA",
+  T: "battery_degC",
+  P: "power_W",
+  CE: "consumed_mAh",
+  SOC: "soc_permille",
+  /** minutes; -1 means infinite (not discharging) */
+  TTG: "timeToGo_min",
+  H1: "deepestDischarge_mAh",
+  H2: "lastDischarge_mAh",
+  H3: "averageDischarge_mAh",
+  H4: "chargeCycles",
+  H5: "fullDischarges",
+  H6: "cumulativeDrawn_mAh",
+  H7: "minBattery_mV",
+  H8: "maxBattery_mV",
+  H9: "sinceFullCharge_s",
+  H10: "autoSyncs",
+  H11: "lowVoltageAlarms",
+  H12: "highVoltageAlarms",
+  H13: "lowAuxVoltageAlarms",
+  H14: "highAuxVoltageAlarms",
+  H15: "minAux_mV",
+  H16: "maxAux_mV",
+  H17: "discharged_Wh",
+  H18: "charged_Wh",
+  H19: "yieldTotal_Wh",
+  H20: "yieldToday_Wh",
+  H21: "maxPowerToday_W",
+  H22: "yieldYesterday_Wh",
+  H23: "maxPowerYesterday_W",
+  HSDS: "daySequence",
+  AC_OUT_V: "acOut_mV",
+  AC_OUT_I: "acOut_mA",
+  AC_OUT_S: "acOut_VA",
+  DC_IN_V: "dcIn_mV",
+  DC_IN_I: "dcIn_mA",
+  DC_IN_P: "dcIn_W",
+  CS: "chargeState",
+  ERR: "error",
+  MPPT: "tracker",
+  MODE: "deviceMode",
+  AR: "alarmReason",
+  WARN: "warningReason",
+  OR: "offReason",
+  PID: "productId",
+  Alarm: "alarm_on",
+  Relay: "relay_on",
+  LOAD: "load_on",
+  FW: "firmware",
+  FWE: "firmware24",
+  "SER#": "serial",
+  BMV: "model",
+} as const;
+
+type Keys = typeof VE_TEXT_KEYS;
+type BoolLabel = "Alarm" | "Relay" | "LOAD";
+type TextLabel = "FW" | "FWE" | "SER#" | "BMV";
+type NumLabel = Exclude<keyof Keys, BoolLabel | TextLabel>;
+
+/** A decoded block: only the keys whose labels were in the block are present. */
+export type VeDirectValues = { [K in NumLabel as Keys[K]]?: number | null } & {
+  [K in BoolLabel as Keys[K]]?: boolean | null;
+} & { [K in TextLabel as Keys[K]]?: string } & {
+  chargeState_name?: string;
+  tracker_name?: string;
+  deviceMode_name?: string;
+  product_name?: string;
+  unknown?: VeDirectFields;
+};
+
+/** Labels whose value is text: FW keeps its leading zero ("0308"), BMV may hold spaces and '/'. */
+const TEXT: { [label: string]: 1 } = { FW: 1, FWE: 1, "SER#": 1, BMV: 1 };
+/** ON/OFF (old BMV firmware: On/Off). */
+const BOOL: { [label: string]: 1 } = { Alarm: 1, Relay: 1, LOAD: 1 };
+/** Hexadecimal: PID "0xA042", OR "0x00000001". */
+const HEX: { [label: string]: 1 } = { PID: 1, OR: 1 };
+/** Multipliers from the wire unit to the unit in the key: 0.01 V -> mV, 0.1 A -> mA, 0.01 kWh -> Wh. */
+export const VE_TEXT_SCALE: { [label: string]: number } = {
+  AC_OUT_V: 10, DC_IN_V: 10, AC_OUT_I: 100, DC_IN_I: 100, H17: 10, H18: 10, H19: 10, H20: 10, H22: 10,
+};
+
+const INT = /^-?[0-9]+$/;
+const HEXNUM = /^0[xX][0-9A-Fa-f]+$/;
+
+/** Raw text of one field -> number, boolean, string or null (not available / unreadable). */
+export function veTextValue(label: string, raw: string): number | boolean | string | null {
+  if (TEXT[label]) return raw;
+  if (BOOL[label]) {
+    const u = raw.toUpperCase();
+    return u === "ON" ? true : u === "OFF" ? false : null;
+  }
+  if (HEX[label]) return HEXNUM.test(raw) ? parseInt(raw.substring(2), 16) : null;
+  if (!INT.test(raw)) return null; // "---" and anything unreadable
+  const v = parseInt(raw, 10);
+  const k = VE_TEXT_SCALE[label];
+  return k ? v * k : v;
+}
+
+export function decodeVeDirectBlock(fields: VeDirectFields): VeDirectValues {
+  const keys = VE_TEXT_KEYS as { [label: string]: string };
+  const out: { [key: string]: any } = {};
+  let unknown: VeDirectFields | undefined;
+  for (const label in fields) {
+    if (!fields.hasOwnProperty(label)) continue;
+    const key = keys[label];
+    if (key === undefined || !keys.hasOwnProperty(label)) {
+      if (!unknown) unknown = {};
+      unknown[label] = fields[label];
+      continue;
+    }
+    out[key] = veTextValue(label, fields[label]);
+  }
+  if (unknown) out.unknown = unknown;
+  return out as VeDirectValues;
+}

@@ -1,0 +1,200 @@
+// VE.Direct HEX protocol: building requests, reading replies, and the registers worth reading. Pure.
+// Frame (shared/docs/protocols.md "VE.Direct HEX"): ':' + command nibble + uppercase hex byte pairs + check pair
+// + '\n', with (cmd + sum of bytes + check) & 0xFF == 0x55; multi-byte numbers little-endian.
+// Commands: 1 ping, 3 app version, 4 product id, 6 restart, 7 Get(id u16, flags u8), 8 Set(id, flags, value).
+// Replies: 1 done, 3 unknown, 5 ping (version), 7 get, 8 set, A async; flags 0x01 unknown id, 0x02 not supported,
+// 0x04 parameter error; a framing error is answered with the value 0xAAAA (":4AAAAFD", reply nibble 4).
+// Frames arrive through the stream parser (vedirect.ts), which checks the check byte.
+
+import { VeDirectHexFrame } from "./vedirect";
+
+export const VE_HEX_PING = 0x1;
+export const VE_HEX_APP_VERSION = 0x3;
+export const VE_HEX_PRODUCT_ID = 0x4;
+export const VE_HEX_RESTART = 0x6;
+export const VE_HEX_GET = 0x7;
+export const VE_HEX_SET = 0x8;
+export const VE_HEX_ASYNC = 0xa;
+// Reply nibbles that differ from the request's.
+export const VE_HEX_DONE = 0x1;
+export const VE_HEX_UNKNOWN = 0x3;
+export const VE_HEX_ERROR = 0x4;
+export const VE_HEX_PING_REPLY = 0x5;
+
+export const VE_FLAG_UNKNOWN_ID = 0x01;
+export const VE_FLAG_NOT_SUPPORTED = 0x02;
+export const VE_FLAG_PARAMETER_ERROR = 0x04;
+export const VE_FRAMING_ERROR = 0xaaaa;
+
+/** How a register's value is laid out: unsigned/signed little-endian, text (NUL-terminated), or a structure. */
+export type VeRegType = "u8" | "u16" | "s16" | "u32" | "str" | "raw";
+
+export interface VeRegister {
+  id: number;
+  type: VeRegType;
+  /** What it holds, with the unit of one count. */
+  what: string;
+}
+
+/** Registers this project reads, each justified by protocols.md or a recorded exchange:
+ *  go-victron = fixtures/real/vedirect/go-victron-hex-pairs.json (SmartSolar MPPT 100/30);
+ *  bluesolar  = the ':A' frames in fixtures/real/vedirect/bluesolar_1.23.dump. */
+export const VE_REGISTERS: VeRegister[] = [
+  // go-victron: GetUint(0x100) = 0xFFA05600; bytes 1..2 hold the product id 0xA056 that ':4' also reports.
+  { id: 0x0100, type: "u32", what: "product id (bytes 1..2 = PID)" },
+  // go-victron: GetString(0x10B) = "SmartSolar Charger MPPT 100/30".
+  { id: 0x010b, type: "str", what: "model name" },
+  // Device mode and state, codes as MODE and CS in protocols.md "VE.Direct text".
+  { id: 0x0200, type: "u8", what: "device mode (MODE codes)" },
+  { id: 0x0201, type: "u8", what: "device state (CS codes)" },
+  // go-victron: GetUint(0xEDF0) = 0x0096 (the specification's own example), GetInt(0xEDF2) = -1620,
+  // GetUint(0xEDD0) = 0. Meaning and unit per Victron's MPPT HEX register list; not cross-checked by a capture.
+  { id: 0xedf0, type: "u16", what: "battery maximum current, 0.1 A" },
+  { id: 0xedf2, type: "s16", what: "battery temperature compensation, 0.01 mV/K" },
+  { id: 0xedd0, type: "u16", what: "maximum power yesterday, W" },
+  // bluesolar: the MPPT sent it unasked (":A" frames) seven times in that capture; a structure, kept as bytes.
+  { id: 0x1050, type: "raw", what: "history of today (structure)" },
+];
+
+export function veRegister(id: number): VeRegister | undefined {
+  for (let i = 0; i < VE_REGISTERS.length; i++) if (VE_REGISTERS[i].id === id) return VE_REGISTERS[i];
+  return undefined;
+}
+
+const HEXCH = "0123456789ABCDEF";
+
+function hex2(b: number): string {
+  return HEXCH.charAt((b >> 4) & 15) + HEXCH.charAt(b & 15);
+}
+
+/** ':' + command nibble + bytes + check + '\n'. */
+export function encodeHexFrame(cmd: number, bytes: ArrayLike<number>): string {
+  let s = ":" + HEXCH.charAt(cmd & 15);
+  let sum = cmd & 15;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] & 0xff;
+    s += hex2(b);
+    sum += b;
+  }
+  return s + hex2((0x55 - sum) & 0xff) + "\n";
+}
+
+/** Little-endian bytes of an unsigned (or two's-complement) number. */
+export function leBytes(v: number, size: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < size; i++) {
+    out.push(v & 0xff);
+    v = Math.floor(v / 256); // not >>: keeps 32-bit values positive
+  }
+  return out;
+}
+
+export function hexPing(): string {
+  return encodeHexFrame(VE_HEX_PING, []);
+}
+
+export function hexAppVersion(): string {
+  return encodeHexFrame(VE_HEX_APP_VERSION, []);
+}
+
+export function hexProductId(): string {
+  return encodeHexFrame(VE_HEX_PRODUCT_ID, []);
+}
+
+/** Get(id, flags): ":7" + id LE + flags. */
+export function hexGet(id: number, flags?: number): string {
+  return encodeHexFrame(VE_HEX_GET, [id & 0xff, (id >> 8) & 0xff, (flags || 0) & 0xff]);
+}
+
+/** Set(id, flags, value): value as `size` little-endian bytes (negative numbers in two's complement). */
+export function hexSet(id: number, flags: number, value: number, size: number): string {
+  const b = [id & 0xff, (id >> 8) & 0xff, flags & 0xff];
+  const v = value < 0 ? value + Math.pow(2, 8 * size) : value;
+  const le = leBytes(v, size);
+  for (let i = 0; i < le.length; i++) b.push(le[i]);
+  return encodeHexFrame(VE_HEX_SET, b);
+}
+
+/** Unsigned little-endian number from bytes [from, to). */
+export function leUint(d: ArrayLike<number>, from: number, to: number): number {
+  let v = 0;
+  for (let i = to - 1; i >= from; i--) v = v * 256 + d[i];
+  return v;
+}
+
+export type VeHexReply =
+  | { kind: "done"; value: number | null }
+  | { kind: "unknown" }
+  | { kind: "error"; value: number | null; framing: boolean }
+  | { kind: "ping"; version: number | null }
+  | {
+      kind: "get" | "set" | "async";
+      id: number;
+      flags: number;
+      /** The value bytes (none when a flag says there is no value). */
+      data: Uint8Array;
+      /** Unsigned little-endian value of 1, 2 or 4 bytes, else null; see veRegisterValue for types. */
+      value: number | null;
+    }
+  | { kind: "other"; cmd: number };
+
+/** Reads a frame from the device. The meaning of a "done" value depends on the request (product id, version). */
+export function decodeHexReply(f: VeDirectHexFrame): VeHexReply {
+  const d = f.data;
+  const n = d.length;
+  const u16 = n >= 2 ? d[0] | (d[1] << 8) : null;
+  switch (f.cmd) {
+    case VE_HEX_DONE:
+      return { kind: "done", value: u16 };
+    case VE_HEX_UNKNOWN:
+      return { kind: "unknown" };
+    case VE_HEX_ERROR:
+      return { kind: "error", value: u16, framing: u16 === VE_FRAMING_ERROR };
+    case VE_HEX_PING_REPLY:
+      return { kind: "ping", version: u16 };
+    case VE_HEX_GET:
+    case VE_HEX_SET:
+    case VE_HEX_ASYNC: {
+      if (n < 3) return { kind: "other", cmd: f.cmd };
+      const v = d.slice(3);
+      const m = v.length;
+      return {
+        kind: f.cmd === VE_HEX_GET ? "get" : f.cmd === VE_HEX_SET ? "set" : "async",
+        id: d[0] | (d[1] << 8),
+        flags: d[2],
+        data: v,
+        value: m === 1 || m === 2 || m === 4 ? leUint(v, 0, m) : null,
+      };
+    }
+    default:
+      return { kind: "other", cmd: f.cmd };
+  }
+}
+
+/** A register's value read by its type: number (s16 signed), text up to the first NUL, or null (raw, unknown, or
+ *  the wrong number of bytes). */
+export function veRegisterValue(id: number, data: ArrayLike<number>): number | string | null {
+  const r = veRegister(id);
+  if (!r) return null;
+  const m = data.length;
+  switch (r.type) {
+    case "u8":
+      return m === 1 ? data[0] : null;
+    case "u16":
+      return m === 2 ? leUint(data, 0, 2) : null;
+    case "s16": {
+      if (m !== 2) return null;
+      const v = leUint(data, 0, 2);
+      return v >= 0x8000 ? v - 0x10000 : v;
+    }
+    case "u32":
+      return m === 4 ? leUint(data, 0, 4) : null;
+    case "str": {
+      let s = "";
+      for (let i = 0; i < m && data[i] !== 0; i++) s += String.fromCharCode(data[i]);
+      return s;
+    }
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,300 @@
+// VE.Direct stream parser: text blocks with HEX frames interleaved anywhere. Pure: bytes in, callbacks out.
+// Facts from shared/docs/protocols.md ("VE.Direct text", "VE.Direct HEX", "Pitfalls seen in the real captures"):
+// - a field is "\r\n" LABEL "\t" VALUE; the last field is "\r\nChecksum\t" plus ONE raw byte, which may be any
+//   value (':' and >= 0x80 included), so the stream is never split on line breaks: a byte state machine does it;
+// - every byte from the block's first "\r\n" through the checksum byte sums to 0 mod 256;
+// - HEX frames (':' .. '\n') may come between blocks or inside one and are not part of the text checksum.
+// A block is accepted only when the parser saw it from its first byte: at power-up (or after a framing error)
+// it waits for the next "Checksum\t" + byte before trusting the stream again, so a capture that starts
+// mid-block loses that block without an alarm (counted as partialStart), never delivers half of it. Stray bytes
+// after a whole block (noise on the idle line) are skipped: the block that follows is still taken.
+// Sizes are capped (label, value, fields, HEX length) so garbage cannot grow memory; every rejection is counted
+// and reported, nothing throws.
+
+/** label -> raw value, as the device sent it (the Checksum field is not included). */
+export type VeDirectFields = { [label: string]: string };
+
+/** One HEX frame with a valid check byte: command nibble and the bytes between it and the check byte. */
+export interface VeDirectHexFrame {
+  cmd: number;
+  data: Uint8Array;
+}
+
+export type VeDirectReject = "checksum" | "oversize" | "framing" | "hex" | "truncated";
+
+export interface VeDirectCounters {
+  /** Every byte pushed. */
+  bytes: number;
+  /** Text blocks delivered (good checksum). */
+  blocks: number;
+  /** HEX frames delivered (good check byte). */
+  hexFrames: number;
+  badChecksum: number;
+  /** Label, value, field count or HEX frame over the caps below. */
+  oversize: number;
+  /** Bytes that cannot be where they are (control bytes in a label, '\r' without '\n', junk between blocks...). */
+  framing: number;
+  /** HEX frames with a bad character, odd length or bad check byte. */
+  badHex: number;
+  /** Blocks cut short by a gap in the stream (see gap()). */
+  truncated: number;
+  /** 1 when the stream started inside a block; that block is discarded without counting as an error. */
+  partialStart: number;
+}
+
+export interface VeDirectParserOptions {
+  onBlock?: (fields: VeDirectFields) => void;
+  onHex?: (frame: VeDirectHexFrame) => void;
+  onReject?: (reason: VeDirectReject, detail: string) => void;
+}
+
+export interface VeDirectParser {
+  push(chunk: string): void;
+  /** The line went quiet (the I/O part decides how long): a block in progress is dropped as truncated, and the next
+   *  byte is taken as the start of a block (devices send each block in one burst, about one a second). */
+  gap(): void;
+  readonly counters: VeDirectCounters;
+}
+
+// Caps: the spec's limits (label <= 8, value <= 32, <= 22 fields a block; protocols.md "VE.Direct text") with room
+// to spare, so an unusual but honest device is not refused. A HEX frame of 34 data bytes (a 32-byte string
+// register) is 1 + 2 * 36 hex digits.
+export const VE_MAX_LABEL = 12;
+export const VE_MAX_VALUE = 40;
+export const VE_MAX_FIELDS = 30;
+export const VE_MAX_HEX_BYTES = 40;
+
+// States of the text state machine.
+const START = 0; // between blocks: expecting '\r'
+const LF = 1; // after '\r': expecting '\n'
+const LABEL = 2;
+const VALUE = 3;
+const CSUM = 4; // after "Checksum\t": the next byte, whatever it is
+const HUNT = 5; // out of step: looking for "Checksum\t"
+const HCSUM = 6; // found it while hunting: skip the checksum byte, then START
+
+const CHECKSUM = "Checksum";
+const HUNT_PAT = "Checksum\t";
+
+/** Value of a hex digit (either case), or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+export function createVeDirectParser(opts: VeDirectParserOptions): VeDirectParser {
+  const cnt: VeDirectCounters = {
+    bytes: 0, blocks: 0, hexFrames: 0, badChecksum: 0, oversize: 0, framing: 0, badHex: 0, truncated: 0, partialStart: 0,
+  };
+  let st = START;
+  let synced = false; // a block boundary has been seen (or the line was quiet)
+  let sum = 0;
+  let fields: VeDirectFields = {};
+  let nf = 0; // fields in the current block
+  let tok = ""; // label or value so far (carried across chunks)
+  let ts = 0; // index in the current chunk where the rest of tok starts
+  let label = "";
+  let hm = 0; // HUNT: characters of HUNT_PAT matched
+  let junk = 0; // START: inside a run of stray bytes
+  // HEX frame in progress (hx = 1): nibbles so far, bytes, the sum of cmd and bytes
+  let hx = 0;
+  let hn = 0;
+  let hsum = 0;
+  const hb = new Uint8Array(VE_MAX_HEX_BYTES + 1);
+
+  function reject(reason: VeDirectReject, detail: string): void {
+    if (opts.onReject) opts.onReject(reason, detail);
+  }
+
+  /** Drops the block in progress and waits for the next "Checksum\t" + byte. */
+  function lose(reason: VeDirectReject, detail: string): void {
+    if (reason === "oversize") cnt.oversize++;
+    else cnt.framing++;
+    reject(reason, detail);
+    st = HUNT;
+    hm = 0;
+  }
+
+  function endHex(): void {
+    hx = 0;
+    // hn counts nibbles: the command nibble, then pairs. At least the check byte must follow the command.
+    if (hn < 3 || (hn & 1) === 0) {
+      cnt.badHex++;
+      reject("hex", "length " + hn);
+      return;
+    }
+    const n = (hn - 1) >> 1; // bytes including the check byte
+    if ((hsum & 0xff) !== 0x55) {
+      // (cmd + sum of bytes + check) & 0xFF == 0x55 (protocols.md "VE.Direct HEX")
+      cnt.badHex++;
+      reject("hex", "check");
+      return;
+    }
+    cnt.hexFrames++;
+    if (opts.onHex) opts.onHex({ cmd: hb[0] >> 4, data: hb.slice(1, n) });
+  }
+
+  /** One character of a HEX frame; false when it does not belong to one (the frame is dropped). */
+  function hexChar(c: number): boolean {
+    if (c === 10) {
+      endHex();
+      return true;
+    }
+    const d = hexDigit(c);
+    if (d < 0 || hn >= 2 * VE_MAX_HEX_BYTES + 1) {
+      hx = 0;
+      cnt.badHex++;
+      reject("hex", d < 0 ? "character " + c : "too long");
+      return d >= 0;
+    }
+    // hb[0] holds the command nibble in its high half; byte k (k >= 1) is built from nibbles 2k-1, 2k.
+    if (hn === 0) {
+      hb[0] = d << 4;
+      hsum = d;
+    } else if (hn & 1) {
+      hb[(hn + 1) >> 1] = d << 4;
+    } else {
+      const k = hn >> 1;
+      hb[k] |= d;
+      hsum += hb[k];
+    }
+    hn++;
+    return true;
+  }
+
+  function push(s: string): void {
+    const n = s.length;
+    cnt.bytes += n;
+    ts = 0;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (hx) {
+        if (hexChar(c)) {
+          ts = i + 1;
+          continue;
+        }
+        ts = i; // not part of the frame: the text machine gets this byte
+      }
+      if (c === 58 && st !== CSUM && st !== HCSUM) {
+        // ':' starts a HEX frame anywhere except where a checksum byte is due
+        if (st === LABEL || st === VALUE) tok += s.substring(ts, i);
+        hx = 1;
+        hn = 0;
+        ts = i + 1;
+        continue;
+      }
+      if (st >= LF && st <= CSUM) sum += c;
+      switch (st) {
+        case START:
+          if (c === 13) {
+            sum = 13;
+            nf = 0;
+            fields = {};
+            st = LF;
+            junk = 0;
+          } else if (synced) {
+            // noise on the idle line after a whole block: skipped (counted once a run), the next block is intact
+            if (!junk) {
+              cnt.framing++;
+              reject("framing", "byte " + c + " between blocks");
+            }
+            junk = 1;
+          } else {
+            cnt.partialStart++;
+            st = HUNT;
+            hm = 0;
+            i--; // it may be the 'C' of "Checksum"
+          }
+          break;
+        case LF:
+          if (c === 10) {
+            st = LABEL;
+            tok = "";
+            ts = i + 1;
+          } else {
+            lose("framing", "CR without LF");
+            i--;
+          }
+          break;
+        case LABEL:
+          if (c === 9) {
+            label = tok + s.substring(ts, i);
+            if (label === CHECKSUM) {
+              st = CSUM;
+            } else if (label === "" || fields.hasOwnProperty(label)) {
+              lose("framing", label === "" ? "empty label" : "label " + label + " twice");
+            } else if (nf >= VE_MAX_FIELDS) {
+              lose("oversize", "fields");
+            } else {
+              st = VALUE;
+              tok = "";
+              ts = i + 1;
+            }
+          } else if (c <= 32 || c >= 127) {
+            lose("framing", "byte " + c + " in label");
+            i--;
+          } else if (tok.length + i - ts >= VE_MAX_LABEL) {
+            lose("oversize", "label");
+          }
+          break;
+        case VALUE:
+          if (c === 13) {
+            fields[label] = tok + s.substring(ts, i);
+            nf++;
+            st = LF;
+          } else if (c < 32 || c >= 127) {
+            lose("framing", "byte " + c + " in " + label);
+            i--;
+          } else if (tok.length + i - ts >= VE_MAX_VALUE) {
+            lose("oversize", "value of " + label);
+          }
+          break;
+        case CSUM:
+          synced = true;
+          st = START;
+          if (nf === 0) {
+            // "\r\nChecksum\t" + byte alone: no device sends it, and 1 in 256 noise bytes would pass the sum
+            cnt.framing++;
+            reject("framing", "empty block");
+          } else if ((sum & 0xff) === 0) {
+            cnt.blocks++;
+            if (opts.onBlock) opts.onBlock(fields);
+          } else {
+            cnt.badChecksum++;
+            reject("checksum", "sum " + (sum & 0xff));
+          }
+          fields = {};
+          break;
+        case HUNT:
+          if (c === HUNT_PAT.charCodeAt(hm)) {
+            if (++hm === HUNT_PAT.length) st = HCSUM;
+          } else {
+            hm = c === 67 ? 1 : 0; // 'C'
+          }
+          break;
+        default: // HCSUM
+          synced = true;
+          st = START;
+      }
+    }
+    if (st === LABEL || st === VALUE) {
+      tok += s.substring(ts, n);
+    }
+  }
+
+  function gap(): void {
+    if (hx || (st >= LF && st <= CSUM)) {
+      cnt.truncated++;
+      reject("truncated", hx ? "HEX frame" : "block");
+    }
+    hx = 0;
+    st = START;
+    synced = true;
+    junk = 0;
+    fields = {};
+  }
+
+  return { push: push, gap: gap, counters: cnt };
+}

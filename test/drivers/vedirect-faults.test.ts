@@ -1,0 +1,241 @@
+// Faults on a VE.Direct line, at the parser: corrupt bytes, bad checksums, junk, truncated blocks, oversize
+// fields, HEX frames in odd places, random garbage. Each is counted, nothing throws, good blocks keep coming.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { VE_MAX_FIELDS, VE_MAX_LABEL, VE_MAX_VALUE, VeDirectFields, VeDirectReject, createVeDirectParser } from "../../firmware/drivers/vedirect";
+
+const bvm = readFileSync(new URL("../fixtures/real/vedirect/bvm702.dump", import.meta.url)).toString("latin1");
+
+/** The capture cut into whole blocks (each ends with its checksum byte). */
+function blocksOf(s: string): string[] {
+  const out: string[] = [];
+  let from = 0;
+  for (let at = s.indexOf("Checksum\t"); at >= 0 && at + 10 <= s.length; at = s.indexOf("Checksum\t", from)) {
+    out.push(s.substring(from, at + 10));
+    from = at + 10;
+  }
+  return out;
+}
+const blocks = blocksOf(bvm); // 906, the first starts at the capture's first byte
+
+function run(s: string, chunk = s.length) {
+  const got: VeDirectFields[] = [];
+  const rejects: VeDirectReject[] = [];
+  const p = createVeDirectParser({ onBlock: (f) => got.push({ ...f }), onReject: (r) => rejects.push(r) });
+  for (let i = 0; i < s.length; i += chunk) p.push(s.substring(i, i + chunk));
+  return { got, rejects, c: p.counters, p };
+}
+
+const HEX = ":7F0ED009600DB\n";
+
+/** The fields of a clean block, for comparisons. */
+function fieldsOf(b: string): VeDirectFields {
+  const f: VeDirectFields = {};
+  for (const line of b.substring(2, b.length - 12).split("\r\n")) f[line.split("\t")[0]] = line.split("\t")[1];
+  return f;
+}
+
+describe("corrupt bytes and bad checksums", () => {
+  it("rejects each block with a flipped byte as a bad checksum and delivers all others", () => {
+    const bad = new Set([3, 100, 101, 500, 905]);
+    const s = blocks
+      .map((b, i) => {
+        if (!bad.has(i)) return b;
+        const k = b.indexOf("\t") + 2; // inside the first value
+        return b.substring(0, k) + String.fromCharCode(b.charCodeAt(k) ^ 0x04) + b.substring(k + 1);
+      })
+      .join("");
+    for (const chunk of [1, 13, s.length]) {
+      const r = run(s, chunk);
+      expect(r.c.badChecksum).toBe(5);
+      expect(r.c.blocks).toBe(901);
+      expect(r.got).toEqual(blocks.filter((_, i) => !bad.has(i)).map(fieldsOf));
+    }
+  });
+
+  it("rejects a wrong checksum byte", () => {
+    const b = blocks[0];
+    const wrong = b.substring(0, b.length - 1) + String.fromCharCode((b.charCodeAt(b.length - 1) + 1) & 255);
+    const r = run(wrong + blocks[1]);
+    expect(r.rejects).toEqual(["checksum"]);
+    expect(r.got).toEqual([fieldsOf(blocks[1])]);
+  });
+});
+
+describe("stray bytes, truncation, silence", () => {
+  it("skips noise between blocks (counted once a run) without losing the next block", () => {
+    const s = blocks[0] + "\x00\xff garbage" + blocks[1] + "\xaa" + blocks[2];
+    const r = run(s, 1);
+    expect(r.got.length).toBe(3);
+    expect(r.c.framing).toBe(2);
+  });
+
+  it("loses a truncated block and the one it runs into, then recovers", () => {
+    const cut = blocks[0].substring(0, 60); // power cut mid-block, device restarts with a whole block
+    const r = run(cut + blocks[2] + blocks[3] + blocks[4]);
+    expect(r.got).toEqual([fieldsOf(blocks[3]), fieldsOf(blocks[4])]);
+    expect(r.rejects.length).toBe(1);
+  });
+
+  it("with a gap signalled, loses only the truncated block", () => {
+    const r = run(blocks[0].substring(0, 60));
+    r.p.gap();
+    r.p.push(blocks[2] + blocks[3]);
+    expect(r.c.truncated).toBe(1);
+    expect(r.got).toEqual([fieldsOf(blocks[2]), fieldsOf(blocks[3])]);
+  });
+
+  it("a gap between whole blocks costs nothing", () => {
+    const r = run(blocks[0]);
+    r.p.gap();
+    r.p.push(blocks[1]);
+    expect(r.c.truncated).toBe(0);
+    expect(r.got.length).toBe(2);
+  });
+});
+
+describe("resynchronising", () => {
+  it("finds \"Checksum\\t\" after a false start ('CChecksum')", () => {
+    const r = run("xx CChecksum\t\x01" + blocks[0]);
+    expect(r.c.partialStart).toBe(1);
+    expect(r.got).toEqual([fieldsOf(blocks[0])]);
+  });
+});
+
+describe("caps", () => {
+  const next = blocks[2] + blocks[3];
+  it("refuses a label longer than the cap", () => {
+    const r = run(blocks[0] + "\r\n" + "L".repeat(VE_MAX_LABEL + 1) + "\t1" + blocks[1] + next);
+    expect(r.c.oversize).toBe(1);
+    expect(r.got).toEqual([blocks[0], blocks[2], blocks[3]].map(fieldsOf));
+  });
+
+  it("refuses a value longer than the cap", () => {
+    const b = blocks[1].replace("\tH1\t", "\tH1\t" + "1".repeat(VE_MAX_VALUE));
+    const r = run(blocks[0] + b.replace("H1\t", "H1\t" + "9".repeat(VE_MAX_VALUE)) + next, 5);
+    expect(r.c.oversize).toBe(1);
+    expect(r.got.length).toBe(3);
+  });
+
+  it("refuses a block with too many fields", () => {
+    let many = "";
+    for (let i = 0; i <= VE_MAX_FIELDS; i++) many += "\r\nX" + i + "\t" + i;
+    const r = run(blocks[0] + many + "\r\nChecksum\t\x00" + next);
+    expect(r.c.oversize).toBe(1);
+    expect(r.got.length).toBe(3);
+  });
+
+  it("refuses a label given twice (two blocks run together)", () => {
+    const merged = blocks[0].substring(0, blocks[0].indexOf("\r\nChecksum")) + blocks[2];
+    const r = run(blocks[1] + merged + next);
+    expect(r.c.framing).toBe(1);
+    // the merged block is refused at the repeated PID; blocks[2]'s own checksum resyncs, then blocks[2], [3] follow
+    expect(r.got).toEqual([blocks[1], blocks[2], blocks[3]].map(fieldsOf));
+  });
+});
+
+describe("HEX frames anywhere", () => {
+  it("takes a HEX frame inside a label, a value, between CR and LF, and before a block, at any chunking", () => {
+    const b = blocks[0];
+    // not between "Checksum\t" and its byte: that byte is taken whatever it is (a ':' included)
+    const places = [1, 2, 4, 20, b.indexOf("\tSOC") + 2, b.length - 12, b.length - 11, b.length - 5];
+    const withHex = places.map((k) => b.substring(0, k) + HEX + b.substring(k));
+    const s = blocks[1] + withHex.join("") + HEX + blocks[2];
+    for (const chunk of [1, 2, 3, 7, 16, s.length]) {
+      const hex: number[] = [];
+      const got: VeDirectFields[] = [];
+      const p = createVeDirectParser({ onBlock: (f) => got.push(f), onHex: (h) => hex.push(h.cmd) });
+      for (let i = 0; i < s.length; i += chunk) p.push(s.substring(i, i + chunk));
+      expect(hex.length).toBe(places.length + 1);
+      expect(got).toEqual([blocks[1], ...places.map(() => b), blocks[2]].map(fieldsOf));
+      expect(p.counters.badHex + p.counters.badChecksum + p.counters.framing).toBe(0);
+    }
+  });
+
+  it("a broken HEX frame costs the block it sits in, not the next", () => {
+    const b = blocks[0];
+    const k = b.indexOf("\tSOC") + 2;
+    const r = run(blocks[1] + b.substring(0, k) + ":7F0E" + b.substring(k) + blocks[2]);
+    expect(r.c.badHex).toBe(1);
+    expect(r.got).toEqual([blocks[1], blocks[2]].map(fieldsOf));
+  });
+});
+
+describe("random garbage", () => {
+  function xorshift(seed: number) {
+    let x = seed | 0;
+    return () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) / 4294967296;
+    };
+  }
+
+  /** runs of garbage, each followed by two real blocks */
+  function mix(garbage: () => string) {
+    const parts: string[] = [];
+    const genuine = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      const b1 = blocks[(2 * i) % blocks.length];
+      const b2 = blocks[(2 * i + 1) % blocks.length];
+      genuine.add(JSON.stringify(fieldsOf(b1)));
+      genuine.add(JSON.stringify(fieldsOf(b2)));
+      parts.push(garbage(), b1, b2);
+    }
+    return { s: parts.join(""), genuine };
+  }
+
+  it("uniform noise: never throws, delivers only real blocks, recovers after every run", () => {
+    const rnd = xorshift(0x9e3779b9);
+    const { s, genuine } = mix(() => {
+      let g = "";
+      for (let n = Math.floor(rnd() * 400); n > 0; n--) g += String.fromCharCode(Math.floor(rnd() * 256));
+      return g;
+    });
+    const r = run(s, 17);
+    for (const f of r.got) expect(genuine.has(JSON.stringify(f))).toBe(true);
+    expect(r.c.blocks).toBeGreaterThanOrEqual(300); // the second block after a run always arrives
+    expect(r.c.bytes).toBe(s.length);
+  });
+
+  it("garbage made of protocol pieces: well-formed junk gets through only at the 8-bit checksum's rate", () => {
+    const rnd = xorshift(0x2545f491);
+    const { s, genuine } = mix(() => {
+      let g = "";
+      for (let n = Math.floor(rnd() * 400); n > 0; n--) {
+        const r = rnd();
+        g += r < 0.3 ? "\r\n" : r < 0.4 ? "\t" : r < 0.45 ? ":" : r < 0.5 ? "Checksum\t" : String.fromCharCode(Math.floor(rnd() * 256));
+      }
+      return g;
+    });
+    let r: ReturnType<typeof run> | undefined;
+    expect(() => (r = run(s, 17))).not.toThrow();
+    const bogus = r!.got.filter((f) => !genuine.has(JSON.stringify(f))).length;
+    const reachedSum = r!.c.badChecksum + bogus; // junk blocks well-formed enough to have their sum checked
+    expect(reachedSum).toBeGreaterThan(5);
+    expect(bogus).toBeLessThanOrEqual(Math.ceil((3 * reachedSum) / 256) + 1);
+    expect(r!.c.blocks - bogus).toBeGreaterThanOrEqual(300);
+  });
+
+  it("well-formed junk blocks with random checksum bytes: about 1 in 256 passes, as the protocol allows", () => {
+    const rnd = xorshift(0x1234567);
+    const printable = () => String.fromCharCode(33 + Math.floor(rnd() * 94));
+    let n = 0;
+    const { s, genuine } = mix(() => {
+      let g = "";
+      for (let k = 0; k < 10; k++, n++) {
+        for (let f = 0; f < 5; f++) g += "\r\n" + "L" + f + printable() + "\t" + printable() + printable();
+        g += "\r\nChecksum\t" + String.fromCharCode(Math.floor(rnd() * 256));
+      }
+      return g;
+    });
+    const r = run(s);
+    const bogus = r.got.filter((f) => !genuine.has(JSON.stringify(f))).length;
+    expect(n).toBe(3000);
+    expect(r.c.badChecksum + bogus).toBe(n);
+    expect(bogus).toBeGreaterThan(0);
+    expect(bogus).toBeLessThan((2.5 * n) / 256);
+    expect(r.c.blocks - bogus).toBe(600); // every real block arrives
+  });
+});
