@@ -10,12 +10,15 @@ export default tseslint.config(
       "no-var": "error",
       "prefer-const": "error",
       eqeqeq: ["error", "smart"],
+      "@typescript-eslint/no-this-alias": "off",
     },
   },
   {
     // Firmware runs on the Espruino interpreter: forbid what it lacks, with the reason (shared/docs/espruino.md).
     files: ["firmware/**/*.ts"],
     rules: {
+      // require("Storage"), require("net") are how the interpreter hands out its modules
+      "@typescript-eslint/no-require-imports": "off",
       "no-restricted-syntax": [
         "error",
         { selector: "SpreadElement", message: "Espruino has no spread; TypeScript would emit a helper." },

@@ -3,8 +3,9 @@ import { buildCommand } from "./commands/build";
 import { flashCommand } from "./commands/flash";
 import { benchCommand } from "./commands/bench";
 import { simCommand } from "./commands/sim";
+import { startCommand } from "./commands/start";
 
-export const commands: Command[] = [buildCommand, flashCommand, simCommand, benchCommand];
+export const commands: Command[] = [startCommand, buildCommand, flashCommand, simCommand, benchCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

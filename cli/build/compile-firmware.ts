@@ -1,7 +1,7 @@
 // Firmware build: TypeScript 5.9 (ES5 output, ES modules kept) -> esbuild (bundling only, one IIFE per board)
 // -> terser (function and var hoisting, mangling). This is the pipeline shared/docs/espruino.md reports the
 // real interpreter ran correctly; each step exists to avoid one of its traps (no hoisting on the interpreter).
-import { mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { mkdirSync, writeFileSync, rmSync, mkdtempSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
 import ts from "typescript";
 import * as esbuild from "esbuild";
@@ -10,7 +10,6 @@ import { checkBundle, BundleProblem } from "./check-bundle";
 
 export const projectRoot = resolve(new URL("../..", import.meta.url).pathname);
 const firmwareDir = join(projectRoot, "firmware");
-const es5Dir = join(projectRoot, "dist", ".firmware-es5");
 export const firmwareOutDir = join(projectRoot, "dist", "firmware");
 
 /** Modules the firmware may require(): built into the interpreter, or loaded on the board by the espruino CLI. */
@@ -25,13 +24,17 @@ export interface BuiltFirmware {
   problems: BundleProblem[];
 }
 
-/** Compile firmware/ with its own tsconfig (ES5, Espruino types). Throws with the compiler's messages. */
+/**
+ * Compile firmware/ with its own tsconfig (ES5, Espruino types) into a fresh folder under dist/ (so that builds
+ * running side by side never share one), returned. Throws with the compiler's messages.
+ */
 export function compileFirmwareToEs5(): string {
+  mkdirSync(join(projectRoot, "dist"), { recursive: true });
+  const es5Dir = mkdtempSync(join(projectRoot, "dist", ".firmware-es5-"));
   const configPath = join(firmwareDir, "tsconfig.json");
   const config = ts.readConfigFile(configPath, ts.sys.readFile);
   if (config.error) throw new Error(ts.flattenDiagnosticMessageText(config.error.messageText, "\n"));
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, firmwareDir);
-  rmSync(es5Dir, { recursive: true, force: true });
   const program = ts.createProgram(parsed.fileNames, { ...parsed.options, outDir: es5Dir, noEmit: false });
   const result = program.emit();
   const diagnostics = ts.getPreEmitDiagnostics(program).concat(result.diagnostics);
@@ -41,6 +44,7 @@ export function compileFirmwareToEs5(): string {
       getCurrentDirectory: () => projectRoot,
       getNewLine: () => "\n",
     };
+    rmSync(es5Dir, { recursive: true, force: true });
     throw new Error("firmware does not compile:\n" + ts.formatDiagnostics(diagnostics, host));
   }
   return es5Dir;
@@ -50,7 +54,7 @@ export function compileFirmwareToEs5(): string {
  * Bundle one entry module (path relative to firmware/, without extension) from the ES5 output into one
  * IIFE. `entrySource` is the entry's code, written as ES5 (it is not compiled by tsc).
  */
-export async function bundleEs5(entrySource: string): Promise<string> {
+export async function bundleEs5(es5Dir: string, entrySource: string): Promise<string> {
   const result = await esbuild.build({
     stdin: { contents: entrySource, resolveDir: es5Dir, sourcefile: "entry.js", loader: "js" },
     bundle: true,
@@ -98,14 +102,14 @@ export function boardEntrySource(boardModule: string, boardExport: string): stri
 }
 
 /** Build one board's files under dist/firmware/. Problems found by the bundle check are returned, not thrown. */
-export async function buildBoardFirmware(boardId: string, boardExport: string): Promise<BuiltFirmware> {
-  const bundled = await bundleEs5(boardEntrySource(boardId, boardExport));
+export async function buildBoardFirmware(es5Dir: string, boardId: string, boardExport: string): Promise<BuiltFirmware> {
+  const bundled = await bundleEs5(es5Dir, boardEntrySource(boardId, boardExport));
   const { release, debug } = await minifyForEspruino(bundled);
   mkdirSync(firmwareOutDir, { recursive: true });
   const file = join(firmwareOutDir, `${boardId}.js`);
   const debugFile = join(firmwareOutDir, `${boardId}.debug.js`);
-  writeFileSync(file, release);
-  writeFileSync(debugFile, debug);
+  writeAtomically(file, release);
+  writeAtomically(debugFile, debug);
   const problems = checkBundle(release, file).concat(checkBundle(debug, debugFile));
   return {
     board: boardId,
@@ -115,4 +119,11 @@ export async function buildBoardFirmware(boardId: string, boardExport: string): 
     debugBytes: Buffer.byteLength(debug),
     problems,
   };
+}
+
+/** Readers (tests running side by side) see the old file or the new one, never half of one. */
+function writeAtomically(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
 }

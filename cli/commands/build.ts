@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { relative } from "node:path";
 import { Command, UsageError } from "../command";
 import { boards, findBoard } from "../../firmware/boards/index";
@@ -12,13 +13,17 @@ export async function buildFirmware(boardIds: string[], log: (line: string) => v
     if (!findBoard(id)) throw new UsageError(`unknown board '${id}'; boards: ${boards.map((b) => b.id).join(", ")}`);
   }
   log("compiling firmware/ (TypeScript 5.9, ES5 output)...");
-  compileFirmwareToEs5();
+  const es5Dir = compileFirmwareToEs5();
   const built: BuiltFirmware[] = [];
-  for (const [i, id] of ids.entries()) {
-    log(`[${i + 1}/${ids.length}] bundling ${id}...`);
-    const result = await buildBoardFirmware(id, boardExports[id]);
-    built.push(result);
-    log(`  ${relative(projectRoot, result.file)}  ${result.bytes} bytes  (debug ${result.debugBytes} bytes)`);
+  try {
+    for (const [i, id] of ids.entries()) {
+      log(`[${i + 1}/${ids.length}] bundling ${id}...`);
+      const result = await buildBoardFirmware(es5Dir, id, boardExports[id]);
+      built.push(result);
+      log(`  ${relative(projectRoot, result.file)}  ${result.bytes} bytes  (debug ${result.debugBytes} bytes)`);
+    }
+  } finally {
+    rmSync(es5Dir, { recursive: true, force: true });
   }
   const problems = built.flatMap((b) => b.problems);
   if (problems.length > 0) {

@@ -1,0 +1,409 @@
+// The virtual Espruino: a Node `vm` context that runs a built firmware file with the globals the interpreter
+// provides (Serial1..3, I2C1, pins, E, getTime and timers on a virtual clock, require("Storage"/"net"/"fs")),
+// and without what it lacks (Map, Set, Symbol, Array.from, ... : shared/docs/espruino.md), so code that would
+// fail on a board fails here too. Flash, devices and the clock outlive reboots and power cuts; the program's
+// state does not.
+import * as vm from "node:vm";
+import { readFileSync } from "node:fs";
+import { resolve, isAbsolute } from "node:path";
+import { Board } from "../../firmware/boards/types";
+import { VirtualClock } from "./virtual-clock";
+import { VirtualSerial, VirtualI2C, PinBank, standardPinNames, FirmwareCall } from "./peripherals";
+import { NetBridge } from "./net-bridge";
+import { estimateVars } from "./memory-estimate";
+import { removeMissingBuiltins, installVirtualDate } from "./context-globals";
+import { crc32 } from "./crc32";
+import { VirtualFlash, isPowerCut } from "./flash";
+import { createStorage, VirtualStorage } from "./storage";
+
+export interface VirtualEspruinoOptions {
+  board: Board;
+  /** Directory that require("fs") and the Linux board's settings file are read from. */
+  workDir?: string;
+  /** Where console.log lines go (besides `output`). */
+  onLog?: (line: string) => void;
+  /** Real milliseconds to wait for a reply before virtual time moves on (net bridge). */
+  replyWaitMs?: number;
+  /** Flash to boot from (kept by the caller across runs); a fresh erased one by default. */
+  flash?: VirtualFlash;
+}
+
+export type ResetReason = "power-on" | "reboot" | "watchdog" | "power-cut" | "load";
+
+export class VirtualEspruino {
+  readonly clock = new VirtualClock();
+  readonly board: Board;
+  readonly flash: VirtualFlash;
+  readonly net: NetBridge;
+  readonly pins: PinBank;
+  readonly serials = new Map<string, VirtualSerial>();
+  readonly i2c: VirtualI2C;
+  readonly output: string[] = [];
+  /** Errors thrown out of the firmware's callbacks (printed, the program goes on, as on the interpreter). */
+  readonly uncaught: string[] = [];
+  readonly resets: ResetReason[] = [];
+  halted: string | undefined;
+  private ctx!: vm.Context;
+  /** The context's own intrinsics: objects handed to the firmware must belong to its realm. */
+  private realm!: { Error: ErrorConstructor; Uint8Array: Uint8ArrayConstructor; JSON: JSON };
+  private program = "";
+  private bootMs = 0;
+  private clockOffsetS = 0;
+  private watchdog: { timeoutMs: number; lastKickMs: number; auto: boolean } | undefined;
+  private poweredOff = false;
+  private pendingReset: { reason: ResetReason; program?: string } | undefined;
+  private eventHandlers: Record<string, ((...a: unknown[]) => unknown)[]> = {};
+  private opts: VirtualEspruinoOptions;
+
+  constructor(opts: VirtualEspruinoOptions) {
+    this.opts = opts;
+    this.board = opts.board;
+    this.flash = opts.flash ?? new VirtualFlash({ sizeBytes: opts.board.storageBytes, pageBytes: opts.board.flashPageBytes });
+    this.pins = new PinBank(() => this.uptimeSeconds());
+    this.net = new NetBridge(this.clock, this.call, (m) => this.makeError(m));
+    this.i2c = new VirtualI2C("I2C1", (m) => this.makeError(m), (a) => new this.realm.Uint8Array(a));
+    for (const name of ["Serial1", "Serial2", "Serial3", "USB"]) this.serials.set(name, new VirtualSerial(name, this.clock, this.call));
+  }
+
+  /** Seconds since the board powered on (getTime() before the clock is set). */
+  uptimeSeconds(): number {
+    return (this.clock.nowMs - this.bootMs) / 1000;
+  }
+
+  /** getTime() as the firmware sees it. */
+  getTime(): number {
+    return this.uptimeSeconds() + this.clockOffsetS;
+  }
+
+  /** The UART a device model attaches to: "Serial1".., or "soft:<rx pin>" for a software Serial. */
+  serial(name: string): VirtualSerial {
+    let s = this.serials.get(name);
+    if (!s) {
+      s = new VirtualSerial(name, this.clock, this.call);
+      this.serials.set(name, s);
+    }
+    return s;
+  }
+
+  /** Load a program as if it were the board's saved code, and run it (fires E.on('init') afterwards). */
+  load(program: string): void {
+    this.program = program;
+    this.boot("power-on");
+  }
+
+  /** Load a built firmware file from disk. */
+  loadFile(path: string): void {
+    this.load(readFileSync(path, "utf8"));
+  }
+
+  /** Boot from the Storage file .bootcde, as a board does after `minigrid flash`. */
+  powerOnFromFlash(): void {
+    const code = this.storage().read(".bootcde");
+    if (code === undefined) throw new Error("no .bootcde in flash: nothing to boot");
+    this.load(code);
+  }
+
+  /** Cut the power now: timers and sockets die, the flash keeps what was written; power comes back at once. */
+  powerCut(): void {
+    this.poweredOff = true;
+    this.pendingReset = { reason: "power-cut" };
+  }
+
+  /** Arm a power cut that strikes in the middle of a flash write, after `bytes` more bytes are programmed. */
+  powerCutDuringFlashWrite(bytes: number): void {
+    this.flash.armPowerCut(bytes);
+  }
+
+  /** Run virtual time forward by `ms`, letting real I/O (sockets) interleave. */
+  async runFor(ms: number): Promise<void> {
+    await this.runUntil(this.clock.nowMs + ms);
+  }
+
+  async runUntil(targetMs: number): Promise<void> {
+    const replyWaitMs = this.opts.replyWaitMs ?? 50;
+    for (;;) {
+      await settle();
+      while (this.net.busy(replyWaitMs)) await realDelay(1);
+      if (this.pendingReset) this.applyReset();
+      if (!this.clock.runNext(targetMs)) {
+        if (this.net.busy(replyWaitMs)) continue;
+        await settle();
+        if (this.clock.nextDueMs() !== undefined && this.clock.nextDueMs()! <= targetMs) continue;
+        this.clock.nowMs = Math.max(this.clock.nowMs, targetMs);
+        return;
+      }
+    }
+  }
+
+  /** Variables in use by the program, approximated (see memory-estimate.ts). */
+  memoryUsage(): number {
+    const skip = new Set(this.builtinNames);
+    let total = 0;
+    const seen = new Set<object>();
+    for (const key of Object.keys(this.ctx)) {
+      if (skip.has(key)) continue;
+      total += 1 + estimateVars((this.ctx as Record<string, unknown>)[key], seen);
+    }
+    for (const handlers of Object.values(this.eventHandlers)) for (const h of handlers) total += estimateVars(h, seen);
+    total += this.clock.count("firmware") * 4;
+    return total;
+  }
+
+  /** The Storage of the current boot (created at boot, as the interpreter checks its flash when it starts). */
+  storage(): VirtualStorage {
+    if (!this.storageApi) this.storageApi = createStorage(this.flash, { log: (l) => this.log(l) });
+    return this.storageApi;
+  }
+
+  private storageApi: VirtualStorage | undefined;
+
+  private builtinNames: string[] = [];
+
+  /** Runs a firmware callback the way the interpreter's event loop does: an error is printed, the program goes on. */
+  private call: FirmwareCall = (fn, args) => {
+    if (this.poweredOff || this.halted) return;
+    try {
+      fn(...args);
+    } catch (e) {
+      if (isPowerCut(e) || this.poweredOff) {
+        this.powerCut();
+        return;
+      }
+      const msg = `Uncaught ${e instanceof Error || (e && typeof e === "object" && "message" in e) ? (e as Error).stack ?? (e as Error).message : String(e)}`;
+      this.uncaught.push(msg);
+      this.log(msg);
+    }
+  };
+
+  private makeError(message: string): Error {
+    return this.realm ? new this.realm.Error(message) : new Error(message);
+  }
+
+  private log(line: string): void {
+    this.output.push(line);
+    this.opts.onLog?.(line);
+  }
+
+  private applyReset(): void {
+    const { reason, program } = this.pendingReset!;
+    this.pendingReset = undefined;
+    if (program !== undefined) this.program = program;
+    this.boot(reason);
+  }
+
+  private boot(reason: ResetReason): void {
+    this.resets.push(reason);
+    this.clock.cancelOwner("firmware");
+    this.clock.cancelOwner("system");
+    this.net.powerOff();
+    for (const s of this.serials.values()) s.resetFirmwareSide();
+    this.eventHandlers = {};
+    this.watchdog = undefined;
+    this.poweredOff = false;
+    this.halted = undefined;
+    if (reason === "power-cut" || reason === "power-on") {
+      // No battery-backed clock on these boards: uptime and wall clock start again.
+      this.bootMs = this.clock.nowMs;
+      this.clockOffsetS = 0;
+    }
+    this.ctx = this.createContext();
+    this.storageApi = undefined;
+    try {
+      this.storageApi = createStorage(this.flash, { json: this.realm.JSON, log: (l) => this.log(l) });
+      vm.runInContext(this.program, this.ctx, { filename: `${this.board.id}.js` });
+      this.emit("init");
+    } catch (e) {
+      if (isPowerCut(e) || this.poweredOff) {
+        this.powerCut();
+        return;
+      }
+      // An uncaught error at top level stops the script (espruino.md "Traps").
+      this.halted = e instanceof Error || (e && typeof e === "object" && "message" in e) ? String((e as Error).message) : String(e);
+      this.log(`Uncaught ${this.halted}`);
+    }
+  }
+
+  private emit(event: string): void {
+    for (const h of this.eventHandlers[event] ?? []) this.call(h, []);
+  }
+
+  private createContext(): vm.Context {
+    const ctx = vm.createContext({});
+    this.realm = vm.runInContext("({ Error: Error, Uint8Array: Uint8Array, JSON: JSON })", ctx);
+    removeMissingBuiltins(ctx);
+    installVirtualDate(ctx, () => this.getTime() * 1000);
+    this.builtinNames = Object.getOwnPropertyNames(ctx);
+    const g = ctx as Record<string, unknown>;
+    const self = this;
+    const timer = (repeat: boolean) => (fn: (...a: unknown[]) => unknown, ms?: number, ...args: unknown[]) => {
+      if (typeof fn !== "function") throw this.makeError("setTimeout needs a function");
+      const delay = Math.max(0, Number(ms) || 0);
+      return this.clock.schedule(delay, () => this.call(fn, args), "firmware", repeat ? Math.max(1, delay) : 0);
+    };
+    const clear = (id?: number) => {
+      if (id === undefined) this.clock.cancelOwner("firmware");
+      else this.clock.cancel(id);
+    };
+    Object.assign(g, {
+      setTimeout: timer(false),
+      setInterval: timer(true),
+      clearTimeout: clear,
+      clearInterval: clear,
+      changeInterval: (id: number, ms: number) => this.clock.changeInterval(id, ms),
+      getTime: () => this.getTime(),
+      setTime: (seconds: number) => {
+        this.clockOffsetS = seconds - this.uptimeSeconds();
+      },
+      console: { log: (...a: unknown[]) => this.log(a.map((x) => (typeof x === "string" ? x : String(x))).join(" ")) },
+      print: (...a: unknown[]) => this.log(a.map(String).join(" ")),
+      quit: () => {
+        this.halted = "quit()";
+        this.clock.cancelOwner("firmware");
+      },
+      load: (name?: string) => {
+        const code = name ? self.storage().read(name) : self.program;
+        if (code === undefined) throw this.makeError(`File ${name} not found`);
+        this.pendingReset = { reason: "load", program: code };
+      },
+      require: (name: string) => this.requireModule(name),
+      process: {
+        version: "2v29",
+        env: { BOARD: this.board.espruinoBoard, VERSION: "2v29" },
+        memory: () => {
+          const usage = this.memoryUsage();
+          return { free: this.board.variables - usage, usage, total: this.board.variables, history: 0 };
+        },
+      },
+      E: this.espruinoE(),
+      I2C1: this.i2c.firmwareApi(),
+      digitalWrite: (pin: unknown, v: unknown) => {
+        const p = this.pins.pin(String(pin));
+        p.level = v ? 1 : 0;
+        p.writes++;
+      },
+      digitalRead: (pin: unknown) => this.pins.read(String(pin)),
+      analogRead: (pin: unknown) => this.pins.analogRead(String(pin)),
+      pinMode: (pin: unknown, mode: string) => {
+        this.pins.pin(String(pin)).mode = mode;
+      },
+    });
+    for (const [name, s] of this.serials) g[name] = s.firmwareApi();
+    // A software UART: new Serial().setup(baud, {rx, tx}) binds to the line named "soft:<rx pin>".
+    g.Serial = function SoftSerial() {
+      let bound: ReturnType<VirtualSerial["firmwareApi"]> | undefined;
+      const pending: [string, unknown[]][] = [];
+      const api: Record<string, unknown> = {};
+      for (const m of ["write", "print", "println", "on", "removeAllListeners", "available"]) {
+        api[m] = (...a: unknown[]) => (bound ? (bound as Record<string, (...x: unknown[]) => unknown>)[m](...a) : pending.push([m, a]));
+      }
+      api.setup = (baud: number, opts: { rx?: unknown } = {}) => {
+        bound = self.serial(`soft:${String(opts.rx)}`).firmwareApi();
+        bound.setup(baud, opts);
+        for (const [m, a] of pending.splice(0)) (bound as Record<string, (...x: unknown[]) => unknown>)[m](...a);
+      };
+      return api;
+    };
+    for (const name of standardPinNames()) {
+      const pin = this.pins.pin(name);
+      g[name] = {
+        toString: () => name,
+        read: () => pin.level,
+        write: (v: unknown) => {
+          pin.level = v ? 1 : 0;
+          pin.writes++;
+        },
+        set: () => {
+          pin.level = 1;
+          pin.writes++;
+        },
+        reset: () => {
+          pin.level = 0;
+          pin.writes++;
+        },
+        mode: (m: string) => {
+          pin.mode = m;
+        },
+        analog: () => this.pins.analogRead(name),
+      };
+    }
+    return ctx;
+  }
+
+  private espruinoE() {
+    return {
+      CRC32: (data: unknown) => crc32(data),
+      getSizeOf: (v: unknown) => estimateVars(v),
+      hwRand: () => (Math.random() * 0x100000000) | 0,
+      getAnalogVRef: () => 3.3,
+      enableWatchdog: (timeoutS: number, isAuto?: boolean) => {
+        const timeoutMs = Math.max(1, timeoutS * 1000);
+        this.watchdog = { timeoutMs, lastKickMs: this.clock.nowMs, auto: isAuto !== false };
+        const check = () => {
+          const w = this.watchdog;
+          if (!w || this.pendingReset) return;
+          if (!w.auto && this.clock.nowMs - w.lastKickMs >= w.timeoutMs) {
+            this.pendingReset = { reason: "watchdog" };
+            return;
+          }
+          this.clock.schedule(w.timeoutMs / 4, check, "system");
+        };
+        this.clock.schedule(timeoutMs / 4, check, "system");
+      },
+      kickWatchdog: () => {
+        if (this.watchdog) this.watchdog.lastKickMs = this.clock.nowMs;
+      },
+      reboot: () => {
+        this.emit("kill");
+        this.pendingReset = { reason: "reboot" };
+      },
+      on: (event: string, cb: (...a: unknown[]) => unknown) => {
+        (this.eventHandlers[event] ??= []).push(cb);
+      },
+    };
+  }
+
+  private requireModule(name: string): unknown {
+    if (name === "Storage") return this.storageForFirmware();
+    if (name === "net") return this.net.firmwareModule();
+    if (name === "fs" && this.board.id === "linux") return this.fsModule();
+    throw this.makeError(`Module ${name} not found`);
+  }
+
+  private storageForFirmware() {
+    const api = this.storage() as unknown as Record<string, unknown>;
+    // A power cut inside a flash write ends the program at once, whatever its try/catch does.
+    const guarded: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(api)) {
+      guarded[k] = typeof v !== "function" ? v : (...a: unknown[]) => {
+        if (this.poweredOff) throw this.makeError("power is off");
+        try {
+          return (v as (...x: unknown[]) => unknown).apply(api, a);
+        } catch (e) {
+          if (isPowerCut(e)) this.powerCut();
+          throw e;
+        }
+      };
+    }
+    return guarded;
+  }
+
+  private fsModule() {
+    const root = this.opts.workDir ?? process.cwd();
+    const read = (path: string) => {
+      try {
+        return readFileSync(isAbsolute(path) ? path : resolve(root, path)).toString("latin1");
+      } catch {
+        return undefined;
+      }
+    };
+    return { readFileSync: read, readFile: read };
+  }
+}
+
+function settle(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+function realDelay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,132 @@
+// require("net") of the virtual Espruino, bridged to real TCP sockets on this machine. Events from the real
+// socket are queued on the virtual clock at the current virtual instant. While a reply is awaited (bytes were
+// written and nothing has come back yet) the runner waits a little real time before moving virtual time on, so
+// that a request/response exchange with a real broker keeps its order.
+import * as net from "node:net";
+import { VirtualClock } from "./virtual-clock";
+import { FirmwareCall, toBinaryString } from "./peripherals";
+
+export interface NetStats {
+  connects: number;
+  refused: number;
+  bytesOut: number;
+  bytesIn: number;
+}
+
+interface Tracked {
+  socket: net.Socket;
+  connecting: boolean;
+  /** end() was called and the close has not come yet. */
+  closingSince: number;
+  awaitingReply: boolean;
+  lastWriteAt: number;
+}
+
+export class NetBridge {
+  linkUp = true;
+  readonly stats: NetStats = { connects: 0, refused: 0, bytesOut: 0, bytesIn: 0 };
+  private open = new Set<Tracked>();
+
+  constructor(private clock: VirtualClock, private call: FirmwareCall, private makeError: (msg: string) => Error) {}
+
+  /** True while a connect is pending or a written request has had no answer for less than `replyWaitMs`. */
+  busy(replyWaitMs: number): boolean {
+    const now = Date.now();
+    for (const t of this.open) {
+      if (t.connecting) return true;
+      if (t.closingSince > 0 && now - t.closingSince < 1000) return true;
+      if (t.awaitingReply && now - t.lastWriteAt < replyWaitMs) return true;
+    }
+    return false;
+  }
+
+  /** Drop the link (Wi-Fi lost, cable out): every socket closes, new connects fail until it is back. */
+  setLinkUp(up: boolean): void {
+    this.linkUp = up;
+    if (!up) for (const t of [...this.open]) t.socket.destroy();
+  }
+
+  /** Close every socket without telling the firmware (the board lost power). */
+  powerOff(): void {
+    for (const t of [...this.open]) {
+      t.socket.removeAllListeners();
+      t.socket.on("error", () => {});
+      t.socket.destroy();
+    }
+    this.open.clear();
+  }
+
+  firmwareModule() {
+    return { connect: (opts: { host?: string; port: number }, onConnect?: () => void) => this.connect(opts, onConnect) };
+  }
+
+  private connect(opts: { host?: string; port: number }, onConnect?: () => void) {
+    const listeners: Record<string, ((...a: unknown[]) => unknown)[]> = {};
+    const emit = (event: string, ...args: unknown[]) => {
+      this.clock.schedule(0, () => {
+        for (const l of listeners[event] ?? []) this.call(l, args);
+      }, "system");
+    };
+    const socket = new net.Socket();
+    const tracked: Tracked = { socket, connecting: true, closingSince: 0, awaitingReply: false, lastWriteAt: 0 };
+    this.open.add(tracked);
+    let closed = false;
+    const api = {
+      write: (data: unknown) => {
+        if (closed) return false;
+        const bytes = toBinaryString(data);
+        this.stats.bytesOut += bytes.length;
+        tracked.awaitingReply = true;
+        tracked.lastWriteAt = Date.now();
+        socket.write(Buffer.from(bytes, "latin1"));
+        return true;
+      },
+      end: () => {
+        if (!closed && tracked.closingSince === 0) tracked.closingSince = Date.now();
+        socket.end();
+      },
+      destroy: () => {
+        socket.destroy();
+      },
+      on: (event: string, cb: (...a: unknown[]) => unknown) => {
+        (listeners[event] ??= []).push(cb);
+      },
+      removeAllListeners: () => {
+        for (const k of Object.keys(listeners)) delete listeners[k];
+      },
+    };
+    if (!this.linkUp) {
+      this.stats.refused++;
+      this.open.delete(tracked);
+      closed = true;
+      emit("error", this.makeError("Network link down"));
+      emit("close", true);
+      return api;
+    }
+    socket.setNoDelay(true);
+    socket.on("connect", () => {
+      tracked.connecting = false;
+      this.stats.connects++;
+      if (onConnect) emit("__connect");
+    });
+    if (onConnect) listeners["__connect"] = [onConnect as (...a: unknown[]) => unknown];
+    socket.on("data", (buf) => {
+      tracked.awaitingReply = false;
+      this.stats.bytesIn += buf.length;
+      emit("data", buf.toString("latin1"));
+    });
+    socket.on("error", (err) => {
+      if (tracked.connecting) this.stats.refused++;
+      emit("error", this.makeError(err.message));
+    });
+    socket.on("close", () => {
+      tracked.connecting = false;
+      closed = true;
+      this.open.delete(tracked);
+      emit("end");
+      emit("close", false);
+    });
+    socket.connect({ host: opts.host ?? "127.0.0.1", port: opts.port });
+    return api;
+  }
+}

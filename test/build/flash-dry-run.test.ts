@@ -1,0 +1,55 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { firmwareOutDir, projectRoot } from "../../cli/build/compile-firmware";
+import { findBoard } from "../../firmware/boards/index";
+import { VirtualEspruino } from "../../sim/vm/espruino-vm";
+
+const cli = resolve(projectRoot, "bin/minigrid.mjs");
+
+/** Without a network at all where this machine allows it (a fresh network namespace), so a download would fail. */
+function offline(args: string[]) {
+  const canUnshare = process.getuid?.() === 0 && existsSync("/usr/bin/unshare") &&
+    spawnSync("/usr/bin/unshare", ["-n", "true"]).status === 0;
+  const cmd = canUnshare ? ["/usr/bin/unshare", "-n", process.execPath, cli, ...args] : [process.execPath, cli, ...args];
+  return spawnSync(cmd[0], cmd.slice(1), { encoding: "utf8", cwd: projectRoot, timeout: 60_000 });
+}
+
+describe("minigrid flash --dry-run", () => {
+  it("writes exactly what would be sent, offline, and it installs the firmware as .bootcde", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "mg-flash-")), "upload.js");
+    const r = offline(["flash", "--board", "pico", "--dry-run", "--out", out, "--no-build"]);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/not found|ENOTFOUND|EAI_AGAIN|download/i);
+    const upload = readFileSync(out, "latin1");
+    expect(upload.startsWith('require("Storage").write(".bootcde",')).toBe(true);
+    expect(upload.trimEnd().endsWith('load(".bootcde")')).toBe(true);
+
+    // What the board would do with it: run the upload, which writes .bootcde and loads it.
+    const esp = new VirtualEspruino({ board: findBoard("pico")! });
+    esp.load(upload);
+    await esp.runFor(1000);
+    expect(esp.storage().read(".bootcde")).toBe(readFileSync(join(firmwareOutDir, "pico.js"), "latin1"));
+    expect(esp.resets).toEqual(["power-on", "load"]);
+    expect(esp.output.join("\n")).toContain("minigrid pico");
+  });
+
+  it("refuses an unknown board and a missing port, naming the fix", () => {
+    const unknown = offline(["flash", "--board", "nope", "--dry-run"]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("unknown board 'nope'");
+    const noPort = offline(["flash", "--board", "pico", "--no-build"]);
+    expect(noPort.status).toBe(2);
+    expect(noPort.stderr).toContain("--port is required");
+  });
+
+  it("every subcommand has --help", () => {
+    for (const c of ["start", "build", "flash", "sim", "bench"]) {
+      const r = spawnSync(process.execPath, [cli, c, "--help"], { encoding: "utf8" });
+      expect(r.status, c).toBe(0);
+      expect(r.stdout, c).toMatch(new RegExp(`^Usage: minigrid ${c}`));
+    }
+  });
+});
