@@ -66,12 +66,6 @@ export class InaModel implements I2CDevice {
     this.restart();
   }
 
-  /** Register value without the side effects of a bus read (for tests). */
-  peek(reg: number): number {
-    this.update();
-    return this.regValue(reg);
-  }
-
   write(bytes: number[]): void {
     this.nack();
     if (bytes.length === 0) return;
