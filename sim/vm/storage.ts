@@ -5,9 +5,11 @@
 // compact form ({a:1}, "\xE9"), which only readJSON reads back; getFree() is the space after the last file.
 //
 // Where the interpreter is silent, `strict` (the default) makes the simulator loud, so firmware bugs a board would
-// hide show up in simulation: a name longer than 28 characters (27 for open()) or empty, a character above 0xFF
-// in a name or data, and the byte 0xFF in StorageFile data all throw. With strict: false they behave as on a
-// board: names are cut to 28 bytes, characters above 0xFF are stored as UTF-8, 0xFF silently ends a StorageFile.
+// hide show up in simulation: creating a file (write, writeJSON, open for writing) with a name longer than 28
+// characters (27 for open) or empty, a character above 0xFF in a created name or in data, and the byte 0xFF in
+// StorageFile data all throw. With strict: false they behave as on a board: names are cut to 28 bytes, characters
+// above 0xFF are stored as UTF-8, 0xFF silently ends a StorageFile. Look-ups (read, erase, open "r") always
+// follow the interpreter, so any name list() gives (after a power cut, even "") can be passed back.
 //
 // Creating a Storage is what a booting board does: it powers the flash back on after a cut and, once per
 // power-on, runs the interpreter's start-up check; flash it finds corrupt is erased ("Storage is corrupt.").
@@ -97,7 +99,7 @@ export function createStorage(flash: VirtualFlash, options: StorageOptions = {})
   }
 
   /** Bytes of a string: chars 0..255 as bytes; above that strict mode refuses, a board stores UTF-8. */
-  const stringBytes = (s: string, what: string): Uint8Array => {
+  const stringBytes = (s: string, what: string, check = strict): Uint8Array => {
     let wide = false;
     for (let i = 0; i < s.length && !wide; i++) wide = s.charCodeAt(i) > 0xff;
     if (!wide) {
@@ -105,16 +107,18 @@ export function createStorage(flash: VirtualFlash, options: StorageOptions = {})
       for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
       return out;
     }
-    if (strict) fail(`${what} has a character above 0xFF: Storage holds bytes (use a binary string)`);
+    if (check) fail(`${what} has a character above 0xFF: Storage holds bytes (use a binary string)`);
     return new Uint8Array(Buffer.from(s, "utf8"));
   };
 
-  const nameBytes = (name: unknown, max: number): { text: string; bytes: Uint8Array } => {
+  /** The 28 name bytes; `creating` applies the strict checks. */
+  const nameBytes = (name: unknown, max: number, creating: boolean): { text: string; bytes: Uint8Array } => {
     const s = String(name);
-    if (strict && (s.length === 0 || s.length > max)) fail(`File name ${JSON.stringify(s)} must be 1 to ${max} characters`);
+    const check = strict && creating;
+    if (check && (s.length === 0 || s.length > max)) fail(`File name ${JSON.stringify(s)} must be 1 to ${max} characters`);
     const text = s.slice(0, NAME_BYTES);
     const bytes = new Uint8Array(NAME_BYTES);
-    bytes.set(stringBytes(text, "File name").subarray(0, NAME_BYTES));
+    bytes.set(stringBytes(text, "File name", check).subarray(0, NAME_BYTES));
     return { text, bytes };
   };
 
@@ -150,13 +154,13 @@ export function createStorage(flash: VirtualFlash, options: StorageOptions = {})
   };
 
   const readBytes = (name: unknown): Uint8Array | undefined => {
-    const h = area.find(nameBytes(name, NAME_BYTES).bytes);
+    const h = area.find(nameBytes(name, NAME_BYTES, false).bytes);
     return h < 0 ? undefined : area.flash.bytes.subarray(h + 32, h + 32 + area.fileSize(h));
   };
 
   const storage: VirtualStorage = {
     write(name, data, offset, size) {
-      const n = nameBytes(name, NAME_BYTES).bytes;
+      const n = nameBytes(name, NAME_BYTES, true).bytes;
       if (typeof data === "object" && data !== null && !Array.isArray(data) && !ArrayBuffer.isView(data) && !isArrayBuffer(data)) {
         return area.writeFile(n, stringBytes(standardJson(data), "Data"), 0, 0, 0);
       }
@@ -183,7 +187,7 @@ export function createStorage(flash: VirtualFlash, options: StorageOptions = {})
       }
     },
     writeJSON(name, data) {
-      const n = nameBytes(name, NAME_BYTES).bytes;
+      const n = nameBytes(name, NAME_BYTES, true).bytes;
       return area.writeFile(n, stringBytes(compactJson(standardJson(data)), "Data"), 0, 0, 0);
     },
     readArrayBuffer(name) {
@@ -214,7 +218,7 @@ export function createStorage(flash: VirtualFlash, options: StorageOptions = {})
       return out;
     },
     erase(name) {
-      area.eraseFile(nameBytes(name, NAME_BYTES).bytes);
+      area.eraseFile(nameBytes(name, NAME_BYTES, false).bytes);
     },
     eraseAll() {
       area.eraseAll();
@@ -238,7 +242,7 @@ export function createStorage(flash: VirtualFlash, options: StorageOptions = {})
     },
     open(name, mode) {
       if (mode !== "r" && mode !== "w" && mode !== "a") fail(`Invalid mode ${JSON.stringify(mode)}`);
-      const n = nameBytes(name, NAME_BYTES - 1);
+      const n = nameBytes(name, NAME_BYTES - 1, mode !== "r");
       return new StorageFile(host, n.text, n.bytes, mode);
     },
   };

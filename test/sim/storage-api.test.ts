@@ -62,8 +62,17 @@ describe("virtual Storage: strict checks (default) and the interpreter's silent 
     expect(() => s.write("x".repeat(29), "x")).toThrow(/1 to 28/);
     expect(() => s.open("x".repeat(28), "w")).toThrow(/1 to 27/);
     expect(() => s.write("a", "\u20ac")).toThrow(/above 0xFF/);
-    expect(() => s.read("\u20ac")).toThrow(/above 0xFF/);
     expect(s.list()).toEqual([]);
+  });
+
+  it("strict checks apply where files are made; look-ups follow the interpreter", () => {
+    const s = createStorage(pico());
+    s.write("abcdefghijklmnopqrstuvwxyz01", "28");
+    expect(s.read("abcdefghijklmnopqrstuvwxyz01-and-more")).toBe("28"); // cut to 28, as on a board
+    expect(s.read("")).toBeUndefined();
+    expect(s.read("\u20ac")).toBeUndefined();
+    expect(s.open("x".repeat(40), "r").read(1)).toBeUndefined();
+    s.erase("");
   });
 
   it("strict: StorageFile data must not contain 0xFF", () => {
