@@ -57,8 +57,8 @@ export interface VeDirectParser {
 }
 
 // Caps: the spec's limits (label <= 8, value <= 32, <= 22 fields a block; protocols.md "VE.Direct text") with room
-// to spare, so an unusual but honest device is not refused. A HEX frame of 34 data bytes (a 32-byte string
-// register) is 1 + 2 * 36 hex digits.
+// to spare, so an unusual but honest device is not refused. HEX: bytes after the command nibble, check included;
+// the longest seen is 38 (bluesolar's async 0x1050: id 2, flags 1, value 34, check 1).
 export const VE_MAX_LABEL = 12;
 export const VE_MAX_VALUE = 40;
 export const VE_MAX_FIELDS = 30;
@@ -96,7 +96,7 @@ export function createVeDirectParser(opts: VeDirectParserOptions): VeDirectParse
   let tok = ""; // label or value so far (carried across chunks)
   let ts = 0; // index in the current chunk where the rest of tok starts
   let label = "";
-  let hm = 0; // HUNT: characters of HUNT_PAT matched
+  let hm = 0; // characters of "Checksum\t" matched (HUNT, or stray bytes in START)
   let junk = 0; // START: inside a run of stray bytes
   // HEX frame in progress (hx = 1): nibbles so far, bytes, the sum of cmd and bytes
   let hx = 0;
@@ -115,6 +115,13 @@ export function createVeDirectParser(opts: VeDirectParserOptions): VeDirectParse
     reject(reason, detail);
     st = HUNT;
     hm = 0;
+  }
+
+  /** Follows "Checksum\t" through bytes that are not a block; true when it is complete. */
+  function follow(c: number): boolean {
+    if (c === HUNT_PAT.charCodeAt(hm)) return ++hm === HUNT_PAT.length;
+    hm = c === 67 ? 1 : 0; // 'C' (no proper prefix of the pattern recurs in it)
+    return false;
   }
 
   function endHex(): void {
@@ -195,12 +202,18 @@ export function createVeDirectParser(opts: VeDirectParserOptions): VeDirectParse
             st = LF;
             junk = 0;
           } else if (synced) {
-            // noise on the idle line after a whole block: skipped (counted once a run), the next block is intact
+            // Stray bytes after a whole block: skipped, counted once a run, and the next "\r" still starts a block.
+            // A "Checksum\t" + byte in them ends a would-be block (one more rejection when junk follows).
             if (!junk) {
               cnt.framing++;
               reject("framing", "byte " + c + " between blocks");
+              junk = 1;
+              hm = 0;
             }
-            junk = 1;
+            if (follow(c)) {
+              st = HCSUM;
+              junk = 0;
+            }
           } else {
             cnt.partialStart++;
             st = HUNT;
@@ -268,11 +281,7 @@ export function createVeDirectParser(opts: VeDirectParserOptions): VeDirectParse
           fields = {};
           break;
         case HUNT:
-          if (c === HUNT_PAT.charCodeAt(hm)) {
-            if (++hm === HUNT_PAT.length) st = HCSUM;
-          } else {
-            hm = c === 67 ? 1 : 0; // 'C'
-          }
+          if (follow(c)) st = HCSUM;
           break;
         default: // HCSUM
           synced = true;

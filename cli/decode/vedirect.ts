@@ -1,0 +1,63 @@
+// Decodes a VE.Direct capture (the raw bytes of a device's TX line, text blocks with HEX frames anywhere) into one
+// JSON line per frame, for an engineer reading a site's serial log. Text blocks come out as values with units in
+// their names (firmware/drivers/vedirect-decode.ts) with code names added; HEX frames with their decoded reply.
+// Rejected frames are summed up by reason on `err`, with the first few placed after the frame they followed.
+// A partial block at the very start of the capture is skipped and mentioned, not counted as a rejection.
+
+import { VeDirectReject, createVeDirectParser } from "../../firmware/drivers/vedirect";
+import { decodeVeDirectBlock } from "../../firmware/drivers/vedirect-decode";
+import { decodeHexReply, encodeHexFrame, veRegister, veRegisterValue } from "../../firmware/drivers/vedirect-hex";
+import { nameVeDirectValues } from "../../firmware/drivers/vedirect-names";
+
+const MAX_EXAMPLES = 10;
+
+const hex = (d: ArrayLike<number>) => Array.from(d, (b) => b.toString(16).padStart(2, "0").toUpperCase()).join("");
+
+export function decodeVeDirectCapture(
+  bytes: Buffer,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): { frames: number; rejected: number } {
+  let frames = 0;
+  const reasons: Partial<Record<VeDirectReject, number>> = {};
+  const examples: string[] = [];
+  let rejected = 0;
+  const p = createVeDirectParser({
+    onBlock: (f) => {
+      frames++;
+      out(JSON.stringify({ frame: frames, type: "text", values: nameVeDirectValues(decodeVeDirectBlock(f)) }));
+    },
+    onHex: (h) => {
+      frames++;
+      const r = decodeHexReply(h);
+      const reply: Record<string, unknown> = { ...r };
+      if ("data" in r) {
+        reply.data = hex(r.data);
+        reply.id = "0x" + r.id.toString(16).toUpperCase().padStart(4, "0");
+        const reg = veRegister(r.id);
+        if (reg) {
+          reply.register = reg.what;
+          if (r.flags === 0) reply.value = veRegisterValue(r.id, r.data) ?? r.value;
+        }
+      }
+      out(JSON.stringify({ frame: frames, type: "hex", hex: encodeHexFrame(h.cmd, h.data).trim(), reply }));
+    },
+    onReject: (why, detail) => {
+      rejected++;
+      reasons[why] = (reasons[why] ?? 0) + 1;
+      if (examples.length < MAX_EXAMPLES) examples.push(`  after frame ${frames}: ${why} (${detail})`);
+    },
+  });
+  p.push(bytes.toString("latin1"));
+  const c = p.counters;
+  if (c.partialStart) err("the capture starts inside a block: that partial block was skipped (not an error)");
+  const pending = bytes.length > 0 && rejected === 0 && frames === 0;
+  if (rejected) {
+    const list = Object.entries(reasons).map(([k, n]) => `${k} ${n}`).join(", ");
+    err(`rejected ${rejected} frame${rejected === 1 ? "" : "s"}: ${list}`);
+    for (const e of examples) err(e);
+    if (rejected > examples.length) err(`  ... and ${rejected - examples.length} more`);
+  }
+  if (pending) err(`no complete frame in ${bytes.length} bytes`);
+  return { frames, rejected };
+}
