@@ -4,8 +4,9 @@ import { flashCommand } from "./commands/flash";
 import { benchCommand } from "./commands/bench";
 import { simCommand } from "./commands/sim";
 import { startCommand } from "./commands/start";
+import { decodeCommand } from "./commands/decode";
 
-export const commands: Command[] = [startCommand, buildCommand, flashCommand, simCommand, benchCommand];
+export const commands: Command[] = [startCommand, buildCommand, flashCommand, simCommand, decodeCommand, benchCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -28,6 +28,9 @@ export interface VirtualEspruinoOptions {
   flash?: VirtualFlash;
 }
 
+/** Virtual time one analogRead() takes, ms (STM32F4 ADC conversion plus the interpreter's call overhead). */
+const analogReadMs = 0.05;
+
 export type ResetReason = "power-on" | "reboot" | "watchdog" | "power-cut" | "load";
 
 export class VirtualEspruino {
@@ -282,7 +285,12 @@ export class VirtualEspruino {
         p.writes++;
       },
       digitalRead: (pin: unknown) => this.pins.read(String(pin)),
-      analogRead: (pin: unknown) => this.pins.analogRead(String(pin)),
+      // A conversion takes time on the chip (and the interpreter's call around it): a sampling loop that watches
+      // getTime() sees time pass, as on a board.
+      analogRead: (pin: unknown) => {
+        this.clock.nowMs += analogReadMs;
+        return this.pins.analogRead(String(pin));
+      },
       pinMode: (pin: unknown, mode: string) => {
         this.pins.pin(String(pin)).mode = mode;
       },

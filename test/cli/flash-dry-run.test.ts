@@ -46,7 +46,7 @@ describe("minigrid flash --dry-run", () => {
   });
 
   it("every subcommand has --help", () => {
-    for (const c of ["start", "build", "flash", "sim", "bench"]) {
+    for (const c of ["start", "build", "flash", "sim", "decode", "bench"]) {
       const r = spawnSync(process.execPath, [cli, c, "--help"], { encoding: "utf8" });
       expect(r.status, c).toBe(0);
       expect(r.stdout, c).toMatch(new RegExp(`^Usage: minigrid ${c}`));
