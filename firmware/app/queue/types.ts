@@ -1,0 +1,80 @@
+// The queue's interfaces: the part of require("Storage") it uses (so the real Storage, the simulator's virtual
+// one and a plain in-memory fake all fit), its options, and what it hands to the sender.
+import { Aggregation } from "../../protocol/channels";
+
+/** The subset of require("Storage") (shared/docs/espruino.md "Storage module") the queue uses. */
+export interface QueueStore {
+  write(name: string, data: string, offset?: number, size?: number): boolean;
+  /** The whole file when offset/length are omitted; undefined when there is no such file. */
+  read(name: string, offset?: number, length?: number): string | undefined;
+  list(pattern?: RegExp): string[];
+  erase(name: string): void;
+  compact(): void;
+  getStats(): { totalBytes: number; freeBytes: number; trashBytes: number };
+}
+
+export interface QueueEvent {
+  /** "queue.merged" or, as a last resort when nothing can be merged, "queue.dropped". */
+  e: string;
+  d: {
+    /** Batches taken in and written out. */
+    n: number;
+    o: number;
+    /** Key [boot, first seq] of the oldest and [boot, last seq] of the newest batch concerned. */
+    f: number[];
+    l: number[];
+    /** Largest merge factor written. */
+    m: number;
+    /** Bytes of queue space freed. */
+    fr: number;
+  };
+}
+
+export interface QueueOptions {
+  /** CRC-32 of a binary string: E.CRC32 on a board. */
+  crc: (data: string) => number;
+  /** Aggregation of each channel, in channel-table order (for merging when the queue is full). */
+  aggs: Aggregation[];
+  /** CRC of the channel table `aggs` belongs to: batches carrying another `ch` are never merged. */
+  ch?: number;
+  /** Bytes of one page file (a multiple of 4, default 2048). A batch must fit in one page. */
+  pageBytes?: number;
+  /** Storage bytes to leave for other files (settings) and compaction; default 4096. */
+  reserveBytes?: number;
+  /** At most this many page files of data (the Storage free space is the other limit). */
+  maxPages?: number;
+  /** At most this many unacknowledged batches in the RAM index; default: pages * pageBytes / 128. */
+  maxRecords?: number;
+  /** Told of every merge (and drop), e.g. to publish an evt. */
+  onEvent?: (ev: QueueEvent) => void;
+}
+
+/** A queued batch: key (boot b, seqs s..e; e > s only for a merged batch) and its text. */
+export interface QueueItem {
+  b: number;
+  s: number;
+  e: number;
+  t: string;
+  /** 1 for backlog (historical): `t` then carries "h":1. */
+  h: number;
+}
+
+export interface QueueStats {
+  records: number;
+  bytes: number;
+  pages: number;
+  maxPages: number;
+  pageBytes: number;
+  /** Page files created since boot (each becomes Storage trash once acknowledged: flash wear comes from these). */
+  pagesCreated: number;
+  /** Storage compactions the queue asked for since boot. */
+  compactions: number;
+  /** Torn records found at boot and skipped. */
+  torn: number;
+  /** Batches merged into coarser ones, merge rounds, batches dropped (nothing could be merged) since boot. */
+  merged: number;
+  mergeRounds: number;
+  dropped: number;
+  /** push() refusals: batch larger than a page, or flash write failed. */
+  rejected: number;
+}
