@@ -36,8 +36,6 @@ export function openDatabase(file: string): Db {
  */
 export function ensureApiIndexes(db: Db): void {
   db.exec(
-    "CREATE INDEX IF NOT EXISTS alarms_open ON alarms(cleared_at, site, node);" +
-      "CREATE INDEX IF NOT EXISTS commands_node ON commands(site, node, created_at);" +
-      "CREATE INDEX IF NOT EXISTS batches_node_time ON batches(site, node, t0);",
+    "CREATE INDEX IF NOT EXISTS alarms_by_cleared ON alarms(cleared_at);" + "CREATE INDEX IF NOT EXISTS batches_by_node_time ON batches(site, node, t0);",
   );
 }

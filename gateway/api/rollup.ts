@@ -1,0 +1,62 @@
+// Pre-aggregated history for fast downsampling: per channel, buckets of 10 min, 1 h and 3 h holding count, sum, min
+// and max of the samples (mean = sum / n). A year of 1-minute samples is 525,600 rows per channel, too many to scan
+// for every chart; its 3 h buckets are 2,920. Buckets are rebuilt from the samples over the time range of each stored
+// batch (so backlog, duplicates and late batches are right), coarser levels from the finer one.
+import type { Db } from "./db";
+
+/** Rollup bucket sizes, ms, finest first. */
+export const rollupLevels_ms = [600_000, 3_600_000, 10_800_000];
+
+/** Create the rollup tables (idempotent). */
+export function ensureRollupSchema(db: Db): void {
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS history_rollup(site TEXT NOT NULL, node TEXT NOT NULL, channel_id INT NOT NULL, level INT NOT NULL," +
+      " t INT NOT NULL, n INT NOT NULL, sum REAL, min REAL, max REAL, PRIMARY KEY(site, node, channel_id, level, t)) WITHOUT ROWID;" +
+      "CREATE TABLE IF NOT EXISTS history_rollup_built(site TEXT NOT NULL, node TEXT NOT NULL, built_at INT, PRIMARY KEY(site, node));",
+  );
+}
+
+// Integer parameters are CAST: better-sqlite3 binds JS numbers as REAL, which would make ts % L a float remainder.
+const fromSamples =
+  "INSERT INTO history_rollup (site, node, channel_id, level, t, n, sum, min, max)" +
+  " SELECT site, node, channel_id, CAST(@L AS INTEGER), ts - ts % CAST(@L AS INTEGER) AS b, COUNT(value), SUM(value), MIN(value), MAX(value)" +
+  " FROM samples WHERE site = @site AND node = @node AND channel_id = @ch AND ts >= @lo AND ts < @hi GROUP BY b";
+const fromLevel =
+  "INSERT INTO history_rollup (site, node, channel_id, level, t, n, sum, min, max)" +
+  " SELECT site, node, channel_id, CAST(@L AS INTEGER), t - t % CAST(@L AS INTEGER) AS b, SUM(n), SUM(sum), MIN(min), MAX(max)" +
+  " FROM history_rollup WHERE site = @site AND node = @node AND channel_id = @ch AND level = @prev AND t >= @lo AND t < @hi GROUP BY b";
+const clear = "DELETE FROM history_rollup WHERE site = ? AND node = ? AND channel_id = ? AND level = ? AND t >= ? AND t < ?";
+
+/** Rebuild the buckets of a node's channels that overlap [from, to), in one transaction. */
+export function updateRollups(db: Db, site: string, node: string, from: number, to: number): void {
+  const channels = db.prepare("SELECT channel_id FROM channels WHERE site = ? AND node = ?").all(site, node) as { channel_id: number }[];
+  const del = db.prepare(clear);
+  const insRaw = db.prepare(fromSamples);
+  const insLevel = db.prepare(fromLevel);
+  db.transaction(() => {
+    for (const { channel_id } of channels) {
+      let prev = 0;
+      for (const L of rollupLevels_ms) {
+        const lo = Math.floor(from / L) * L;
+        const hi = Math.ceil(to / L) * L;
+        del.run(site, node, channel_id, L, lo, hi);
+        if (prev === 0) insRaw.run({ L, site, node, ch: channel_id, lo, hi });
+        else insLevel.run({ L, site, node, ch: channel_id, lo, hi, prev });
+        prev = L;
+      }
+    }
+  })();
+}
+
+/** Build the rollups of every node that has none yet (a store from before rollups, or a fresh import). */
+export function backfillRollups(db: Db, now: number): number {
+  const todo = db
+    .prepare("SELECT n.site AS site, n.node AS node FROM nodes n LEFT JOIN history_rollup_built b ON b.site = n.site AND b.node = n.node WHERE b.site IS NULL")
+    .all() as { site: string; node: string }[];
+  for (const { site, node } of todo) {
+    const r = db.prepare("SELECT MIN(t0) AS a FROM batches WHERE site = ? AND node = ?").get(site, node) as { a: number | null };
+    if (r.a !== null) updateRollups(db, site, node, r.a, now + 86_400_000);
+    db.prepare("INSERT OR REPLACE INTO history_rollup_built (site, node, built_at) VALUES (?, ?, ?)").run(site, node, now);
+  }
+  return todo.length;
+}

@@ -1,0 +1,159 @@
+// Commands to nodes and their desired configuration. A command {id, c, x, a} is stored in `commands`, published on
+// mg/v1/<site>/<node>/cmd (QoS 1, never retained: a node must not act on a stale command after a reconnect), and
+// completed by the node's ack (node.ack on the bus). Desired config is stored in desired_config and published
+// retained on .../cfg, so a node that connects later still receives it; the node reports what it applied in birth.
+import { randomBytes } from "node:crypto";
+import type { AckPayload, CommandName, CommandPayload } from "../../firmware/protocol/messages";
+import { checkCommand } from "../../firmware/protocol/validate";
+import { nodeTopic } from "../../firmware/protocol/topics";
+import type { Db } from "../api/db";
+import type { Publish } from "../api/publish";
+import { EventBus, GatewayFeature, Subscriptions } from "../events";
+
+export interface CommandRecord {
+  id: string;
+  site: string;
+  node: string;
+  name: CommandName;
+  args: { [k: string]: any } | null;
+  created_at: number;
+  expires_at: number;
+  acked_at: number | null;
+  ok: boolean | null;
+  result: any;
+  /** pending until acked; expired when its expiry passed without an ack. */
+  state: "pending" | "ok" | "failed" | "expired";
+}
+
+export interface DesiredConfig {
+  site: string;
+  node: string;
+  config: { [k: string]: any };
+  updated_at: number;
+}
+
+/** A command was sent or answered: on the bus as "command" (the API's live events pass it on). */
+export interface CommandEvent {
+  command: CommandRecord;
+}
+
+declare module "../events" {
+  interface GatewayEvents {
+    command: CommandEvent;
+  }
+}
+
+export interface CommandServiceOptions {
+  db: Db;
+  bus: EventBus;
+  publish: Publish;
+  now?: () => number;
+}
+
+/** Default time to live of a command, s. */
+export const defaultTtl_s = 300;
+
+interface Row {
+  id: string;
+  site: string;
+  node: string;
+  name: string;
+  args: string | null;
+  created_at: number;
+  expires_at: number;
+  acked_at: number | null;
+  ok: number | null;
+  result: string | null;
+}
+
+function parse(s: string | null): any {
+  if (s === null) return null;
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+}
+
+export class CommandService implements GatewayFeature {
+  private readonly subs = new Subscriptions();
+  /** Acks whose id matches no command of that node (late, foreign or invented). */
+  unknownAcks = 0;
+
+  constructor(private readonly o: CommandServiceOptions) {}
+
+  start(): void {
+    this.subs.on(this.o.bus, "node.ack", (e) => this.recordAck(e.site, e.node, e.ack));
+  }
+
+  stop(): void {
+    this.subs.clear();
+  }
+
+  private now(): number {
+    return this.o.now ? this.o.now() : Date.now();
+  }
+
+  /** Store and publish a command. Throws on a payload the contract refuses (unknown name, bad ttl). */
+  async send(site: string, node: string, c: string, a: { [k: string]: any } | undefined, ttl_s = defaultTtl_s): Promise<CommandRecord> {
+    if (!(ttl_s > 0 && ttl_s <= 7 * 86400)) throw new RangeError("ttl_s must be between 1 s and 7 days");
+    const now = this.now();
+    const payload: CommandPayload = { id: randomBytes(5).toString("hex"), c: c as CommandName, x: Math.floor(now / 1000) + Math.round(ttl_s) };
+    if (a !== undefined) payload.a = a;
+    const checked = checkCommand(payload);
+    if (!checked.ok) throw new RangeError(checked.detail);
+    this.o.db
+      .prepare("INSERT INTO commands (id, site, node, name, args, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(payload.id, site, node, payload.c, a === undefined ? null : JSON.stringify(a), now, payload.x * 1000);
+    await this.o.publish(nodeTopic(site, node, "command"), JSON.stringify(payload), { qos: 1, retain: false });
+    const rec = this.get(payload.id)!;
+    this.o.bus.emit("command", { command: rec });
+    return rec;
+  }
+
+  /** Record a node's ack; an ack for an unknown id, another node's command or one already acked is counted, not stored. */
+  recordAck(site: string, node: string, ack: AckPayload): CommandRecord | undefined {
+    const r = this.o.db
+      .prepare("UPDATE commands SET acked_at = ?, ok = ?, result = ? WHERE id = ? AND site = ? AND node = ? AND acked_at IS NULL")
+      .run(this.now(), ack.ok ? 1 : 0, ack.r === undefined ? null : JSON.stringify(ack.r), ack.id, site, node);
+    if (r.changes === 0) {
+      this.unknownAcks++;
+      return undefined;
+    }
+    const rec = this.get(ack.id)!;
+    this.o.bus.emit("command", { command: rec });
+    return rec;
+  }
+
+  get(id: string): CommandRecord | undefined {
+    const row = this.o.db.prepare("SELECT * FROM commands WHERE id = ?").get(id) as Row | undefined;
+    return row && this.record(row);
+  }
+
+  /** The newest commands of a node. */
+  list(site: string, node: string, limit = 50): CommandRecord[] {
+    const rows = this.o.db.prepare("SELECT * FROM commands WHERE site = ? AND node = ? ORDER BY created_at DESC LIMIT ?").all(site, node, limit) as Row[];
+    return rows.map((r) => this.record(r));
+  }
+
+  private record(r: Row): CommandRecord {
+    const state = r.acked_at !== null ? (r.ok ? "ok" : "failed") : r.expires_at <= this.now() ? "expired" : "pending";
+    return { ...r, name: r.name as CommandName, args: parse(r.args), ok: r.ok === null ? null : r.ok === 1, result: parse(r.result), state };
+  }
+
+  /** Replace a node's desired configuration, and publish it retained on its cfg topic. */
+  async setDesiredConfig(site: string, node: string, config: { [k: string]: any }): Promise<DesiredConfig> {
+    const now = this.now();
+    const text = JSON.stringify(config);
+    this.o.db
+      .prepare("INSERT INTO desired_config (site, node, config, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(site, node) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at")
+      .run(site, node, text, now);
+    await this.o.publish(nodeTopic(site, node, "config"), text, { qos: 1, retain: true });
+    return { site, node, config, updated_at: now };
+  }
+
+  getDesiredConfig(site: string, node: string): DesiredConfig | undefined {
+    const r = this.o.db.prepare("SELECT * FROM desired_config WHERE site = ? AND node = ?").get(site, node) as { site: string; node: string; config: string; updated_at: number } | undefined;
+    return r && { site: r.site, node: r.node, config: JSON.parse(r.config), updated_at: r.updated_at };
+  }
+}
