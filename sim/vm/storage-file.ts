@@ -181,9 +181,11 @@ export class FileArea {
     this.o.onCompact?.(auto);
     const from = st.compactFrom;
     const keep: number[] = [];
-    let h = this.valid(from) ? from : NONE;
-    for (; h !== NONE; h = this.step(h, true) ? this.pos : NONE) if (this.isReal(h)) keep.push(h);
-    const walkEnd = this.pos === NONE ? this.end : this.pos;
+    let walkEnd = from;
+    if (this.valid(from)) {
+      for (let h = from; h !== NONE; h = this.step(h, true) ? this.pos : NONE) if (this.isReal(h)) keep.push(h);
+      walkEnd = this.pos === NONE ? this.end : this.pos;
+    }
     let length = 0;
     for (const k of keep) length += HEADER_BYTES + this.align(this.fileSize(k));
     const image = new Uint8Array(length);
