@@ -6,16 +6,26 @@
 import { readFileSync } from "node:fs";
 import { crc16, parseResponse } from "../firmware/drivers/modbus-rtu";
 
-/** Runs fn(n) with n growing until it takes at least minMs; returns operations per second. */
-function rate(fn: (n: number) => void, minMs = 250): number {
+/**
+ * Operations per second of fn(n): n grows until one run takes at least minMs, then the best of five runs
+ * of that size is kept (the host is shared: the best run is the one least disturbed by other work).
+ */
+function rate(fn: (n: number) => void, minMs = 100): number {
   let n = 1000;
   for (;;) {
     const t0 = performance.now();
     fn(n);
     const ms = performance.now() - t0;
-    if (ms >= minMs) return Math.round((n * 1000) / ms);
+    if (ms >= minMs) break;
     n *= ms < minMs / 8 ? 8 : 2;
   }
+  let best = 0;
+  for (let k = 0; k < 5; k++) {
+    const t0 = performance.now();
+    fn(n);
+    best = Math.max(best, (n * 1000) / (performance.now() - t0));
+  }
+  return Math.round(best);
 }
 
 const bin = (hex: string) => Buffer.from(hex.replace(/\s+/g, ""), "hex").toString("latin1");
