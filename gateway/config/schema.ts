@@ -1,0 +1,115 @@
+// The gateway's settings as a JSON schema (checked with ajv, allErrors: every problem at once, each with its path and
+// its fix). Each property carries `fix`: the sentence that tells the operator what to write instead.
+// Other parts of the gateway add their own section (alarms) with buildConfigSchema({ alarms: schema }).
+
+export const settingsVersion = 1;
+
+export type JsonSchema = { [k: string]: any };
+
+const port = (what: string) => ({ type: "integer", minimum: 1, maximum: 65535, fix: `set it to ${what}` });
+const host = (what: string) => ({ type: "string", minLength: 1, fix: `set it to ${what}, e.g. 127.0.0.1 or 0.0.0.0` });
+const id = { type: "string", pattern: "^[a-z0-9_-]{1,32}$", fix: "use 1..32 lower-case letters, digits, '-' or '_'" };
+
+export const nodeCredentialSchema: JsonSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["site", "node", "username", "passwordHash"],
+  fix: "give each node {site, node, username, passwordHash}",
+  properties: {
+    site: id,
+    node: id,
+    username: { type: "string", minLength: 1, fix: "set the MQTT user name the controller logs in with" },
+    passwordHash: {
+      type: "string",
+      pattern: "^scrypt\\$\\d+\\$\\d+\\$\\d+\\$[A-Za-z0-9+/=]+\\$[A-Za-z0-9+/=]+$",
+      fix: "paste the output of `minigrid gateway hash-password` (never the password itself)",
+    },
+  },
+};
+
+export const gatewaySchemaBase: JsonSchema = {
+  type: "object",
+  additionalProperties: false,
+  fix: "remove the key or check its spelling",
+  properties: {
+    version: { type: "integer", enum: [settingsVersion], default: settingsVersion, fix: `set version to ${settingsVersion}` },
+    broker: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      fix: "remove the key or check its spelling",
+      properties: {
+        mode: { type: "string", enum: ["embedded", "external"], default: "embedded", fix: 'set broker.mode to "embedded" (the gateway is the broker) or "external"' },
+        host: { ...host("the address the controllers connect to"), default: "127.0.0.1" },
+        port: { ...port("the TCP port the controllers connect to"), default: 1883 },
+        url: { type: "string", pattern: "^(mqtts?|tcp|tls)://", fix: "set broker.url to the external broker, e.g. mqtt://127.0.0.1:1883" },
+        clientId: { type: "string", minLength: 1, maxLength: 23, default: "minigrid-gateway", fix: "set broker.clientId to 1..23 characters, the same on every start" },
+        username: { type: "string", fix: "set the user name the gateway logs in to the external broker with" },
+        password: { type: "string", fix: "set the password the gateway logs in to the external broker with" },
+        tls: {
+          type: "object",
+          additionalProperties: false,
+          required: ["cert", "key"],
+          fix: "give both tls.cert and tls.key (PEM file paths)",
+          properties: {
+            cert: { type: "string", minLength: 1, fix: "set the path of the PEM certificate" },
+            key: { type: "string", minLength: 1, fix: "set the path of the PEM private key" },
+            ca: { type: "string", minLength: 1, fix: "set the path of the PEM CA certificate" },
+          },
+        },
+        concurrency: {
+          type: "integer",
+          minimum: 1,
+          maximum: 100000,
+          default: 1000,
+          fix: "set broker.concurrency to at least the publishes that arrive during one storage.flushMs",
+        },
+      },
+    },
+    nodes: { type: "array", items: nodeCredentialSchema, default: [], fix: "list the controllers as {site, node, username, passwordHash}" },
+    demo: { type: "boolean", default: false, fix: "set demo to true (anonymous controllers allowed) or false" },
+    storage: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      fix: "remove the key or check its spelling",
+      properties: {
+        path: { type: "string", minLength: 1, default: "./data/minigrid.db", fix: "set storage.path to the SQLite file" },
+        flushMs: { type: "integer", minimum: 0, maximum: 10000, default: 10, fix: "set storage.flushMs to 0..10000 ms (0 = commit every event-loop turn)" },
+        maxBatch: { type: "integer", minimum: 1, maximum: 100000, default: 500, fix: "set storage.maxBatch to the messages committed in one transaction at most" },
+        synchronous: { type: "string", enum: ["FULL", "NORMAL"], default: "FULL", fix: 'set storage.synchronous to "FULL" (survives power cuts) or "NORMAL"' },
+      },
+    },
+    http: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      fix: "remove the key or check its spelling",
+      properties: {
+        host: { ...host("the address the dashboard listens on"), default: "127.0.0.1" },
+        port: { ...port("the TCP port of the dashboard and API"), default: 8080 },
+        token: { type: "string", minLength: 16, fix: "set http.token to a random string of 16 characters or more" },
+      },
+    },
+    liveness: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      fix: "remove the key or check its spelling",
+      properties: {
+        defaultIntervalS: { type: "number", exclusiveMinimum: 0, default: 60, fix: "set the report interval assumed before a node's first batch, seconds" },
+        checkMs: { type: "integer", minimum: 10, default: 5000, fix: "set how often silence is checked, ms" },
+        timeSyncS: { type: "number", exclusiveMinimum: 0, default: 3600, fix: "set how often time is sent to the nodes, seconds" },
+      },
+    },
+    alarms: { type: "object", default: {}, fix: "see the alarms section of the README" },
+    uplink: { type: "object", fix: "see the uplink section of the README" },
+  },
+};
+
+/** The full schema with other sections (e.g. { alarms: alarmsSchema }) put in place of the free objects. */
+export function buildConfigSchema(sections: { [key: string]: JsonSchema } = {}): JsonSchema {
+  const schema = structuredClone(gatewaySchemaBase);
+  for (const [key, part] of Object.entries(sections)) schema.properties[key] = { default: {}, ...structuredClone(part) };
+  return schema;
+}

@@ -1,0 +1,245 @@
+// The gateway's SQLite store (better-sqlite3, WAL). Readers (API, alarms) use `store.db` directly; ingest uses the
+// methods below inside `transaction()` so that one commit covers many messages and PUBACKs follow the commit.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { BirthPayload } from "../../firmware/protocol/messages";
+import { migrations } from "./migrations";
+
+export interface NodeRow {
+  site: string;
+  node: string;
+  first_seen: number;
+  last_seen: number;
+  online: number;
+  fw: string;
+  board: string;
+  boot: number;
+  birth_json: string;
+  clock_synced: number;
+  backlog: number | null;
+  link_rssi: number | null;
+  stale: number;
+  interval_s: number | null;
+}
+
+export interface BatchMeta {
+  site: string;
+  node: string;
+  boot: number;
+  seq: number;
+  receivedAt: number;
+  t0: number; // ms, start of row 0
+  intervalS: number;
+  historical: boolean;
+  merged: number;
+  timeEstimated: boolean;
+}
+
+export interface PendingRow {
+  site: string;
+  node: string;
+  boot: number;
+  seq: number;
+  received_at: number;
+  payload: string;
+}
+
+export interface StoreOptions {
+  synchronous?: "FULL" | "NORMAL";
+}
+
+export class Store {
+  readonly db: Database.Database;
+  private readonly st: { [name: string]: Database.Statement };
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+    this.st = {};
+  }
+
+  /** Open (creating the file and its folder) and bring the schema up to date. ":memory:" works for tests. */
+  static open(path: string, opts: StoreOptions = {}): Store {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.pragma("journal_mode = WAL");
+    // FULL: a commit survives a power cut, which is what a PUBACK promises (DESIGN.md guarantee 1)
+    db.pragma("synchronous = " + (opts.synchronous ?? "FULL"));
+    db.pragma("busy_timeout = 5000");
+    db.pragma("foreign_keys = ON");
+    const store = new Store(db);
+    store.migrate();
+    return store;
+  }
+
+  /** Apply the migrations not yet applied, each in its own transaction; returns the schema version. */
+  migrate(): number {
+    let version = this.db.pragma("user_version", { simple: true }) as number;
+    for (const m of migrations) {
+      if (m.version <= version) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.pragma("user_version = " + m.version);
+      })();
+      version = m.version;
+    }
+    return version;
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma("user_version", { simple: true }) as number;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  private stmt(name: string, sql: string): Database.Statement {
+    return this.st[name] ?? (this.st[name] = this.db.prepare(sql));
+  }
+
+  getNode(site: string, node: string): NodeRow | undefined {
+    return this.stmt("getNode", "SELECT * FROM nodes WHERE site=? AND node=?").get(site, node) as NodeRow | undefined;
+  }
+
+  listNodes(): NodeRow[] {
+    return this.stmt("listNodes", "SELECT * FROM nodes ORDER BY site, node").all() as NodeRow[];
+  }
+
+  /** A birth: the node's identity and its channel table (which replaces the previous one). */
+  saveBirth(site: string, node: string, birth: BirthPayload, now: number): void {
+    this.stmt(
+      "saveBirth",
+      `INSERT INTO nodes(site,node,first_seen,last_seen,online,fw,board,boot,birth_json,clock_synced,backlog)
+       VALUES(@site,@node,@now,@now,1,@fw,@board,@boot,@json,@clk,0)
+       ON CONFLICT(site,node) DO UPDATE SET last_seen=@now, online=1, fw=@fw, board=@board, boot=@boot,
+         birth_json=@json, clock_synced=@clk`,
+    ).run({ site, node, now, fw: birth.fw, board: birth.bd, boot: birth.boot, json: JSON.stringify(birth), clk: birth.clk === 1 ? 1 : 0 });
+    this.stmt("delChannels", "DELETE FROM channels WHERE site=? AND node=?").run(site, node);
+    const ins = this.stmt("insChannel", "INSERT INTO channels(site,node,channel_id,key,agg,scale) VALUES(?,?,?,?,?,?)");
+    for (const c of birth.ch) ins.run(site, node, c[0], c[1], c[2], c[3]);
+  }
+
+  /**
+   * A batch and its samples. Returns the number of rows stored, or -1 when (site, node, boot, seq) is already
+   * stored (a duplicate: nothing is written). A sample already stored at the same (channel, ts) is kept.
+   */
+  storeBatch(meta: BatchMeta, channelIds: ArrayLike<number>, scales: ArrayLike<number>, rows: (number | null)[][], quality: string[]): number {
+    const res = this.stmt(
+      "insBatch",
+      `INSERT OR IGNORE INTO batches(site,node,boot,seq,received_at,t0,interval_s,rows,historical,merged,time_estimated)
+       VALUES(?,?,?,?,?,?,?,?,?,?,?)`,
+    ).run(meta.site, meta.node, meta.boot, meta.seq, meta.receivedAt, meta.t0, meta.intervalS, rows.length, meta.historical ? 1 : 0, meta.merged, meta.timeEstimated ? 1 : 0);
+    if (res.changes === 0) return -1;
+    const ins = this.stmt("insSample", "INSERT OR IGNORE INTO samples(site,node,channel_id,ts,value,quality) VALUES(?,?,?,?,?,?)");
+    const step = meta.intervalS * 1000;
+    for (let k = 0; k < rows.length; k++) {
+      const ts = Math.round(meta.t0 + k * step);
+      const row = rows[k];
+      const q = quality[k];
+      for (let j = 0; j < channelIds.length; j++) {
+        const raw = row[j];
+        ins.run(meta.site, meta.node, channelIds[j], ts, raw === null ? null : raw / Math.pow(10, scales[j]), q[j]);
+      }
+    }
+    return rows.length;
+  }
+
+  hasBatch(site: string, node: string, boot: number, seq: number): boolean {
+    return !!this.stmt("hasBatch", "SELECT 1 FROM batches WHERE site=? AND node=? AND boot=? AND seq=?").get(site, node, boot, seq);
+  }
+
+  /** Keep an uptime-stamped batch until its boot's clock offset is known. False when already kept. */
+  addPending(site: string, node: string, boot: number, seq: number, receivedAt: number, payload: string): boolean {
+    return (
+      this.stmt("addPending", "INSERT OR IGNORE INTO pending_batches(site,node,boot,seq,received_at,payload) VALUES(?,?,?,?,?,?)").run(
+        site,
+        node,
+        boot,
+        seq,
+        receivedAt,
+        payload,
+      ).changes > 0
+    );
+  }
+
+  pendingOf(site: string, node: string, boot: number): PendingRow[] {
+    return this.stmt("pendingOf", "SELECT * FROM pending_batches WHERE site=? AND node=? AND boot=? ORDER BY seq").all(site, node, boot) as PendingRow[];
+  }
+
+  deletePending(site: string, node: string, boot: number, seq: number): void {
+    this.stmt("delPending", "DELETE FROM pending_batches WHERE site=? AND node=? AND boot=? AND seq=?").run(site, node, boot, seq);
+  }
+
+  pendingCount(): number {
+    return (this.stmt("pendingCount", "SELECT count(*) AS n FROM pending_batches").get() as { n: number }).n;
+  }
+
+  /** wall clock (ms) = offset_ms + uptime (ms), for one boot of one node. */
+  setClockOffset(site: string, node: string, boot: number, offsetMs: number, source: string, now: number): void {
+    this.stmt(
+      "setOffset",
+      `INSERT INTO clock_offsets(site,node,boot,offset_ms,source,updated_at) VALUES(?,?,?,?,?,?)
+       ON CONFLICT(site,node,boot) DO UPDATE SET offset_ms=excluded.offset_ms, source=excluded.source, updated_at=excluded.updated_at`,
+    ).run(site, node, boot, Math.round(offsetMs), source, now);
+  }
+
+  getClockOffset(site: string, node: string, boot: number): { offset_ms: number; source: string } | undefined {
+    return this.stmt("getOffset", "SELECT offset_ms, source FROM clock_offsets WHERE site=? AND node=? AND boot=?").get(site, node, boot) as
+      | { offset_ms: number; source: string }
+      | undefined;
+  }
+
+  insertEvent(site: string, node: string, ts: number, code: string, detail: string | null): number {
+    return Number(this.stmt("insEvent", "INSERT INTO events(site,node,ts,code,detail) VALUES(?,?,?,?,?)").run(site, node, ts, code, detail).lastInsertRowid);
+  }
+
+  setOnline(site: string, node: string, online: boolean, now: number): void {
+    this.stmt("setOnline", "UPDATE nodes SET online=?, last_seen=max(coalesce(last_seen,0),?) WHERE site=? AND node=?").run(online ? 1 : 0, now, site, node);
+  }
+
+  /** Any message from the node; intervalS when a live batch tells the report interval. */
+  touch(site: string, node: string, now: number, intervalS?: number): void {
+    if (intervalS !== undefined)
+      this.stmt("touchI", "UPDATE nodes SET last_seen=max(coalesce(last_seen,0),?), stale=0, interval_s=? WHERE site=? AND node=?").run(now, intervalS, site, node);
+    else this.stmt("touch", "UPDATE nodes SET last_seen=max(coalesce(last_seen,0),?) WHERE site=? AND node=?").run(now, site, node);
+  }
+
+  setStale(site: string, node: string, stale: boolean): void {
+    this.stmt("setStale", "UPDATE nodes SET stale=? WHERE site=? AND node=?").run(stale ? 1 : 0, site, node);
+  }
+
+  setClockSynced(site: string, node: string, synced: boolean): void {
+    this.stmt("setClk", "UPDATE nodes SET clock_synced=? WHERE site=? AND node=?").run(synced ? 1 : 0, site, node);
+  }
+
+  insertCommand(c: { id: string; site: string; node: string; name: string; args: unknown; createdAt: number; expiresAt: number }): void {
+    this.stmt("insCmd", "INSERT OR IGNORE INTO commands(id,site,node,name,args,created_at,expires_at) VALUES(?,?,?,?,?,?,?)").run(
+      c.id,
+      c.site,
+      c.node,
+      c.name,
+      JSON.stringify(c.args ?? null),
+      c.createdAt,
+      c.expiresAt,
+    );
+  }
+
+  /** The node's answer to a command (the first answer counts). False when no such command is waiting. */
+  ackCommand(site: string, node: string, id: string, ok: boolean, result: unknown, now: number): boolean {
+    return (
+      this.stmt("ackCmd", "UPDATE commands SET acked_at=?, ok=?, result=? WHERE id=? AND site=? AND node=? AND acked_at IS NULL").run(
+        now,
+        ok ? 1 : 0,
+        result === undefined ? null : JSON.stringify(result),
+        id,
+        site,
+        node,
+      ).changes > 0
+    );
+  }
+}
