@@ -4,9 +4,10 @@ import { flashCommand } from "./commands/flash";
 import { benchCommand } from "./commands/bench";
 import { simCommand } from "./commands/sim";
 import { startCommand } from "./commands/start";
+import { gatewayCommand } from "./commands/gateway";
 import { decodeCommand } from "./commands/decode";
 
-export const commands: Command[] = [startCommand, buildCommand, flashCommand, simCommand, decodeCommand, benchCommand];
+export const commands: Command[] = [startCommand, buildCommand, flashCommand, simCommand, decodeCommand, benchCommand, gatewayCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

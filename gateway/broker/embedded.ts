@@ -1,0 +1,124 @@
+// The embedded broker: aedes 1.2 on TCP (TLS when cert and key are configured). Node messages are handed to ingest
+// inside aedes' authorizePublish hook and the hook calls back only after the commit, so the PUBACK waits for it
+// (aedes writes the PUBACK after authorizePublish calls back: lib/handlers/publish.js). `concurrency` must cover the
+// publishes that arrive during one flush interval.
+import { readFileSync } from "node:fs";
+import { createServer as createTcpServer, AddressInfo, Server } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
+import { Aedes, type AuthenticateError, type Client } from "aedes";
+import type { GatewayConfig } from "../config/load";
+import type { EventBus, GatewayFeature } from "../events";
+import type { GatewayCounters } from "../ingest/counters";
+import type { Ingest } from "../ingest/ingest";
+import { Authenticator, checkPublish, checkSubscribe, Identity, Refusal } from "./acl";
+import type { Publisher } from "./publisher";
+
+export class EmbeddedBroker implements GatewayFeature, Publisher {
+  private aedes: Aedes | undefined;
+  private server: Server | undefined;
+  private readonly ids = new WeakMap<Client, Identity>();
+  /** Payloads acknowledged but refused by ingest: never forwarded to subscribers. */
+  private readonly dropped = new WeakSet<Buffer>();
+
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly ingest: Ingest,
+    private readonly bus: EventBus,
+    private readonly counters: GatewayCounters,
+  ) {}
+
+  async start(): Promise<void> {
+    const b = this.config.broker;
+    const auth = new Authenticator(this.config.nodes, this.config.demo);
+    const aedes = await Aedes.createBroker({
+      concurrency: b.concurrency,
+      authenticate: (client, username, password, done) => {
+        const r = auth.check(username, password);
+        if (r.ok) {
+          this.ids.set(client, r.id);
+          return done(null, true);
+        }
+        this.refuse(r.refusal, client?.id ?? "", "");
+        const err = new Error(r.refusal.detail) as AuthenticateError;
+        // CONNACK return codes [MQTT-3.2.2.3]: 4 bad user name or password, 5 not authorized
+        err.returnCode = r.refusal.reason === "auth-anonymous" ? 5 : 4;
+        done(err, false);
+      },
+      authorizePublish: (client, packet, done) => {
+        if (!client) return done(null); // the gateway's own publishes
+        const id = this.ids.get(client);
+        const refusal = id ? checkPublish(id, packet.topic) : { reason: "acl-publish", detail: "client not authenticated" };
+        if (refusal) {
+          // MQTT 3.1.1 has no negative PUBACK: refusing closes the connection [MQTT-3.3.5-2]
+          this.refuse(refusal, client.id, packet.topic);
+          return done(new Error(refusal.detail));
+        }
+        const payload = packet.payload as Buffer;
+        this.ingest.submit({ clientId: client.id, topic: packet.topic, payload, receivedAt: Date.now() }, (err, rejected) => {
+          if (rejected && Buffer.isBuffer(payload)) this.dropped.add(payload);
+          done(err);
+        });
+      },
+      authorizeSubscribe: (client, sub, done) => {
+        const id = this.ids.get(client);
+        const refusal = id ? checkSubscribe(id, sub.topic) : { reason: "acl-subscribe", detail: "client not authenticated" };
+        if (refusal) {
+          this.refuse(refusal, client.id, sub.topic);
+          return done(null, null); // SUBACK 0x80 for this filter
+        }
+        done(null, sub);
+      },
+      authorizeForward: (_client, packet) => (Buffer.isBuffer(packet.payload) && this.dropped.has(packet.payload) ? null : packet),
+    });
+    this.aedes = aedes;
+    this.counters.gauges.clientsConnected = () => aedes.connectedClients ?? 0;
+    const handler = aedes.handle as unknown as (socket: import("node:net").Socket) => void;
+    this.server = b.tls
+      ? createTlsServer({ cert: readFileSync(b.tls.cert), key: readFileSync(b.tls.key), ...(b.tls.ca ? { ca: readFileSync(b.tls.ca) } : {}) }, handler)
+      : createTcpServer(handler);
+    const server = this.server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(b.port, b.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  }
+
+  /** Where the broker listens, e.g. mqtt://127.0.0.1:1883 (mqtts:// with TLS). */
+  get url(): string {
+    const a = this.server?.address() as AddressInfo | null;
+    const host = a ? (a.family === "IPv6" ? `[${a.address}]` : a.address) : this.config.broker.host;
+    return `${this.config.broker.tls ? "mqtts" : "mqtt"}://${host}:${a?.port ?? this.config.broker.port}`;
+  }
+
+  get port(): number {
+    return (this.server?.address() as AddressInfo | null)?.port ?? this.config.broker.port;
+  }
+
+  publish(topic: string, payload: string, opts: { qos: 0 | 1; retain: boolean }): Promise<void> {
+    const aedes = this.aedes;
+    if (!aedes) return Promise.reject(new Error("broker not started"));
+    return new Promise((resolve, reject) =>
+      aedes.publish({ cmd: "publish", topic, payload: Buffer.from(payload), qos: opts.qos, retain: opts.retain, dup: false }, (err) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    const aedes = this.aedes;
+    this.server = undefined;
+    this.aedes = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+  }
+
+  private refuse(r: Refusal, clientId: string, topic: string): void {
+    this.counters.reject(r.reason);
+    this.bus.emit("reject", { reason: r.reason, detail: r.detail, clientId, topic });
+    console.warn(`gateway: refused (${r.reason}) ${clientId || "?"}${topic ? " on " + topic : ""}: ${r.detail}`);
+  }
+}

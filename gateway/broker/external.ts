@@ -1,0 +1,91 @@
+// External broker mode (mosquitto is the reference): the gateway holds a persistent QoS 1 session (clean: false,
+// a fixed clientId) and acknowledges a message only after it is committed: mqtt.js sends the PUBACK when
+// `handleMessage` calls back (mqtt.js README, "handleMessage ... always call callback"). mqtt.js hands messages over
+// one at a time, so ingest commits each turn of the event loop (no flush timer) in this mode.
+// The broker must keep what arrives while the gateway is away or busy: mosquitto needs `persistence true` and
+// `max_queued_messages` raised well above its default of 1000 (gateway/README-section.md; checked in the tests).
+// Authentication and topic ACLs of the nodes are the external broker's job (mosquitto password_file, acl_file).
+import { readFileSync } from "node:fs";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { nodeTopics } from "../../firmware/protocol/topics";
+import type { GatewayConfig } from "../config/load";
+import type { GatewayFeature } from "../events";
+import type { GatewayCounters } from "../ingest/counters";
+import type { Ingest } from "../ingest/ingest";
+import type { Publisher } from "./publisher";
+
+/** The node topics the gateway reads (it publishes cmd and cfg itself and must not read them back). */
+export const ingestFilters = [nodeTopics.birth, nodeTopics.state, nodeTopics.batch, nodeTopics.event, nodeTopics.ack].map((leaf) => "mg/v1/+/+/" + leaf);
+
+export class ExternalBroker implements GatewayFeature, Publisher {
+  private client: MqttClient | undefined;
+
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly ingest: Ingest,
+    private readonly counters: GatewayCounters,
+  ) {}
+
+  async start(): Promise<void> {
+    const b = this.config.broker;
+    const opts: IClientOptions = {
+      clientId: b.clientId,
+      clean: false, // persistent session: the broker keeps our QoS 1 messages while we are away [MQTT-3.1.2-4]
+      protocolVersion: 4,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      username: b.username,
+      password: b.password,
+      ...(b.tls?.ca ? { ca: readFileSync(b.tls.ca) } : {}),
+      ...(b.tls ? { cert: readFileSync(b.tls.cert), key: readFileSync(b.tls.key) } : {}),
+    };
+    const client = mqtt.connect(b.url as string, opts);
+    this.client = client;
+    client.handleMessage = (packet, callback) => {
+      if (packet.cmd !== "publish") return callback();
+      const payload = typeof packet.payload === "string" ? packet.payload : Buffer.from(packet.payload);
+      this.ingest.submit({ clientId: "(external broker)", topic: packet.topic, payload, receivedAt: Date.now() }, (err) => {
+        // not stored: drop the connection without a PUBACK; the broker sends the message again after we reconnect
+        if (err) client.stream?.destroy();
+        else callback();
+      });
+    };
+    client.on("connect", () => {
+      this.connected = true;
+    });
+    client.on("close", () => {
+      this.connected = false;
+    });
+    client.on("error", (e) => console.warn(`gateway: external broker ${b.url}: ${e.message}`));
+    this.counters.gauges.clientsConnected = () => (this.connected ? 1 : 0);
+    await new Promise<void>((resolve, reject) => {
+      const fail = (e: Error) => reject(new Error(`cannot connect to the external broker ${b.url}: ${e.message}`));
+      client.once("error", fail);
+      client.once("connect", (connack) => {
+        client.off("error", fail);
+        // a session the broker kept has our subscriptions already; subscribing again is harmless
+        if (connack.sessionPresent) console.log(`gateway: resumed the session ${b.clientId} on ${b.url}`);
+        client.subscribe(ingestFilters, { qos: 1 }, (err) => (err ? reject(err) : resolve()));
+      });
+    });
+  }
+
+  connected = false;
+
+  get url(): string {
+    return this.config.broker.url as string;
+  }
+
+  publish(topic: string, payload: string, opts: { qos: 0 | 1; retain: boolean }): Promise<void> {
+    const client = this.client;
+    if (!client) return Promise.reject(new Error("not connected to the external broker"));
+    return client.publishAsync(topic, payload, { qos: opts.qos, retain: opts.retain }).then(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    // end without force: PUBACKs already due are written first; unacknowledged messages stay with the broker
+    if (client) await client.endAsync(false);
+  }
+}

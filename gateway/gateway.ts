@@ -1,0 +1,90 @@
+// The gateway service: opens the store, starts ingest, the broker (embedded or external) and liveness, and stops
+// them in reverse order (the broker stops taking messages, ingest commits what it holds, then the store closes).
+// Other features (alarms, API, commands, uplink) start on the same bus with `gateway.bus`, `gateway.store`,
+// `gateway.publisher` and `gateway.counters`.
+import { EmbeddedBroker } from "./broker/embedded";
+import { ExternalBroker } from "./broker/external";
+import type { Publisher } from "./broker/publisher";
+import type { GatewayConfig } from "./config/load";
+import { EventBus, GatewayFeature } from "./events";
+import { GatewayCounters } from "./ingest/counters";
+import { Ingest } from "./ingest/ingest";
+import { Liveness } from "./liveness/liveness";
+import { Store } from "./storage/store";
+
+export class Gateway {
+  readonly bus = new EventBus();
+  readonly counters = new GatewayCounters();
+  store: Store | undefined;
+  broker: EmbeddedBroker | ExternalBroker | undefined;
+  ingest: Ingest | undefined;
+  liveness: Liveness | undefined;
+  private readonly extras: GatewayFeature[] = [];
+  private started: GatewayFeature[] = [];
+
+  constructor(readonly config: GatewayConfig) {}
+
+  get publisher(): Publisher {
+    if (!this.broker) throw new Error("gateway not started");
+    return this.broker;
+  }
+
+  /** A feature started after the core parts and stopped before them. */
+  use(feature: GatewayFeature): this {
+    this.extras.push(feature);
+    return this;
+  }
+
+  async start(): Promise<void> {
+    const c = this.config;
+    const store = (this.store = Store.open(c.storage.path, { synchronous: c.storage.synchronous }));
+    const allowed = new Set(c.nodes.map((n) => n.site + "/" + n.node));
+    const external = c.broker.mode === "external";
+    const ingest = (this.ingest = new Ingest(store, this.bus, this.counters, {
+      // external: mqtt.js hands over one message at a time, so a timer would only add latency
+      flushMs: external ? 0 : c.storage.flushMs,
+      maxBatch: c.storage.maxBatch,
+      isKnown: (site, node) => c.demo || allowed.has(site + "/" + node),
+    }));
+    const broker = (this.broker = external ? new ExternalBroker(c, ingest, this.counters) : new EmbeddedBroker(c, ingest, this.bus, this.counters));
+    this.liveness = new Liveness(store, this.bus, broker, this.counters, c.liveness);
+    try {
+      for (const f of [ingest, this.liveness, broker, ...this.extras]) {
+        await f.start();
+        this.started.push(f);
+      }
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+  }
+
+  /** Where the broker listens (embedded) or which broker it reads (external). */
+  get brokerUrl(): string {
+    return this.broker?.url ?? "";
+  }
+
+  async stop(): Promise<void> {
+    const started = this.started;
+    this.started = [];
+    // extras first, then the broker (no new messages), liveness, and ingest last (commits what it holds)
+    const order = [...started].reverse().sort((a, b) => rank(this, a) - rank(this, b));
+    for (const f of order) {
+      // commit and acknowledge what is queued while the clients are still connected
+      if (f === this.broker) this.ingest?.flush();
+      try {
+        await f.stop();
+      } catch (e) {
+        console.warn(`gateway: stopping a part failed: ${(e as Error).message}`);
+      }
+    }
+    this.store?.close();
+  }
+}
+
+function rank(g: Gateway, f: GatewayFeature): number {
+  if (f === g.ingest) return 3;
+  if (f === g.liveness) return 2;
+  if (f === g.broker) return 1;
+  return 0;
+}

@@ -1,0 +1,103 @@
+// What the gateway counts, for logs and for the API's Prometheus text (the API reads `snapshot()`).
+
+/** Events per second over a sliding window of one-second buckets. */
+export class RateMeter {
+  private readonly buckets: Float64Array;
+  private last = 0;
+
+  constructor(private readonly windowS = 10) {
+    this.buckets = new Float64Array(windowS);
+  }
+
+  add(n: number, nowMs: number): void {
+    this.advance(nowMs);
+    this.buckets[Math.floor(nowMs / 1000) % this.windowS] += n;
+  }
+
+  perSecond(nowMs: number): number {
+    this.advance(nowMs);
+    let sum = 0;
+    for (let i = 0; i < this.windowS; i++) sum += this.buckets[i];
+    return sum / this.windowS;
+  }
+
+  private advance(nowMs: number): void {
+    const sec = Math.floor(nowMs / 1000);
+    if (this.last === 0 || sec - this.last >= this.windowS) this.buckets.fill(0);
+    else for (let s = this.last + 1; s <= sec; s++) this.buckets[s % this.windowS] = 0;
+    this.last = Math.max(this.last, sec);
+  }
+}
+
+export interface CountersSnapshot {
+  received: { [kind: string]: number };
+  batchesStored: number;
+  rowsStored: number;
+  samplesStored: number;
+  duplicates: number;
+  pendingKept: number;
+  pendingAnchored: number;
+  rejects: { [reason: string]: number };
+  commitErrors: number;
+  flushes: number;
+  lastFlushMs: number;
+  maxFlushMs: number;
+  ingestBatchesPerSecond: number;
+  queueDepth: number;
+  pendingDepth: number;
+  nodesOnline: number;
+  clientsConnected: number;
+}
+
+export class GatewayCounters {
+  readonly received: { [kind: string]: number } = {};
+  readonly rejects: { [reason: string]: number } = {};
+  batchesStored = 0;
+  rowsStored = 0;
+  samplesStored = 0;
+  duplicates = 0;
+  pendingKept = 0;
+  pendingAnchored = 0;
+  commitErrors = 0;
+  flushes = 0;
+  lastFlushMs = 0;
+  maxFlushMs = 0;
+  readonly batchRate = new RateMeter(10);
+  /** Filled in by the parts that own them (ingest queue, store, liveness, broker). */
+  gauges: { queueDepth: () => number; pendingDepth: () => number; nodesOnline: () => number; clientsConnected: () => number } = {
+    queueDepth: () => 0,
+    pendingDepth: () => 0,
+    nodesOnline: () => 0,
+    clientsConnected: () => 0,
+  };
+
+  reject(reason: string): void {
+    this.rejects[reason] = (this.rejects[reason] ?? 0) + 1;
+  }
+
+  receive(kind: string): void {
+    this.received[kind] = (this.received[kind] ?? 0) + 1;
+  }
+
+  snapshot(now = Date.now()): CountersSnapshot {
+    return {
+      received: { ...this.received },
+      batchesStored: this.batchesStored,
+      rowsStored: this.rowsStored,
+      samplesStored: this.samplesStored,
+      duplicates: this.duplicates,
+      pendingKept: this.pendingKept,
+      pendingAnchored: this.pendingAnchored,
+      rejects: { ...this.rejects },
+      commitErrors: this.commitErrors,
+      flushes: this.flushes,
+      lastFlushMs: this.lastFlushMs,
+      maxFlushMs: this.maxFlushMs,
+      ingestBatchesPerSecond: this.batchRate.perSecond(now),
+      queueDepth: this.gauges.queueDepth(),
+      pendingDepth: this.gauges.pendingDepth(),
+      nodesOnline: this.gauges.nodesOnline(),
+      clientsConnected: this.gauges.clientsConnected(),
+    };
+  }
+}

@@ -1,0 +1,231 @@
+// One handler per node topic (birth, state, t, evt, ack), run inside the ingest transaction in arrival order.
+// Each either writes to the store and queues the bus events to emit after the commit, or returns a rejection.
+import { crc32 } from "node:zlib";
+import type { BatchPayload, BirthPayload } from "../../firmware/protocol/messages";
+import { checkAck, checkBatch, checkBirth, checkEvent, parseJson } from "../../firmware/protocol/validate";
+import type { EventBus, GatewayEvents, GatewayEventName } from "../events";
+import type { Store } from "../storage/store";
+import { anchorBatch, offsetFromBirth, offsetFromSync } from "./anchor";
+import type { GatewayCounters } from "./counters";
+
+export interface Rejection {
+  reason: string;
+  detail: string;
+}
+
+export interface ChannelTable {
+  boot: number;
+  ids: number[];
+  scales: number[];
+  crc: number;
+}
+
+/** CRC-32 of the birth's channel table as JSON: what a batch's optional `ch` field carries. */
+export function channelTableCrc(ch: BirthPayload["ch"]): number {
+  return crc32(JSON.stringify(ch)) >>> 0;
+}
+
+export interface Msg {
+  site: string;
+  node: string;
+  text: string;
+  receivedAt: number;
+}
+
+type Pending = { [K in GatewayEventName]: { name: K; payload: GatewayEvents[K] } }[GatewayEventName];
+
+export class HandlerContext {
+  readonly outbox: Pending[] = [];
+  private readonly tables = new Map<string, ChannelTable | null>();
+
+  constructor(
+    readonly store: Store,
+    readonly counters: GatewayCounters,
+    readonly isKnown: (site: string, node: string) => boolean,
+  ) {}
+
+  emit<K extends GatewayEventName>(name: K, payload: GatewayEvents[K]): void {
+    this.outbox.push({ name, payload } as Pending);
+  }
+
+  /** Emit what the committed transaction produced; drop it after a rollback. */
+  deliver(bus: EventBus, committed: boolean): void {
+    const out = this.outbox.splice(0);
+    if (!committed) {
+      this.tables.clear(); // the cache may hold a birth that was rolled back
+      return;
+    }
+    for (const e of out) bus.emit(e.name, e.payload as never);
+  }
+
+  table(site: string, node: string): ChannelTable | null {
+    const key = site + "/" + node;
+    let t = this.tables.get(key);
+    if (t === undefined) {
+      const row = this.store.getNode(site, node);
+      t = row ? tableOf(JSON.parse(row.birth_json) as BirthPayload) : null;
+      this.tables.set(key, t);
+    }
+    return t;
+  }
+
+  setTable(site: string, node: string, birth: BirthPayload): void {
+    this.tables.set(site + "/" + node, tableOf(birth));
+  }
+}
+
+function tableOf(birth: BirthPayload): ChannelTable {
+  return { boot: birth.boot, ids: birth.ch.map((c) => c[0]), scales: birth.ch.map((c) => c[3]), crc: channelTableCrc(birth.ch) };
+}
+
+function json(text: string): { ok: true; value: any } | Rejection {
+  const p = parseJson(text);
+  return p.ok ? p : { reason: p.reason, detail: p.detail };
+}
+
+const unknownNode = (m: Msg): Rejection => ({ reason: "unknown-node", detail: `no birth from ${m.site}/${m.node}: send the birth first` });
+
+export function handleBirth(ctx: HandlerContext, m: Msg): Rejection | undefined {
+  if (!ctx.isKnown(m.site, m.node)) return { reason: "unknown-node", detail: `${m.site}/${m.node} is not in the gateway's nodes` };
+  const p = json(m.text);
+  if (!("ok" in p)) return p;
+  const c = checkBirth(p.value);
+  if (!c.ok) return { reason: c.reason, detail: c.detail };
+  const birth = c.value;
+  ctx.store.saveBirth(m.site, m.node, birth, m.receivedAt);
+  ctx.setTable(m.site, m.node, birth);
+  const offset = birth.clk === 1 ? offsetFromBirth(birth.up, m.receivedAt) : undefined;
+  if (offset !== undefined) {
+    ctx.store.setClockOffset(m.site, m.node, birth.boot, offset, "birth", m.receivedAt);
+    drainPending(ctx, m.site, m.node, birth.boot);
+  }
+  ctx.emit("node.birth", { site: m.site, node: m.node, birth });
+  ctx.emit("node.state", { site: m.site, node: m.node, online: true, reason: "birth" });
+  return undefined;
+}
+
+/** Store a checked batch, or keep it pending; returns a rejection for a time before 2000. */
+function storeBatch(ctx: HandlerContext, m: Msg, t: ChannelTable, b: BatchPayload, text: string, fromPending: boolean): Rejection | undefined {
+  const off = b.ts === 1 ? undefined : ctx.store.getClockOffset(m.site, m.node, b.b);
+  const a = anchorBatch(b, off?.offset_ms);
+  if (a.kind === "bad-time") return { reason: "bad-time", detail: a.detail };
+  if (a.kind === "pending") {
+    if (ctx.store.hasBatch(m.site, m.node, b.b, b.s)) ctx.counters.duplicates++;
+    else if (ctx.store.addPending(m.site, m.node, b.b, b.s, m.receivedAt, text)) ctx.counters.pendingKept++;
+    else ctx.counters.duplicates++;
+    return undefined;
+  }
+  const meta = {
+    site: m.site,
+    node: m.node,
+    boot: b.b,
+    seq: b.s,
+    receivedAt: m.receivedAt,
+    t0: a.t0,
+    intervalS: b.i,
+    historical: b.h === 1,
+    merged: b.m ?? 1,
+    timeEstimated: false,
+  };
+  const rows = ctx.store.storeBatch(meta, t.ids, t.scales, b.r, b.q);
+  if (fromPending) ctx.counters.pendingAnchored++;
+  if (rows < 0) {
+    ctx.counters.duplicates++;
+    return undefined;
+  }
+  ctx.counters.batchesStored++;
+  ctx.counters.rowsStored += rows;
+  ctx.counters.samplesStored += rows * t.ids.length;
+  ctx.counters.batchRate.add(1, m.receivedAt);
+  ctx.emit("batch.stored", { site: m.site, node: m.node, boot: b.b, seq: b.s, rows });
+  return undefined;
+}
+
+function checkAgainst(t: ChannelTable, p: any): { ok: true; value: BatchPayload } | Rejection {
+  const c = checkBatch(p, t.ids.length);
+  if (!c.ok) return { reason: c.reason, detail: c.detail };
+  if (c.value.ch !== undefined && c.value.ch >>> 0 !== t.crc)
+    return { reason: "schema-mismatch", detail: `batch follows channel table ${c.value.ch >>> 0}, the birth's is ${t.crc}` };
+  return c;
+}
+
+export function handleBatch(ctx: HandlerContext, m: Msg): Rejection | undefined {
+  const t = ctx.table(m.site, m.node);
+  if (!t) return unknownNode(m);
+  const p = json(m.text);
+  if (!("ok" in p)) return p;
+  const c = checkAgainst(t, p.value);
+  if (!("ok" in c)) return c;
+  const r = storeBatch(ctx, m, t, c.value, m.text, false);
+  if (!r) ctx.store.touch(m.site, m.node, m.receivedAt, c.value.h === 1 ? undefined : c.value.r.length * c.value.i * (c.value.m ?? 1));
+  return r;
+}
+
+/** Store the pending batches of one boot now that its clock offset is known. */
+export function drainPending(ctx: HandlerContext, site: string, node: string, boot: number): void {
+  const t = ctx.table(site, node);
+  if (!t) return;
+  for (const row of ctx.store.pendingOf(site, node, boot)) {
+    const p = parseJson(row.payload);
+    const c = p.ok ? checkAgainst(t, p.value) : { reason: "malformed", detail: "pending payload is not JSON" };
+    const m: Msg = { site, node, text: row.payload, receivedAt: row.received_at };
+    const r = "ok" in c ? storeBatch(ctx, m, t, c.value, row.payload, true) : c;
+    if (r) {
+      ctx.counters.reject(r.reason);
+      ctx.emit("reject", { reason: r.reason, detail: "pending batch " + row.boot + "/" + row.seq + ": " + r.detail, clientId: "", topic: "" });
+    }
+    ctx.store.deletePending(site, node, row.boot, row.seq);
+  }
+}
+
+export function handleEvent(ctx: HandlerContext, m: Msg): Rejection | undefined {
+  if (!ctx.table(m.site, m.node)) return unknownNode(m);
+  const p = json(m.text);
+  if (!("ok" in p)) return p;
+  const c = checkEvent(p.value);
+  if (!c.ok) return { reason: c.reason, detail: c.detail };
+  const e = c.value;
+  let ts = m.receivedAt;
+  if (e.ts === 1) ts = Math.round(e.t * 1000);
+  else {
+    const off = ctx.store.getClockOffset(m.site, m.node, e.b);
+    if (off) ts = Math.round(off.offset_ms + e.t * 1000);
+  }
+  ctx.store.insertEvent(m.site, m.node, ts, e.e, e.d === undefined ? null : JSON.stringify(e.d));
+  ctx.store.touch(m.site, m.node, m.receivedAt);
+  if (e.e === "clock.synced") {
+    const off = offsetFromSync(e.d);
+    if (off === undefined) return { reason: "bad-time", detail: "clock.synced without a plausible d.off (wall minus uptime, s)" };
+    ctx.store.setClockOffset(m.site, m.node, e.b, off, "sync", m.receivedAt);
+    ctx.store.setClockSynced(m.site, m.node, true);
+    drainPending(ctx, m.site, m.node, e.b);
+  }
+  ctx.emit("node.event", { site: m.site, node: m.node, event: e });
+  return undefined;
+}
+
+export function handleAck(ctx: HandlerContext, m: Msg): Rejection | undefined {
+  if (!ctx.table(m.site, m.node)) return unknownNode(m);
+  const p = json(m.text);
+  if (!("ok" in p)) return p;
+  const c = checkAck(p.value);
+  if (!c.ok) return { reason: c.reason, detail: c.detail };
+  ctx.store.ackCommand(m.site, m.node, c.value.id, c.value.ok, c.value.r, m.receivedAt);
+  ctx.store.touch(m.site, m.node, m.receivedAt);
+  ctx.emit("node.ack", { site: m.site, node: m.node, ack: c.value });
+  return undefined;
+}
+
+/** state: "online", or "offline" (the node's will). Plain text or a JSON string. Before any birth it is ignored. */
+export function handleState(ctx: HandlerContext, m: Msg): Rejection | undefined {
+  let s = m.text.trim();
+  if (s.startsWith('"')) {
+    const p = parseJson(s);
+    s = p.ok && typeof p.value === "string" ? p.value : "";
+  }
+  if (s !== "online" && s !== "offline") return { reason: "malformed", detail: 'state must be "online" or "offline"' };
+  if (!ctx.table(m.site, m.node)) return undefined;
+  ctx.store.setOnline(m.site, m.node, s === "online", m.receivedAt);
+  ctx.emit("node.state", { site: m.site, node: m.node, online: s === "online", reason: s === "online" ? "state" : "will" });
+  return undefined;
+}
