@@ -185,6 +185,13 @@ export function handleEvent(ctx: HandlerContext, m: Msg): Rejection | undefined 
   const c = checkEvent(p.value);
   if (!c.ok) return { reason: c.reason, detail: c.detail };
   const e = c.value;
+  let synced: number | undefined;
+  if (e.e === "clock.synced") {
+    synced = offsetFromSync(e.d);
+    if (synced === undefined) return { reason: "bad-time", detail: "clock.synced without a plausible d.off (wall minus uptime, s)" };
+    ctx.store.setClockOffset(m.site, m.node, e.b, synced, "sync", m.receivedAt);
+    ctx.store.setClockSynced(m.site, m.node, true);
+  }
   let ts = m.receivedAt;
   if (e.ts === 1) ts = Math.round(e.t * 1000);
   else {
@@ -193,13 +200,7 @@ export function handleEvent(ctx: HandlerContext, m: Msg): Rejection | undefined 
   }
   ctx.store.insertEvent(m.site, m.node, ts, e.e, e.d === undefined ? null : JSON.stringify(e.d));
   ctx.store.touch(m.site, m.node, m.receivedAt);
-  if (e.e === "clock.synced") {
-    const off = offsetFromSync(e.d);
-    if (off === undefined) return { reason: "bad-time", detail: "clock.synced without a plausible d.off (wall minus uptime, s)" };
-    ctx.store.setClockOffset(m.site, m.node, e.b, off, "sync", m.receivedAt);
-    ctx.store.setClockSynced(m.site, m.node, true);
-    drainPending(ctx, m.site, m.node, e.b);
-  }
+  if (synced !== undefined) drainPending(ctx, m.site, m.node, e.b);
   ctx.emit("node.event", { site: m.site, node: m.node, event: e });
   return undefined;
 }
