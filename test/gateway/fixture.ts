@@ -19,13 +19,14 @@ export function hashOnce(pw: string): string {
 /** Settings for a test: embedded broker on a free port, a temp database, nodes n1..nN of site s1 (password pw-<node>). */
 export function testConfig(dir: string, over: { [k: string]: any } = {}, nodes = ["n1", "n2"]): GatewayConfig {
   const r = checkConfig({
-    broker: { port: over.port ?? 0, host: "127.0.0.1", ...(over.broker ?? {}) },
+    broker: { host: "127.0.0.1", ...(over.broker ?? {}) },
     nodes: nodes.map((n) => ({ site: "s1", node: n, username: n, passwordHash: hashOnce("pw-" + n) })),
     storage: { path: join(dir, "gw.db"), flushMs: 5, ...(over.storage ?? {}) },
     liveness: over.liveness ?? {},
     demo: over.demo ?? false,
   });
   if (!r.ok) throw new Error(r.errors.join("\n"));
+  if (!over.broker?.port) r.config.broker.port = 0; // any free port (the settings file itself needs 1..65535)
   return r.config;
 }
 
