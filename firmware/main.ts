@@ -1,11 +1,21 @@
 // Wiring only: settings, self-test, and the application for the board given by the build.
 import { Board } from "./boards/types";
-import { loadSettings } from "./app/settings";
+import { withDefaults, settingsFile } from "./app/node-settings";
 import { runSelfTest } from "./app/self-test";
 import { coreChecks } from "./app/core-checks";
+import { NodeApp } from "./app/node-app";
+import { boardHardware } from "./app/board-hardware";
+
+function loadSettings(board: Board): any {
+  if (board.settingsFile) {
+    const text = require("fs").readFileSync(board.settingsFile);
+    return text ? JSON.parse(text) : {};
+  }
+  return require("Storage").readJSON(settingsFile, true) || {};
+}
 
 export function start(board: Board): void {
-  const settings = loadSettings(board);
+  const settings = withDefaults(loadSettings(board));
   if (settings.selfTest) {
     const result = runSelfTest(coreChecks, (line) => console.log(line));
     if (board.settingsFile) {
@@ -15,5 +25,31 @@ export function start(board: Board): void {
     }
     return;
   }
-  console.log("minigrid " + board.id + " site=" + settings.site + " node=" + settings.node);
+  const storage = require("Storage");
+  const app = new NodeApp({
+    board: board,
+    settings: settings,
+    storage: storage,
+    hw: boardHardware(board),
+    getTime: getTime,
+    setTime: setTime,
+    crc: function (s: string) {
+      return E.CRC32(s);
+    },
+    reboot: function () {
+      E.reboot();
+    },
+    watchdog: {
+      enable: function (s: number) {
+        E.enableWatchdog(s, false);
+      },
+      kick: function () {
+        E.kickWatchdog();
+      },
+    },
+    log: function (line: string) {
+      console.log(line);
+    },
+  });
+  app.start();
 }

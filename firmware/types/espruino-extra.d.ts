@@ -102,3 +102,18 @@ declare function require(name: "fs"): EspruinoFs;
 declare const console: {
   log(...values: any[]): void;
 };
+
+/** The interpreter's global object (Serial1, pins... by name). */
+declare const global: any;
+
+/** E.openFile on boards with a filesystem and on the Linux build. */
+interface EspruinoFile {
+  read(length: number): string | undefined;
+  close(): void;
+}
+declare namespace E {
+  function openFile(path: string, mode: "r" | "w" | "a"): EspruinoFile;
+}
+
+/** Set the clock: getTime() then returns Unix seconds. */
+declare function setTime(unixSeconds: number): void;

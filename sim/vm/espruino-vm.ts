@@ -66,6 +66,8 @@ export class VirtualEspruino {
     this.net = new NetBridge(this.clock, this.call, (m) => this.makeError(m));
     this.i2c = new VirtualI2C("I2C1", (m) => this.makeError(m), (a) => new this.realm.Uint8Array(a));
     for (const name of ["Serial1", "Serial2", "Serial3", "USB"]) this.serials.set(name, new VirtualSerial(name, this.clock, this.call));
+    // A cut anywhere in a flash operation ends the program, even one the firmware's own try/catch would swallow.
+    this.flash.onPowerCut(() => this.powerCut());
   }
 
   /** Seconds since the board powered on (getTime() before the clock is set). */
@@ -205,6 +207,8 @@ export class VirtualEspruino {
     this.poweredOff = false;
     this.halted = undefined;
     if (reason === "power-cut" || reason === "power-on") {
+      // the interpreter checks its Storage area at every power-on
+      this.flash.needsBootCheck = true;
       // No battery-backed clock on these boards: uptime and wall clock start again.
       this.bootMs = this.clock.nowMs;
       this.clockOffsetS = 0;
@@ -295,6 +299,7 @@ export class VirtualEspruino {
         this.pins.pin(String(pin)).mode = mode;
       },
     });
+    g.global = vm.runInContext("this", ctx);
     for (const [name, s] of this.serials) g[name] = s.firmwareApi();
     // A software UART: new Serial().setup(baud, {rx, tx}) binds to the line named "soft:<rx pin>".
     g.Serial = function SoftSerial() {
@@ -367,6 +372,29 @@ export class VirtualEspruino {
       on: (event: string, cb: (...a: unknown[]) => unknown) => {
         (this.eventHandlers[event] ??= []).push(cb);
       },
+      openFile: (path: string, mode: string) => this.openFile(path, mode),
+    };
+  }
+
+  /** E.openFile (read mode) on the Linux board: the host file under workDir, read in pieces. */
+  private openFile(path: string, mode: string) {
+    if (this.board.id !== "linux" || mode !== "r") throw this.makeError(`E.openFile(${path}, ${mode}): not available here`);
+    const root = this.opts.workDir ?? process.cwd();
+    let data: Buffer;
+    try {
+      data = readFileSync(isAbsolute(path) ? path : resolve(root, path));
+    } catch {
+      throw this.makeError(`Can't open file ${path}`);
+    }
+    let at = 0;
+    return {
+      read: (n: number) => {
+        if (at >= data.length) return undefined;
+        const s = data.subarray(at, at + n).toString("latin1");
+        at += n;
+        return s;
+      },
+      close: () => {},
     };
   }
 

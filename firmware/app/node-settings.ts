@@ -1,0 +1,85 @@
+// The node's settings (README "Configuring a node"): from the board's JSON file on Linux, from Storage on a board;
+// a `cfg` command from the gateway changes them, and they are saved back to Storage and reported in birth.
+
+export interface VeDirectSetting {
+  /** "bmv": a battery monitor (BMV, SmartShunt); "mppt": a solar charger. */
+  kind: string;
+  /** Linux board: capture file replayed as this device's bytes. */
+  capture?: string;
+}
+
+export interface ModbusSetting {
+  /** Register map: "epever" (Tracer) or "growatt" (SPF). */
+  map: string;
+  slave: number;
+  period_s: number;
+}
+
+export interface FeederSetting {
+  addr: number;
+  shunt_ohm: number;
+  max_A: number;
+}
+
+export interface CtSetting {
+  pin: string;
+  /** Amperes per volt at the pin (CT turns / burden ohms). */
+  ical: number;
+  /** Nominal mains volts, for power when no voltage reference is wired. */
+  V: number;
+}
+
+export interface NodeSettings {
+  site: string;
+  node: string;
+  broker: { host: string; port: number; user?: string; pass?: string };
+  /** Report interval: one row per interval. */
+  report_s: number;
+  /** Sample period of the polled sensors (Modbus, INA226, CT). */
+  sample_s: number;
+  /** Rows per batch. */
+  rows: number;
+  vedirect: VeDirectSetting[];
+  modbus?: ModbusSetting;
+  feeders: FeederSetting[];
+  ct: CtSetting[];
+  /** Channel ids switched off by the gateway. */
+  off: number[];
+  selfTest?: boolean;
+}
+
+export const settingsFile = "mg.settings";
+
+/** Defaults: every field a settings file or a `cfg` command may leave out. */
+export function withDefaults(p: any): NodeSettings {
+  p = p || {};
+  const b = p.broker || {};
+  return {
+    site: typeof p.site === "string" ? p.site : "site",
+    node: typeof p.node === "string" ? p.node : "node",
+    broker: { host: b.host || "127.0.0.1", port: b.port || 1883, user: b.user, pass: b.pass },
+    report_s: p.report_s > 0 ? p.report_s : 60,
+    sample_s: p.sample_s > 0 ? p.sample_s : 5,
+    rows: p.rows > 0 ? p.rows : 1,
+    vedirect: p.vedirect || [],
+    modbus: p.modbus || undefined,
+    feeders: p.feeders || [],
+    ct: p.ct || [],
+    off: p.off || [],
+    selfTest: !!p.selfTest,
+  };
+}
+
+/** Keys a `cfg` command may change, with a check of each value; anything else is refused by name. */
+export function applyConfig(s: NodeSettings, change: { [k: string]: any }): string | undefined {
+  for (const k in change) {
+    const v = change[k];
+    if (k === "report_s" || k === "sample_s" || k === "rows") {
+      if (typeof v !== "number" || !(v > 0) || v > 86400) return k + " must be a number of seconds (rows: a count) from 1 to 86400";
+    } else if (k === "off") {
+      if (!Array.isArray(v)) return "off must be a list of channel ids";
+    } else if (k !== "broker") return "unknown setting " + k;
+  }
+  for (const k in change) (s as any)[k] = change[k];
+  return undefined;
+}

@@ -1,0 +1,182 @@
+// The board's sensors, as its settings describe them, turned into samples by quantity key (channels.ts keys):
+// VE.Direct blocks as they come, the polled sensors (Modbus, INA226, CT) every sample period.
+import { Board } from "../boards/types";
+import { Clock, SerialPort } from "../hal/types";
+import { Quality } from "../protocol/messages";
+import { NodeSettings } from "./node-settings";
+import { openVeDirectPort, VeDirectPort } from "../drivers/vedirect-port";
+import { decodeVeDirectBlock, VeDirectValues } from "../drivers/vedirect-decode";
+import { ModbusMaster } from "../drivers/modbus-master";
+import { ModbusPoller } from "../drivers/modbus-poll";
+import { Values } from "../drivers/modbus-map";
+import { epeverLive } from "../drivers/maps/epever-tracer";
+import { growattSpf } from "../drivers/maps/growatt-spf";
+import { InaPort } from "../drivers/ina2xx-port";
+import { CtPort } from "../drivers/ct-clamp-port";
+import { CtRms } from "../drivers/ct-clamp";
+
+export type SampleSink = (key: string, value: number | null, q: Quality, t: number) => void;
+
+/** What the sensors need from the board: UARTs by name, the I2C bus, pins, and files on Linux. */
+export interface SensorHardware {
+  serial(name: string, rx: string, tx: string): SerialPort;
+  /** Linux: a serial port whose bytes come from a capture file (looped). */
+  replay?(file: string, baud: number): SerialPort;
+  i2c?(): any;
+  pin(name: string): any;
+  analogRead(pin: any): number;
+  digitalWrite(pin: any, v: boolean): void;
+}
+
+const veQ: { [q: string]: Quality } = { ok: "o", stale: "s", failed: "f" };
+const mbQ: Quality[] = ["o", "s", "f"];
+
+function div(v: number | null | undefined, by: number): number | null {
+  return v === null || v === undefined ? null : v / by;
+}
+
+/** VE.Direct values -> quantities. A battery monitor gives the battery; an MPPT the PV side and charger. */
+function veSamples(kind: string, v: VeDirectValues, q: Quality, t: number, out: SampleSink): void {
+  if (kind === "bmv") {
+    if (v.battery_mV !== undefined) out("battery_V", div(v.battery_mV, 1000), q, t);
+    if (v.battery_mA !== undefined) out("battery_A", div(v.battery_mA, 1000), q, t);
+    if (v.power_W !== undefined) out("battery_W", v.power_W, q, t);
+    if (v.soc_permille !== undefined) out("battery_soc_pct", div(v.soc_permille, 10), q, t);
+    if (v.consumed_mAh !== undefined) out("battery_consumed_Ah", div(v.consumed_mAh, 1000), q, t);
+    if (v.timeToGo_min !== undefined) out("battery_ttg_min", v.timeToGo_min, q, t);
+    if (v.battery_degC !== undefined) out("battery_temp_C", v.battery_degC, q, t);
+  } else {
+    if (v.pv_mV !== undefined) out("pv_V", div(v.pv_mV, 1000), q, t);
+    if (v.pv_W !== undefined) {
+      out("pv_W", v.pv_W, q, t);
+      if (v.pv_mV) out("pv_A", v.pv_W === null ? null : v.pv_W / (v.pv_mV / 1000), q, t);
+    }
+    if (v.battery_mA !== undefined) out("charge_A", div(v.battery_mA, 1000), q, t);
+    if (v.chargeState !== undefined) out("charge_state", v.chargeState, q, t);
+    if (v.error !== undefined) out("charger_fault", v.error, q, t);
+    if (v.load_mA !== undefined) {
+      out("load_A", div(v.load_mA, 1000), q, t);
+      if (v.battery_mV) out("load_W", v.load_mA === null ? null : (v.load_mA / 1000) * (v.battery_mV / 1000), q, t);
+    }
+  }
+}
+
+const num = (x: number | string | null | undefined): number | null => (typeof x === "number" ? x : null);
+
+/** Charge controller / inverter record -> quantities (EPEver Tracer or Growatt SPF map keys). */
+function modbusSamples(v: Values, q: Quality, t: number, battery: boolean, out: SampleSink): void {
+  const keys = ["pv_V", "pv_A", "pv_W", "load_V", "load_A", "load_W"];
+  for (let i = 0; i < keys.length; i++) if (v[keys[i]] !== undefined) out(keys[i], num(v[keys[i]]), q, t);
+  if (v.battery_charge_A !== undefined) out("charge_A", num(v.battery_charge_A), q, t);
+  const cs = num(v.charger_status);
+  if (cs !== null) {
+    out("charge_state", (cs >> 2) & 3, q, t); // 0x3201 D3-2: 0 none, 1 float, 2 boost, 3 equalize
+    out("charger_fault", (cs >> 1) & 1, q, t); // D1 fault
+  } else if (v.charger_status !== undefined) {
+    out("charge_state", null, q, t);
+    out("charger_fault", null, q, t);
+  }
+  if (v.ac_out_W !== undefined) out("ac_out_W", num(v.ac_out_W), q, t);
+  if (v.ac_out_V !== undefined) out("ac_out_V", num(v.ac_out_V), q, t);
+  if (battery) {
+    const bv = num(v.battery_V);
+    const ba = num(v.battery_net_A);
+    out("battery_V", bv, q, t);
+    out("battery_A", ba, q, t);
+    out("battery_W", bv !== null && ba !== null ? bv * ba : null, q, t);
+    if (v.soc_pct !== undefined) out("battery_soc_pct", num(v.soc_pct), q, t);
+    if (v.battery_temp_degC !== undefined) out("battery_temp_C", num(v.battery_temp_degC), q, t);
+  }
+}
+
+export class Sensors {
+  ve: VeDirectPort[] = [];
+  poller: ModbusPoller | undefined;
+  master: ModbusMaster | undefined;
+  ina: InaPort | undefined;
+  ct: CtPort[] = [];
+  timer: number | undefined;
+
+  constructor(private board: Board, private s: NodeSettings, private hw: SensorHardware, private clock: Clock, private out: SampleSink) {}
+
+  start(): void {
+    const s = this.s;
+    const hasBmv = s.vedirect.some((v) => v.kind === "bmv");
+    for (let i = 0; i < s.vedirect.length; i++) this.openVe(s.vedirect[i].kind, s.vedirect[i].capture, i);
+    const mb = s.modbus;
+    if (mb && this.board.modbus) {
+      const w = this.board.modbus;
+      const de = this.hw.pin(w.driverEnable);
+      const port = this.hw.serial(w.serial, w.rx, w.tx);
+      port.setup(w.baud);
+      this.master = new ModbusMaster({
+        port: port,
+        baud: w.baud,
+        clock: this.clock,
+        de: (on) => this.hw.digitalWrite(de, on),
+      });
+      this.master.start();
+      this.poller = new ModbusPoller(this.master, mb.slave, mb.map === "growatt" ? growattSpf() : epeverLive());
+    }
+    if (s.feeders.length > 0 && this.board.i2c && this.hw.i2c) {
+      const feeders = s.feeders.map((f) => ({ addr: f.addr, chip: 226, shunt_ohm: f.shunt_ohm, max_A: f.max_A }));
+      this.ina = new InaPort(this.hw.i2c(), feeders);
+      this.ina.setupAll();
+    }
+    for (let i = 0; i < s.ct.length; i++) {
+      const c = s.ct[i];
+      const pin = this.hw.pin(c.pin);
+      this.ct.push(new CtPort(new CtRms({ ical: c.ical }), () => this.hw.analogRead(pin), () => this.clock.seconds(), {}));
+    }
+    this.timer = setInterval(() => this.poll(!hasBmv), s.sample_s * 1000);
+  }
+
+  private openVe(kind: string, capture: string | undefined, index: number): void {
+    const w = this.board.vedirect;
+    let serial: SerialPort | undefined;
+    if (capture && this.hw.replay) serial = this.hw.replay(capture, 19200);
+    else if (w && index === 0) serial = this.hw.serial(w.serial, w.rx, w.tx);
+    if (!serial) return;
+    const port = openVeDirectPort({
+      serial: serial,
+      clock: this.clock,
+      onBlock: (fields, t) => veSamples(kind, decodeVeDirectBlock(fields), veQ[port.quality()] || "o", t, this.out),
+    });
+    this.ve.push(port);
+  }
+
+  /** One round of the polled sensors. */
+  poll(modbusBattery: boolean): void {
+    const t = this.clock.seconds();
+    if (this.poller) {
+      this.poller.poll((v, q) => modbusSamples(v, mbQ[q] || "f", this.clock.seconds(), modbusBattery, this.out));
+    }
+    if (this.ina) {
+      for (let i = 0; i < this.s.feeders.length; i++) {
+        const r = this.ina.read(i);
+        const q = this.ina.quality(i) as Quality;
+        const p = "feeder" + (i + 1) + "_";
+        this.out(p + "V", r ? r.bus_mV / 1000 : null, r ? q : "f", t);
+        this.out(p + "A", r ? r.current_mA / 1000 : null, r ? q : "f", t);
+        this.out(p + "W", r ? r.power_W : null, r ? q : "f", t);
+      }
+    }
+    for (let i = 0; i < this.ct.length; i++) {
+      const r = this.ct[i].burst();
+      const q = this.ct[i].quality() as Quality;
+      const p = "ct" + (i + 1) + "_";
+      this.out(p + "A", r ? r.current_A : null, r ? q : "f", t);
+      this.out(p + "W", r ? (r.power_W !== undefined ? r.power_W : r.current_A * this.s.ct[i].V) : null, r ? (r.power_W !== undefined ? q : "e") : "f", t);
+    }
+    // VE.Direct quality is judged by time: a port gone silent reports its state even without blocks
+    for (let i = 0; i < this.ve.length; i++) {
+      const q = veQ[this.ve[i].quality()];
+      if (q !== "o") veSamples(this.s.vedirect[i].kind, this.s.vedirect[i].kind === "bmv" ? { battery_mV: null, battery_mA: null, power_W: null, soc_permille: null } : { pv_W: null, pv_mV: null }, q, t, this.out);
+    }
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.master) this.master.stop();
+  }
+}
