@@ -27,8 +27,8 @@ const fromLevel =
   " FROM history_rollup WHERE site = @site AND node = @node AND channel_id = @ch AND level = @prev AND t >= @lo AND t < @hi GROUP BY b";
 const clear = "DELETE FROM history_rollup WHERE site = ? AND node = ? AND channel_id = ? AND level = ? AND t >= ? AND t < ?";
 
-/** Rebuild the buckets of a node's channels that overlap [from, to), in one transaction. */
-export function updateRollups(db: Db, site: string, node: string, from: number, to: number): void {
+/** Rebuild the buckets of a node's channels that overlap [from, to), in one transaction; `now` marks it up to date. */
+export function updateRollups(db: Db, site: string, node: string, from: number, to: number, now?: number): void {
   const channels = db.prepare("SELECT channel_id FROM channels WHERE site = ? AND node = ?").all(site, node) as { channel_id: number }[];
   const del = db.prepare(clear);
   const insRaw = db.prepare(fromSamples);
@@ -45,18 +45,28 @@ export function updateRollups(db: Db, site: string, node: string, from: number, 
         prev = L;
       }
     }
+    if (now !== undefined) db.prepare("INSERT OR REPLACE INTO history_rollup_built (site, node, built_at) VALUES (?, ?, ?)").run(site, node, now);
   })();
 }
 
-/** Build the rollups of every node that has none yet (a store from before rollups, or a fresh import). */
+/**
+ * Bring the rollups up to date at start: every node without rollups is built in full (a store from before rollups);
+ * for the others, the batches received since their rollups were last updated (while the API was not running).
+ * Returns the number of nodes updated.
+ */
 export function backfillRollups(db: Db, now: number): number {
-  const todo = db
-    .prepare("SELECT n.site AS site, n.node AS node FROM nodes n LEFT JOIN history_rollup_built b ON b.site = n.site AND b.node = n.node WHERE b.site IS NULL")
-    .all() as { site: string; node: string }[];
-  for (const { site, node } of todo) {
-    const r = db.prepare("SELECT MIN(t0) AS a FROM batches WHERE site = ? AND node = ?").get(site, node) as { a: number | null };
-    if (r.a !== null) updateRollups(db, site, node, r.a, now + 86_400_000);
-    db.prepare("INSERT OR REPLACE INTO history_rollup_built (site, node, built_at) VALUES (?, ?, ?)").run(site, node, now);
+  const nodes = db
+    .prepare("SELECT n.site AS site, n.node AS node, b.built_at AS built FROM nodes n LEFT JOIN history_rollup_built b ON b.site = n.site AND b.node = n.node")
+    .all() as { site: string; node: string; built: number | null }[];
+  let updated = 0;
+  for (const { site, node, built } of nodes) {
+    // a minute of margin: a batch committed while the mark was written
+    const r = db
+      .prepare("SELECT MIN(t0) AS a, MAX(t0 + rows * interval_s * 1000) AS b FROM batches WHERE site = ? AND node = ? AND received_at >= ?")
+      .get(site, node, built === null ? -1 : built - 60_000) as { a: number | null; b: number | null };
+    if (r.a === null || r.b === null) continue;
+    updateRollups(db, site, node, r.a, r.b, now);
+    updated++;
   }
-  return todo.length;
+  return updated;
 }

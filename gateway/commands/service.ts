@@ -111,16 +111,17 @@ export class CommandService implements GatewayFeature {
     return rec;
   }
 
-  /** Record a node's ack; an ack for an unknown id, another node's command or one already acked is counted, not stored. */
+  /** Record a node's ack (the first answer counts); an ack for an unknown id or another node's command is counted, not stored. */
   recordAck(site: string, node: string, ack: AckPayload): CommandRecord | undefined {
     const r = this.o.db
       .prepare("UPDATE commands SET acked_at = ?, ok = ?, result = ? WHERE id = ? AND site = ? AND node = ? AND acked_at IS NULL")
       .run(this.now(), ack.ok ? 1 : 0, ack.r === undefined ? null : JSON.stringify(ack.r), ack.id, site, node);
-    if (r.changes === 0) {
+    // the gateway's ingest may have recorded the ack in the same store before announcing it: that counts as recorded
+    const rec = this.get(ack.id);
+    if (!rec || rec.site !== site || rec.node !== node || (r.changes === 0 && rec.acked_at === null)) {
       this.unknownAcks++;
       return undefined;
     }
-    const rec = this.get(ack.id)!;
     this.o.bus.emit("command", { command: rec });
     return rec;
   }

@@ -1,0 +1,72 @@
+// GET /metrics: Prometheus text exposition format 0.0.4. The gateway core passes an object whose snapshot() gives
+// its counters (the ingest's GatewayCounters has this shape); nodes online and open alarms come from the store.
+import type { Db } from "./db";
+
+/** What the API reads from the core at each scrape. Optional fields are left out of the text when absent. */
+export interface MetricsSnapshot {
+  received?: { [kind: string]: number };
+  batchesStored: number;
+  rowsStored: number;
+  samplesStored?: number;
+  duplicates?: number;
+  rejects: { [reason: string]: number };
+  commitErrors?: number;
+  /** Batches stored per second over the core's sliding window. */
+  ingestBatchesPerSecond?: number;
+  /** Messages waiting for the next commit. */
+  queueDepth?: number;
+  /** Batches kept until their time can be anchored. */
+  pendingDepth?: number;
+  clientsConnected?: number;
+}
+
+export interface MetricsSource {
+  snapshot(now?: number): MetricsSnapshot;
+}
+
+function esc(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+class Text {
+  lines: string[] = [];
+  metric(name: string, type: "counter" | "gauge", help: string, samples: [string, number][] | number | undefined): void {
+    if (samples === undefined) return;
+    this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    if (typeof samples === "number") this.lines.push(`${name} ${samples}`);
+    else for (const [labels, v] of samples) this.lines.push(`${name}${labels} ${v}`);
+  }
+}
+
+function labelled(label: string, o: { [k: string]: number } | undefined): [string, number][] | undefined {
+  if (!o) return undefined;
+  return Object.entries(o).map(([k, v]) => [`{${label}="${esc(k)}"}`, v]);
+}
+
+/** Prometheus text of the core's counters, the nodes online per site and the open alarms per severity. */
+export function renderMetrics(db: Db, source: MetricsSource | undefined, extra: { sseClients: number }, now: number): string {
+  const s = source?.snapshot(now);
+  const t = new Text();
+  if (s) {
+    t.metric("minigrid_messages_received_total", "counter", "MQTT messages received, by topic kind.", labelled("kind", s.received));
+    t.metric("minigrid_batches_stored_total", "counter", "Batches committed to the store.", s.batchesStored);
+    t.metric("minigrid_rows_stored_total", "counter", "Batch rows committed to the store.", s.rowsStored);
+    t.metric("minigrid_samples_stored_total", "counter", "Sample values committed to the store.", s.samplesStored);
+    t.metric("minigrid_duplicates_total", "counter", "Batches dropped as already stored.", s.duplicates);
+    t.metric("minigrid_rejects_total", "counter", "Input refused, by reason.", labelled("reason", s.rejects));
+    t.metric("minigrid_commit_errors_total", "counter", "Store commits that failed.", s.commitErrors);
+    t.metric("minigrid_ingest_batches_per_second", "gauge", "Batches stored per second (sliding window).", s.ingestBatchesPerSecond);
+    t.metric("minigrid_queue_depth", "gauge", "Depth of the gateway's queues.", [
+      ...(s.queueDepth !== undefined ? [['{queue="ingest"}', s.queueDepth] as [string, number]] : []),
+      ...(s.pendingDepth !== undefined ? [['{queue="pending-anchor"}', s.pendingDepth] as [string, number]] : []),
+    ]);
+    t.metric("minigrid_mqtt_clients_connected", "gauge", "MQTT clients connected to the broker.", s.clientsConnected);
+  }
+  const nodes = db.prepare("SELECT site, COUNT(*) AS n, SUM(CASE WHEN online = 1 THEN 1 ELSE 0 END) AS up FROM nodes GROUP BY site ORDER BY site").all() as { site: string; n: number; up: number }[];
+  t.metric("minigrid_nodes", "gauge", "Nodes known, per site.", nodes.map((r) => [`{site="${esc(r.site)}"}`, r.n]));
+  t.metric("minigrid_nodes_online", "gauge", "Nodes online, per site.", nodes.map((r) => [`{site="${esc(r.site)}"}`, r.up]));
+  const alarms = db.prepare("SELECT severity, COUNT(*) AS n FROM alarms WHERE cleared_at IS NULL GROUP BY severity ORDER BY severity").all() as { severity: string; n: number }[];
+  t.metric("minigrid_alarms_active", "gauge", "Open alarms, per severity.", alarms.map((r) => [`{severity="${esc(r.severity)}"}`, r.n]));
+  t.metric("minigrid_api_event_clients", "gauge", "Clients on the live event stream.", extra.sseClients);
+  return t.lines.join("\n") + "\n";
+}

@@ -1,0 +1,130 @@
+// Read endpoints: sites, nodes, latest values and downsampled history.
+import { isValidId } from "../../firmware/protocol/topics";
+import type { Db } from "./db";
+import { badParam, intParam, notFound, sendJson, timeParam } from "./http";
+import { historyQuery } from "./history";
+import { Ctx, route, Route } from "./router";
+
+/** Unit from a channel key's suffix (style: units in names): battery_V -> "V", battery_soc_pct -> "%". */
+const units: { [suffix: string]: string } = { V: "V", A: "A", W: "W", Wh: "Wh", Ah: "Ah", pct: "%", C: "°C", min: "min", s: "s", Hz: "Hz", mA: "mA", mV: "mV", kWh: "kWh" };
+
+export function unitOf(key: string): string | null {
+  const i = key.lastIndexOf("_");
+  return i >= 0 ? (units[key.slice(i + 1)] ?? null) : null;
+}
+
+export interface ChannelRow {
+  channel_id: number;
+  key: string;
+  agg: string;
+  scale: number;
+}
+
+const aggOrder = "CASE agg WHEN 'mean' THEN 0 WHEN 'last' THEN 1 WHEN 'counter' THEN 2 WHEN 'min' THEN 3 ELSE 4 END";
+
+/** Site and node of the path, checked; 404 when the node is not known. */
+export function nodeOf(ctx: Ctx): { site: string; node: string } {
+  const { site, node } = ctx.params;
+  if (!isValidId(site)) throw badParam("site", "not a valid site id");
+  if (!isValidId(node)) throw badParam("node", "not a valid node id");
+  const n = ctx.deps.db.prepare("SELECT 1 FROM nodes WHERE site = ? AND node = ?").get(site, node);
+  if (!n) throw notFound(`no node ${node} at site ${site}`, "node");
+  return { site, node };
+}
+
+/** A channel by id ("22"), key ("pv_W": its main aggregation) or key:agg ("pv_W:max"); 400 naming `param` if unknown. */
+export function channelOf(db: Db, site: string, node: string, spec: string | null, param = "channel"): ChannelRow {
+  if (spec === null || spec === "") throw badParam(param, "required: a channel id or key");
+  let row: ChannelRow | undefined;
+  if (/^\d+$/.test(spec)) row = db.prepare("SELECT channel_id, key, agg, scale FROM channels WHERE site = ? AND node = ? AND channel_id = ?").get(site, node, Number(spec)) as ChannelRow | undefined;
+  else {
+    const [key, agg] = spec.split(":");
+    row = db
+      .prepare(`SELECT channel_id, key, agg, scale FROM channels WHERE site = ? AND node = ? AND key = ?${agg ? " AND agg = ?" : ""} ORDER BY ${aggOrder} LIMIT 1`)
+      .get(...[site, node, key, ...(agg ? [agg] : [])]) as ChannelRow | undefined;
+  }
+  if (!row) throw badParam(param, `node ${node} has no channel '${spec}'`);
+  return row;
+}
+
+function linkQuality(rssi: number | null): string | null {
+  if (rssi === null || rssi === undefined) return null;
+  return rssi >= -67 ? "good" : rssi >= -80 ? "fair" : "poor";
+}
+
+/** Interval of the node's newest batch, s (null before any). */
+function intervalOf(db: Db, site: string, node: string): number | null {
+  const r = db.prepare("SELECT interval_s FROM batches WHERE site = ? AND node = ? ORDER BY t0 DESC LIMIT 1").get(site, node) as { interval_s: number } | undefined;
+  return r ? r.interval_s : null;
+}
+
+function sites(ctx: Ctx): void {
+  const rows = ctx.deps.db
+    .prepare(
+      "SELECT n.site AS site, COUNT(*) AS nodes, SUM(CASE WHEN n.online = 1 THEN 1 ELSE 0 END) AS online, MAX(n.last_seen) AS last_seen," +
+        " (SELECT COUNT(*) FROM alarms a WHERE a.site = n.site AND a.cleared_at IS NULL) AS active_alarms FROM nodes n GROUP BY n.site ORDER BY n.site",
+    )
+    .all();
+  sendJson(ctx.res, 200, { sites: rows });
+}
+
+function nodes(ctx: Ctx): void {
+  const site = ctx.params.site;
+  if (!isValidId(site)) throw badParam("site", "not a valid site id");
+  const rows = ctx.deps.db
+    .prepare("SELECT node, online, first_seen, last_seen, fw, board, boot, clock_synced, backlog, link_rssi FROM nodes WHERE site = ? ORDER BY node")
+    .all(site) as { node: string; online: number; clock_synced: number; link_rssi: number | null }[];
+  if (rows.length === 0) throw notFound(`no site ${site}`, "site");
+  const out = rows.map((r) => ({
+    ...r,
+    online: r.online === 1,
+    clock_synced: r.clock_synced === 1,
+    link_quality: linkQuality(r.link_rssi),
+    interval_s: intervalOf(ctx.deps.db, site, r.node),
+  }));
+  sendJson(ctx.res, 200, { site, nodes: out });
+}
+
+function latest(ctx: Ctx): void {
+  const { site, node } = nodeOf(ctx);
+  const db = ctx.deps.db;
+  const now = ctx.deps.now();
+  const interval_s = intervalOf(db, site, node);
+  const chans = db.prepare("SELECT channel_id, key, agg, scale FROM channels WHERE site = ? AND node = ? ORDER BY channel_id").all(site, node) as ChannelRow[];
+  // one seek per channel, from the end of its key range
+  const last = db.prepare("SELECT ts, value, quality FROM samples WHERE site = ? AND node = ? AND channel_id = ? ORDER BY ts DESC LIMIT 1");
+  const channels = chans.map((c) => {
+    const s = last.get(site, node, c.channel_id) as { ts: number; value: number | null; quality: string } | undefined;
+    return {
+      id: c.channel_id,
+      key: c.key,
+      agg: c.agg,
+      unit: unitOf(c.key),
+      value: s ? s.value : null,
+      quality: s ? s.quality : null,
+      ts: s ? s.ts : null,
+      // stale: the newest value is older than three report intervals (or there is none)
+      stale: !s || interval_s === null || now - s.ts > 3 * interval_s * 1000,
+    };
+  });
+  sendJson(ctx.res, 200, { site, node, now, interval_s, channels });
+}
+
+function history(ctx: Ctx): void {
+  const { site, node } = nodeOf(ctx);
+  const q = ctx.query;
+  const ch = channelOf(ctx.deps.db, site, node, q.get("channel"));
+  const to = timeParam(q, "to", ctx.deps.now());
+  const from = timeParam(q, "from", to - 86_400_000);
+  if (from >= to) throw badParam("from", "must be before to");
+  const points = intParam(q, "points", 500, 1, 10_000);
+  const r = historyQuery(ctx.deps.db, site, node, ch.channel_id, from, to, points);
+  sendJson(ctx.res, 200, { site, node, channel: { id: ch.channel_id, key: ch.key, agg: ch.agg, unit: unitOf(ch.key) }, ...r });
+}
+
+export const nodeRoutes: Route[] = [
+  route("GET /api/sites", sites),
+  route("GET /api/sites/:site/nodes", nodes),
+  route("GET /api/sites/:site/nodes/:node/latest", latest),
+  route("GET /api/sites/:site/nodes/:node/history", history),
+];

@@ -1,0 +1,144 @@
+// The gateway's HTTP API (node:http, JSON). A bearer token is required unless the API listens on loopback only
+// (DESIGN.md guarantee 7); config.requireToken forces it on loopback too. Errors: {error: {code, message, param?}}.
+import { createServer, IncomingMessage, ServerResponse } from "node:http";
+import { timingSafeEqual } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { CommandService } from "../commands/service";
+import { EventBus, Subscriptions } from "../events";
+import { Db, ensureApiIndexes } from "./db";
+import type { ApiDeps } from "./deps";
+import { exportRoutes } from "./export-csv";
+import { ApiError, sendError } from "./http";
+import { LiveEvents } from "./live";
+import { MetricsSource, renderMetrics } from "./metrics";
+import type { Publish } from "./publish";
+import { backfillRollups, ensureRollupSchema, updateRollups } from "./rollup";
+import { match, route, Route } from "./router";
+import { controlRoutes } from "./routes-control";
+import { nodeRoutes } from "./routes-nodes";
+
+export interface ApiConfig {
+  /** Address to listen on; default 127.0.0.1. */
+  host?: string;
+  /** Port; 0 picks a free one (tests). Default 8080. */
+  port?: number;
+  /** The bearer token. */
+  token?: string;
+  /** Require the token even on loopback. Default: required unless host is a loopback address. */
+  requireToken?: boolean;
+}
+
+export interface StartApiOptions {
+  db?: Db;
+  store?: { db: Db };
+  bus: EventBus;
+  counters?: MetricsSource;
+  config: ApiConfig;
+  /** Publishes commands and desired config; without it (and without `commands`) those endpoints answer 503. */
+  publish?: Publish;
+  commands?: CommandService;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+export interface RunningApi {
+  port: number;
+  host: string;
+  stop(): Promise<void>;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\./.test(host);
+}
+
+function tokenMatches(given: string, token: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export async function startApi(o: StartApiOptions): Promise<RunningApi> {
+  const db = o.db ?? o.store?.db;
+  if (!db) throw new Error("startApi needs db or store");
+  const host = o.config.host ?? "127.0.0.1";
+  const requireToken = o.config.requireToken ?? !isLoopback(host);
+  if (requireToken && !o.config.token) throw new Error(`api.token must be set: the API on ${host} requires a bearer token`);
+  const log = o.log ?? ((l: string) => console.log("api: " + l));
+  const now = o.now ?? Date.now;
+
+  ensureApiIndexes(db);
+  ensureRollupSchema(db);
+  backfillRollups(db, now());
+  const subs = new Subscriptions();
+  subs.on(o.bus, "batch.stored", (e) => {
+    const b = db.prepare("SELECT t0, interval_s, rows FROM batches WHERE site = ? AND node = ? AND boot = ? AND seq = ?").get(e.site, e.node, e.boot, e.seq) as
+      | { t0: number; interval_s: number; rows: number }
+      | undefined;
+    if (b) updateRollups(db, e.site, e.node, b.t0, b.t0 + b.rows * b.interval_s * 1000, now());
+  });
+  const ownCommands = !o.commands && o.publish ? new CommandService({ db, bus: o.bus, publish: o.publish, now }) : undefined;
+  ownCommands?.start();
+  const live = new LiveEvents(o.bus);
+  live.start();
+
+  const deps: ApiDeps = { db, bus: o.bus, counters: o.counters, commands: o.commands ?? ownCommands, now, log, sseClients: () => live.count() };
+  const routes: Route[] = [
+    ...nodeRoutes,
+    ...controlRoutes,
+    ...exportRoutes,
+    route("GET /api/events", (ctx) => live.add(ctx.res)),
+    route("GET /metrics", (ctx) => {
+      ctx.res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+      ctx.res.end(renderMetrics(db, o.counters, { sseClients: live.count() }, now()));
+    }),
+  ];
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://api");
+    try {
+      if (requireToken) {
+        const h = req.headers.authorization ?? "";
+        // EventSource and download links cannot set headers: the event stream and CSV export also take ?access_token=
+        const viaQuery = req.method === "GET" && (url.pathname === "/api/events" || url.pathname.endsWith("/export.csv")) ? url.searchParams.get("access_token") : null;
+        const given = h.startsWith("Bearer ") ? h.slice(7) : viaQuery;
+        if (given === null || !tokenMatches(given, o.config.token!)) {
+          res.setHeader("www-authenticate", 'Bearer realm="minigrid"');
+          throw new ApiError(401, "unauthorized", "a valid bearer token is required (Authorization: Bearer <token>)");
+        }
+      }
+      const m = match(routes, req.method ?? "GET", url.pathname);
+      if (m === "method") throw new ApiError(405, "method-not-allowed", `${req.method} is not allowed on ${url.pathname}`);
+      if (!m) throw new ApiError(404, "not-found", `no endpoint ${url.pathname}`);
+      await m.route.handler({ req, res, params: m.params, query: url.searchParams, deps });
+    } catch (e) {
+      if (e instanceof ApiError) sendError(res, e);
+      else if (e instanceof RangeError) sendError(res, new ApiError(400, "bad-request", e.message));
+      else {
+        log(`${req.method} ${url.pathname} failed: ${(e as Error).stack ?? e}`);
+        sendError(res, new ApiError(500, "internal", "internal error: " + (e as Error).message));
+      }
+    }
+  }
+
+  const server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(o.config.port ?? 8080, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    host,
+    async stop() {
+      subs.clear();
+      ownCommands?.stop();
+      live.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
