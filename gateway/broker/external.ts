@@ -89,3 +89,30 @@ export class ExternalBroker implements GatewayFeature, Publisher {
     if (client) await client.endAsync(false);
   }
 }
+
+/** Messages an external broker must be able to queue for the gateway's session while it restarts (at least). */
+export const minQueuedMessages = 10000;
+
+/**
+ * Problems in a mosquitto.conf for the gateway's session: persistence must be on (queued QoS 1 messages survive a
+ * broker restart) and max_queued_messages raised (mosquitto's default of 1000 drops messages under QoS 1 fan-in:
+ * "Outgoing messages are being dropped for client ..."; DESIGN.md guarantee 1).
+ */
+export function checkMosquittoConf(text: string): string[] {
+  const lines = text.split(/\r?\n/).map((l) => l.replace(/#.*/, "").trim());
+  const value = (key: string) => {
+    let v: string | undefined;
+    for (const l of lines) {
+      const m = l.match(/^(\S+)\s+(.*)$/);
+      if (m && m[1] === key) v = m[2].trim();
+    }
+    return v;
+  };
+  const out: string[] = [];
+  if (value("persistence") !== "true") out.push("persistence: set `persistence true` so that queued messages survive a broker restart");
+  const q = value("max_queued_messages");
+  const n = q === undefined ? 1000 : Number(q);
+  if (!(n === 0 || n >= minQueuedMessages))
+    out.push(`max_queued_messages: is ${q ?? "1000 (default)"}; set it to ${minQueuedMessages} or more (0 = no limit) or mosquitto drops messages for the gateway`);
+  return out;
+}
