@@ -43,7 +43,8 @@ async function postCommand(ctx: Ctx): Promise<void> {
   if (typeof body.c !== "string" || commandNames.indexOf(body.c) < 0) throw badParam("c", `must be one of ${commandNames.join(", ")}`);
   if (body.a !== undefined && (body.a === null || typeof body.a !== "object" || Array.isArray(body.a))) throw badParam("a", "must be an object of arguments");
   if (body.ttl_s !== undefined && !(typeof body.ttl_s === "number" && body.ttl_s >= 1 && body.ttl_s <= 604_800)) throw badParam("ttl_s", "must be a number of seconds from 1 to 604800");
-  if (body.c === "resend" && !(body.a && Number.isInteger(body.a.f) && Number.isInteger(body.a.t) && body.a.f <= body.a.t)) throw badParam("a", "resend needs integer seqs a.f <= a.t");
+  // the node's resend takes a seq range of its current boot: a.from..a.to inclusive
+  if (body.c === "resend" && !(body.a && Number.isInteger(body.a.from) && Number.isInteger(body.a.to) && body.a.from <= body.a.to)) throw badParam("a", "resend needs integer seqs a.from <= a.to");
   const rec = await commandsOf(ctx).send(site, node, body.c, body.a, body.ttl_s);
   ctx.res.setHeader("location", `/api/sites/${site}/nodes/${node}/commands/${rec.id}`);
   sendJson(ctx.res, 202, { id: rec.id, command: rec });

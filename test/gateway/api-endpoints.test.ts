@@ -281,19 +281,19 @@ describe("alarms through the API", () => {
 
 describe("commands and desired config", () => {
   it("POST a command: 202 with its id, published QoS 1 not retained, completed by the node's ack", async () => {
-    const r = await send("POST", "/api/sites/site-a/nodes/ctl-1/commands", { c: "resend", a: { f: 10, t: 20 }, ttl_s: 60 });
+    const r = await send("POST", "/api/sites/site-a/nodes/ctl-1/commands", { c: "resend", a: { from: 10, to: 20 }, ttl_s: 60 });
     expect(r.status).toBe(202);
     expect(r.body.id).toMatch(/^[0-9a-f]{10}$/);
     expect(r.headers.get("location")).toBe(`/api/sites/site-a/nodes/ctl-1/commands/${r.body.id}`);
     const p = published.find((x) => x.topic === "mg/v1/site-a/ctl-1/cmd")!;
     expect(p.opts).toEqual({ qos: 1, retain: false });
-    expect(JSON.parse(p.payload)).toEqual({ id: r.body.id, c: "resend", x: Math.floor(now / 1000) + 60, a: { f: 10, t: 20 } });
+    expect(JSON.parse(p.payload)).toEqual({ id: r.body.id, c: "resend", x: Math.floor(now / 1000) + 60, a: { from: 10, to: 20 } });
     const pending = await get(`/api/sites/site-a/nodes/ctl-1/commands/${r.body.id}`);
     expect(pending.body.command).toMatchObject({ state: "pending", acked_at: null });
 
     bus.emit("node.ack", { site: "site-a", node: "ctl-1", ack: { id: r.body.id, ok: true, r: { queued: 11 } } });
     const done = await get(`/api/sites/site-a/nodes/ctl-1/commands/${r.body.id}`);
-    expect(done.body.command).toMatchObject({ state: "ok", ok: true, result: { queued: 11 }, acked_at: now, name: "resend", args: { f: 10, t: 20 } });
+    expect(done.body.command).toMatchObject({ state: "ok", ok: true, result: { queued: 11 }, acked_at: now, name: "resend", args: { from: 10, to: 20 } });
     expect((await get("/api/sites/site-a/nodes/ctl-1/commands")).body.commands).toHaveLength(1);
 
     now += 120_000;
@@ -306,7 +306,7 @@ describe("commands and desired config", () => {
     expect((await send("POST", path, { c: "selfdestruct" })).body.error.param).toBe("c");
     expect((await send("POST", path, { c: "cfg", a: [1] })).body.error.param).toBe("a");
     expect((await send("POST", path, { c: "reboot", ttl_s: -1 })).body.error.param).toBe("ttl_s");
-    expect((await send("POST", path, { c: "resend", a: { f: 5 } })).body.error.param).toBe("a");
+    expect((await send("POST", path, { c: "resend", a: { from: 5 } })).body.error.param).toBe("a");
     expect((await send("POST", "/api/sites/site-a/nodes/ghost/commands", { c: "reboot" })).status).toBe(404);
     expect(published).toHaveLength(0);
   });
