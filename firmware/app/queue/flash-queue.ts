@@ -7,13 +7,13 @@
 // therefore grows with the bytes queued, spread by Storage over its whole area; the queue asks for compact()
 // itself before trash would block a new page.
 // In RAM: the index of unacknowledged records (record-index.ts) and a few numbers per page file.
-// Full (page or record limit reached): the oldest page file's batches are merged pairwise (merge.ts) into coarser
-// ones written as new records, then that page is erased; a merge is reported through onEvent. The merged batch
-// keeps the key of its first member and records the last one (key b, s..e), so after a power cut between writing
-// the merge and erasing the page, the boot scan drops the members the merge covers.
+// Full (page or record limit reached): room.ts merges the oldest batches into coarser ones and moves the live
+// records out of the emptiest page so it can be erased. A merged batch keeps the key of its first member and
+// records the last one (key b, s..e); the boot scan drops whatever a merge or a copy superseded, so a power cut
+// between writing the new record and acknowledging the old ones leaves each minute covered once.
 import { ACK_WORD, PAGE_TAG, RECORD_HEADER_BYTES, RecordInfo, SLOT_BROKEN, SLOT_OK, SLOT_TORN, encodeRecord, readRecord, recordBytes } from "./record";
 import { RecordIndex } from "./record-index";
-import { planReclaim } from "./reclaim";
+import { makeRoom } from "./room";
 import { QueueItem, QueueOptions, QueueStats, QueueStore } from "./types";
 
 const FIRST = 4; // first record offset (after PAGE_TAG)
@@ -25,26 +25,29 @@ export function markHistorical(text: string): string {
 }
 
 export class FlashQueue {
-  private x: RecordIndex;
+  // Fields and helpers without `private` are shared with room.ts (making room when full), not an API.
+  x: RecordIndex;
   /** Per page slot: page number (0 = free slot) and live (unacknowledged) records. */
-  private pn: Uint32Array;
-  private pl: Uint16Array;
+  pn: Uint32Array;
+  pl: Uint16Array;
   /** Append page: slot (-1: none), write offset, file size. */
-  private ap = -1;
-  private aw = 0;
-  private as = 0;
+  ap = -1;
+  aw = 0;
+  as = 0;
   private nextN = 1;
-  private P: number;
-  private mp = 2;
-  private mr = 0;
+  P: number;
+  mp = 2;
+  mr = 0;
+  /** newPage() refuses to go beyond this many page files: mp for pushes, more while making room (room.ts). */
+  hard = 2;
   /** Key of the last batch pushed this boot (the live one); lb = -1 when none. */
-  private lb = -1;
-  private ls = 0;
-  private c: QueueStats;
+  lb = -1;
+  ls = 0;
+  c: QueueStats;
 
   constructor(
-    private st: QueueStore,
-    private o: QueueOptions,
+    public st: QueueStore,
+    public o: QueueOptions,
   ) {
     this.P = o.pageBytes || 2048;
     this.x = new RecordIndex(16);
@@ -61,9 +64,9 @@ export class FlashQueue {
     const S = this.o.maxPages || 0;
     const stats = st.getStats();
     const cost = FILE_HEADER + this.P;
-    const fit = Math.floor((stats.freeBytes + stats.trashBytes + nums.length * cost - (this.o.reserveBytes === undefined ? 4096 : this.o.reserveBytes)) / cost) - 1;
-    this.mp = Math.min(250, Math.max(2, S ? Math.min(S, fit) : fit)); // slots are bytes in the index
-    this.pn = new Uint32Array(Math.max(this.mp + 2, nums.length + 2));
+    const fit = Math.floor((stats.freeBytes + stats.trashBytes + nums.length * cost - (this.o.reserveBytes === undefined ? 4096 : this.o.reserveBytes)) / cost) - 2; // two pages of room for merging (room.ts)
+    this.mp = Math.min(250, Math.max(3, S ? Math.min(S, fit) : fit)); // slots are bytes in the index
+    this.pn = new Uint32Array(Math.max(this.mp + 3, nums.length + 2));
     this.pl = new Uint16Array(this.pn.length);
     this.mr = this.o.maxRecords || Math.floor(((this.mp + 1) * this.P) / 128);
     const info: RecordInfo = { next: 0, len: 0, b: 0, s: 0, e: 0, acked: 0 };
@@ -117,7 +120,8 @@ export class FlashQueue {
       this.c.rejected++;
       return false;
     }
-    for (let k = 0; k < 4 && this.full(text.length); k++) this.reclaim();
+    if (this.full(text.length)) makeRoom(this, text.length);
+    this.hard = this.mp;
     if (!this.append(b, s, s, text)) {
       this.c.rejected++;
       return false;
@@ -130,7 +134,7 @@ export class FlashQueue {
   /** The batch pushed last in this boot while it is unacknowledged: send it at once, as live data. */
   live(): QueueItem | undefined {
     const x = this.x;
-    for (let i = x.n - 1; i >= 0 && this.lb >= 0; i--) if (x.kb[i] === this.lb && x.ks[i] === this.ls && x.ke[i] === this.ls) return this.item(i, 0);
+    for (let i = x.n - 1; i >= 0 && this.lb >= 0; i--) if (this.isLive(i)) return this.item(i, 0);
     return undefined;
   }
 
@@ -142,15 +146,19 @@ export class FlashQueue {
   next(n: number): QueueItem[] {
     const out: QueueItem[] = [];
     const x = this.x;
-    for (let i = 0; i < x.n && out.length < n; i++) out.push(this.item(i, x.kb[i] === this.lb && x.ks[i] === this.ls && x.ke[i] === this.ls ? 0 : 1));
+    for (let i = 0; i < x.n && out.length < n; i++) out.push(this.item(i, this.isLive(i) ? 0 : 1));
     return out;
   }
 
   /** The gateway has the batch (boot b, seqs s..e; e defaults to s): mark it on flash and forget it. */
   ack(b: number, s: number, e?: number): boolean {
+    const i = this.x.find(b, s, e === undefined ? s : e);
+    return i >= 0 && this.ackAt(i);
+  }
+
+  /** Mark index entry i acknowledged on flash and drop it (and its page once nothing in it is live). */
+  ackAt(i: number): boolean {
     const x = this.x;
-    const i = x.find(b, s, e === undefined ? s : e);
-    if (i < 0) return false;
     const p = x.kp[i];
     try {
       if (!this.st.write("mq" + this.pn[p], ACK_WORD, x.ko[i])) return false;
@@ -162,16 +170,26 @@ export class FlashQueue {
     return true;
   }
 
+  /** Bytes of unacknowledged records, all or those of page slot k. */
+  liveBytes(k?: number): number {
+    const x = this.x;
+    let n = 0;
+    for (let i = 0; i < x.n; i++) if (k === undefined || x.kp[i] === k) n += recordBytes(x.kl[i]);
+    return n;
+  }
+
+  /** True for index entry i when it is the live batch (pushed last this boot). */
+  isLive(i: number): boolean {
+    const x = this.x;
+    return x.kb[i] === this.lb && x.ks[i] === this.ls && x.ke[i] === this.ls;
+  }
+
   stats(): QueueStats {
     const c = this.c;
-    const x = this.x;
-    let bytes = 0;
-    for (let i = 0; i < x.n; i++) bytes += recordBytes(x.kl[i]);
-    const pages = this.pages();
     return {
-      records: x.n,
-      bytes: bytes,
-      pages: pages,
+      records: this.x.n,
+      bytes: this.liveBytes(),
+      pages: this.pages(),
       maxPages: this.mp,
       pageBytes: this.P,
       pagesCreated: c.pagesCreated,
@@ -184,28 +202,29 @@ export class FlashQueue {
     };
   }
 
-  private item(i: number, h: number): QueueItem {
+  item(i: number, h: number): QueueItem {
     const x = this.x;
     const t = this.st.read("mq" + this.pn[x.kp[i]], x.ko[i] + RECORD_HEADER_BYTES, x.kl[i]) || "";
     return { b: x.kb[i], s: x.ks[i], e: x.ke[i], t: h ? markHistorical(t) : t, h: h };
   }
 
-  private pages(): number {
+  pages(): number {
     let n = 0;
     for (let k = 0; k < this.pn.length; k++) if (this.pn[k]) n++;
     return n;
   }
 
-  private fits(len: number): boolean {
+  fits(len: number): boolean {
     return this.ap >= 0 && this.aw + recordBytes(len) <= this.as;
   }
 
-  private full(len: number): boolean {
-    return this.x.n >= this.mr || (!this.fits(len) && this.pages() >= this.mp);
+  /** Room must be made first: the live bytes would pass all pages but two, or the index or the pages are full. */
+  full(len: number): boolean {
+    return this.liveBytes() + recordBytes(len) > (this.mp - 2) * this.P || this.x.n >= this.mr || (!this.fits(len) && this.pages() >= this.mp);
   }
 
   /** Write a record at the end of the append page (a new page when it does not fit); index it. */
-  private append(b: number, s: number, e: number, text: string): boolean {
+  append(b: number, s: number, e: number, text: string): boolean {
     if (!this.fits(text.length) && !this.newPage()) return false;
     const p = this.ap;
     let ok = false;
@@ -225,7 +244,7 @@ export class FlashQueue {
   }
 
   private newPage(): boolean {
-    if (this.pages() > this.mp) return false;
+    if (this.pages() >= Math.max(this.hard, this.mp)) return false;
     let k = 0;
     while (k < this.pn.length && this.pn[k]) k++;
     if (k === this.pn.length) return false;
@@ -252,7 +271,7 @@ export class FlashQueue {
     return true;
   }
 
-  private dropPage(k: number): void {
+  dropPage(k: number): void {
     try {
       this.st.erase("mq" + this.pn[k]);
     } catch {
@@ -260,30 +279,6 @@ export class FlashQueue {
     }
     this.pn[k] = 0;
     this.pl[k] = 0;
-  }
-
-  /** Make room: merge the oldest page file's batches into coarser ones, then erase that page (see file comment). */
-  private reclaim(): void {
-    let k = -1;
-    for (let j = 0; j < this.pn.length; j++) if (this.pn[j] && j !== this.ap && (k < 0 || this.pn[j] < this.pn[k])) k = j;
-    if (k < 0) return;
-    const x = this.x;
-    const items: QueueItem[] = [];
-    for (let i = 0; i < x.n; i++) if (x.kp[i] === k) items.push(this.item(i, 0));
-    const plan = planReclaim(items, this.o.aggs, this.o.ch);
-    const ok = plan.freed > 0;
-    if (ok) for (let j = 0; j < plan.outs.length; j++) if (!this.append(plan.outs[j].b, plan.outs[j].s, plan.outs[j].e, plan.outs[j].t)) return;
-    // Written (or, last resort, nothing could be merged: the oldest page is dropped); now forget the page.
-    x.removeWhere((i) => x.kp[i] === k);
-    this.dropPage(k);
-    if (!items.length) return;
-    const c = this.c;
-    if (ok) {
-      c.merged += plan.merged;
-      c.mergeRounds++;
-    } else c.dropped += items.length;
-    const z = items[items.length - 1];
-    if (this.o.onEvent) this.o.onEvent({ e: ok ? "queue.merged" : "queue.dropped", d: { n: items.length, o: ok ? plan.outs.length : 0, f: [items[0].b, items[0].s], l: [z.b, z.e], m: plan.m, fr: ok ? plan.freed : 0 } });
   }
 }
 

@@ -1,7 +1,7 @@
 // Coarser summaries of old batches (DESIGN.md guarantee 2: outages degrade resolution, never continuity).
 // k consecutive rows become one row covering k intervals, per channel by its aggregation (protocol/channels.ts):
-//   mean    -> mean of the members' means (each member covers the same interval length, so with every member
-//              present this is the exact mean over the merged interval), rounded to the wire integer
+//   mean    -> mean of the members' means weighted by the time each covers (with every member present this is
+//              the exact mean over the merged interval), rounded to the wire integer
 //   min     -> min of mins, max -> max of maxes (exact)
 //   last    -> the last member that has a value; counter -> likewise its last value (a monotonic total)
 // Quality (letters of messages.ts, worst first f > s > e > o): the worst among the members that have a value;
@@ -17,8 +17,11 @@ function worse(a: string, b: string): string {
   return ORDER.indexOf(b) > ORDER.indexOf(a) ? b : a;
 }
 
-/** Rows and qualities after merging every k consecutive rows; undefined when a row does not fit `aggs`. */
-export function mergeRows(rows: (number | null)[][], q: string[], aggs: Aggregation[], k: number): { r: (number | null)[][]; q: string[] } | undefined {
+/**
+ * Rows and qualities after merging every k consecutive rows (row j weighs w[j] in a mean, default 1); undefined
+ * when a row does not fit `aggs`.
+ */
+export function mergeRows(rows: (number | null)[][], q: string[], aggs: Aggregation[], k: number, w?: number[]): { r: (number | null)[][]; q: string[] } | undefined {
   const nc = aggs.length;
   if (rows.length % k !== 0) return undefined;
   for (let j = 0; j < rows.length; j++) if (!rows[j] || rows[j].length !== nc) return undefined;
@@ -32,6 +35,7 @@ export function mergeRows(rows: (number | null)[][], q: string[], aggs: Aggregat
       let v: number | null = null;
       let sum = 0;
       let n = 0;
+      let wsum = 0;
       let qBest = "o";
       let qAll = "o";
       for (let j = g; j < g + k; j++) {
@@ -41,12 +45,14 @@ export function mergeRows(rows: (number | null)[][], q: string[], aggs: Aggregat
         if (x === null || x === undefined) continue;
         qBest = worse(qBest, qj);
         n++;
-        sum += x;
+        const wj = w ? w[j] : 1;
+        sum += x * wj;
+        wsum += wj;
         if (v === null || agg === "last" || agg === "counter") v = x;
         else if (agg === "min" && x < v) v = x;
         else if (agg === "max" && x > v) v = x;
       }
-      if (agg === "mean" && n > 0) v = Math.round(sum / n);
+      if (agg === "mean" && n > 0) v = Math.round(sum / wsum);
       row.push(v);
       qs += n === 0 ? qAll : n < k ? worse(qBest, "e") : qBest;
     }
@@ -56,24 +62,36 @@ export function mergeRows(rows: (number | null)[][], q: string[], aggs: Aggregat
   return { r: outR, q: outQ };
 }
 
-/** True when batch `b` continues batch `a` without a gap and with the same shape, so their rows can be joined. */
+/** True when batch `b` continues batch `a` without a gap, from the same boot and channel table. */
 export function continues(a: BatchPayload, b: BatchPayload): boolean {
-  return b.b === a.b && b.ts === a.ts && b.i === a.i && (b.m || 1) === (a.m || 1) && b.ch === a.ch && b.t === a.t + a.r.length * a.i;
+  return b.b === a.b && b.ts === a.ts && b.ch === a.ch && b.t === a.t + a.r.length * a.i;
 }
 
 /**
- * Batch `a` (joined with `b` when given: `b` must continue `a`) with every 2 rows merged into one; the result
- * keeps a's key and time anchor, has twice the interval and merge factor, and is marked historical.
- * Undefined when the batches cannot be merged (shape, gap, odd row count).
+ * A coarser batch in place of `a` (joined with `b` when given: `b` must continue `a`), keeping a's key and time
+ * anchor, marked historical; undefined when they cannot be merged. Rows of equal interval pair up (twice the
+ * interval and merge factor; needs an even number of rows); two single-row batches of any intervals become one
+ * row covering both (interval and merge factor add up, means weighted by interval).
  */
 export function mergeBatches(a: BatchPayload, b: BatchPayload | undefined, aggs: Aggregation[]): BatchPayload | undefined {
   if (b && !continues(a, b)) return undefined;
   const rows = b ? a.r.concat(b.r) : a.r;
   const q = b ? a.q.concat(b.q) : a.q;
+  const ma = a.m || 1;
+  let i = a.i * 2;
+  let m = ma * 2;
+  let w: number[] | undefined;
+  if (b && b.i !== a.i) {
+    if (rows.length !== 2) return undefined;
+    i = a.i + b.i;
+    m = ma + (b.m || 1);
+    w = [a.i, b.i];
+  }
   if (rows.length < 2) return undefined;
-  const m = mergeRows(rows, q, aggs, 2);
-  if (!m) return undefined;
-  const out: BatchPayload = { b: a.b, s: a.s, t: a.t, ts: a.ts, i: a.i * 2, r: m.r, q: m.q, h: 1, m: (a.m || 1) * 2 };
+  const r = mergeRows(rows, q, aggs, 2, w);
+  if (!r) return undefined;
+  // e: the last seq the merged batch covers, so the gateway and the ledger know which keys it stands for
+  const out: BatchPayload = { b: a.b, s: a.s, e: b ? (b.e !== undefined ? b.e : b.s) : a.e !== undefined ? a.e : a.s, t: a.t, ts: a.ts, i: i, r: r.r, q: r.q, h: 1, m: m };
   if (a.ch !== undefined) out.ch = a.ch;
   return out;
 }
