@@ -1,0 +1,108 @@
+import { Command, UsageError } from "../command";
+import { ApiClient, ApiRequestError, parseSettings, sendNodeCommand, setNodeConfig, waitForAnswer } from "../../gateway/commands/client";
+import type { CommandRecord } from "../../gateway/commands/service";
+
+const usages: { [sub: string]: string } = {
+  config: `minigrid node config SITE NODE key=value... [--replace]
+    Set the node's desired configuration: stored by the gateway and published retained on
+    mg/v1/SITE/NODE/cfg, so the node gets it whenever it connects. Values are JSON when they parse
+    (report_s=30, off=[22,23]), else text. Merges into the current desired config unless --replace.`,
+  reboot: `minigrid node reboot SITE NODE
+    Ask the node to restart (command "reboot"), and wait for its answer.`,
+  resend: `minigrid node resend SITE NODE FROM TO
+    Ask the node to send again the batches of its current boot with seq FROM..TO (inclusive) that are
+    still in its flash queue (command "resend"); the gateway drops those it already has.`,
+};
+
+function usage(sub?: string): string {
+  const subs = sub && usages[sub] ? [usages[sub]] : Object.values(usages);
+  return `Usage:
+  ${subs.join("\n\n  ")}
+
+Talks to the gateway's HTTP API.
+
+Options:
+  --url URL      gateway API (default $MINIGRID_API_URL or http://127.0.0.1:8080)
+  --token TOKEN  bearer token (default $MINIGRID_API_TOKEN)
+  --ttl S        seconds the node may act on the command (default 300)
+  --wait S       seconds to wait for the node's answer; 0 = do not wait (default 30)
+  --replace      config: replace the desired config instead of merging into it
+  --json         print the result as JSON
+  -h, --help     show this help (minigrid node help SUBCOMMAND for one)`;
+}
+
+function describe(rec: CommandRecord): string {
+  const result = rec.result === null || rec.result === undefined ? "" : " " + JSON.stringify(rec.result);
+  if (rec.state === "ok") return `${rec.name} ${rec.id}: done${result}`;
+  if (rec.state === "failed") return `${rec.name} ${rec.id}: refused by the node${result}`;
+  if (rec.state === "expired") return `${rec.name} ${rec.id}: expired without an answer (node offline?)`;
+  return `${rec.name} ${rec.id}: sent, no answer yet (see GET /api/sites/${rec.site}/nodes/${rec.node}/commands/${rec.id})`;
+}
+
+function int(s: string, name: string): number {
+  if (!/^\d+$/.test(s)) throw new UsageError(`${name} must be a whole number, not '${s}'\n\n${usage("resend")}`);
+  return Number(s);
+}
+
+export const nodeCommand: Command = {
+  name: "node",
+  summary: "act on a node through the gateway: config, reboot, resend",
+  usage: usage(),
+  options: {
+    url: { type: "string" },
+    token: { type: "string" },
+    ttl: { type: "string" },
+    wait: { type: "string" },
+    replace: { type: "boolean" },
+    json: { type: "boolean" },
+  },
+  allowPositionals: true,
+  async run(values, positionals) {
+    const [sub, site, node, ...rest] = positionals;
+    if (sub === "help") {
+      console.log(usage(site));
+      return 0;
+    }
+    if (!sub || !usages[sub]) throw new UsageError(`${sub ? `unknown subcommand '${sub}'` : "which subcommand?"}\n\n${usage()}`);
+    if (!site || !node) throw new UsageError(`SITE and NODE are required\n\n${usage(sub)}`);
+    const client: ApiClient = {
+      url: (values.url as string | undefined) ?? process.env.MINIGRID_API_URL ?? "http://127.0.0.1:8080",
+      token: (values.token as string | undefined) ?? process.env.MINIGRID_API_TOKEN,
+    };
+    const ttl = values.ttl === undefined ? undefined : Number(values.ttl);
+    if (ttl !== undefined && !(ttl >= 1)) throw new UsageError("--ttl must be a number of seconds");
+    const wait_s = values.wait === undefined ? 30 : Number(values.wait);
+    if (!(wait_s >= 0)) throw new UsageError("--wait must be a number of seconds");
+    const print = (human: string, data: unknown) => console.log(values.json ? JSON.stringify(data) : human);
+    try {
+      if (sub === "config") {
+        if (rest.length === 0) throw new UsageError(`give at least one key=value\n\n${usage("config")}`);
+        let settings: { [k: string]: any };
+        try {
+          settings = parseSettings(rest);
+        } catch (e) {
+          throw new UsageError((e as Error).message + "\n\n" + usage("config"));
+        }
+        const r = await setNodeConfig(client, site, node, settings, values.replace === true);
+        print(`desired config of ${site}/${node}: ${JSON.stringify(r.config)} (published retained on mg/v1/${site}/${node}/cfg)`, r);
+        return 0;
+      }
+      let args: { [k: string]: any } | undefined;
+      if (sub === "resend") {
+        if (rest.length !== 2) throw new UsageError(`FROM and TO are required\n\n${usage("resend")}`);
+        args = { from: int(rest[0], "FROM"), to: int(rest[1], "TO") };
+        if (args.from > args.to) throw new UsageError("FROM must not be after TO");
+      } else if (rest.length) throw new UsageError(`unexpected '${rest.join(" ")}'\n\n${usage(sub)}`);
+      let rec = await sendNodeCommand(client, site, node, sub, args, ttl);
+      if (wait_s > 0) rec = await waitForAnswer(client, site, node, rec.id, wait_s * 1000);
+      print(describe(rec), rec);
+      return rec.state === "ok" || rec.state === "pending" ? 0 : 1;
+    } catch (e) {
+      if (e instanceof ApiRequestError) {
+        console.error(`minigrid node ${sub}: ${e.message}${e.status === 401 ? " (give --token or set MINIGRID_API_TOKEN)" : ""}`);
+        return 1;
+      }
+      throw e;
+    }
+  },
+};
