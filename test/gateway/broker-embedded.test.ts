@@ -1,4 +1,7 @@
 // The embedded broker over real TCP: logins, topic ACLs, PUBACK after the commit, rejections, will and silence.
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { MqttClient } from "mqtt";
 import { GatewayEvents } from "../../gateway/events";
@@ -139,5 +142,20 @@ describe("embedded broker", () => {
     expect(g.store!.getNode("s1", "n1")).toMatchObject({ online: 0, stale: 1 });
     await n1.publishAsync(topic("n1", "t"), JSON.stringify(batch(1, { i: 0.05, r: [[1, 2, 3]], q: ["ooo"] })), { qos: 1 });
     expect(g.store!.getNode("s1", "n1")).toMatchObject({ online: 1, stale: 0 });
+  });
+});
+
+describe("embedded broker over TLS", () => {
+  it.skipIf(!existsSync("/usr/bin/openssl"))("accepts a node over TLS with the configured certificate", async () => {
+    const dir = tempDir();
+    execFileSync("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
+    const g = await startGateway({ broker: { tls: { cert: join(dir, "cert.pem"), key: join(dir, "key.pem") } } });
+    expect(g.brokerUrl).toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/);
+    const ca = readFileSync(join(dir, "cert.pem"));
+    const n1 = await client(nodeClient(g.brokerUrl, "n1", { ca, rejectUnauthorized: true, servername: "127.0.0.1" }));
+    await n1.publishAsync(topic("n1", "birth"), JSON.stringify(birth()), { qos: 1 });
+    expect(g.store!.getNode("s1", "n1")?.fw).toBe("1.0.0");
+    await expect(connectClient(g.brokerUrl.replace("mqtts:", "mqtt:"), { username: "n1", password: "pw-n1" })).rejects.toThrow();
   });
 });
