@@ -50,6 +50,7 @@ export function start(board: Board): void {
     log: function (line: string) {
       console.log(line);
     },
+    probe: typeof MG_PROBE === "function" ? MG_PROBE : undefined,
   });
   app.start();
 }

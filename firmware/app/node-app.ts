@@ -31,6 +31,8 @@ export interface NodeDeps {
   connect?: MqttConnectFn;
   rand?: () => number;
   log: (line: string) => void;
+  /** The simulator's ledger probe (MG_PROBE): told of every batch written to the queue. */
+  probe?: (kind: string, a: number, b: number) => void;
 }
 
 const energyFile = "mg.energy";
@@ -119,7 +121,10 @@ export class NodeApp {
     this.qs.push(row.q);
     if (this.rows.length >= this.s.rows) {
       const batch: BatchPayload = { b: this.boot, s: this.seq, t: round3(this.rowT), ts: this.rowTs, i: this.s.report_s, r: this.rows, q: this.qs, ch: this.chCrc };
-      if (this.queue.push(this.boot, this.seq, JSON.stringify(batch))) this.seq++;
+      if (this.queue.push(this.boot, this.seq, JSON.stringify(batch))) {
+        if (this.d.probe) this.d.probe("push", this.boot, this.seq);
+        this.seq++;
+      }
       else this.d.log("queue refused batch " + this.seq);
       this.rows = [];
       this.qs = [];

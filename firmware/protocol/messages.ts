@@ -32,6 +32,7 @@ export interface BirthPayload {
 export interface BatchPayload {
   b: number; // boot
   s: number; // seq within the boot
+  e?: number; // merged batches: the last seq covered (s..e)
   t: number; // time anchor, s
   ts: 0 | 1; // 1 = t is wall-clock time
   i: number; // row interval, s

@@ -117,3 +117,6 @@ declare namespace E {
 
 /** Set the clock: getTime() then returns Unix seconds. */
 declare function setTime(unixSeconds: number): void;
+
+/** Defined only by the simulator: the firmware reports what a run's ledger counts (batches queued). */
+declare const MG_PROBE: ((kind: string, a: number, b: number) => void) | undefined;

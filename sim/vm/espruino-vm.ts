@@ -26,6 +26,8 @@ export interface VirtualEspruinoOptions {
   replyWaitMs?: number;
   /** Flash to boot from (kept by the caller across runs); a fresh erased one by default. */
   flash?: VirtualFlash;
+  /** The simulator's probe: the firmware calls MG_PROBE(kind, ...) where it reports to a ledger (absent on a board). */
+  probe?: (kind: string, args: unknown[]) => void;
 }
 
 /** Virtual time one analogRead() takes, ms (STM32F4 ADC conversion plus the interpreter's call overhead). */
@@ -300,6 +302,10 @@ export class VirtualEspruino {
       },
     });
     g.global = vm.runInContext("this", ctx);
+    if (this.opts.probe) {
+      const probe = this.opts.probe;
+      g.MG_PROBE = (kind: string, ...args: unknown[]) => probe(kind, args);
+    }
     for (const [name, s] of this.serials) g[name] = s.firmwareApi();
     // A software UART: new Serial().setup(baud, {rx, tx}) binds to the line named "soft:<rx pin>".
     g.Serial = function SoftSerial() {

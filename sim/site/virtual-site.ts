@@ -1,0 +1,100 @@
+// One simulated site: a virtual Espruino running the built firmware for its board, with device models on its
+// UARTs, I2C bus and ADC pins (VE.Direct battery monitor, EPEver charge controller over Modbus RTU, INA226
+// feeders, CT clamps), all fed from a site model by virtual time. The firmware reports every batch it queues
+// through a probe, for the ledger.
+import { join } from "node:path";
+import { Board } from "../../firmware/boards/types";
+import { VirtualEspruino } from "../vm/espruino-vm";
+import { VirtualFlash } from "../vm/flash";
+import { createVeDirectEmitter, VeDirectEmitter } from "../devices/vedirect-emitter";
+import { ModbusSlave } from "../devices/modbus-slave";
+import { fillFromRecord } from "../devices/modbus-image";
+import { InaModel } from "../devices/ina226-model";
+import { ctWaveform } from "../devices/ct-waveform";
+import { epeverLive } from "../../firmware/drivers/maps/epever-tracer";
+import { firmwareOutDir } from "../../cli/build/compile-firmware";
+import { SiteState } from "./synthetic-site";
+
+export interface VirtualSiteOptions {
+  board: Board;
+  site: string;
+  node: string;
+  broker: { host: string; port: number; user?: string; pass?: string };
+  model: (unixSeconds: number) => SiteState;
+  /** Unix seconds at virtual time 0 (the site model's clock; the firmware learns it only through time sync). */
+  startUnix: number;
+  report_s?: number;
+  firmwareFile?: string;
+  onLog?: (line: string) => void;
+  /** Called for every batch the firmware has written to its flash queue: (boot, seq). */
+  onProduced?: (boot: number, seq: number) => void;
+  /** CT clamps sampled (default true): they cost the simulation most CPU, a burst of analogRead every sample. */
+  withCt?: boolean;
+}
+
+export class VirtualSite {
+  readonly esp: VirtualEspruino;
+  readonly flash: VirtualFlash;
+  readonly bmv: VeDirectEmitter;
+  readonly controller: ModbusSlave;
+  readonly feeders: InaModel[] = [];
+  private o: VirtualSiteOptions;
+
+  constructor(o: VirtualSiteOptions) {
+    this.o = o;
+    const b = o.board;
+    this.flash = new VirtualFlash({ sizeBytes: b.storageBytes, pageBytes: b.flashPageBytes });
+    this.esp = new VirtualEspruino({ board: b, flash: this.flash, onLog: o.onLog, probe: (kind, args) => this.probe(kind, args) });
+    const now = () => o.startUnix + this.esp.clock.nowMs / 1000;
+    const state = () => o.model(now());
+    this.bmv = createVeDirectEmitter({
+      kind: "bmv",
+      values: () => {
+        const s = state();
+        return { battery_mV: Math.round(s.battery_V * 1000), battery_mA: Math.round(s.battery_A * 1000), power_W: Math.round(s.battery_V * s.battery_A), soc_permille: Math.round(s.soc_pct * 10), consumed_mAh: -Math.round((100 - s.soc_pct) * 2000), timeToGo_min: -1 };
+      },
+    });
+    this.bmv.attach(this.esp.serial(b.vedirect!.serial === "soft" ? `soft:${b.vedirect!.rx}` : b.vedirect!.serial).line());
+    this.controller = new ModbusSlave({ id: 1 });
+    this.controller.attach(this.esp.serial(b.modbus!.serial).line());
+    const map = epeverLive();
+    const refresh = () => {
+      const s = state();
+      fillFromRecord(this.controller, map, {
+        pv_V: s.pv_V, pv_A: s.pv_W / s.pv_V, pv_W: s.pv_W, battery_V: s.battery_V, battery_charge_A: Math.max(0, s.battery_A),
+        battery_charge_W: Math.max(0, s.battery_A * s.battery_V), load_V: s.battery_V, load_A: s.load_W / s.battery_V, load_W: s.load_W,
+        battery_temp_degC: 25, case_temp_degC: 30, soc_pct: Math.round(s.soc_pct), system_rated_V: 12, battery_status: 0,
+        charger_status: s.pv_W > 0 ? 0b1001 : 0, load_status: 1, battery_net_A: s.battery_A,
+      });
+      this.esp.clock.schedule(1000, refresh, "device");
+    };
+    refresh();
+    b.i2c!.ina226Addresses.forEach((address, k) => {
+      const m = new InaModel({ address, shunt_ohm: 0.002, now: () => this.esp.clock.nowMs / 1000, source: () => state().feeders[k] });
+      this.feeders.push(m);
+      this.esp.i2c.attach(m);
+    });
+    b.ctPins.forEach((pin, k) => this.esp.pins.setAnalog(pin, ctWaveform({ irms_A: o.model(o.startUnix).ct_A[k] ?? 5 })));
+  }
+
+  /** The node's settings, written to its flash as a technician would before the first boot. */
+  settings(): object {
+    const b = this.o.board;
+    return {
+      site: this.o.site, node: this.o.node, broker: this.o.broker, report_s: this.o.report_s ?? 60, sample_s: 5,
+      vedirect: [{ kind: "bmv" }], modbus: { map: "epever", slave: 1, period_s: 10 },
+      feeders: b.i2c!.ina226Addresses.map((addr) => ({ addr, shunt_ohm: 0.002, max_A: 40 })),
+      ct: this.o.withCt === false ? [] : b.ctPins.map((pin) => ({ pin, ical: 60.6, V: 230 })),
+    };
+  }
+
+  /** Write the settings into flash and power the board on with the built firmware. */
+  powerOn(): void {
+    this.esp.storage().writeJSON("mg.settings", this.settings());
+    this.esp.loadFile(this.o.firmwareFile ?? join(firmwareOutDir, `${this.o.board.id}.js`));
+  }
+
+  private probe(kind: string, args: unknown[]): void {
+    if (kind === "push") this.o.onProduced?.(args[0] as number, args[1] as number);
+  }
+}
