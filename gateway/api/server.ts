@@ -28,6 +28,18 @@ export interface ApiConfig {
   requireToken?: boolean;
 }
 
+/** JSON schema (ajv) of the `api` part of the gateway configuration. */
+export const apiConfigSchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    host: { type: "string", minLength: 1 },
+    port: { type: "integer", minimum: 0, maximum: 65535 },
+    token: { type: "string", minLength: 16 },
+    requireToken: { type: "boolean" },
+  },
+};
+
 export interface StartApiOptions {
   db?: Db;
   store?: { db: Db };
