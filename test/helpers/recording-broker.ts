@@ -12,7 +12,11 @@ export interface RecordingBroker {
   close(): Promise<void>;
 }
 
-export async function startRecordingBroker(port: number, onBatch: (node: string, batch: any) => void): Promise<RecordingBroker> {
+export async function startRecordingBroker(
+  port: number,
+  onBatch: (node: string, batch: any) => void,
+  onOther?: (topic: string, payload: string) => void,
+): Promise<RecordingBroker> {
   let aedes: Aedes | undefined;
   let server: Server | undefined;
   const sockets = new Set<Socket>();
@@ -24,6 +28,7 @@ export async function startRecordingBroker(port: number, onBatch: (node: string,
         concurrency: 1000,
         authorizePublish: (client, packet, cb) => {
           const t = parseTopic(packet.topic);
+          if (client && t && t.kind !== "batch") onOther?.(packet.topic, packet.payload.toString());
           if (client && t && t.kind === "batch") {
             try {
               onBatch(`${t.site}/${t.node}`, JSON.parse(packet.payload.toString()));
