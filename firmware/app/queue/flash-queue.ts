@@ -27,7 +27,7 @@ export function markHistorical(text: string): string {
 export class FlashQueue {
   // Fields and helpers without `private` are shared with room.ts (making room when full), not an API.
   x: RecordIndex;
-  /** Per page slot: page number (0 = free slot) and live (unacknowledged) records. */
+  /** Per page slot: page number (0 = free slot) and bytes of live (unacknowledged) records. */
   pn: Uint32Array;
   pl: Uint16Array;
   /** Append page: slot (-1: none), write offset, file size. */
@@ -108,7 +108,7 @@ export class FlashQueue {
       ce = x.ke[i];
       return false;
     });
-    for (let i = 0; i < x.n; i++) this.pl[x.kp[i]]++;
+    for (let i = 0; i < x.n; i++) this.pl[x.kp[i]] += recordBytes(x.kl[i]);
     for (let k = 0; k < this.pn.length; k++) if (this.pn[k] && !this.pl[k] && k !== this.ap) this.dropPage(k);
     if (this.ap >= 0 && !this.pn[this.ap]) this.ap = -1;
     return this;
@@ -165,16 +165,17 @@ export class FlashQueue {
     } catch {
       return false; // not marked: it is sent again and the gateway drops the duplicate by key
     }
+    this.pl[p] -= recordBytes(x.kl[i]);
     x.removeAt(i);
-    if (!--this.pl[p] && p !== this.ap) this.dropPage(p);
+    if (!this.pl[p] && p !== this.ap) this.dropPage(p);
     return true;
   }
 
   /** Bytes of unacknowledged records, all or those of page slot k. */
   liveBytes(k?: number): number {
-    const x = this.x;
+    if (k !== undefined) return this.pl[k];
     let n = 0;
-    for (let i = 0; i < x.n; i++) if (k === undefined || x.kp[i] === k) n += recordBytes(x.kl[i]);
+    for (let j = 0; j < this.pl.length; j++) n += this.pl[j];
     return n;
   }
 
@@ -238,7 +239,7 @@ export class FlashQueue {
       return false;
     }
     this.x.insert(b, s, e, p, this.aw, text.length);
-    this.pl[p]++;
+    this.pl[p] += recordBytes(text.length);
     this.aw += recordBytes(text.length);
     return true;
   }

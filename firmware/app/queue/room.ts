@@ -42,9 +42,15 @@ function mergeRound(q: FlashQueue, target: number): number {
   let mmax = 1;
   let f: number[] = [];
   let l: number[] = [];
-  for (let level = 2; saved < target && level <= 1 << 20; level *= 2) {
+  // A merge factor is at least the seqs a record covers (one per original batch), so pairs above the level are
+  // skipped without reading them. Levels go up while something was held back only by the level.
+  let held = true;
+  for (let level = 2; saved < target && held && level < 1 << 24; level *= 2) {
+    held = false;
     for (let i = 0; i + 1 < x.n && saved < target; ) {
-      if (q.isLive(i) || x.kb[i + 1] !== x.kb[i]) {
+      const over = x.ke[i + 1] - x.ks[i] + 1 > level && 2 * (x.ke[i] - x.ks[i] + 1) > level;
+      if (q.isLive(i) || x.kb[i + 1] !== x.kb[i] || over) {
+        if (over) held = true;
         i++;
         continue;
       }
@@ -54,6 +60,7 @@ function mergeRound(q: FlashQueue, target: number): number {
       const pair = !!m;
       if (!m && a) m = mergeBatches(a, undefined, q.o.aggs);
       if (!m || (m.m || 1) > level) {
+        if (m) held = true;
         i++;
         continue;
       }
