@@ -16,6 +16,7 @@
 // well-framed QoS 1 packet we refuse would only make the broker send it again on the next connection.
 // Socket, clock, timers and randomness are injected (style.md 5); the defaults are the interpreter's.
 import {
+  badTopic,
   connackName,
   createMqttDecoder,
   DISCONNECT,
@@ -341,7 +342,7 @@ export function createMqttClient(o: MqttClientOptions): MqttClient {
     },
     publish: function (topic, payload, opts, onAck) {
       const qos = opts && opts.qos ? 1 : 0;
-      if (st8 !== 2 || (qos && q.length >= win) || !topic || /[+#\0]/.test(topic)) return false;
+      if (st8 !== 2 || (qos && q.length >= win) || badTopic(topic)) return false;
       const id = qos ? nextId() : 0;
       const pkt = encodePublish(topic, payload, qos, !!(opts && opts.retain), false, id);
       if (qos) q.push({ i: id, p: pkt, c: onAck, t: now() });

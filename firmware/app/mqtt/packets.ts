@@ -63,9 +63,19 @@ function frame(first: number, body: string): string {
   return String.fromCharCode(first) + remLen(body.length) + body;
 }
 
-/** UTF-8 bytes of a string (1.5.3); ASCII is returned as it is. A lone surrogate becomes three bytes. */
+/** True for a string that cannot be a topic name: empty, or with a wildcard or U+0000 in it ([MQTT-4.7.3-1],
+ *  [MQTT-3.3.2-2], [MQTT-1.5.3-2]). Loops rather than a RegExp: the interpreter's RegExp engine is small. */
+export function badTopic(t: string): boolean {
+  if (!t) return true;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 0x2b || c === 0x23 || c === 0) return true;
+  }
+  return false;
+}
+
+/** UTF-8 bytes of a string (1.5.3); ASCII comes out as it went in. A lone surrogate becomes three bytes. */
 export function utf8(s: string): string {
-  if (!/[^\x00-\x7f]/.test(s)) return s;
   let o = "";
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
@@ -225,7 +235,7 @@ export function parsePacket(first: number, body: string): MqttPacket | MqttRejec
     const at = 2 + tl + (qos ? 2 : 0);
     if (at > n) return "size";
     const topic = body.substr(2, tl);
-    if (!tl || /[+#\0]/.test(topic)) return "topic"; // [MQTT-4.7.3-1], [MQTT-3.3.2-2], [MQTT-1.5.3-2]
+    if (badTopic(topic)) return "topic";
     const id = qos ? rd16(body, 2 + tl) : 0;
     if (qos && !id) return "id";
     return { type: 3, topic: topic, payload: body.substr(at), qos: qos as 0 | 1, retain: !!(fl & 1), dup: !!(fl & 8), id: id };
