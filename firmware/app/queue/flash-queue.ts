@@ -16,6 +16,12 @@ import { RecordIndex } from "./record-index";
 import { makeRoom } from "./room";
 import { QueueItem, QueueOptions, QueueStats, QueueStore } from "./types";
 
+/**
+ * Live bytes allowed, as a share of the page files, before merging starts. Page files hold dead (acknowledged)
+ * records too; collecting a page copies its live ones, so the fuller the pages the more flash is written per
+ * batch while an outage lasts (measured on the Pico: test/firmware/queue-wear.test.ts).
+ */
+const UTILISATION_PCT = 60;
 const FIRST = 4; // first record offset (after PAGE_TAG)
 const FILE_HEADER = 32; // Storage's own header per file
 
@@ -65,7 +71,9 @@ export class FlashQueue {
     const stats = st.getStats();
     const cost = FILE_HEADER + this.P;
     const fit = Math.floor((stats.freeBytes + stats.trashBytes + nums.length * cost - (this.o.reserveBytes === undefined ? 4096 : this.o.reserveBytes)) / cost) - 2; // two pages of room for merging (room.ts)
-    this.mp = Math.min(250, Math.max(3, S ? Math.min(S, fit) : fit)); // slots are bytes in the index
+    // by default 60% of what fits: the rest is slack between Storage compactions, which is what wears the flash
+    // while an outage keeps the queue full (queue-wear.test.ts); slots are bytes in the index, hence 250
+    this.mp = Math.min(250, Math.max(3, S ? Math.min(S, fit) : Math.floor(fit * 0.6)));
     this.pn = new Uint32Array(Math.max(this.mp + 3, nums.length + 2));
     this.pl = new Uint16Array(this.pn.length);
     this.mr = this.o.maxRecords || Math.floor(((this.mp + 1) * this.P) / 128);
@@ -219,9 +227,14 @@ export class FlashQueue {
     return this.ap >= 0 && this.aw + recordBytes(len) <= this.as;
   }
 
+  /** Live bytes the queue holds before it merges (see room.ts). */
+  limit(): number {
+    return Math.floor((this.mp * this.P * UTILISATION_PCT) / 100);
+  }
+
   /** Room must be made first: the live bytes would pass all pages but two, or the index or the pages are full. */
   full(len: number): boolean {
-    return this.liveBytes() + recordBytes(len) > (this.mp - 2) * this.P || this.x.n >= this.mr || (!this.fits(len) && this.pages() >= this.mp);
+    return this.liveBytes() + recordBytes(len) > this.limit() || this.x.n >= this.mr || (!this.fits(len) && this.pages() >= this.mp);
   }
 
   /** Write a record at the end of the append page (a new page when it does not fit); index it. */

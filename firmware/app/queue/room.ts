@@ -152,21 +152,24 @@ function dropOldest(q: FlashQueue, limit: number): void {
 }
 
 /**
- * Make room for a record of `len` text bytes (see the file comment). Merged records may take one page file
- * beyond the limit, copies a second one; the capacity computed at boot leaves room for both.
+ * Make room for a record of `len` text bytes (see the file comment). Past the limit, batches are merged until the
+ * live bytes are down to three quarters of it, so merging comes in rounds rather than at every push; before each
+ * step pages are collected so that merged records find room. Merged records may take one page file beyond the
+ * limit, copies a second one; the capacity computed at boot leaves room for both.
  */
 export function makeRoom(q: FlashQueue, len: number): void {
-  const limit = (q.mp - 2) * q.P;
+  const limit = q.limit();
   const rb = recordBytes(len);
-  for (let k = 0; k < 2 * q.mp + 4 && q.full(len); k++) {
-    const live = q.liveBytes();
-    let why = DONE;
-    if (live + rb > limit || q.x.n >= q.mr) {
-      q.hard = q.mp + 1; // the second extra page is kept for collecting
-      why = mergeRound(q, live + rb - limit + (q.P >> 1));
-      if (why === NO_PAIRS && q.liveBytes() + rb > limit) dropOldest(q, limit - rb);
-    }
+  let live = q.liveBytes();
+  let merging = live + rb > limit || q.x.n >= q.mr;
+  for (let k = 0; k < 4 * q.mp + 8 && (merging || q.full(len)); k++) {
     q.hard = q.mp + 2;
-    if (why === NO_ROOM || q.pages() > q.mp || (!q.fits(len) && q.pages() >= q.mp)) collect(q);
+    if (q.pages() >= q.mp) collect(q);
+    if (!merging) continue;
+    q.hard = q.mp + 1; // the second extra page is kept for collecting
+    const why = mergeRound(q, live + rb - limit + (limit >> 2));
+    live = q.liveBytes();
+    if (why === NO_PAIRS && live + rb > limit) dropOldest(q, limit - rb);
+    if (why !== NO_ROOM) merging = false;
   }
 }
