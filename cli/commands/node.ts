@@ -15,8 +15,11 @@ const usages: { [sub: string]: string } = {
 };
 
 function usage(sub?: string): string {
-  const subs = sub && usages[sub] ? [usages[sub]] : Object.values(usages);
-  return `Usage:
+  const one = sub !== undefined && usages[sub] !== undefined;
+  const subs = one ? [usages[sub!]] : Object.values(usages);
+  const head = one ? usages[sub!].split("\n")[0] + " [options]" : "minigrid node config|reboot|resend SITE NODE [ARGS] [options]";
+  return `Usage: ${head}
+
   ${subs.join("\n\n  ")}
 
 Talks to the gateway's HTTP API.

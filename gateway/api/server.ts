@@ -15,6 +15,7 @@ import type { Publish } from "./publish";
 import { backfillRollups, ensureRollupSchema, updateRollups } from "./rollup";
 import { match, route, Route } from "./router";
 import { controlRoutes } from "./routes-control";
+import { serveDashboard } from "./dashboard";
 import { nodeRoutes } from "./routes-nodes";
 
 export interface ApiConfig {
@@ -80,7 +81,9 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
 
   ensureApiIndexes(db);
   ensureRollupSchema(db);
-  backfillRollups(db, now());
+  const t = Date.now();
+  const rebuilt = backfillRollups(db, now());
+  if (rebuilt > 0) log(`history rollups brought up to date for ${rebuilt} node(s) in ${Date.now() - t} ms`);
   const subs = new Subscriptions();
   subs.on(o.bus, "batch.stored", (e) => {
     const b = db.prepare("SELECT t0, interval_s, rows FROM batches WHERE site = ? AND node = ? AND boot = ? AND seq = ?").get(e.site, e.node, e.boot, e.seq) as
@@ -108,6 +111,7 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://api");
     try {
+      if (await serveDashboard(req, res, url.pathname)) return;
       if (requireToken) {
         const h = req.headers.authorization ?? "";
         // EventSource and download links cannot set headers: the event stream and CSV export also take ?access_token=

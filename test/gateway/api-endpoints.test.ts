@@ -100,6 +100,16 @@ describe("authentication", () => {
     expect((await get("/metrics", null)).status).toBe(401);
     expect((await get("/api/sites")).status).toBe(200);
   });
+  it("takes ?access_token= only where browsers cannot send headers: the event stream and the CSV export", async () => {
+    expect((await get(`/api/sites?access_token=${TOKEN}`, null)).status).toBe(401);
+    expect((await get(`/api/sites/site-a/nodes/ctl-1/export.csv?access_token=${TOKEN}`, null)).status).toBe(200);
+    const ac = new AbortController();
+    const r = await fetch(url(`/api/events?access_token=${TOKEN}`), { signal: ac.signal });
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toContain("text/event-stream");
+    ac.abort();
+    expect((await get(`/api/events?access_token=wrong`, null)).status).toBe(401);
+  });
   it("needs no token on loopback unless required, and will not listen beyond loopback without one", async () => {
     const open = await startApi({ store, bus, config: { port: 0 }, log: () => {} });
     try {
