@@ -1,4 +1,5 @@
 import { buildFirmware } from "../cli/commands/build";
+import { findBoard } from "../firmware/boards/index";
 
 /** Built size of the minified firmware per board, bytes (target: at most 20 KB). */
 export async function bench(): Promise<Record<string, number>> {
@@ -7,6 +8,8 @@ export async function bench(): Promise<Record<string, number>> {
   for (const b of built) {
     figures[`firmware.bytes.${b.board}`] = b.bytes;
     figures[`firmware.debugBytes.${b.board}`] = b.debugBytes;
+    // share of the board's Storage the program takes as .bootcde (the rest holds settings and the flash queue)
+    figures[`firmware.storageShare.${b.board}`] = Math.round((b.bytes / findBoard(b.board)!.storageBytes) * 1000) / 1000;
   }
   return figures;
 }
