@@ -1,0 +1,69 @@
+/// <reference lib="dom" />
+// The history chart (uPlot): mean as a line, min..max as a band. Dragging across it selects a time range, which
+// is handed to onZoom (the page re-queries the gateway for finer buckets of that range) instead of stretching the
+// buckets already drawn.
+import uPlot from "uplot";
+import type { HistoryPoint } from "./view";
+
+export interface HistoryChart {
+  show(points: HistoryPoint[], label: string, unit: string, from: number, to: number): void;
+  resize(): void;
+}
+
+export function historyChart(host: HTMLElement, onZoom: (from: number, to: number) => void): HistoryChart {
+  let plot: uPlot | undefined;
+  let unitShown = "";
+
+  function size(): { width: number; height: number } {
+    const width = Math.max(260, host.clientWidth);
+    return { width, height: width < 500 ? 220 : 300 };
+  }
+
+  function make(label: string, unit: string): uPlot {
+    const fmt = (v: number | null) => (v === null || v === undefined ? "—" : v.toFixed(Math.abs(v) >= 100 ? 0 : 2) + " " + unit);
+    const opts: uPlot.Options = {
+      ...size(),
+      ms: 1,
+      cursor: { drag: { x: true, y: false, setScale: false } },
+      scales: { x: { time: true } },
+      axes: [{}, { label: unit, size: 60 }],
+      series: [
+        {},
+        { label: label + " (mean)", stroke: "#1f5fbf", width: 2, value: (_u, v) => fmt(v) },
+        { label: "min", stroke: "rgba(31,95,191,0.35)", width: 1, value: (_u, v) => fmt(v) },
+        { label: "max", stroke: "rgba(31,95,191,0.35)", width: 1, value: (_u, v) => fmt(v) },
+      ],
+      bands: [{ series: [3, 2], fill: "rgba(31,95,191,0.12)" }],
+      hooks: {
+        setSelect: [
+          (u) => {
+            if (u.select.width < 5) return;
+            const a = u.posToVal(u.select.left, "x");
+            const b = u.posToVal(u.select.left + u.select.width, "x");
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+            onZoom(Math.round(a), Math.round(b));
+          },
+        ],
+      },
+    };
+    return new uPlot(opts, [[], [], [], []], host);
+  }
+
+  return {
+    show(points, label, unit, from, to) {
+      if (!plot || unitShown !== label + unit) {
+        plot?.destroy();
+        plot = make(label, unit);
+        unitShown = label + unit;
+      }
+      const t = points.map((p) => p.t);
+      const data: uPlot.AlignedData = [t, points.map((p) => p.mean), points.map((p) => p.min), points.map((p) => p.max)];
+      plot.setData(data, false);
+      plot.setScale("x", { min: from, max: to });
+      host.setAttribute("aria-label", `Chart of ${label} in ${unit || "units"} from ${new Date(from).toLocaleString()} to ${new Date(to).toLocaleString()}, ${points.length} points`);
+    },
+    resize() {
+      plot?.setSize(size());
+    },
+  };
+}

@@ -1,0 +1,248 @@
+/// <reference lib="dom" />
+// The operator's dashboard: one site and node at a time; live through /api/events; every value with its quality.
+import { enc, getJson, NeedToken, postJson, setToken, token, withToken } from "./api";
+import { historyChart } from "./chart";
+import { AlarmRow, counterKeys, NodeRow, renderAlarms, renderFeeders, renderNodes, renderOverview } from "./render";
+import { HistoryPoint, LatestChannel, startOfDay } from "./view";
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+interface Latest {
+  now: number;
+  interval_s: number | null;
+  channels: LatestChannel[];
+}
+
+const state = {
+  site: "",
+  node: "",
+  latest: [] as LatestChannel[],
+  range_ms: 86_400_000,
+  zoom: null as { from: number; to: number } | null,
+  events: null as EventSource | null,
+};
+
+const chart = historyChart($("chart"), (from, to) => {
+  state.zoom = { from, to };
+  $<HTMLButtonElement>("hi-reset").disabled = false;
+  void loadHistory();
+});
+
+function nodePath(): string {
+  return `/api/sites/${enc(state.site)}/nodes/${enc(state.node)}`;
+}
+
+function askToken(message?: string): void {
+  const form = $<HTMLFormElement>("token-form");
+  if (message) $("token-msg").textContent = message;
+  form.hidden = false;
+  $("main").hidden = true;
+  $<HTMLInputElement>("token").focus();
+}
+
+/** Run a load; a 401 opens the token form, other errors go to the status line. */
+async function guarded(f: () => Promise<void>): Promise<void> {
+  try {
+    await f();
+  } catch (e) {
+    if (e instanceof NeedToken) askToken(token() ? "That token was refused. Enter the gateway's API token." : undefined);
+    else setLive("off", "error: " + (e as Error).message);
+  }
+}
+
+function setLive(s: "on" | "off", text: string): void {
+  const l = $("live");
+  l.dataset.state = s;
+  l.textContent = text;
+}
+
+function fillSelect(sel: HTMLSelectElement, values: string[], current: string): string {
+  sel.replaceChildren(...values.map((v) => new Option(v, v, false, v === current)));
+  return values.indexOf(current) >= 0 ? current : (values[0] ?? "");
+}
+
+async function loadSites(): Promise<void> {
+  const r = await getJson<{ sites: { site: string }[] }>("/api/sites");
+  const want = new URLSearchParams(location.search).get("site") ?? state.site;
+  state.site = fillSelect($("site"), r.sites.map((s) => s.site), want);
+  if (!state.site) $("ov-time").textContent = "No node has reported to this gateway yet.";
+}
+
+async function loadNodes(): Promise<void> {
+  if (!state.site) return;
+  const r = await getJson<{ nodes: NodeRow[] }>(`/api/sites/${enc(state.site)}/nodes`);
+  const want = state.node || new URLSearchParams(location.search).get("node") || "";
+  state.node = fillSelect($("node"), r.nodes.map((n) => n.node), want);
+  renderNodes($("nodes").querySelector("tbody")!, r.nodes, Date.now());
+}
+
+async function loadLatest(): Promise<void> {
+  if (!state.node) return;
+  const l = await getJson<Latest>(nodePath() + "/latest");
+  state.latest = l.channels;
+  // energy today: each counter's history since the local midnight in buckets of at most 10 minutes
+  const from = startOfDay(Date.now());
+  const to = Math.max(Date.now(), ...l.channels.map((c) => (c.ts ?? 0) + 1));
+  const points = Math.ceil((to - from) / 600_000) + 1;
+  const today: { [key: string]: HistoryPoint[] } = {};
+  await Promise.all(
+    counterKeys(l.channels).map(async (key) => {
+      const h = await getJson<{ points: HistoryPoint[] }>(`${nodePath()}/history?channel=${enc(key + ":counter")}&from=${from}&to=${to}&points=${points}`);
+      today[key] = h.points;
+    }),
+  );
+  renderOverview($("overview"), l.channels, today);
+  renderFeeders($("feeders").querySelector("tbody")!, l.channels, today);
+  const newest = Math.max(0, ...l.channels.map((c) => c.ts ?? 0));
+  $("ov-time").textContent = newest ? `Node ${state.node}, newest reading ${new Date(newest).toLocaleString()} (reports every ${l.interval_s ?? "?"} s)` : `Node ${state.node} has sent no readings yet.`;
+  fillChannels();
+}
+
+function fillChannels(): void {
+  const sel = $<HTMLSelectElement>("hi-ch");
+  const specs = state.latest.map((c) => c.key + ":" + c.agg);
+  const current = sel.value || "pv_W:mean";
+  if (sel.options.length !== specs.length) {
+    fillSelect(sel, specs, specs.indexOf(current) >= 0 ? current : (specs[0] ?? ""));
+    void guarded(loadHistory);
+  }
+}
+
+async function loadHistory(): Promise<void> {
+  const spec = $<HTMLSelectElement>("hi-ch").value;
+  if (!state.node || !spec) return;
+  const to = state.zoom ? state.zoom.to : Date.now();
+  const from = state.zoom ? state.zoom.from : to - state.range_ms;
+  const width = $("chart").clientWidth || 800;
+  const points = Math.max(50, Math.min(2000, Math.round(width / 2)));
+  const h = await getJson<{ channel: { key: string; agg: string; unit: string | null }; points: HistoryPoint[]; bucket_ms: number; source: string }>(
+    `${nodePath()}/history?channel=${enc(spec)}&from=${from}&to=${to}&points=${points}`,
+  );
+  chart.show(h.points, `${h.channel.key} ${h.channel.agg}`, h.channel.unit ?? "", from, to);
+  const b = h.bucket_ms >= 60_000 ? `${Math.round(h.bucket_ms / 60_000)} min` : `${Math.round(h.bucket_ms / 1000)} s`;
+  $("hi-info").textContent = `${h.points.length} buckets of ${b} (${h.source === "samples" ? "from the samples" : "from the rollups"})`;
+  updateExportLink();
+}
+
+async function loadAlarms(): Promise<void> {
+  if (!state.site) return;
+  const all = $<HTMLInputElement>("al-all").checked;
+  const r = await getJson<{ alarms: AlarmRow[] }>(`/api/alarms?site=${enc(state.site)}${all ? "" : "&active=1"}&limit=200`);
+  renderAlarms($("alarms").querySelector("tbody")!, r.alarms, (a) =>
+    void guarded(async () => {
+      await postJson(`/api/alarms/${a.id}/ack`, { by: "dashboard" });
+      await loadAlarms();
+    }),
+  );
+  const open = r.alarms.filter((a) => a.cleared_at === null && a.acked_at === null).length;
+  $("al-count").textContent = open ? String(open) : "";
+  $("al-count").setAttribute("aria-label", `${open} unacknowledged`);
+}
+
+function dayInput(id: string, t: number): void {
+  const d = new Date(t - new Date(t).getTimezoneOffset() * 60_000);
+  const i = $<HTMLInputElement>(id);
+  if (!i.value) i.value = d.toISOString().slice(0, 10);
+}
+
+function updateExportLink(): void {
+  dayInput("ex-from", Date.now());
+  dayInput("ex-to", Date.now());
+  const from = new Date($<HTMLInputElement>("ex-from").value + "T00:00").getTime();
+  const to = new Date($<HTMLInputElement>("ex-to").value + "T00:00").getTime() + 86_400_000;
+  const which = $<HTMLSelectElement>("ex-which").value;
+  const ch = which === "all" ? "" : `&channels=${enc($<HTMLSelectElement>("hi-ch").value)}`;
+  const a = $<HTMLAnchorElement>("ex-link");
+  a.href = withToken(`${nodePath()}/export.csv?from=${from}&to=${to}${ch}`);
+  a.setAttribute("download", `${state.site}-${state.node}-${$<HTMLInputElement>("ex-from").value}.csv`);
+  a.setAttribute("aria-label", `Download CSV of node ${state.node}, ${which === "all" ? "all channels" : $<HTMLSelectElement>("hi-ch").value}`);
+}
+
+let pending: number | undefined;
+function soon(f: () => Promise<void>): void {
+  if (pending !== undefined) return;
+  pending = window.setTimeout(() => {
+    pending = undefined;
+    void guarded(f);
+  }, 300);
+}
+
+function connect(): void {
+  state.events?.close();
+  const es = new EventSource(withToken("/api/events"));
+  state.events = es;
+  es.onopen = () => setLive("on", "live");
+  es.onerror = () => setLive("off", "reconnecting…");
+  es.addEventListener("batch.stored", (e) => {
+    const b = JSON.parse((e as MessageEvent).data);
+    if (b.site === state.site && b.node === state.node) soon(async () => {
+      await loadLatest();
+      if (!state.zoom) await loadHistory();
+    });
+  });
+  es.addEventListener("alarm", () => void guarded(loadAlarms));
+  es.addEventListener("node.state", () => void guarded(loadNodes));
+}
+
+async function loadAll(): Promise<void> {
+  await loadSites();
+  await loadNodes();
+  await Promise.all([loadLatest(), loadAlarms()]);
+  $("main").hidden = false;
+  $<HTMLFormElement>("token-form").hidden = true;
+  $("forget-token").hidden = !token();
+  connect();
+}
+
+function start(): void {
+  $<HTMLFormElement>("token-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    setToken($<HTMLInputElement>("token").value.trim());
+    $<HTMLInputElement>("token").value = "";
+    void guarded(loadAll);
+  });
+  $("forget-token").addEventListener("click", () => {
+    setToken(null);
+    state.events?.close();
+    askToken("Signed out. Enter the API token to continue.");
+  });
+  $("site").addEventListener("change", () => {
+    state.site = $<HTMLSelectElement>("site").value;
+    state.node = "";
+    void guarded(async () => {
+      await loadNodes();
+      await Promise.all([loadLatest(), loadAlarms()]);
+    });
+  });
+  $("node").addEventListener("change", () => {
+    state.node = $<HTMLSelectElement>("node").value;
+    state.zoom = null;
+    void guarded(loadLatest).then(() => guarded(loadHistory));
+  });
+  $("hi-ch").addEventListener("change", () => void guarded(loadHistory));
+  $("hi-reset").addEventListener("click", () => {
+    state.zoom = null;
+    $<HTMLButtonElement>("hi-reset").disabled = true;
+    void guarded(loadHistory);
+  });
+  for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>(".ranges button"))) {
+    b.addEventListener("click", () => {
+      state.range_ms = Number(b.dataset.range);
+      state.zoom = null;
+      $<HTMLButtonElement>("hi-reset").disabled = true;
+      for (const o of Array.from(document.querySelectorAll(".ranges button"))) o.setAttribute("aria-pressed", String(o === b));
+      void guarded(loadHistory);
+    });
+  }
+  $("al-all").addEventListener("change", () => void guarded(loadAlarms));
+  for (const id of ["ex-from", "ex-to", "ex-which"]) $(id).addEventListener("change", updateExportLink);
+  window.addEventListener("resize", () => chart.resize());
+  // stale flags depend on the clock: refresh now and then even without events
+  window.setInterval(() => void guarded(async () => {
+    await loadNodes();
+    await loadLatest();
+  }), 30_000);
+  void guarded(loadAll);
+}
+
+start();

@@ -1,0 +1,201 @@
+// The dashboard in a real browser (Debian's chromium) against a running gateway: node ctl-1 is the pico firmware in
+// the virtual Espruino with its device models (its VE.Direct battery monitor is unplugged part way, which raises a
+// sensor_failed alarm); node ctl-2 is an mqtt.js client whose batches are exact, old (stale) and partly failed.
+import { mkdirSync, readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import type { MqttClient } from "mqtt";
+import { hasChromium, launchChromium } from "./chromium";
+import { simulatedSite, startGateway, type Harness } from "./site-harness";
+import { nodeClient, waitFor } from "../gateway/fixture";
+import { formatNumber, startOfDay } from "../../gateway/dashboard/src/view";
+
+const TOKEN = "dashboard-test-token-0123";
+const ART = new URL("../../test-artifacts/", import.meta.url).pathname;
+const MIN = 60_000;
+
+if (!hasChromium) console.warn("test/browser: /usr/bin/chromium is missing (apt-get install -y chromium): dashboard browser tests skipped");
+
+describe.skipIf(!hasChromium)("dashboard in chromium", () => {
+  let h: Harness;
+  let browser: Browser;
+  let page: Page;
+  let ctl2: MqttClient;
+  let seq = 0;
+  let site: ReturnType<typeof simulatedSite> | undefined;
+  const db = () => h.gw.store!.db;
+
+  /** ctl-2's channels: battery V and SOC, PV power (its sensor failed), the PV energy counter. */
+  const ch2 = [[1, "battery_V", "mean", 3], [6, "battery_soc_pct", "last", 1], [22, "pv_W", "mean", 1], [100, "pv_Wh", "counter", 1]];
+  async function batch2(t0_ms: number, rows: (number | null)[][], q: string[]): Promise<void> {
+    seq++;
+    await ctl2.publishAsync("mg/v1/s1/ctl-2/t", JSON.stringify({ b: 1, s: seq, t: Math.floor(t0_ms / 1000), ts: 1, i: 60, r: rows, q }), { qos: 1 });
+  }
+
+  beforeAll(async () => {
+    mkdirSync(ART, { recursive: true });
+    h = await startGateway(TOKEN, { enabled: true, defaults: { sensor_failed: { raise_after_s: 30, clear_after_s: 60 } }, sites: {} });
+    // ctl-1: the firmware on the simulated site, two minutes with the battery monitor, then unplugged
+    site = simulatedSite(h.gw, "ctl-1", Math.floor(Date.now() / 1000));
+    site.powerOn();
+    await site.esp.runFor(2 * MIN);
+    site.bmv.unplug();
+    await site.esp.runFor(2 * MIN);
+    // ctl-2: 10 rows ending 12 minutes ago (stale: older than 3 report intervals), SOC 25 % (soc_low), PV failed
+    ctl2 = await nodeClient(h.gw.brokerUrl, "ctl-2");
+    await ctl2.publishAsync("mg/v1/s1/ctl-2/birth", JSON.stringify({ v: 1, fw: "1.2.3", bd: "esp32", boot: 1, rr: "power", cfh: 0, cfg: {}, clk: 1, up: 5, ch: ch2 }), { qos: 1, retain: true });
+    const t0 = Math.floor((Date.now() - 22 * MIN) / MIN) * MIN;
+    const rows = Array.from({ length: 10 }, (_, k) => [12100 + k, 250, null, 5000 + 10 * k]);
+    await batch2(t0, rows, rows.map(() => "oofo"));
+    await waitFor(() => (db().prepare("SELECT COUNT(*) AS n FROM alarms WHERE node = 'ctl-2'").get() as { n: number }).n > 0, 5000, "soc_low on ctl-2");
+    await waitFor(() => (db().prepare("SELECT COUNT(*) AS n FROM alarms WHERE node = 'ctl-1'").get() as { n: number }).n > 0, 10_000, "sensor_failed on ctl-1");
+    browser = await launchChromium();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    ctl2?.end(true);
+    site?.esp.net.powerOff();
+    await h?.stop();
+  });
+
+  it("asks for the token, then shows ctl-1's latest values as stored", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await ctx.newPage();
+    const failed: string[] = [];
+    page.on("requestfailed", (r) => failed.push(r.url()));
+    page.on("pageerror", (e) => failed.push("page error: " + e.message));
+    await page.goto(h.base + "/");
+    await page.getByRole("textbox", { name: "Token" }).fill(TOKEN);
+    await page.getByRole("button", { name: "Use token" }).click();
+    await page.locator('#overview [data-key="pv_W"]').waitFor();
+    await page.locator("#alarms tbody tr[data-alarm]").first().waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem("minigrid.token"))).toBe(TOKEN);
+
+    // every overview value equals the newest stored sample of its channel, formatted
+    const newest = (id: number) => db().prepare("SELECT value, quality FROM samples WHERE site = 's1' AND node = 'ctl-1' AND channel_id = ? ORDER BY ts DESC LIMIT 1").get(id) as { value: number | null; quality: string };
+    for (const [key, id, unit] of [["pv_W", 22, "W"], ["battery_soc_pct", 6, "%"], ["battery_V", 1, "V"], ["battery_A", 4, "A"], ["load_W", 32, "W"]] as const) {
+      const s = newest(id);
+      const shown = page.locator(`#overview [data-key="${key}"]`);
+      if (s.value === null) {
+        // the battery monitor is unplugged: its channels are failed, shown as a dash with a badge, never as 0
+        expect(await shown.getAttribute("data-state"), key).toBe("failed");
+        expect(await shown.locator(".num").textContent(), key).toBe("—");
+        expect(await shown.locator(".badge").textContent(), key).toBe("failed");
+      } else {
+        expect(await shown.locator(".num").textContent(), key).toBe(formatNumber(s.value, unit));
+        expect(await shown.getAttribute("data-state"), key).toBe("ok");
+      }
+    }
+    expect(newest(1).quality).toBe("f"); // battery_V after the unplug
+    // energy in today: the pv_Wh counter's rise since local midnight
+    const e = db().prepare("SELECT MAX(value) - MIN(value) AS wh FROM samples WHERE site = 's1' AND node = 'ctl-1' AND channel_id = 100 AND ts >= ?").get(startOfDay(Date.now())) as { wh: number };
+    expect(e.wh).toBeGreaterThan(0);
+    expect(await page.locator('#overview [data-key="pv_Wh"] .num').textContent()).toBe(formatNumber(e.wh, "Wh"));
+    // feeders from the INA226 models
+    const f1 = db().prepare("SELECT value FROM samples WHERE node = 'ctl-1' AND channel_id = 52 ORDER BY ts DESC LIMIT 1").get() as { value: number };
+    expect(await page.locator('#feeders [data-key="feeder1_W"] .num').textContent()).toBe(formatNumber(f1.value, "W"));
+    expect(await page.locator("#feeders tbody tr").count()).toBe(3);
+    // node health from the nodes table
+    await expect.poll(() => page.locator('#nodes tr[data-node="ctl-1"]').textContent()).toContain("online");
+    expect(await page.locator('#nodes tr[data-node="ctl-2"]').textContent()).toContain("1.2.3");
+    await page.screenshot({ path: ART + "dashboard-desktop.png", fullPage: true });
+    expect(failed).toEqual([]);
+  });
+
+  it("an alarm raised by the unplugged battery monitor appears and can be acknowledged", async () => {
+    const row = page.locator('#alarms tr[data-rule="sensor_failed:battery_V"]');
+    await row.waitFor();
+    const id = Number(await row.getAttribute("data-alarm"));
+    await row.getByRole("button", { name: /Acknowledge alarm sensor_failed:battery_V on ctl-1/ }).click();
+    await expect.poll(() => row.locator(".alarm-state").textContent()).toContain("acknowledged by dashboard");
+    const a = db().prepare("SELECT acked_at, acked_by FROM alarms WHERE id = ?").get(id) as { acked_at: number | null; acked_by: string };
+    expect(a.acked_at).not.toBeNull();
+    expect(a.acked_by).toBe("dashboard");
+    expect(await page.locator('#alarms tr[data-rule="soc_low"]').count()).toBe(1);
+  });
+
+  it("ctl-2's old values are marked stale and its failed PV reading is not a zero; a new batch arrives live", async () => {
+    await page.getByLabel("Node", { exact: true }).selectOption("ctl-2");
+    const soc = page.locator('#overview [data-key="battery_soc_pct"]');
+    await expect.poll(() => soc.getAttribute("data-state")).toBe("stale");
+    expect(await soc.locator(".num").textContent()).toBe("25");
+    expect(await soc.locator(".badge").textContent()).toBe("stale");
+    expect(await soc.getAttribute("aria-label")).toContain("stale");
+    const pv = page.locator('#overview [data-key="pv_W"]');
+    expect(await pv.getAttribute("data-state")).toBe("failed");
+    expect(await pv.locator(".num").textContent()).toBe("—");
+    // grey, not the colour of a good value
+    const colours = await page.evaluate(() => ["battery_soc_pct", "battery_V"].map((k) => getComputedStyle(document.querySelector(`#overview [data-key="${k}"] .num`)!).color));
+    expect(colours[0]).toBe("rgb(154, 163, 173)");
+    await page.screenshot({ path: ART + "dashboard-desktop-stale.png", fullPage: true });
+
+    // a fresh batch through the broker: /api/events brings it to the page without a reload
+    await batch2(Math.floor(Date.now() / 1000) * 1000 - 60_000, [[12800, 812, 1500, 5200]], ["oooo"]);
+    await expect.poll(() => soc.getAttribute("data-state"), { timeout: 5000 }).toBe("ok");
+    expect(await soc.locator(".num").textContent()).toBe("81");
+    expect(await pv.locator(".num").textContent()).toBe("150");
+  });
+
+  it("zooming the history chart asks the gateway for the zoomed range", async () => {
+    await page.getByLabel("Node", { exact: true }).selectOption("ctl-1");
+    await page.getByLabel("History channel").selectOption("pv_W:mean");
+    await page.getByRole("button", { name: "6 h" }).click();
+    await page.locator("#chart .u-over").waitFor();
+    const asked = page.waitForRequest((r) => r.url().includes("/history?channel=pv_W") && r.url().includes("from="));
+    const box = (await page.locator("#chart .u-over").boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const u = new URL((await asked).url());
+    const span = Number(u.searchParams.get("to")) - Number(u.searchParams.get("from"));
+    expect(span).toBeGreaterThan(0.3 * 6 * 3_600_000);
+    expect(span).toBeLessThan(0.5 * 6 * 3_600_000);
+    await expect.poll(() => page.getByRole("button", { name: "Reset zoom" }).isEnabled()).toBe(true);
+  });
+
+  it("the CSV download carries the token and holds the stored rows", async () => {
+    const dl = page.waitForEvent("download");
+    await page.getByRole("link", { name: /Download CSV/ }).click();
+    const file = await (await dl).path();
+    const lines = readFileSync(file, "utf8").trim().split("\n");
+    const n = db().prepare("SELECT COUNT(DISTINCT ts) AS n FROM samples WHERE node = 'ctl-1' AND channel_id = 22").get() as { n: number };
+    expect(lines[0]).toContain("pv_W");
+    expect(lines.length - 1).toBe(n.n);
+  });
+
+  it("every control has a name for screen readers, and the page has its headings", async () => {
+    const unnamed = await page.evaluate(() =>
+      Array.from(document.querySelectorAll("button, select, input, a[href], [role=img]"))
+        .filter((e) => !(e as HTMLElement).hidden && !(e as HTMLElement).closest("[hidden]"))
+        .filter((e) => {
+          const labelled = e.getAttribute("aria-label") || (e as HTMLInputElement).labels?.length || (e.textContent ?? "").trim() || e.getAttribute("aria-labelledby");
+          return !labelled;
+        })
+        .map((e) => e.outerHTML.slice(0, 80)),
+    );
+    expect(unnamed).toEqual([]);
+    const tree = await page.locator("body").ariaSnapshot();
+    for (const heading of ["Site overview", "Load per feeder", "Alarms", "Node health", "History", "Download CSV"]) expect(tree).toContain(`heading "${heading}`);
+    expect(tree).toMatch(/combobox "Node"/);
+    expect(tree).toMatch(/img "Chart of pv_W mean/);
+  });
+
+  it("fits a phone screen", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const phone = await ctx.newPage();
+    await phone.goto(h.base + "/");
+    await phone.getByRole("textbox", { name: "Token" }).fill(TOKEN);
+    await phone.getByRole("button", { name: "Use token" }).click();
+    await phone.locator('#overview [data-key="pv_W"]').waitFor();
+    const widths = await phone.evaluate(() => ({ page: document.documentElement.scrollWidth, cards: document.querySelector("#overview")!.getBoundingClientRect().width }));
+    expect(widths.page).toBeLessThanOrEqual(390);
+    expect(widths.cards).toBeLessThanOrEqual(390);
+    // two cards a row
+    const [a, b] = await phone.locator("#overview .card").evaluateAll((els) => els.slice(0, 2).map((e) => e.getBoundingClientRect().top));
+    expect(a).toBe(b);
+    await phone.screenshot({ path: ART + "dashboard-phone.png", fullPage: true });
+    await ctx.close();
+  });
+});

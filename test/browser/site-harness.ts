@@ -1,0 +1,38 @@
+// A gateway with the API and alarms on a temp database, fed by a simulated site running the built firmware.
+import { Gateway } from "../../gateway/gateway";
+import { ApiFeature } from "../../gateway/api/feature";
+import { findBoard } from "../../firmware/boards/index";
+import { VirtualSite } from "../../sim/site/virtual-site";
+import { syntheticSite } from "../../sim/site/synthetic-site";
+import { tempDir, testConfig } from "../gateway/fixture";
+import type { AlarmsConfig } from "../../gateway/alarms/config";
+
+export interface Harness {
+  gw: Gateway;
+  api: ApiFeature;
+  base: string;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(token: string, alarms?: AlarmsConfig, nodes = ["ctl-1", "ctl-2"]): Promise<Harness> {
+  const gw = new Gateway(testConfig(tempDir("mg-dash-"), {}, nodes));
+  const api = new ApiFeature(gw, { api: { port: 0, token, requireToken: true }, alarms, log: () => {} });
+  gw.use(api);
+  await gw.start();
+  return { gw, api, base: `http://127.0.0.1:${api.api!.port}`, stop: () => gw.stop() };
+}
+
+/** The pico board's firmware in the virtual Espruino, logging in as `node` of site s1 to the gateway's broker. */
+export function simulatedSite(gw: Gateway, node: string, startUnix: number): VirtualSite {
+  const port = Number(new URL(gw.brokerUrl).port);
+  return new VirtualSite({
+    board: findBoard("pico")!,
+    site: "s1",
+    node,
+    broker: { host: "127.0.0.1", port, user: node, pass: "pw-" + node },
+    model: syntheticSite(),
+    startUnix,
+    report_s: 30,
+    withCt: false,
+  });
+}
