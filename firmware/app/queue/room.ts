@@ -1,10 +1,11 @@
 // Making room in a full queue (DESIGN.md guarantee 2: outages degrade resolution, never continuity).
-//  1. Merge: while the unacknowledged bytes exceed all pages but two, the oldest pairs of batches that continue
-//     each other are merged (merge.ts), finest first: level 2 merges only unmerged pairs, then level 4, and so on,
-//     so a long outage coarsens the whole backlog evenly instead of crushing the oldest hour. The merged batch is
-//     written first, then both members are acknowledged in place. One event reports each round.
+//  1. Merge: once the unacknowledged bytes pass the limit (FlashQueue.limit, 60% of the page files), the oldest
+//     pairs of batches that continue each other are merged (merge.ts) down to three quarters of it, finest
+//     first: level 2 merges only unmerged pairs, then level 4, and so on, so a long outage coarsens the whole
+//     backlog evenly instead of crushing the oldest hour. The merged batch is written first, then both members
+//     are acknowledged in place. One event reports each round.
 //  2. Collect: the page file with the fewest live bytes has its live records copied to the append page, then it
-//     is erased. With at most all-but-two pages live it holds less than a page, so each step frees space.
+//     is erased. With at most 60% of the pages live it holds well under a page, so each step frees space.
 //  3. Last resort, when nothing can be merged (e.g. every batch from another boot): the oldest batches are
 //     dropped, reported as "queue.dropped".
 import { BatchPayload } from "../../protocol/messages";
