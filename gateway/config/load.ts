@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Ajv, ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
+import type { UplinkConfig } from "../uplink/config";
 import { buildConfigSchema, JsonSchema, settingsVersion } from "./schema";
 
 export interface NodeCredential {
@@ -31,7 +32,7 @@ export interface GatewayConfig {
   http: { host: string; port: number; token?: string };
   liveness: { defaultIntervalS: number; checkMs: number; timeSyncS: number };
   alarms: { [k: string]: any };
-  uplink?: { [k: string]: any };
+  uplink?: UplinkConfig;
 }
 
 export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; errors: string[] };

@@ -2,6 +2,8 @@
 // its fix). Each property carries `fix`: the sentence that tells the operator what to write instead.
 // Other parts of the gateway add their own section (alarms) with buildConfigSchema({ alarms: schema }).
 
+import { uplinkSchema } from "../uplink/config";
+
 export const settingsVersion = 1;
 
 export type JsonSchema = { [k: string]: any };
@@ -103,7 +105,7 @@ export const gatewaySchemaBase: JsonSchema = {
       },
     },
     alarms: { type: "object", default: {}, fix: "see the alarms section of the README" },
-    uplink: { type: "object", fix: "see the uplink section of the README" },
+    uplink: uplinkSchema,
   },
 };
 
