@@ -29,9 +29,9 @@ export function historyChart(host: HTMLElement, onZoom: (from: number, to: numbe
       axes: [{}, { label: unit, size: 60 }],
       series: [
         {},
-        { label: label + " (mean)", stroke: "#1f5fbf", width: 2, value: (_u, v) => fmt(v) },
-        { label: "min", stroke: "rgba(31,95,191,0.35)", width: 1, value: (_u, v) => fmt(v) },
-        { label: "max", stroke: "rgba(31,95,191,0.35)", width: 1, value: (_u, v) => fmt(v) },
+        { label: label, stroke: "#1f5fbf", width: 2, value: (_u, v) => fmt(v) },
+        { label: "min of bucket", stroke: "rgba(31,95,191,0.35)", width: 1, value: (_u, v) => fmt(v) },
+        { label: "max of bucket", stroke: "rgba(31,95,191,0.35)", width: 1, value: (_u, v) => fmt(v) },
       ],
       bands: [{ series: [3, 2], fill: "rgba(31,95,191,0.12)" }],
       hooks: {
