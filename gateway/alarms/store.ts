@@ -1,5 +1,5 @@
 // The alarms table: one row per raised alarm; clearing and acknowledging fill in cleared_at and acked_at/acked_by.
-import type { Db } from "../api/db";
+import { Db, stmt } from "../api/db";
 import type { Severity } from "./config";
 
 export interface AlarmRow {
@@ -17,28 +17,27 @@ export interface AlarmRow {
 }
 
 export function insertAlarm(db: Db, a: { site: string; node: string; rule: string; severity: Severity; raised_at: number; message: string; value: number | null }): AlarmRow {
-  const r = db
-    .prepare("INSERT INTO alarms (site, node, rule, severity, raised_at, message, value) VALUES (?, ?, ?, ?, ?, ?, ?)")
+  const r = stmt(db, "INSERT INTO alarms (site, node, rule, severity, raised_at, message, value) VALUES (?, ?, ?, ?, ?, ?, ?)")
     .run(a.site, a.node, a.rule, a.severity, a.raised_at, a.message, a.value);
   return getAlarm(db, Number(r.lastInsertRowid))!;
 }
 
 /** Clear the open alarm of (site, node, rule); undefined when none is open. */
 export function clearAlarm(db: Db, site: string, node: string, rule: string, ts: number): AlarmRow | undefined {
-  const open = db.prepare("SELECT id FROM alarms WHERE site = ? AND node = ? AND rule = ? AND cleared_at IS NULL ORDER BY id DESC LIMIT 1").get(site, node, rule) as { id: number } | undefined;
+  const open = stmt(db, "SELECT id FROM alarms WHERE site = ? AND node = ? AND rule = ? AND cleared_at IS NULL ORDER BY id DESC LIMIT 1").get(site, node, rule) as { id: number } | undefined;
   if (!open) return undefined;
-  db.prepare("UPDATE alarms SET cleared_at = ? WHERE id = ?").run(ts, open.id);
+  stmt(db, "UPDATE alarms SET cleared_at = ? WHERE id = ?").run(ts, open.id);
   return getAlarm(db, open.id);
 }
 
 /** Acknowledge an alarm (open or cleared). Undefined when there is no such alarm; an earlier ack is kept. */
 export function ackAlarm(db: Db, id: number, by: string, ts: number): AlarmRow | undefined {
-  db.prepare("UPDATE alarms SET acked_at = ?, acked_by = ? WHERE id = ? AND acked_at IS NULL").run(ts, by, id);
+  stmt(db, "UPDATE alarms SET acked_at = ?, acked_by = ? WHERE id = ? AND acked_at IS NULL").run(ts, by, id);
   return getAlarm(db, id);
 }
 
 export function getAlarm(db: Db, id: number): AlarmRow | undefined {
-  return db.prepare("SELECT * FROM alarms WHERE id = ?").get(id) as AlarmRow | undefined;
+  return stmt(db, "SELECT * FROM alarms WHERE id = ?").get(id) as AlarmRow | undefined;
 }
 
 export interface AlarmQuery {
@@ -62,5 +61,5 @@ export function listAlarms(db: Db, q: AlarmQuery = {}): AlarmRow[] {
     params.push(q.node);
   }
   const sql = "SELECT * FROM alarms" + (where.length ? " WHERE " + where.join(" AND ") : "") + " ORDER BY id DESC LIMIT ?";
-  return db.prepare(sql).all(...params, q.limit ?? 1000) as AlarmRow[];
+  return stmt(db, sql).all(...params, q.limit ?? 1000) as AlarmRow[];
 }

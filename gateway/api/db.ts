@@ -39,3 +39,14 @@ export function ensureApiIndexes(db: Db): void {
     "CREATE INDEX IF NOT EXISTS alarms_by_cleared ON alarms(cleared_at);" + "CREATE INDEX IF NOT EXISTS batches_by_node_time ON batches(site, node, t0);",
   );
 }
+
+const statements = new WeakMap<Db, Map<string, Statement>>();
+
+/** A prepared statement kept per connection (preparing costs about as much as running a small query). */
+export function stmt(db: Db, sql: string): Statement {
+  let m = statements.get(db);
+  if (!m) statements.set(db, (m = new Map()));
+  let s = m.get(sql);
+  if (!s) m.set(sql, (s = db.prepare(sql)));
+  return s;
+}

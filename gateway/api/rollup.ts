@@ -2,7 +2,7 @@
 // and max of the samples (mean = sum / n). A year of 1-minute samples is 525,600 rows per channel, too many to scan
 // for every chart; its 3 h buckets are 2,920. Buckets are rebuilt from the samples over the time range of each stored
 // batch (so backlog, duplicates and late batches are right), coarser levels from the finer one.
-import type { Db } from "./db";
+import { Db, stmt } from "./db";
 
 /** Rollup bucket sizes, ms, finest first. */
 export const rollupLevels_ms = [600_000, 3_600_000, 10_800_000];
@@ -29,10 +29,10 @@ const clear = "DELETE FROM history_rollup WHERE site = ? AND node = ? AND channe
 
 /** Rebuild the buckets of a node's channels that overlap [from, to), in one transaction; `now` marks it up to date. */
 export function updateRollups(db: Db, site: string, node: string, from: number, to: number, now?: number): void {
-  const channels = db.prepare("SELECT channel_id FROM channels WHERE site = ? AND node = ?").all(site, node) as { channel_id: number }[];
-  const del = db.prepare(clear);
-  const insRaw = db.prepare(fromSamples);
-  const insLevel = db.prepare(fromLevel);
+  const channels = stmt(db, "SELECT channel_id FROM channels WHERE site = ? AND node = ?").all(site, node) as { channel_id: number }[];
+  const del = stmt(db, clear);
+  const insRaw = stmt(db, fromSamples);
+  const insLevel = stmt(db, fromLevel);
   db.transaction(() => {
     for (const { channel_id } of channels) {
       let prev = 0;
@@ -45,7 +45,7 @@ export function updateRollups(db: Db, site: string, node: string, from: number, 
         prev = L;
       }
     }
-    if (now !== undefined) db.prepare("INSERT OR REPLACE INTO history_rollup_built (site, node, built_at) VALUES (?, ?, ?)").run(site, node, now);
+    if (now !== undefined) stmt(db, "INSERT OR REPLACE INTO history_rollup_built (site, node, built_at) VALUES (?, ?, ?)").run(site, node, now);
   })();
 }
 
@@ -55,8 +55,7 @@ export function updateRollups(db: Db, site: string, node: string, from: number, 
  * Returns the number of nodes updated.
  */
 export function backfillRollups(db: Db, now: number): number {
-  const nodes = db
-    .prepare("SELECT n.site AS site, n.node AS node, b.built_at AS built FROM nodes n LEFT JOIN history_rollup_built b ON b.site = n.site AND b.node = n.node")
+  const nodes = stmt(db, "SELECT n.site AS site, n.node AS node, b.built_at AS built FROM nodes n LEFT JOIN history_rollup_built b ON b.site = n.site AND b.node = n.node")
     .all() as { site: string; node: string; built: number | null }[];
   let updated = 0;
   for (const { site, node, built } of nodes) {

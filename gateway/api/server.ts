@@ -5,7 +5,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { CommandService } from "../commands/service";
 import { EventBus, Subscriptions } from "../events";
-import { Db, ensureApiIndexes } from "./db";
+import { Db, ensureApiIndexes, stmt } from "./db";
 import type { ApiDeps } from "./deps";
 import { exportRoutes } from "./export-csv";
 import { ApiError, sendError } from "./http";
@@ -86,7 +86,7 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   if (rebuilt > 0) log(`history rollups brought up to date for ${rebuilt} node(s) in ${Date.now() - t} ms`);
   const subs = new Subscriptions();
   subs.on(o.bus, "batch.stored", (e) => {
-    const b = db.prepare("SELECT t0, interval_s, rows FROM batches WHERE site = ? AND node = ? AND boot = ? AND seq = ?").get(e.site, e.node, e.boot, e.seq) as
+    const b = stmt(db, "SELECT t0, interval_s, rows FROM batches WHERE site = ? AND node = ? AND boot = ? AND seq = ?").get(e.site, e.node, e.boot, e.seq) as
       | { t0: number; interval_s: number; rows: number }
       | undefined;
     if (b) updateRollups(db, e.site, e.node, b.t0, b.t0 + b.rows * b.interval_s * 1000, now());

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { AckPayload, CommandName, CommandPayload } from "../../firmware/protocol/messages";
 import { checkCommand } from "../../firmware/protocol/validate";
 import { nodeTopic } from "../../firmware/protocol/topics";
-import type { Db } from "../api/db";
+import { Db, stmt } from "../api/db";
 import type { Publish } from "../api/publish";
 import { EventBus, GatewayFeature, Subscriptions } from "../events";
 
@@ -102,8 +102,7 @@ export class CommandService implements GatewayFeature {
     if (a !== undefined) payload.a = a;
     const checked = checkCommand(payload);
     if (!checked.ok) throw new RangeError(checked.detail);
-    this.o.db
-      .prepare("INSERT INTO commands (id, site, node, name, args, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    stmt(this.o.db, "INSERT INTO commands (id, site, node, name, args, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
       .run(payload.id, site, node, payload.c, a === undefined ? null : JSON.stringify(a), now, payload.x * 1000);
     await this.o.publish(nodeTopic(site, node, "command"), JSON.stringify(payload), { qos: 1, retain: false });
     const rec = this.get(payload.id)!;
@@ -113,8 +112,7 @@ export class CommandService implements GatewayFeature {
 
   /** Record a node's ack (the first answer counts); an ack for an unknown id or another node's command is counted, not stored. */
   recordAck(site: string, node: string, ack: AckPayload): CommandRecord | undefined {
-    const r = this.o.db
-      .prepare("UPDATE commands SET acked_at = ?, ok = ?, result = ? WHERE id = ? AND site = ? AND node = ? AND acked_at IS NULL")
+    const r = stmt(this.o.db, "UPDATE commands SET acked_at = ?, ok = ?, result = ? WHERE id = ? AND site = ? AND node = ? AND acked_at IS NULL")
       .run(this.now(), ack.ok ? 1 : 0, ack.r === undefined ? null : JSON.stringify(ack.r), ack.id, site, node);
     // the gateway's ingest may have recorded the ack in the same store before announcing it: that counts as recorded
     const rec = this.get(ack.id);
@@ -127,13 +125,13 @@ export class CommandService implements GatewayFeature {
   }
 
   get(id: string): CommandRecord | undefined {
-    const row = this.o.db.prepare("SELECT * FROM commands WHERE id = ?").get(id) as Row | undefined;
+    const row = stmt(this.o.db, "SELECT * FROM commands WHERE id = ?").get(id) as Row | undefined;
     return row && this.record(row);
   }
 
   /** The newest commands of a node. */
   list(site: string, node: string, limit = 50): CommandRecord[] {
-    const rows = this.o.db.prepare("SELECT * FROM commands WHERE site = ? AND node = ? ORDER BY created_at DESC LIMIT ?").all(site, node, limit) as Row[];
+    const rows = stmt(this.o.db, "SELECT * FROM commands WHERE site = ? AND node = ? ORDER BY created_at DESC LIMIT ?").all(site, node, limit) as Row[];
     return rows.map((r) => this.record(r));
   }
 
@@ -146,15 +144,14 @@ export class CommandService implements GatewayFeature {
   async setDesiredConfig(site: string, node: string, config: { [k: string]: any }): Promise<DesiredConfig> {
     const now = this.now();
     const text = JSON.stringify(config);
-    this.o.db
-      .prepare("INSERT INTO desired_config (site, node, config, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(site, node) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at")
+    stmt(this.o.db, "INSERT INTO desired_config (site, node, config, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(site, node) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at")
       .run(site, node, text, now);
     await this.o.publish(nodeTopic(site, node, "config"), text, { qos: 1, retain: true });
     return { site, node, config, updated_at: now };
   }
 
   getDesiredConfig(site: string, node: string): DesiredConfig | undefined {
-    const r = this.o.db.prepare("SELECT * FROM desired_config WHERE site = ? AND node = ?").get(site, node) as { site: string; node: string; config: string; updated_at: number } | undefined;
+    const r = stmt(this.o.db, "SELECT * FROM desired_config WHERE site = ? AND node = ?").get(site, node) as { site: string; node: string; config: string; updated_at: number } | undefined;
     return r && { site: r.site, node: r.node, config: JSON.parse(r.config), updated_at: r.updated_at };
   }
 }
