@@ -101,8 +101,19 @@ export const VE_TEXT_SCALE: { [label: string]: number } = {
   AC_OUT_V: 10, DC_IN_V: 10, AC_OUT_I: 100, DC_IN_I: 100, H17: 10, H18: 10, H19: 10, H20: 10, H22: 10,
 };
 
-const INT = /^-?[0-9]+$/;
-const HEXNUM = /^0[xX][0-9A-Fa-f]+$/;
+/** Whole number in base 10 (optional '-') or 16 (after "0x"), or null. By hand: the interpreter's RegExp gets
+ *  /^-?[0-9]+$/ wrong (an optional first item never matches; measured on Espruino 2v29). */
+function whole(raw: string, hex: boolean): number | null {
+  const n = raw.length;
+  let i = hex ? 2 : raw.charAt(0) === "-" ? 1 : 0;
+  if (hex && (raw.charAt(0) !== "0" || (raw.charAt(1) !== "x" && raw.charAt(1) !== "X"))) return null;
+  if (i >= n) return null;
+  for (; i < n; i++) {
+    const c = raw.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (hex && ((c >= 65 && c <= 70) || (c >= 97 && c <= 102))))) return null;
+  }
+  return hex ? parseInt(raw.substring(2), 16) : parseInt(raw, 10);
+}
 
 /** Raw text of one field -> number, boolean, string or null (not available / unreadable). */
 export function veTextValue(label: string, raw: string): number | boolean | string | null {
@@ -111,11 +122,9 @@ export function veTextValue(label: string, raw: string): number | boolean | stri
     const u = raw.toUpperCase();
     return u === "ON" ? true : u === "OFF" ? false : null;
   }
-  if (HEX[label]) return HEXNUM.test(raw) ? parseInt(raw.substring(2), 16) : null;
-  if (!INT.test(raw)) return null; // "---" and anything unreadable
-  const v = parseInt(raw, 10);
+  const v = whole(raw, HEX[label] === 1); // null for "---" and anything unreadable
   const k = VE_TEXT_SCALE[label];
-  return k ? v * k : v;
+  return v !== null && k ? v * k : v;
 }
 
 export function decodeVeDirectBlock(fields: VeDirectFields): VeDirectValues {

@@ -109,7 +109,8 @@ export function hexGet(id: number, flags?: number): string {
 /** Set(id, flags, value): value as `size` little-endian bytes (negative numbers in two's complement). */
 export function hexSet(id: number, flags: number, value: number, size: number): string {
   const b = [id & 0xff, (id >> 8) & 0xff, flags & 0xff];
-  const v = value < 0 ? value + Math.pow(2, 8 * size) : value;
+  // not Math.pow: on the interpreter Math.pow(2, 16) is 65535.99999999998 (measured on Espruino 2v29)
+  const v = value < 0 ? value + (size >= 4 ? 4294967296 : 1 << (8 * size)) : value;
   const le = leBytes(v, size);
   for (let i = 0; i < le.length; i++) b.push(le[i]);
   return encodeHexFrame(VE_HEX_SET, b);

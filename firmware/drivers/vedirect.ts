@@ -32,7 +32,8 @@ export interface VeDirectCounters {
   badChecksum: number;
   /** Label, value, field count or HEX frame over the caps below. */
   oversize: number;
-  /** Bytes that cannot be where they are (control bytes in a label, '\r' without '\n', junk between blocks...). */
+  /** Bytes that cannot be where they are: a line break in a label, '\n' or '\t' in a value, '\r' without '\n',
+   *  junk between blocks, an empty label or block, a label given twice. Other odd bytes are left to the sum. */
   framing: number;
   /** HEX frames with a bad character, odd length or bad check byte. */
   badHex: number;
@@ -84,6 +85,21 @@ function hexDigit(c: number): number {
   return -1;
 }
 
+/** The interpreter's native E.sum, or undefined (Node, or a virtual Espruino without it). Looked up through `global`
+ *  so that Node-side type checks of this file need no Espruino declarations. */
+function nativeSum(): ((s: string) => number) | undefined {
+  const g: any = typeof global !== "undefined" ? global : undefined;
+  return g && g.E && typeof g.E.sum === "function" ? g.E.sum : undefined;
+}
+
+/** Sum of the byte values of s[i, j), natively where it can. */
+function sumOf(es: ((s: string) => number) | undefined, s: string, i: number, j: number): number {
+  if (es) return es(s.substring(i, j));
+  let t = 0;
+  for (let k = i; k < j; k++) t += s.charCodeAt(k);
+  return t;
+}
+
 export function createVeDirectParser(opts: VeDirectParserOptions): VeDirectParser {
   const cnt: VeDirectCounters = {
     bytes: 0, blocks: 0, hexFrames: 0, badChecksum: 0, oversize: 0, framing: 0, badHex: 0, truncated: 0, partialStart: 0,
@@ -103,6 +119,7 @@ export function createVeDirectParser(opts: VeDirectParserOptions): VeDirectParse
   let hn = 0;
   let hsum = 0;
   const hb = new Uint8Array(VE_MAX_HEX_BYTES + 1);
+  const es = nativeSum();
 
   function reject(reason: VeDirectReject, detail: string): void {
     if (opts.onReject) opts.onReject(reason, detail);
@@ -175,7 +192,38 @@ export function createVeDirectParser(opts: VeDirectParserOptions): VeDirectParse
     const n = s.length;
     cnt.bytes += n;
     ts = 0;
+    let colon = -1; // index of the next ':' at or after i (n: none)
     for (let i = 0; i < n; i++) {
+      if (st === LABEL && ts === i && tok === "" && !hx) {
+        // Fast path, for the interpreter: a whole "LABEL\tVALUE\r\n" inside this chunk is taken with native string
+        // calls, exactly as the byte-by-byte code below would take it; anything else is left to that code.
+        const t = s.indexOf("\t", i);
+        const r = t > i ? s.indexOf("\r", i) : -1;
+        if (colon < i) {
+          colon = s.indexOf(":", i);
+          if (colon < 0) colon = n;
+        }
+        if (t > i && t - i <= VE_MAX_LABEL && t < colon) {
+          label = s.substring(i, t);
+          if (label === CHECKSUM) {
+            sum += sumOf(es, s, i, t + 1);
+            st = CSUM;
+            i = t;
+            continue;
+          }
+          const lf = s.indexOf("\n", i);
+          const tab = s.indexOf("\t", t + 1);
+          if (r > t && lf === r + 1 && r + 1 < colon && (tab < 0 || tab > r) && r - t - 1 <= VE_MAX_VALUE &&
+            nf < VE_MAX_FIELDS && !fields.hasOwnProperty(label)) {
+            fields[label] = s.substring(t + 1, r);
+            nf++;
+            sum += sumOf(es, s, i, r + 2);
+            i = r + 1;
+            ts = r + 2;
+            continue;
+          }
+        }
+      }
       const c = s.charCodeAt(i);
       if (hx) {
         if (hexChar(c)) {
@@ -193,32 +241,18 @@ export function createVeDirectParser(opts: VeDirectParserOptions): VeDirectParse
         continue;
       }
       if (st >= LF && st <= CSUM) sum += c;
+      // most frequent first: the interpreter tries the cases in order
       switch (st) {
-        case START:
+        case VALUE:
           if (c === 13) {
-            sum = 13;
-            nf = 0;
-            fields = {};
+            fields[label] = tok + s.substring(ts, i);
+            nf++;
             st = LF;
-            junk = 0;
-          } else if (synced) {
-            // Stray bytes after a whole block: skipped, counted once a run, and the next "\r" still starts a block.
-            // A "Checksum\t" + byte in them ends a would-be block (one more rejection when junk follows).
-            if (!junk) {
-              cnt.framing++;
-              reject("framing", "byte " + c + " between blocks");
-              junk = 1;
-              hm = 0;
-            }
-            if (follow(c)) {
-              st = HCSUM;
-              junk = 0;
-            }
-          } else {
-            cnt.partialStart++;
-            st = HUNT;
-            hm = 0;
-            i--; // it may be the 'C' of "Checksum"
+          } else if (c === 10 || c === 9) {
+            lose("framing", "byte " + c + " in " + label);
+            i--;
+          } else if (tok.length + i - ts >= VE_MAX_VALUE) {
+            lose("oversize", "value of " + label);
           }
           break;
         case LF:
@@ -245,23 +279,38 @@ export function createVeDirectParser(opts: VeDirectParserOptions): VeDirectParse
               tok = "";
               ts = i + 1;
             }
-          } else if (c <= 32 || c >= 127) {
-            lose("framing", "byte " + c + " in label");
+          } else if (c === 13 || c === 10) {
+            lose("framing", "line break in label");
             i--;
           } else if (tok.length + i - ts >= VE_MAX_LABEL) {
             lose("oversize", "label");
           }
           break;
-        case VALUE:
+        case START:
           if (c === 13) {
-            fields[label] = tok + s.substring(ts, i);
-            nf++;
+            sum = 13;
+            nf = 0;
+            fields = {};
             st = LF;
-          } else if (c < 32 || c >= 127) {
-            lose("framing", "byte " + c + " in " + label);
-            i--;
-          } else if (tok.length + i - ts >= VE_MAX_VALUE) {
-            lose("oversize", "value of " + label);
+            junk = 0;
+          } else if (synced) {
+            // Stray bytes after a whole block: skipped, counted once a run, and the next "\r" still starts a block.
+            // A "Checksum\t" + byte in them ends a would-be block (one more rejection when junk follows).
+            if (!junk) {
+              cnt.framing++;
+              reject("framing", "byte " + c + " between blocks");
+              junk = 1;
+              hm = 0;
+            }
+            if (follow(c)) {
+              st = HCSUM;
+              junk = 0;
+            }
+          } else {
+            cnt.partialStart++;
+            st = HUNT;
+            hm = 0;
+            i--; // it may be the 'C' of "Checksum"
           }
           break;
         case CSUM:

@@ -238,4 +238,57 @@ describe("random garbage", () => {
     expect(bogus).toBeLessThan((2.5 * n) / 256);
     expect(r.c.blocks - bogus).toBe(600); // every real block arrives
   });
+
+  it("gives the same events whatever the chunking, on any input (native fast path = byte-by-byte path)", () => {
+    const rnd = xorshift(0x51ed270b);
+    const pieces = [
+      "\r\n", "\t", ":", "Checksum\t", "\r", "\n", "V", "PID", "12", "-7", ":154\n", ":7F0ED009600DB\n",
+      "\r\nV\t1\t2\r\n", "\r\nA\nB\t3\r\n", "\r\nC\t4\n\r\n", "\r\nD:\t5\r\n", "\r\nE\t6:\r\n", "\r\nF\t7\r:\n",
+      "\r\nL".padEnd(VE_MAX_LABEL + 3, "L") + "\t1\r\n", "\r\nW\t".padEnd(VE_MAX_VALUE + 5, "9") + "\r\n",
+    ];
+    let s = "";
+    for (let i = 0; i < 1000; i++) {
+      s += blocks[i % blocks.length];
+      for (let n = Math.floor(rnd() * 30); n > 0; n--) {
+        const r = rnd();
+        s += r < 0.7 ? pieces[Math.floor(rnd() * pieces.length)] : String.fromCharCode(Math.floor(rnd() * 256));
+      }
+    }
+    const events = (chunk: number) => {
+      const ev: unknown[] = [];
+      const p = createVeDirectParser({
+        onBlock: (f) => ev.push({ ...f }),
+        onHex: (h) => ev.push([h.cmd, ...h.data]),
+        onReject: (r, d) => ev.push(r + " " + d),
+      });
+      for (let i = 0; i < s.length; i += chunk) p.push(s.substring(i, i + chunk));
+      return { ev, c: { ...p.counters } };
+    };
+    const one = events(1);
+    expect(one.c.blocks).toBeGreaterThan(100);
+    expect(one.c.hexFrames).toBeGreaterThan(10);
+    for (const chunk of [2, 5, 64, 1000, s.length]) expect(events(chunk)).toEqual(one);
+  });
+
+  it("gives the same results with a native byte sum, as E.sum on the interpreter", () => {
+    let calls = 0;
+    const g = globalThis as { E?: unknown };
+    const plain = run(bvm, 100);
+    g.E = {
+      sum: (x: string) => {
+        calls++;
+        let t = 0;
+        for (let i = 0; i < x.length; i++) t += x.charCodeAt(i);
+        return t;
+      },
+    };
+    try {
+      const native = run(bvm, 100);
+      expect(calls).toBeGreaterThan(10000);
+      expect(native.got).toEqual(plain.got);
+      expect({ ...native.c }).toEqual({ ...plain.c });
+    } finally {
+      delete g.E;
+    }
+  });
 });

@@ -204,3 +204,15 @@ describe("text decoding", () => {
     });
   });
 });
+
+describe("numbers in text values", () => {
+  it("reads only whole numbers: sign only in front, no spaces, hex only after 0x", () => {
+    const v = (raw: string, label = "V") => decodeVeDirectBlock({ [label]: raw })[label === "V" ? "battery_mV" : "productId"];
+    expect([v("0"), v("-5"), v("12065"), v("-"), v(""), v("1-2"), v(" 12"), v("12 "), v("+3"), v("1.5"), v("\x10")]).toEqual([
+      0, -5, 12065, null, null, null, null, null, null, null, null,
+    ]);
+    expect([v("0x203", "PID"), v("0XA04c", "PID"), v("0x", "PID"), v("203", "PID"), v("0xG1", "PID")]).toEqual([
+      0x203, 0xa04c, null, null, null,
+    ]);
+  });
+});

@@ -212,7 +212,7 @@ describe("faults from the device model", () => {
     };
     const a = once();
     expect(a.corrupted).toBeGreaterThan(100);
-    const rejected = a.c.badChecksum + a.c.framing + a.c.oversize;
+    const rejected = a.c.badChecksum + a.c.framing + a.c.oversize + a.c.truncated;
     expect(rejected).toBeGreaterThan(50);
     expect(a.n + rejected).toBeGreaterThanOrEqual(595);
     expect(once()).toEqual(a);
