@@ -152,6 +152,7 @@ export function createVeDirectEmitter(o: VeDirectEmitterOptions): VeDirectEmitte
       case VE_HEX_PING:
         return reply(VE_HEX_PING_REPLY, le16(o.hexVersion ?? 0x4116));
       case VE_HEX_APP_VERSION:
+        // a "done" reply carrying the version, read from the text FW field: not checked against a real device
         return reply(VE_HEX_DONE, le16(parseInt(fw, 16) & 0xffff));
       case VE_HEX_PRODUCT_ID:
         return reply(VE_HEX_DONE, le16(pid));
@@ -175,7 +176,7 @@ export function createVeDirectEmitter(o: VeDirectEmitterOptions): VeDirectEmitte
         return reply(f.cmd, typeof b === "number" ? [d[0], d[1], b] : [d[0], d[1], 0, ...b]);
       }
       default:
-        return reply(VE_HEX_UNKNOWN, []);
+        return reply(VE_HEX_UNKNOWN, []); // "unknown" with no data: the payload a real device adds is not recorded
     }
   }
 
