@@ -120,7 +120,7 @@ async function loadHistory(): Promise<void> {
   );
   chart.show(h.points, `${h.channel.key} ${h.channel.agg}`, h.channel.unit ?? "", from, to);
   const b = h.bucket_ms >= 60_000 ? `${Math.round(h.bucket_ms / 60_000)} min` : `${Math.round(h.bucket_ms / 1000)} s`;
-  $("hi-info").textContent = `${h.points.length} buckets of ${b} (${h.source === "samples" ? "from the samples" : "from the rollups"})`;
+  $("hi-info").textContent = `${h.points.length} bucket${h.points.length === 1 ? "" : "s"} of ${b} (${h.source === "samples" ? "from the samples" : "from the rollups"})`;
   updateExportLink();
 }
 
