@@ -7,6 +7,7 @@ import ts from "typescript";
 import * as esbuild from "esbuild";
 import { minify } from "terser";
 import { checkBundle, BundleProblem } from "./check-bundle";
+import { mangleablePropertyNames, namesRegex } from "./property-names";
 
 export const projectRoot = resolve(new URL("../..", import.meta.url).pathname);
 const firmwareDir = join(projectRoot, "firmware");
@@ -75,13 +76,21 @@ export async function bundleEs5(es5Dir: string, entrySource: string): Promise<st
   return result.outputFiles[0].text;
 }
 
-/** Minified (release) and readable (debug) forms: both hoisted, since the interpreter does not hoist. */
-export async function minifyForEspruino(code: string): Promise<{ release: string; debug: string }> {
+/**
+ * Minified (release) and readable (debug) forms: both hoisted, since the interpreter does not hoist. With
+ * `mangleProperties` (a board's firmware, which is one closed program) the release form also shortens the
+ * property names property-names.ts finds internal: every property name costs bytes in the code and, on the
+ * interpreter, in every object that holds it. Test programs leave it off: what they print crosses the bundle's edge.
+ */
+export async function minifyForEspruino(code: string, opts: { mangleProperties?: boolean } = {}): Promise<{ release: string; debug: string }> {
   const release = await minify(code, {
     ecma: 5,
     toplevel: true,
-    compress: { hoist_funs: true, hoist_vars: true, passes: 2, toplevel: true, unsafe_arrows: false },
-    mangle: { toplevel: true },
+    compress: { hoist_funs: true, hoist_vars: true, passes: 3, toplevel: true, unsafe_arrows: false },
+    mangle: {
+      toplevel: true,
+      properties: opts.mangleProperties ? { regex: namesRegex(mangleablePropertyNames(firmwareDir)), keep_quoted: "strict" } : false,
+    },
     format: { ascii_only: true, semicolons: true },
   });
   const debug = await minify(code, {
@@ -104,7 +113,7 @@ export function boardEntrySource(boardModule: string, boardExport: string): stri
 /** Build one board's files under dist/firmware/. Problems found by the bundle check are returned, not thrown. */
 export async function buildBoardFirmware(es5Dir: string, boardId: string, boardExport: string): Promise<BuiltFirmware> {
   const bundled = await bundleEs5(es5Dir, boardEntrySource(boardId, boardExport));
-  const { release, debug } = await minifyForEspruino(bundled);
+  const { release, debug } = await minifyForEspruino(bundled, { mangleProperties: true });
   mkdirSync(firmwareOutDir, { recursive: true });
   const file = join(firmwareOutDir, `${boardId}.js`);
   const debugFile = join(firmwareOutDir, `${boardId}.debug.js`);
