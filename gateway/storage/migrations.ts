@@ -47,7 +47,7 @@ ALTER TABLE nodes ADD COLUMN interval_s REAL NULL;
     version: 3,
     name: "uplink: the outbox of messages for the central broker, and the bytes the uplink spent per day and month",
     sql: `
-CREATE TABLE uplink_outbox(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, site TEXT NOT NULL, node TEXT NOT NULL,
+CREATE TABLE uplink_outbox(id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, site TEXT NOT NULL, node TEXT NOT NULL,
   item_key TEXT NOT NULL UNIQUE, created_at INT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX uplink_outbox_by_group ON uplink_outbox(site,node,kind,id);
 CREATE INDEX uplink_outbox_by_age ON uplink_outbox(created_at);

@@ -71,7 +71,7 @@ export function openLink(o: LinkOptions): MqttClient {
   const build = () => {
     const counted = new CountingStream(netConnect({ host, port }), o.onBytes);
     if (!secure) return counted;
-    return tlsConnect({ socket: counted as unknown as Socket, servername: isIP(host) ? undefined : host, ca, cert, key, rejectUnauthorized: o.tls?.rejectUnauthorized ?? true });
+    return tlsConnect({ socket: counted as unknown as Socket, host, servername: isIP(host) ? undefined : host, ca, cert, key, rejectUnauthorized: o.tls?.rejectUnauthorized ?? true });
   };
   const opts: IClientOptions = {
     protocolVersion: 4,

@@ -1,9 +1,10 @@
 // The uplink's durable outbox: a table in the gateway's SQLite store (migration 3). An entry is written in the same
 // process turn as the event that made it and is deleted only when the central broker has acknowledged the message
-// that carried it (QoS 1 PUBACK), so it survives restarts and outages of days.
+// that carried it (QoS 1 PUBACK), so it survives restarts and outages of days. Ids only grow (AUTOINCREMENT): an
+// id in flight never names a newer entry.
 //
 // Order: oldest first within each class, and the two classes alternate, so a backlog of days does not hold up
-// live data. Live = created less than live_window_s ago. Several entries of one node and kind share a message.
+// live data; alarms, states and births go ahead of batches. Live = created less than live_window_s ago. Several entries of one node and kind share a message.
 import type Database from "better-sqlite3";
 import type { CentralKind } from "./wire";
 
@@ -33,6 +34,9 @@ export interface PickOptions {
   /** Entries in flight (published, not yet acknowledged). */
   busy: Set<number>;
 }
+
+/** Alarms, then states and births, then batches: the small urgent messages do not wait behind a backlog. */
+const urgentFirst = "CASE kind WHEN 'a' THEN 0 WHEN 's' THEN 1 WHEN 'b' THEN 2 ELSE 3 END";
 
 export class Outbox {
   private nextLive = true;
@@ -82,7 +86,7 @@ export class Outbox {
     const notBusy = "id NOT IN (SELECT value FROM json_each(@busy))";
     // the oldest free entry of each node and kind in this class; the oldest of these that is ready goes first
     const heads = this.db
-      .prepare(`SELECT kind, site, node, min(id) AS id, min(created_at) AS t, count(*) AS n FROM uplink_outbox WHERE ${cls} AND ${notBusy} GROUP BY site, node, kind ORDER BY id`)
+      .prepare(`SELECT kind, site, node, min(id) AS id, min(created_at) AS t, count(*) AS n FROM uplink_outbox WHERE ${cls} AND ${notBusy} GROUP BY site, node, kind ORDER BY ${urgentFirst}, id`)
       .all({ edge, busy }) as { kind: CentralKind; site: string; node: string; id: number; t: number; n: number }[];
     for (const h of heads) {
       const urgent = h.kind === "a" || h.kind === "s" || h.kind === "b";

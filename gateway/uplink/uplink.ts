@@ -4,8 +4,8 @@
 // connection or a restart its message is sent again and the central ingest drops the repeat by key.
 import type Database from "better-sqlite3";
 import type { MqttClient } from "mqtt";
-import type { AlarmEvent } from "../alarms/service";
-import { clearAlarm, insertAlarm } from "../alarms/store";
+import { alarmEventOf, type AlarmEvent } from "../alarms/service";
+import { AlarmRow, clearAlarm, insertAlarm } from "../alarms/store";
 import { EventBus, GatewayFeature, Subscriptions } from "../events";
 import { Budget, BudgetCrossing, periodKeys } from "./budget";
 import type { UplinkConfig } from "./config";
@@ -197,7 +197,9 @@ export class Uplink implements GatewayFeature {
         ? `uplink ${x.period} budget spent: ${x.used_bytes} of ${x.limit_bytes} bytes; data waits in the outbox until the ${x.period} ends`
         : `uplink ${x.period} budget at ${pct}%: ${x.used_bytes} of ${x.limit_bytes} bytes`;
     const rule = budgetRule[x.period];
-    clearAlarm(this.db, this.opts.site, "uplink", rule, this.now());
+    // the warning gives way to the alarm that the budget is spent
+    const cleared = clearAlarm(this.db, this.opts.site, "uplink", rule, this.now());
+    if (cleared) this.emitAlarm(cleared, "cleared");
     const row = insertAlarm(this.db, {
       site: this.opts.site,
       node: "uplink",
@@ -208,7 +210,11 @@ export class Uplink implements GatewayFeature {
       value: x.used_bytes,
     });
     this.opts.log?.(`uplink: ${message}`);
-    this.gw.bus.emit("alarm", { id: row.id, site: row.site, node: row.node, rule, severity: row.severity, state: "raised", ts: row.raised_at, message, value: row.value });
+    this.emitAlarm(row, "raised");
+  }
+
+  private emitAlarm(row: AlarmRow, state: "raised" | "cleared"): void {
+    this.gw.bus.emit("alarm", alarmEventOf(row, state, state === "raised" ? row.raised_at : (row.cleared_at ?? this.now())));
   }
 
   /** A new day or month: its budget alarm clears. */
@@ -217,7 +223,7 @@ export class Uplink implements GatewayFeature {
     for (const p of ["day", "month"] as const) {
       if (k[p] === this.periods[p] || !this.db) continue;
       const row = clearAlarm(this.db, this.opts.site, "uplink", budgetRule[p], now);
-      if (row) this.gw.bus.emit("alarm", { id: row.id, site: row.site, node: row.node, rule: row.rule, severity: row.severity, state: "cleared", ts: now, message: row.message, value: row.value });
+      if (row) this.emitAlarm(row, "cleared");
     }
     this.periods = k;
   }
