@@ -1,7 +1,7 @@
 import { Command, UsageError } from "../command";
 import { hashPassword } from "../../gateway/config/password";
 import { defaultConfig, loadConfigFile, type GatewayConfig } from "../../gateway/config/load";
-import { Gateway } from "../../gateway/gateway";
+import { startGatewayService, gatewayConfigSections } from "../../gateway/service";
 
 const usage = `Usage: minigrid gateway [--config FILE]
        minigrid gateway check-config FILE
@@ -21,8 +21,8 @@ Options:
   -h, --help      show this help`;
 
 function load(file: string | undefined): GatewayConfig {
-  if (!file) return defaultConfig();
-  const r = loadConfigFile(file);
+  if (!file) return defaultConfig(gatewayConfigSections);
+  const r = loadConfigFile(file, gatewayConfigSections);
   if (!r.ok) throw new UsageError(`${file} has ${r.errors.length} error(s):\n  ${r.errors.join("\n  ")}`);
   return r.config;
 }
@@ -34,10 +34,9 @@ async function readStdin(): Promise<string> {
 }
 
 async function run(config: GatewayConfig): Promise<number> {
-  const gateway = new Gateway(config);
-  await gateway.start();
+  const { gateway, url } = await startGatewayService(config, (l) => console.log(l));
   const c = config;
-  console.log(`minigrid gateway: broker ${c.broker.mode} ${gateway.brokerUrl}; database ${c.storage.path}; HTTP settings ${c.http.host}:${c.http.port}${c.demo ? "; DEMO MODE: anonymous controllers allowed" : ""}`);
+  console.log(`minigrid gateway: broker ${c.broker.mode} ${gateway.brokerUrl}; database ${c.storage.path}; API and dashboard ${url}${c.demo ? "; DEMO MODE: anonymous controllers allowed" : ""}`);
   console.log(`minigrid gateway: ${c.nodes.length} node(s) configured; Ctrl-C to stop`);
   await new Promise<void>((resolve) => {
     const onSignal = (sig: string) => {
@@ -67,7 +66,7 @@ export const gatewayCommand: Command = {
     if (sub === "check-config") {
       const file = arg ?? (values.config as string | undefined);
       if (!file) throw new UsageError("check-config needs a FILE\nSee: minigrid gateway --help");
-      const r = loadConfigFile(file);
+      const r = loadConfigFile(file, gatewayConfigSections);
       if (!r.ok) {
         console.error(`${file} has ${r.errors.length} error(s):\n  ${r.errors.join("\n  ")}`);
         return 1;

@@ -152,8 +152,10 @@ export class NodeApp {
     const p = parseJson(payload);
     if (!p.ok) return;
     if (t.kind === "config") {
+      // retained: it comes again at every connection; only a change of what is applied restarts the node
+      const before = JSON.stringify(this.s);
       const err = applyConfig(this.s, p.value);
-      if (!err && JSON.stringify(p.value) !== "{}") this.saveAndRestart("cfg");
+      if (!err && JSON.stringify(this.s) !== before) this.saveAndRestart("cfg");
       return;
     }
     const c = checkCommand(p.value);

@@ -1,0 +1,27 @@
+// The gateway as the `minigrid gateway` command (and the demo) runs it: the core (broker, ingest, storage,
+// liveness) plus alarms, commands and the HTTP API on the same bus, from one checked configuration.
+import { Gateway } from "./gateway";
+import { ApiFeature } from "./api/feature";
+import { apiConfigSchema } from "./api/server";
+import { alarmsConfigSchema, defaultAlarmsConfig, AlarmsConfig } from "./alarms/config";
+import { GatewayConfig, ConfigOptions } from "./config/load";
+
+/** The configuration sections that the gateway's features check (for loadConfigFile / checkConfig). */
+export const gatewayConfigSections: ConfigOptions = { sections: { alarms: alarmsConfigSchema, api: apiConfigSchema } };
+
+export interface RunningGateway {
+  gateway: Gateway;
+  api: ApiFeature;
+  /** http://host:port of the API (and the dashboard). */
+  url: string;
+}
+
+export async function startGatewayService(config: GatewayConfig, log?: (line: string) => void): Promise<RunningGateway> {
+  const gateway = new Gateway(config);
+  const alarms: AlarmsConfig = { ...defaultAlarmsConfig, ...(config.alarms as Partial<AlarmsConfig>) };
+  const api = new ApiFeature(gateway, { api: { host: config.http.host, port: config.http.port, token: config.http.token }, alarms, log });
+  gateway.use(api);
+  await gateway.start();
+  const a = api.api!;
+  return { gateway, api, url: `http://${a.host.includes(":") ? `[${a.host}]` : a.host}:${a.port}` };
+}
