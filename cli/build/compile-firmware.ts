@@ -37,7 +37,11 @@ export function compileFirmwareToEs5(): string {
   if (config.error) throw new Error(ts.flattenDiagnosticMessageText(config.error.messageText, "\n"));
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, firmwareDir);
   const program = ts.createProgram(parsed.fileNames, { ...parsed.options, outDir: es5Dir, noEmit: false });
-  const result = program.emit();
+  // A class compiles to `var X = (function () { ... }())`: marked pure so that a class nothing uses (an exported
+  // driver the board's wiring leaves out) is dropped from the bundle instead of kept as a possible side effect.
+  const writeFile: ts.WriteFileCallback = (name, text, bom) =>
+    ts.sys.writeFile(name, name.endsWith(".js") ? markClassesPure(text) : text, bom);
+  const result = program.emit(undefined, writeFile);
   const diagnostics = ts.getPreEmitDiagnostics(program).concat(result.diagnostics);
   if (diagnostics.length > 0) {
     const host: ts.FormatDiagnosticsHost = {
@@ -49,6 +53,11 @@ export function compileFirmwareToEs5(): string {
     throw new Error("firmware does not compile:\n" + ts.formatDiagnostics(diagnostics, host));
   }
   return es5Dir;
+}
+
+/** Top-level class IIFEs as TypeScript emits them for ES5, annotated for esbuild and terser as free of side effects. */
+export function markClassesPure(js: string): string {
+  return js.replace(/^((?:export )?var [\w$]+ = )\(function \(\) \{$/gm, "$1/*#__PURE__*/ (function () {");
 }
 
 /**
