@@ -351,6 +351,17 @@ export class VirtualEspruino {
   private espruinoE() {
     return {
       CRC32: (data: unknown) => crc32(data),
+      // E.sum: the sum of an array's elements; of a string, its bytes (what the VE.Direct checksum uses)
+      sum: (data: unknown) => {
+        if (typeof data === "string") {
+          let t = 0;
+          for (let i = 0; i < data.length; i++) t += data.charCodeAt(i);
+          return t;
+        }
+        let t = 0;
+        for (const v of data as ArrayLike<number>) t += Number(v);
+        return t;
+      },
       getSizeOf: (v: unknown) => estimateVars(v),
       hwRand: () => (Math.random() * 0x100000000) | 0,
       getAnalogVRef: () => 3.3,
