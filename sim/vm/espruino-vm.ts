@@ -358,8 +358,9 @@ export class VirtualEspruino {
           for (let i = 0; i < data.length; i++) t += data.charCodeAt(i);
           return t;
         }
+        const a = data as ArrayLike<number>;
         let t = 0;
-        for (const v of data as ArrayLike<number>) t += Number(v);
+        for (let i = 0; i < a.length; i++) t += Number(a[i]);
         return t;
       },
       getSizeOf: (v: unknown) => estimateVars(v),
