@@ -7,6 +7,7 @@ import type { EventBus, GatewayEvents, GatewayEventName } from "../events";
 import type { Store } from "../storage/store";
 import { anchorBatch, offsetFromBirth, offsetFromSync } from "./anchor";
 import type { GatewayCounters } from "./counters";
+import { firstUncovered, rowsClear, seqRange } from "./coverage";
 
 export interface Rejection {
   reason: string;
@@ -104,31 +105,52 @@ export function handleBirth(ctx: HandlerContext, m: Msg): Rejection | undefined 
   return undefined;
 }
 
-/** Store a checked batch, or keep it pending; returns a rejection for a time before 2000. */
+/**
+ * Store a checked batch, or keep it pending; returns a rejection for a time before 2000. A merged batch (s..e) is a
+ * duplicate only when every seq it covers is stored or pending; when part is, only its rows over time that no stored
+ * batch covers are stored, at best estimated ('e'), under the first seq not yet covered (coverage.ts).
+ */
 function storeBatch(ctx: HandlerContext, m: Msg, t: ChannelTable, b: BatchPayload, text: string, fromPending: boolean): Rejection | undefined {
   const off = b.ts === 1 ? undefined : ctx.store.getClockOffset(m.site, m.node, b.b);
   const a = anchorBatch(b, off?.offset_ms);
   if (a.kind === "bad-time") return { reason: "bad-time", detail: a.detail };
+  const range = seqRange(b);
+  const stored = ctx.store.storedSeqSpans(m.site, m.node, b.b, range.from, range.to);
   if (a.kind === "pending") {
-    if (ctx.store.hasBatch(m.site, m.node, b.b, b.s)) ctx.counters.duplicates++;
-    else if (ctx.store.addPending(m.site, m.node, b.b, b.s, m.receivedAt, text)) ctx.counters.pendingKept++;
+    const spans = stored.concat(ctx.store.pendingSeqSpans(m.site, m.node, b.b, range.from, range.to));
+    const seq = firstUncovered(range.from, range.to, spans);
+    if (seq !== undefined && ctx.store.addPending(m.site, m.node, b.b, seq, m.receivedAt, text, range.to)) ctx.counters.pendingKept++;
     else ctx.counters.duplicates++;
     return undefined;
+  }
+  if (fromPending) ctx.counters.pendingAnchored++;
+  let seq = b.s;
+  let keep: boolean[] | undefined;
+  if (stored.length > 0) {
+    const first = firstUncovered(range.from, range.to, stored);
+    if (first === undefined) {
+      ctx.counters.duplicates++;
+      return undefined;
+    }
+    seq = first;
+    const step = b.i * 1000;
+    keep = rowsClear(a.t0, step, b.r.length, ctx.store.storedTimeSpans(m.site, m.node, a.t0, a.t0 + b.r.length * step));
   }
   const meta = {
     site: m.site,
     node: m.node,
     boot: b.b,
-    seq: b.s,
+    seq,
+    seqLast: range.to,
     receivedAt: m.receivedAt,
     t0: a.t0,
     intervalS: b.i,
     historical: b.h === 1,
     merged: b.m ?? 1,
     timeEstimated: false,
+    estimated: keep !== undefined,
   };
-  const rows = ctx.store.storeBatch(meta, t.ids, t.scales, b.r, b.q);
-  if (fromPending) ctx.counters.pendingAnchored++;
+  const rows = ctx.store.storeBatch(meta, t.ids, t.scales, b.r, b.q, keep);
   if (rows < 0) {
     ctx.counters.duplicates++;
     return undefined;
@@ -137,7 +159,7 @@ function storeBatch(ctx: HandlerContext, m: Msg, t: ChannelTable, b: BatchPayloa
   ctx.counters.rowsStored += rows;
   ctx.counters.samplesStored += rows * t.ids.length;
   ctx.counters.batchRate.add(1, m.receivedAt);
-  ctx.emit("batch.stored", { site: m.site, node: m.node, boot: b.b, seq: b.s, rows });
+  ctx.emit("batch.stored", { site: m.site, node: m.node, boot: b.b, seq, rows });
   return undefined;
 }
 
@@ -156,7 +178,8 @@ export function handleBatch(ctx: HandlerContext, m: Msg): Rejection | undefined 
   if (!("ok" in p)) return p;
   const c = checkAgainst(t, p.value);
   if (!("ok" in c)) return c;
-  const r = storeBatch(ctx, m, t, c.value, m.text, false);
+  const b = c.value;
+  const r = storeBatch(ctx, m, t, b, m.text, false);
   if (!r) ctx.store.touch(m.site, m.node, m.receivedAt, c.value.h === 1 ? undefined : c.value.r.length * c.value.i * (c.value.m ?? 1));
   return r;
 }

@@ -54,4 +54,15 @@ CREATE INDEX uplink_outbox_by_age ON uplink_outbox(created_at);
 CREATE TABLE uplink_usage(period TEXT PRIMARY KEY, bytes INT NOT NULL, alarmed INT NOT NULL DEFAULT 0);
 `,
   },
+  {
+    version: 4,
+    name: "merged batches: the last seq a batch covers (s..seq_last), kept or pending; batches by time",
+    sql: `
+ALTER TABLE batches ADD COLUMN seq_last INT;
+UPDATE batches SET seq_last = seq;
+ALTER TABLE pending_batches ADD COLUMN seq_last INT;
+UPDATE pending_batches SET seq_last = seq;
+CREATE INDEX batches_by_time ON batches(site,node,t0);
+`,
+  },
 ];

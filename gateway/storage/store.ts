@@ -28,12 +28,36 @@ export interface BatchMeta {
   node: string;
   boot: number;
   seq: number;
+  /** The last seq the batch covers: seq itself, or `e` of a merged batch (firmware/app/queue/merge.ts). */
+  seqLast?: number;
   receivedAt: number;
   t0: number; // ms, start of row 0
   intervalS: number;
   historical: boolean;
   merged: number;
   timeEstimated: boolean;
+  /** Qualities at best 'e' (estimated): the time is estimated, or only part of the batch is stored. */
+  estimated?: boolean;
+}
+
+/** A range of seqs one stored or pending batch stands for. */
+export interface SeqSpan {
+  seq: number;
+  seq_last: number;
+}
+
+/** The time [from, to) ms the rows of one stored batch cover. */
+export interface TimeSpan {
+  from: number;
+  to: number;
+}
+
+/** Quality letters from best to worst (firmware/protocol/messages.ts); `atBestEstimated` keeps s and f. */
+const qualityOrder = "oesf";
+function atBestEstimated(q: string): string {
+  let out = "";
+  for (let i = 0; i < q.length; i++) out += qualityOrder.indexOf(q[i]) < 1 ? "e" : q[i];
+  return out;
 }
 
 export interface PendingRow {
@@ -41,6 +65,7 @@ export interface PendingRow {
   node: string;
   boot: number;
   seq: number;
+  seq_last: number | null;
   received_at: number;
   payload: string;
 }
@@ -126,27 +151,77 @@ export class Store {
 
   /**
    * A batch and its samples. Returns the number of rows stored, or -1 when (site, node, boot, seq) is already
-   * stored (a duplicate: nothing is written). A sample already stored at the same (channel, ts) is kept.
+   * stored (a duplicate: nothing is written). A sample already stored at the same (channel, ts) is kept. With
+   * `keep`, only the rows k with keep[k] are stored (the rest of a merged batch is stored already); t0 and rows
+   * then describe the stored rows.
    */
-  storeBatch(meta: BatchMeta, channelIds: ArrayLike<number>, scales: ArrayLike<number>, rows: (number | null)[][], quality: string[]): number {
+  storeBatch(meta: BatchMeta, channelIds: ArrayLike<number>, scales: ArrayLike<number>, rows: (number | null)[][], quality: string[], keep?: boolean[]): number {
+    const step = meta.intervalS * 1000;
+    let first = 0;
+    let last = rows.length - 1;
+    if (keep) {
+      while (first <= last && !keep[first]) first++;
+      while (last >= first && !keep[last]) last--;
+    }
+    const span = last - first + 1;
     const res = this.stmt(
       "insBatch",
-      `INSERT OR IGNORE INTO batches(site,node,boot,seq,received_at,t0,interval_s,rows,historical,merged,time_estimated)
-       VALUES(?,?,?,?,?,?,?,?,?,?,?)`,
-    ).run(meta.site, meta.node, meta.boot, meta.seq, meta.receivedAt, meta.t0, meta.intervalS, rows.length, meta.historical ? 1 : 0, meta.merged, meta.timeEstimated ? 1 : 0);
+      `INSERT OR IGNORE INTO batches(site,node,boot,seq,seq_last,received_at,t0,interval_s,rows,historical,merged,time_estimated)
+       VALUES(?,?,?,?,?,?,?,?,?,?,?,?)`,
+    ).run(
+      meta.site,
+      meta.node,
+      meta.boot,
+      meta.seq,
+      meta.seqLast ?? meta.seq,
+      meta.receivedAt,
+      Math.round(meta.t0 + Math.max(first, 0) * step),
+      meta.intervalS,
+      Math.max(span, 0),
+      meta.historical ? 1 : 0,
+      meta.merged,
+      meta.timeEstimated ? 1 : 0,
+    );
     if (res.changes === 0) return -1;
     const ins = this.stmt("insSample", "INSERT OR IGNORE INTO samples(site,node,channel_id,ts,value,quality) VALUES(?,?,?,?,?,?)");
-    const step = meta.intervalS * 1000;
-    for (let k = 0; k < rows.length; k++) {
+    let stored = 0;
+    for (let k = first; k <= last; k++) {
+      if (keep && !keep[k]) continue;
       const ts = Math.round(meta.t0 + k * step);
       const row = rows[k];
-      const q = quality[k];
+      const q = meta.estimated ? atBestEstimated(quality[k]) : quality[k];
       for (let j = 0; j < channelIds.length; j++) {
         const raw = row[j];
         ins.run(meta.site, meta.node, channelIds[j], ts, raw === null ? null : raw / Math.pow(10, scales[j]), q[j]);
       }
+      stored++;
     }
-    return rows.length;
+    return stored;
+  }
+
+  /** The stored batches of one boot that cover any seq of from..to (a merged batch covers seq..seq_last). */
+  storedSeqSpans(site: string, node: string, boot: number, from: number, to: number): SeqSpan[] {
+    return this.stmt(
+      "storedSeqs",
+      "SELECT seq, coalesce(seq_last,seq) AS seq_last FROM batches WHERE site=? AND node=? AND boot=? AND seq<=? AND coalesce(seq_last,seq)>=? ORDER BY seq",
+    ).all(site, node, boot, to, from) as SeqSpan[];
+  }
+
+  /** The pending batches of one boot that cover any seq of from..to. */
+  pendingSeqSpans(site: string, node: string, boot: number, from: number, to: number): SeqSpan[] {
+    return this.stmt(
+      "pendingSeqs",
+      "SELECT seq, coalesce(seq_last,seq) AS seq_last FROM pending_batches WHERE site=? AND node=? AND boot=? AND seq<=? AND coalesce(seq_last,seq)>=? ORDER BY seq",
+    ).all(site, node, boot, to, from) as SeqSpan[];
+  }
+
+  /** The time the node's stored batches cover within [from, to) ms (any boot: samples are keyed by time). */
+  storedTimeSpans(site: string, node: string, from: number, to: number): TimeSpan[] {
+    return this.stmt(
+      "storedTimes",
+      `SELECT t0 AS "from", t0 + rows * interval_s * 1000 AS "to" FROM batches
+       WHERE site=? AND node=? AND t0<? AND t0 + rows * interval_s * 1000 > ? AND rows > 0 ORDER BY t0`,
+    ).all(site, node, to, from) as TimeSpan[];
   }
 
   hasBatch(site: string, node: string, boot: number, seq: number): boolean {
@@ -154,13 +229,14 @@ export class Store {
   }
 
   /** Keep an uptime-stamped batch until its boot's clock offset is known. False when already kept. */
-  addPending(site: string, node: string, boot: number, seq: number, receivedAt: number, payload: string): boolean {
+  addPending(site: string, node: string, boot: number, seq: number, receivedAt: number, payload: string, seqLast = seq): boolean {
     return (
-      this.stmt("addPending", "INSERT OR IGNORE INTO pending_batches(site,node,boot,seq,received_at,payload) VALUES(?,?,?,?,?,?)").run(
+      this.stmt("addPending", "INSERT OR IGNORE INTO pending_batches(site,node,boot,seq,seq_last,received_at,payload) VALUES(?,?,?,?,?,?,?)").run(
         site,
         node,
         boot,
         seq,
+        seqLast,
         receivedAt,
         payload,
       ).changes > 0

@@ -1,0 +1,115 @@
+// Ingest with real SQLite: merged batches (s..e) after a lost PUBACK store only what is missing.
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { BatchPayload } from "../../firmware/protocol/messages";
+import { EventBus } from "../../gateway/events";
+import { GatewayCounters } from "../../gateway/ingest/counters";
+import { Ingest } from "../../gateway/ingest/ingest";
+import { Store } from "../../gateway/storage/store";
+import { batch, birth, T0, tempDir, topic } from "./fixture";
+
+let store: Store;
+let counters: GatewayCounters;
+let ingest: Ingest;
+
+function send(t: string, payload: unknown, receivedAt = Date.now()): Promise<boolean> {
+  return new Promise((resolve, reject) =>
+    ingest.submit({ clientId: "test", topic: t, payload: Buffer.from(JSON.stringify(payload)), receivedAt }, (err, rejected) => (err ? reject(err) : resolve(rejected))),
+  );
+}
+
+const all = (sql: string) => store.db.prepare(sql).all() as any[];
+const count = (table: string) => (store.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+
+/** Batch s of boot 7 at wall time: 2 rows of 30 s starting at T0 + s*60 (fixture), so seqs follow back to back. */
+const plain = (s: number) => batch(s);
+
+/** Seqs s..e merged pairwise as a full flash queue does: one row of 60 s per original batch, merge factor 2. */
+function merged(s: number, e: number, over: Partial<BatchPayload> = {}): BatchPayload {
+  const r: (number | null)[][] = [];
+  const q: string[] = [];
+  for (let k = s; k <= e; k++) {
+    r.push([12805 + k, -1500, 805]);
+    q.push("ooo");
+  }
+  return { b: 7, s, e, t: T0 + s * 60, ts: 1, i: 60, r, q, h: 1, m: 2, ...over };
+}
+
+beforeEach(() => {
+  store = Store.open(join(tempDir(), "gw.db"));
+  counters = new GatewayCounters();
+  ingest = new Ingest(store, new EventBus(), counters, { flushMs: 1, maxBatch: 100, isKnown: () => true, log: () => undefined });
+  ingest.start();
+});
+
+afterEach(() => {
+  ingest.stop();
+  store.close();
+});
+
+describe("merged batches after a lost PUBACK", () => {
+  it("stores the rows of s+1..s+3 once when s is stored and the merged s..s+3 arrives", async () => {
+    await send(topic("n1", "birth"), birth());
+    await send(topic("n1", "t"), plain(10));
+    await send(topic("n1", "t"), merged(10, 13));
+    expect(counters.duplicates).toBe(0);
+    expect(all("SELECT seq, seq_last, t0, rows FROM batches ORDER BY seq")).toEqual([
+      { seq: 10, seq_last: 10, t0: (T0 + 600) * 1000, rows: 2 },
+      { seq: 11, seq_last: 13, t0: (T0 + 660) * 1000, rows: 3 },
+    ]);
+    const ch1 = all("SELECT ts, value, quality FROM samples WHERE channel_id=1 ORDER BY ts");
+    // s's two 30 s rows kept as they were, then one estimated 60 s row for each of s+1..s+3: no time twice
+    expect(ch1.map((x) => x.ts)).toEqual([600, 630, 660, 720, 780].map((d) => (T0 + d) * 1000));
+    expect(ch1.map((x) => x.quality)).toEqual(["o", "o", "e", "e", "e"]);
+    expect(ch1[0].value).toBe(12.81);
+    expect(ch1[2].value).toBe(12.816);
+    expect(count("samples")).toBe(15);
+    // the same merged batch again, and plain s+2: every seq covered, duplicates
+    await send(topic("n1", "t"), merged(10, 13));
+    await send(topic("n1", "t"), plain(12));
+    expect(counters.duplicates).toBe(2);
+    expect(count("batches")).toBe(2);
+    expect(count("samples")).toBe(15);
+  });
+
+  it("keeps a plain repeat a duplicate, and a merged batch with nothing stored whole", async () => {
+    await send(topic("n1", "birth"), birth());
+    await send(topic("n1", "t"), plain(3));
+    await send(topic("n1", "t"), plain(3));
+    expect(counters.duplicates).toBe(1);
+    await send(topic("n1", "t"), merged(20, 23));
+    expect(all("SELECT seq, seq_last, rows FROM batches WHERE seq=20")).toEqual([{ seq: 20, seq_last: 23, rows: 4 }]);
+    expect(all("SELECT DISTINCT quality FROM samples WHERE ts >= " + (T0 + 1200) * 1000)).toEqual([{ quality: "o" }]);
+  });
+
+  it("a merged batch starting before a stored seq adds only its rows outside the stored time", async () => {
+    await send(topic("n1", "birth"), birth());
+    await send(topic("n1", "t"), plain(5)); // T0+300..360
+    await send(topic("n1", "t"), merged(4, 5)); // rows T0+240..300 (seq 4) and T0+300..360 (seq 5, stored)
+    expect(counters.duplicates).toBe(0);
+    expect(all("SELECT seq, seq_last, t0, rows FROM batches ORDER BY seq")).toEqual([
+      { seq: 4, seq_last: 5, t0: (T0 + 240) * 1000, rows: 1 },
+      { seq: 5, seq_last: 5, t0: (T0 + 300) * 1000, rows: 2 },
+    ]);
+    expect(all("SELECT ts, quality FROM samples WHERE channel_id=1 ORDER BY ts")).toEqual([
+      { ts: (T0 + 240) * 1000, quality: "e" },
+      { ts: (T0 + 300) * 1000, quality: "o" },
+      { ts: (T0 + 330) * 1000, quality: "o" },
+    ]);
+  });
+
+  it("an uptime merged batch pending beside its first seq waits under the next seq, then stores the rest", async () => {
+    await send(topic("n1", "birth"), birth({ clk: 0, up: 5 }));
+    await send(topic("n1", "t"), batch(2, { ts: 0, t: 120 }));
+    await send(topic("n1", "t"), merged(2, 4, { ts: 0, t: 120 }));
+    await send(topic("n1", "t"), merged(2, 4, { ts: 0, t: 120 })); // every seq pending already
+    expect(all("SELECT seq, seq_last FROM pending_batches ORDER BY seq")).toEqual([
+      { seq: 2, seq_last: 2 },
+      { seq: 3, seq_last: 4 },
+    ]);
+    expect(counters.duplicates).toBe(1);
+    await send(topic("n1", "evt"), { b: 7, t: 300, ts: 0, e: "clock.synced", d: { off: T0 } });
+    expect(count("pending_batches")).toBe(0);
+    expect(all("SELECT ts FROM samples WHERE channel_id=1 ORDER BY ts").map((x) => x.ts / 1000 - T0)).toEqual([120, 150, 180, 240]);
+  });
+});
