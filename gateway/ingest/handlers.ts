@@ -99,6 +99,7 @@ export function handleBirth(ctx: HandlerContext, m: Msg): Rejection | undefined 
   if (offset !== undefined) {
     ctx.store.setClockOffset(m.site, m.node, birth.boot, offset, "birth", m.receivedAt);
     drainPending(ctx, m.site, m.node, birth.boot);
+    estimateEndedBoots(ctx, m.site, m.node, m.receivedAt);
   }
   ctx.emit("node.birth", { site: m.site, node: m.node, birth });
   ctx.emit("node.state", { site: m.site, node: m.node, online: true, reason: "birth" });
@@ -136,6 +137,7 @@ function storeBatch(ctx: HandlerContext, m: Msg, t: ChannelTable, b: BatchPayloa
     const step = b.i * 1000;
     keep = rowsClear(a.t0, step, b.r.length, ctx.store.storedTimeSpans(m.site, m.node, a.t0, a.t0 + b.r.length * step));
   }
+  const estimated = off?.source === estimatedSource;
   const meta = {
     site: m.site,
     node: m.node,
@@ -147,8 +149,8 @@ function storeBatch(ctx: HandlerContext, m: Msg, t: ChannelTable, b: BatchPayloa
     intervalS: b.i,
     historical: b.h === 1,
     merged: b.m ?? 1,
-    timeEstimated: false,
-    estimated: keep !== undefined,
+    timeEstimated: estimated,
+    estimated: estimated || keep !== undefined,
   };
   const rows = ctx.store.storeBatch(meta, t.ids, t.scales, b.r, b.q, keep);
   if (rows < 0) {
@@ -180,6 +182,9 @@ export function handleBatch(ctx: HandlerContext, m: Msg): Rejection | undefined 
   if (!("ok" in c)) return c;
   const b = c.value;
   const r = storeBatch(ctx, m, t, b, m.text, false);
+  // the backlog of a boot that ended before its clock was set, arriving after a later boot's offset is known
+  if (!r && b.ts === 0 && ctx.store.nextBootOffset(m.site, m.node, b.b) && !ctx.store.getClockOffset(m.site, m.node, b.b))
+    estimateEndedBoots(ctx, m.site, m.node, m.receivedAt);
   if (!r) ctx.store.touch(m.site, m.node, m.receivedAt, c.value.h === 1 ? undefined : c.value.r.length * c.value.i * (c.value.m ?? 1));
   return r;
 }
@@ -198,6 +203,32 @@ export function drainPending(ctx: HandlerContext, site: string, node: string, bo
       ctx.emit("reject", { reason: r.reason, detail: "pending batch " + row.boot + "/" + row.seq + ": " + r.detail, clientId: "", topic: "" });
     }
     ctx.store.deletePending(site, node, row.boot, row.seq);
+  }
+}
+
+/** Clock-offset source of a boot whose offset is estimated: it ended before its clock was set. */
+export const estimatedSource = "estimated";
+
+/**
+ * A boot cut short (power loss) before its clock was set never learns its offset, and its uptime batches would
+ * wait for good. Once a later boot of the node has an offset, each earlier boot with pending batches is placed to
+ * end where the next boot with an offset starts (that offset is the next boot's wall time at uptime 0; a reboot
+ * takes seconds): its last pending row ends there. Stored with time_estimated = 1 and qualities at best 'e'; a
+ * time before 2000 is still refused (anchor.ts). Newest boot first, so unsynced boots in a row line up back to back.
+ */
+export function estimateEndedBoots(ctx: HandlerContext, site: string, node: string, now: number): void {
+  for (const boot of ctx.store.pendingBoots(site, node)) {
+    if (ctx.store.getClockOffset(site, node, boot)) continue;
+    const next = ctx.store.nextBootOffset(site, node, boot);
+    if (!next) continue;
+    let endMs = 0;
+    for (const row of ctx.store.pendingOf(site, node, boot)) {
+      const p = parseJson(row.payload);
+      const v = p.ok ? (p.value as Partial<BatchPayload> | null) : null;
+      if (v && typeof v.t === "number" && typeof v.i === "number" && Array.isArray(v.r)) endMs = Math.max(endMs, (v.t + v.r.length * v.i) * 1000);
+    }
+    ctx.store.setClockOffset(site, node, boot, next.offset_ms - endMs, estimatedSource, now);
+    drainPending(ctx, site, node, boot);
   }
 }
 
@@ -223,7 +254,10 @@ export function handleEvent(ctx: HandlerContext, m: Msg): Rejection | undefined 
   }
   ctx.store.insertEvent(m.site, m.node, ts, e.e, e.d === undefined ? null : JSON.stringify(e.d));
   ctx.store.touch(m.site, m.node, m.receivedAt);
-  if (synced !== undefined) drainPending(ctx, m.site, m.node, e.b);
+  if (synced !== undefined) {
+    drainPending(ctx, m.site, m.node, e.b);
+    estimateEndedBoots(ctx, m.site, m.node, m.receivedAt);
+  }
   ctx.emit("node.event", { site: m.site, node: m.node, event: e });
   return undefined;
 }

@@ -243,6 +243,20 @@ export class Store {
     );
   }
 
+  /** Boots of a node with batches waiting for a clock offset, newest first. */
+  pendingBoots(site: string, node: string): number[] {
+    return (this.stmt("pendingBoots", "SELECT DISTINCT boot FROM pending_batches WHERE site=? AND node=? ORDER BY boot DESC").all(site, node) as { boot: number }[]).map(
+      (r) => r.boot,
+    );
+  }
+
+  /** The clock offset of the first later boot of a node that has one. */
+  nextBootOffset(site: string, node: string, boot: number): { boot: number; offset_ms: number } | undefined {
+    return this.stmt("nextOffset", "SELECT boot, offset_ms FROM clock_offsets WHERE site=? AND node=? AND boot>? ORDER BY boot LIMIT 1").get(site, node, boot) as
+      | { boot: number; offset_ms: number }
+      | undefined;
+  }
+
   pendingOf(site: string, node: string, boot: number): PendingRow[] {
     return this.stmt("pendingOf", "SELECT * FROM pending_batches WHERE site=? AND node=? AND boot=? ORDER BY seq").all(site, node, boot) as PendingRow[];
   }

@@ -1,4 +1,5 @@
-// Ingest with real SQLite: merged batches (s..e) after a lost PUBACK store only what is missing.
+// Ingest with real SQLite: merged batches (s..e) after a lost PUBACK store only what is missing, and the uptime
+// batches of a boot that never set its clock are stored at an estimated time once a later boot's offset is known.
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { BatchPayload } from "../../firmware/protocol/messages";
@@ -111,5 +112,45 @@ describe("merged batches after a lost PUBACK", () => {
     await send(topic("n1", "evt"), { b: 7, t: 300, ts: 0, e: "clock.synced", d: { off: T0 } });
     expect(count("pending_batches")).toBe(0);
     expect(all("SELECT ts FROM samples WHERE channel_id=1 ORDER BY ts").map((x) => x.ts / 1000 - T0)).toEqual([120, 150, 180, 240]);
+  });
+});
+
+describe("a boot that never set its clock", () => {
+  it("is stored at an estimated time ending where the next synced boot starts, in order before it", async () => {
+    const start4 = T0 * 1000; // boot 4's wall time at uptime 0
+    await send(topic("n1", "birth"), birth({ boot: 3, clk: 0, up: 2 }), start4 - 3_600_000);
+    for (let s = 0; s < 3; s++) await send(topic("n1", "t"), batch(s, { b: 3, ts: 0, t: 10 + s * 60 }));
+    expect(count("pending_batches")).toBe(3);
+    // power lost; boot 4 syncs its clock and sends its birth first, then its own batches
+    await send(topic("n1", "birth"), birth({ boot: 4, clk: 1, up: 20 }), start4 + 20_000);
+    await send(topic("n1", "t"), batch(0, { b: 4, ts: 0, t: 30 }));
+    expect(count("pending_batches")).toBe(0);
+    const rows = all("SELECT boot, seq, t0, rows, interval_s, time_estimated FROM batches ORDER BY t0");
+    expect(rows.map((r) => [r.boot, r.seq, r.time_estimated])).toEqual([
+      [3, 0, 1],
+      [3, 1, 1],
+      [3, 2, 1],
+      [4, 0, 0],
+    ]);
+    // boot 3's last row (uptime 160..190 s) ends where boot 4 starts; its first row starts 180 s earlier
+    const last3 = rows[2];
+    expect(last3.t0 + last3.rows * last3.interval_s * 1000).toBe(start4);
+    expect(rows[0].t0).toBe(start4 - 180_000);
+    expect(Math.min(...rows.map((r) => r.t0))).toBeGreaterThan(946684800000);
+    const q3 = all(`SELECT DISTINCT quality FROM samples WHERE ts < ${start4}`).map((x) => x.quality).sort();
+    expect(q3).toEqual(["e", "f"]); // ok became estimated; a failed sensor stays failed
+    expect(all(`SELECT DISTINCT quality FROM samples WHERE ts >= ${start4}`).map((x) => x.quality).sort()).toEqual(["f", "o"]);
+    expect(store.getClockOffset("s1", "n1", 3)?.source).toBe("estimated");
+  });
+
+  it("a backlog of the ended boot arriving after the next boot's birth is estimated too; an unsynced later boot changes nothing", async () => {
+    await send(topic("n1", "birth"), birth({ boot: 5, clk: 0, up: 1 }));
+    await send(topic("n1", "t"), batch(0, { b: 4, ts: 0, t: 10, h: 1 }));
+    expect(count("pending_batches")).toBe(1); // boot 5 has no offset yet: nothing to place boot 4 against
+    await send(topic("n1", "evt"), { b: 5, t: 40, ts: 0, e: "clock.synced", d: { off: T0 } });
+    expect(count("pending_batches")).toBe(0);
+    expect(all("SELECT boot, t0, time_estimated FROM batches")).toEqual([{ boot: 4, t0: T0 * 1000 - 60_000, time_estimated: 1 }]);
+    await send(topic("n1", "t"), batch(1, { b: 4, ts: 0, t: 70, h: 1 })); // more of boot 4: same estimated offset
+    expect(all("SELECT seq, t0, time_estimated FROM batches WHERE seq=1")).toEqual([{ seq: 1, t0: T0 * 1000, time_estimated: 1 }]);
   });
 });
