@@ -17,7 +17,7 @@ function loadSettings(board: Board): any {
 export function start(board: Board): void {
   const settings = withDefaults(loadSettings(board));
   if (settings.selfTest) {
-    const result = runSelfTest(coreChecks, (line) => console.log(line));
+    const result = runSelfTest(coreChecks(), (line) => console.log(line));
     if (board.settingsFile) {
       // Linux build: end the run so the exit status reports the outcome (espruino.md "On the Linux build").
       if (result.failed.length > 0) throw new Error("self-test failed");
