@@ -11,12 +11,12 @@ function hasVe(s: NodeSettings, kind: string): boolean {
 
 export function channelTable(s: NodeSettings): ChannelDef[] {
   let out: ChannelDef[] = [];
-  if (hasVe(s, "bmv") || s.modbus) out = out.concat(batteryChannels);
-  if (hasVe(s, "mppt") || s.modbus) out = out.concat(chargerChannels);
-  if (s.modbus && s.modbus.map === "growatt") out = out.concat(inverterChannels);
+  if (hasVe(s, "bmv") || s.modbus) out = out.concat(batteryChannels());
+  if (hasVe(s, "mppt") || s.modbus) out = out.concat(chargerChannels());
+  if (s.modbus && s.modbus.map === "growatt") out = out.concat(inverterChannels());
   for (let i = 0; i < s.feeders.length; i++) out = out.concat(feederChannels(i + 1));
   for (let i = 0; i < s.ct.length; i++) out = out.concat(ctChannels(i + 1));
-  out = out.concat(energyChannels);
+  out = out.concat(energyChannels());
   const powers: { [key: string]: boolean } = {};
   for (let i = 0; i < out.length; i++) if (out[i].agg !== "counter") powers[out[i].key] = true;
   const kept: ChannelDef[] = [];

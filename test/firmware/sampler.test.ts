@@ -6,7 +6,7 @@ const pick = (defs: ChannelDef[], ids: number[]) => defs.filter((d) => ids.inclu
 
 describe("sampler: aggregation over a report interval", () => {
   it("mean, min, max and last in channel order, scaled to integers", () => {
-    const s = new Sampler({ channels: pick(batteryChannels, [1, 2, 3, 6]), maxGapS: 10 });
+    const s = new Sampler({ channels: pick(batteryChannels(), [1, 2, 3, 6]), maxGapS: 10 });
     [12.5, 12.7, 12.3, 12.9].forEach((v, k) => s.add("battery_V", v, "o", k));
     s.add("battery_soc_pct", 81.2, "o", 1);
     s.add("battery_soc_pct", 80.9, "o", 3);
@@ -14,7 +14,7 @@ describe("sampler: aggregation over a report interval", () => {
   });
 
   it("an interval with no sample: null, never 0; stale when the sensor is not failed, failed when it is", () => {
-    const s = new Sampler({ channels: pick(batteryChannels, [1, 6]), maxGapS: 10 });
+    const s = new Sampler({ channels: pick(batteryChannels(), [1, 6]), maxGapS: 10 });
     s.add("battery_V", 12.4, "o", 0);
     s.add("battery_soc_pct", 75, "o", 0);
     s.row();
@@ -27,7 +27,7 @@ describe("sampler: aggregation over a report interval", () => {
   });
 
   it("the worst quality of the interval is reported", () => {
-    const s = new Sampler({ channels: pick(batteryChannels, [1]), maxGapS: 10 });
+    const s = new Sampler({ channels: pick(batteryChannels(), [1]), maxGapS: 10 });
     s.add("battery_V", 12, "o", 0);
     s.add("battery_V", 12, "s", 1);
     expect(s.row().q).toBe("s");
@@ -37,7 +37,7 @@ describe("sampler: aggregation over a report interval", () => {
 });
 
 describe("sampler: energy counters", () => {
-  const channels = [...pick(chargerChannels, [22]), ...pick(batteryChannels, [5]), ...energyChannels];
+  const channels = [...pick(chargerChannels(), [22]), ...pick(batteryChannels(), [5]), ...energyChannels()];
 
   it("integrates power exactly: 100 W for an hour is 100 Wh; battery charge and discharge counted apart", () => {
     const s = new Sampler({ channels, maxGapS: 10 });
