@@ -65,7 +65,18 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   const confFile = join(dir, "mosquitto.conf");
   writeFileSync(
     confFile,
-    [`listener ${port} 127.0.0.1`, "allow_anonymous true", "persistence true", `persistence_location ${dir}/`, "log_dest stderr", "log_type all", ...(opts.conf ?? [])].join("\n") + "\n",
+    [
+      `listener ${port} 127.0.0.1`,
+      "allow_anonymous true",
+      "persistence true",
+      `persistence_location ${dir}/`,
+      // started as root, mosquitto switches to the user "mosquitto", which cannot write its persistence file into
+      // this temp dir ("Error saving in-memory database ... Permission denied"): stay root instead
+      ...(process.getuid?.() === 0 ? ["user root"] : []),
+      "log_dest stderr",
+      "log_type all",
+      ...(opts.conf ?? []),
+    ].join("\n") + "\n",
   );
   let child: ChildProcess | undefined;
   let logText = "";
