@@ -1,7 +1,13 @@
 // External broker mode (mosquitto is the reference): the gateway holds a persistent QoS 1 session (clean: false,
-// a fixed clientId) and acknowledges a message only after it is committed: mqtt.js sends the PUBACK when
-// `handleMessage` calls back (mqtt.js README, "handleMessage ... always call callback"). mqtt.js hands messages over
-// one at a time, so ingest commits each turn of the event loop (no flush timer) in this mode.
+// a fixed clientId) and acknowledges a message only after it is committed (DESIGN.md guarantee 1).
+// mqtt.js handles one received packet at a time: the next is parsed only once `handleMessage` calls back, and the
+// PUBACK is written when it does (mqtt.js README, "handleMessage ... always call callback"). Waiting there for the
+// commit would make each message one commit (one disk sync). So `handleMessage` calls back at once and the PUBACK
+// it sends is held (`AckGate`, on the client's packet writer) until ingest has committed that message: the broker
+// keeps sending up to its in-flight limit (mosquitto `max_inflight_messages`, default 20), ingest commits them
+// together, and each PUBACK still follows the commit that holds its message, in arrival order [MQTT-4.6.0-2].
+// A message not stored closes the connection without its PUBACK; PUBACKs held for a closed connection are dropped
+// (the broker sends those messages again on the resumed session).
 // The broker must keep what arrives while the gateway is away or busy: mosquitto needs `persistence true` and
 // `max_queued_messages` raised well above its default of 1000 (gateway/README-section.md; checked in the tests).
 // Authentication and topic ACLs of the nodes are the external broker's job (mosquitto password_file, acl_file).
@@ -12,6 +18,7 @@ import type { GatewayConfig } from "../config/load";
 import type { GatewayFeature } from "../events";
 import type { GatewayCounters } from "../ingest/counters";
 import type { Ingest } from "../ingest/ingest";
+import { AckGate } from "./ack-gate";
 import type { Publisher } from "./publisher";
 
 /** The node topics the gateway reads (it publishes cmd and cfg itself and must not read them back). */
@@ -31,7 +38,11 @@ export class ExternalBroker implements GatewayFeature, Publisher {
     const opts: IClientOptions = {
       clientId: b.clientId,
       clean: false, // persistent session: the broker keeps our QoS 1 messages while we are away [MQTT-3.1.2-4]
-      protocolVersion: 4,
+      // MQTT 5: the receive maximum lets the broker have this many messages in flight to us (under MQTT 3.1.1
+      // mosquitto allows max_inflight_messages, 20 by default) while their PUBACKs wait for one commit
+      protocolVersion: 5,
+      // ... and clean: false keeps the session only with a session expiry interval (MQTT 5 §3.1.2.11.2): never expire
+      properties: { receiveMaximum: Math.max(1, Math.min(65535, b.concurrency)), sessionExpiryInterval: 0xffffffff },
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
       username: b.username,
@@ -41,20 +52,24 @@ export class ExternalBroker implements GatewayFeature, Publisher {
     };
     const client = mqtt.connect(b.url as string, opts);
     this.client = client;
+    const gate = new AckGate(client);
     client.handleMessage = (packet, callback) => {
       if (packet.cmd !== "publish") return callback();
       const payload = typeof packet.payload === "string" ? packet.payload : Buffer.from(packet.payload);
+      const release = gate.hold(packet);
       this.ingest.submit({ clientId: "(external broker)", topic: packet.topic, payload, receivedAt: Date.now() }, (err) => {
         // not stored: drop the connection without a PUBACK; the broker sends the message again after we reconnect
-        if (err) client.stream?.destroy();
-        else callback();
+        if (err) gate.fail();
+        else release();
       });
+      callback(); // mqtt.js goes on with the next message; this one's PUBACK waits in the gate for the commit
     };
     client.on("connect", () => {
       this.connected = true;
     });
     client.on("close", () => {
       this.connected = false;
+      gate.reset();
     });
     client.on("error", (e) => console.warn(`gateway: external broker ${b.url}: ${e.message}`));
     this.counters.gauges.clientsConnected = () => (this.connected ? 1 : 0);
