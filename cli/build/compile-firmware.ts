@@ -100,7 +100,10 @@ export async function minifyForEspruino(code: string, opts: { mangleProperties?:
       toplevel: true,
       properties: opts.mangleProperties ? { regex: namesRegex(mangleablePropertyNames(firmwareDir)), keep_quoted: "strict" } : false,
     },
-    format: { ascii_only: true, semicolons: true },
+    // Short lines: the interpreter puts the source line of every frame into an Error's stack, so on one 50 KB line
+    // a single caught exception (net.connect refused) cost ~8,000 variables and ran a Pico-sized pool out of memory.
+    // Semicolons stay (the interpreter's automatic semicolon insertion is not complete): the newlines are whitespace.
+    format: { ascii_only: true, semicolons: true, max_line_len: 250 },
   });
   const debug = await minify(code, {
     ecma: 5,
