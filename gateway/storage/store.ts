@@ -77,6 +77,7 @@ export interface StoreOptions {
 export class Store {
   readonly db: Database.Database;
   private readonly st: { [name: string]: Database.Statement };
+  private readonly spans = new Map<string, number>();
 
   private constructor(db: Database.Database) {
     this.db = db;
@@ -183,6 +184,7 @@ export class Store {
       meta.timeEstimated ? 1 : 0,
     );
     if (res.changes === 0) return -1;
+    if (meta.seqLast !== undefined && meta.seqLast > meta.seq) this.maxSpan("batches", meta.site, meta.node, meta.boot, meta.seqLast - meta.seq);
     const ins = this.stmt("insSample", "INSERT OR IGNORE INTO samples(site,node,channel_id,ts,value,quality) VALUES(?,?,?,?,?,?)");
     let stored = 0;
     for (let k = first; k <= last; k++) {
@@ -199,20 +201,41 @@ export class Store {
     return stored;
   }
 
-  /** The stored batches of one boot that cover any seq of from..to (a merged batch covers seq..seq_last). */
+  /**
+   * The stored batches of one boot that cover any seq of from..to (a merged batch covers seq..seq_last). Bounded by
+   * the widest batch of that boot (`maxSpan`), so the lookup reads a few keys, not the boot's whole history.
+   */
   storedSeqSpans(site: string, node: string, boot: number, from: number, to: number): SeqSpan[] {
+    const w = this.maxSpan("batches", site, node, boot);
     return this.stmt(
       "storedSeqs",
-      "SELECT seq, coalesce(seq_last,seq) AS seq_last FROM batches WHERE site=? AND node=? AND boot=? AND seq<=? AND coalesce(seq_last,seq)>=? ORDER BY seq",
-    ).all(site, node, boot, to, from) as SeqSpan[];
+      "SELECT seq, coalesce(seq_last,seq) AS seq_last FROM batches WHERE site=? AND node=? AND boot=? AND seq BETWEEN ? AND ? AND coalesce(seq_last,seq)>=? ORDER BY seq",
+    ).all(site, node, boot, from - w, to, from) as SeqSpan[];
   }
 
   /** The pending batches of one boot that cover any seq of from..to. */
   pendingSeqSpans(site: string, node: string, boot: number, from: number, to: number): SeqSpan[] {
+    const w = this.maxSpan("pending_batches", site, node, boot);
     return this.stmt(
       "pendingSeqs",
-      "SELECT seq, coalesce(seq_last,seq) AS seq_last FROM pending_batches WHERE site=? AND node=? AND boot=? AND seq<=? AND coalesce(seq_last,seq)>=? ORDER BY seq",
-    ).all(site, node, boot, to, from) as SeqSpan[];
+      "SELECT seq, coalesce(seq_last,seq) AS seq_last FROM pending_batches WHERE site=? AND node=? AND boot=? AND seq BETWEEN ? AND ? AND coalesce(seq_last,seq)>=? ORDER BY seq",
+    ).all(site, node, boot, from - w, to, from) as SeqSpan[];
+  }
+
+  /**
+   * The largest seq_last - seq of a boot's batches (0 when none is merged): read once, then raised by every insert.
+   * A rolled-back insert can leave it too large, which only widens a lookup.
+   */
+  private maxSpan(table: "batches" | "pending_batches", site: string, node: string, boot: number, raise?: number): number {
+    const key = table + "\u0000" + site + "\u0000" + node + "\u0000" + boot;
+    let w = this.spans.get(key);
+    if (w === undefined) {
+      const sql = `SELECT coalesce(max(coalesce(seq_last,seq)-seq),0) AS w FROM ${table} WHERE site=? AND node=? AND boot=?`;
+      w = (this.stmt("span." + table, sql).get(site, node, boot) as { w: number }).w;
+    }
+    if (raise !== undefined && raise > w) w = raise;
+    this.spans.set(key, w);
+    return w;
   }
 
   /** The time the node's stored batches cover within [from, to) ms (any boot: samples are keyed by time). */
@@ -230,6 +253,7 @@ export class Store {
 
   /** Keep an uptime-stamped batch until its boot's clock offset is known. False when already kept. */
   addPending(site: string, node: string, boot: number, seq: number, receivedAt: number, payload: string, seqLast = seq): boolean {
+    if (seqLast > seq) this.maxSpan("pending_batches", site, node, boot, seqLast - seq);
     return (
       this.stmt("addPending", "INSERT OR IGNORE INTO pending_batches(site,node,boot,seq,seq_last,received_at,payload) VALUES(?,?,?,?,?,?,?)").run(
         site,
