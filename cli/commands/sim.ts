@@ -5,6 +5,7 @@ import { Command, UsageError } from "../command";
 import { boards, findBoard } from "../../firmware/boards/index";
 import { firmwareOutDir, projectRoot } from "../build/compile-firmware";
 import { VirtualEspruino } from "../../sim/vm/espruino-vm";
+import { replayOptions, replayUsage, runSimReplay } from "./sim-replay";
 
 function parseDurationSeconds(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
@@ -15,8 +16,9 @@ function parseDurationSeconds(text: string): number {
 
 export const simCommand: Command = {
   name: "sim",
-  summary: "run a built firmware file in the virtual Espruino",
+  summary: "run a built firmware file in the virtual Espruino; replay sites and fleets against a gateway",
   usage: `Usage: minigrid sim run --board NAME [--file FILE] [--settings FILE] [--for DURATION]
+       minigrid sim replay ... (minigrid sim replay --help)
 
 Loads the board's built file (dist/firmware/<board>.js, from minigrid build) into the virtual Espruino: a Node vm
 with the interpreter's globals and without what it lacks, timers on a virtual clock that runs as fast as the CPU
@@ -28,11 +30,17 @@ Options:
   --file FILE        run this file instead of the built one
   --settings FILE    linux board: the minigrid.json settings file to give it
   --for DURATION     virtual time to run: 90s, 15m, 6h, 1d (default 60s)
-  -h, --help         show this help`,
+  -h, --help         show this help
+
+${replayUsage}`,
   allowPositionals: true,
-  options: { board: { type: "string" }, file: { type: "string" }, settings: { type: "string" }, for: { type: "string" } },
+  options: { board: { type: "string" }, file: { type: "string" }, settings: { type: "string" }, for: { type: "string" }, ...replayOptions },
   async run(values, positionals) {
-    if (positionals[0] !== "run") throw new UsageError(`expected 'minigrid sim run', got '${positionals.join(" ") || "(nothing)"}'`);
+    if (positionals[0] === "replay") {
+      if (positionals.length > 1) throw new UsageError(`unexpected ${positionals.slice(1).join(" ")}`);
+      return runSimReplay(values);
+    }
+    if (positionals[0] !== "run") throw new UsageError(`expected 'minigrid sim run' or 'minigrid sim replay', got '${positionals.join(" ") || "(nothing)"}'`);
     const board = findBoard((values.board as string) ?? "");
     if (!board) throw new UsageError(`--board must be one of: ${boards.map((b) => b.id).join(", ")}`);
     const file = (values.file as string | undefined) ?? join(firmwareOutDir, `${board.id}.js`);

@@ -2,16 +2,9 @@
 // charges by day and discharges at night, DC load and three feeders with an evening peak. Values by virtual
 // wall-clock time (Unix seconds), so a site can start at any hour.
 
-export interface SiteState {
-  pv_W: number;
-  pv_V: number;
-  battery_V: number;
-  battery_A: number;
-  soc_pct: number;
-  load_W: number;
-  feeders: { bus_V: number; current_A: number }[];
-  ct_A: number[];
-}
+import type { SiteState } from "./site-model";
+
+export type { SiteState };
 
 function hourOfDay(t: number): number {
   return ((t % 86400) + 86400) % 86400 / 3600;

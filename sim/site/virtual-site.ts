@@ -13,7 +13,7 @@ import { InaModel } from "../devices/ina226-model";
 import { ctWaveform } from "../devices/ct-waveform";
 import { epeverLive } from "../../firmware/drivers/maps/epever-tracer";
 import { firmwareOutDir } from "../../cli/build/compile-firmware";
-import { SiteState } from "./synthetic-site";
+import type { SiteState } from "./site-model";
 
 export interface VirtualSiteOptions {
   board: Board;
@@ -30,6 +30,8 @@ export interface VirtualSiteOptions {
   onProduced?: (boot: number, seq: number) => void;
   /** CT clamps sampled (default true): they cost the simulation most CPU, a burst of analogRead every sample. */
   withCt?: boolean;
+  /** Seed of the device models' noise (serial-noise faults). */
+  seed?: number;
 }
 
 export class VirtualSite {
@@ -49,9 +51,10 @@ export class VirtualSite {
     const state = () => o.model(now());
     this.bmv = createVeDirectEmitter({
       kind: "bmv",
+      noise: { rate: 0, seed: o.seed ?? 1 },
       values: () => {
         const s = state();
-        return { battery_mV: Math.round(s.battery_V * 1000), battery_mA: Math.round(s.battery_A * 1000), power_W: Math.round(s.battery_V * s.battery_A), soc_permille: Math.round(s.soc_pct * 10), consumed_mAh: -Math.round((100 - s.soc_pct) * 2000), timeToGo_min: -1 };
+        return { battery_mV: Math.round(s.battery_V * 1000), battery_mA: Math.round(s.battery_A * 1000), power_W: Math.round(s.battery_V * s.battery_A), soc_permille: Math.round(s.soc_pct * 10), consumed_mAh: -Math.round((100 - s.soc_pct) * 10 * (s.capacity_Ah ?? 200)), timeToGo_min: -1 };
       },
     });
     this.bmv.attach(this.esp.serial(b.vedirect!.serial === "soft" ? `soft:${b.vedirect!.rx}` : b.vedirect!.serial).line());
@@ -63,8 +66,9 @@ export class VirtualSite {
       fillFromRecord(this.controller, map, {
         pv_V: s.pv_V, pv_A: s.pv_W / s.pv_V, pv_W: s.pv_W, battery_V: s.battery_V, battery_charge_A: Math.max(0, s.battery_A),
         battery_charge_W: Math.max(0, s.battery_A * s.battery_V), load_V: s.battery_V, load_A: s.load_W / s.battery_V, load_W: s.load_W,
-        battery_temp_degC: 25, case_temp_degC: 30, soc_pct: Math.round(s.soc_pct), system_rated_V: 12, battery_status: 0,
-        charger_status: s.pv_W > 0 ? 0b1001 : 0, load_status: 1, battery_net_A: s.battery_A,
+        battery_temp_degC: 25, case_temp_degC: 30, soc_pct: Math.round(s.soc_pct), system_rated_V: s.system_V ?? 12, battery_status: 0,
+        // 0x3201 D3-D2: 01 float, 10 boost; D0 running
+        charger_status: s.pv_W > 0 ? (s.stage === "float" ? 0b0101 : 0b1001) : 0, load_status: s.loadOn === false ? 0 : 1, battery_net_A: s.battery_A,
       });
       this.esp.clock.schedule(1000, refresh, "device");
     };
@@ -74,7 +78,16 @@ export class VirtualSite {
       this.feeders.push(m);
       this.esp.i2c.attach(m);
     });
-    b.ctPins.forEach((pin, k) => this.esp.pins.setAnalog(pin, ctWaveform({ irms_A: o.model(o.startUnix).ct_A[k] ?? 5 })));
+    // the clamp's waveform follows the feeder's current (rebuilt when it changes by 0.05 A or more)
+    b.ctPins.forEach((pin, k) => {
+      let irms = -1;
+      let wave = ctWaveform({ irms_A: 0 });
+      this.esp.pins.setAnalog(pin, (t) => {
+        const now_A = Math.round((state().ct_A[k] ?? 0) * 20) / 20;
+        if (now_A !== irms) [irms, wave] = [now_A, ctWaveform({ irms_A: now_A })];
+        return wave(t);
+      });
+    });
   }
 
   /** The node's settings, written to its flash as a technician would before the first boot. */

@@ -1,0 +1,130 @@
+// Fault scripts for a replay: a JSON or YAML file, a list under "faults". Times are durations from the start of the
+// replay ("90s", "20m", "8h", "1d", or ms as a number). Each entry is one of:
+//   { "kind": "gateway-down", "at": "8h", "for": "6h" }           the gateway (and its broker) stopped for a window
+//   { "kind": "wifi-down", "at": "20m", "for": "5m", "every": "1h", "to": "24h" }  Wi-Fi lost; "every" repeats it
+//                                                                   (until "to", or the end of the run)
+//   { "kind": "power-cut", "at": "3h" }                             the controller loses power, back at once
+//   { "kind": "power-cut", "at": "3h", "inWrite": 120 }             ...in the middle of a flash write, 120 bytes on
+//   { "kind": "power-cut", "random": 50, "from": "30m", "to": "23h30m", "inWriteEvery": 3, "seed": 20261128 }
+//                                                                   50 cuts at seeded random instants, every 3rd in a write
+//   { "kind": "unplug", "sensor": "vedirect" | "modbus" | "ina", "at": "2h", "for": "30m" }
+//   { "kind": "serial-noise", "sensor": "vedirect", "rate": 0.001, "at": "1h", "for": "2h" }  corrupt bytes at a rate
+//   { "kind": "clock-jump", "at": "5h", "by": "-1d" }               a time command with a wrong time (wall clock + by)
+// "node": "n1" (or a list) limits an entry to those nodes; without it, every node of the run.
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+
+export type FaultAction =
+  | { what: "gateway-down" | "gateway-up" }
+  | { what: "wifi-down" | "wifi-up" }
+  | { what: "power-cut"; inWrite?: number }
+  | { what: "unplug" | "plug"; sensor: "vedirect" | "modbus" | "ina" }
+  | { what: "noise"; sensor: "vedirect"; rate: number }
+  | { what: "clock-jump"; by_s: number };
+
+export interface ScheduledFault {
+  atMs: number;
+  action: FaultAction;
+  nodes?: string[];
+}
+
+export function parseDurationMs(x: unknown, key: string): number {
+  if (typeof x === "number" && x >= 0) return x;
+  const text = typeof x === "string" ? x.trim() : "";
+  const m = /^(-?)((?:\d+(?:\.\d+)?(?:ms|s|m|h|d)?)+)$/.exec(text);
+  if (!m) throw new Error(`${key}: a duration like 90s, 20m, 8h, 23h30m or 1d (got ${JSON.stringify(x)})`);
+  const unit = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 };
+  let total = 0;
+  for (const p of m[2].matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)?/g)) total += Number(p[1]) * unit[(p[2] ?? "s") as "ms"];
+  return m[1] ? -total : total;
+}
+
+function prng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 0x100000000;
+  };
+}
+
+/** Expand a script into timed actions, sorted, for a run of `untilMs`. Throws with the entry's index on a mistake. */
+export function expandFaults(script: unknown, untilMs: number): ScheduledFault[] {
+  const list = Array.isArray(script) ? script : (script as { faults?: unknown })?.faults;
+  if (!Array.isArray(list)) throw new Error('a fault script is a list of faults, or { "faults": [...] }');
+  const out: ScheduledFault[] = [];
+  list.forEach((f: Record<string, unknown>, i) => {
+    const key = (k: string) => `faults[${i}].${k}`;
+    const nodes = f.node === undefined ? undefined : Array.isArray(f.node) ? f.node.map(String) : [String(f.node)];
+    const push = (atMs: number, action: FaultAction) => {
+      if (atMs <= untilMs) out.push({ atMs, action, nodes });
+    };
+    const windows = (down: FaultAction, up: FaultAction) => {
+      const at = parseDurationMs(f.at ?? 0, key("at"));
+      const dur = parseDurationMs(f.for, key("for"));
+      const every = f.every === undefined ? 0 : parseDurationMs(f.every, key("every"));
+      if (every && every <= dur) throw new Error(`${key("every")}: must be longer than 'for'`);
+      const to = f.to === undefined ? untilMs : parseDurationMs(f.to, key("to"));
+      for (let t = at; t < to; t += every || Infinity) {
+        push(t, down);
+        push(t + dur, up);
+        if (!every) break;
+      }
+    };
+    switch (f.kind) {
+      case "gateway-down":
+        return windows({ what: "gateway-down" }, { what: "gateway-up" });
+      case "wifi-down":
+        return windows({ what: "wifi-down" }, { what: "wifi-up" });
+      case "unplug": {
+        const sensor = f.sensor as "vedirect" | "modbus" | "ina";
+        if (!["vedirect", "modbus", "ina"].includes(sensor)) throw new Error(`${key("sensor")}: "vedirect", "modbus" or "ina"`);
+        return windows({ what: "unplug", sensor }, { what: "plug", sensor });
+      }
+      case "serial-noise": {
+        const rate = Number(f.rate);
+        if (!(rate > 0 && rate <= 1)) throw new Error(`${key("rate")}: the share of bytes corrupted, in (0, 1]`);
+        if ((f.sensor ?? "vedirect") !== "vedirect") throw new Error(`${key("sensor")}: serial noise is modelled on "vedirect"`);
+        return windows({ what: "noise", sensor: "vedirect", rate }, { what: "noise", sensor: "vedirect", rate: 0 });
+      }
+      case "clock-jump":
+        return push(parseDurationMs(f.at, key("at")), { what: "clock-jump", by_s: parseDurationMs(f.by, key("by")) / 1000 });
+      case "power-cut": {
+        if (f.random === undefined) {
+          const inWrite = f.inWrite === undefined ? undefined : Number(f.inWrite);
+          return push(parseDurationMs(f.at, key("at")), { what: "power-cut", inWrite });
+        }
+        const rand = prng(Number(f.seed ?? 1));
+        const from = parseDurationMs(f.from ?? 0, key("from"));
+        const to = parseDurationMs(f.to ?? untilMs, key("to"));
+        const every = Number(f.inWriteEvery ?? 0);
+        for (let k = 0; k < Number(f.random); k++) {
+          const atMs = Math.floor(rand() * (to - from)) + from;
+          push(atMs, every && k % every === 0 ? { what: "power-cut", inWrite: 1 + Math.floor(rand() * 300) } : { what: "power-cut" });
+        }
+        return;
+      }
+      default:
+        throw new Error(`${key("kind")}: one of gateway-down, wifi-down, power-cut, unplug, serial-noise, clock-jump (got ${JSON.stringify(f.kind)})`);
+    }
+  });
+  return out.sort((a, b) => a.atMs - b.atMs);
+}
+
+export function loadFaultFile(path: string, untilMs: number): ScheduledFault[] {
+  const text = readFileSync(path, "utf8");
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    throw new Error(`${path}: not JSON or YAML: ${(e as Error).message}`);
+  }
+  try {
+    return expandFaults(raw, untilMs);
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+}

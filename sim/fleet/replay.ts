@@ -1,0 +1,130 @@
+// A replay: sites (one or a fleet) run their virtual Espruinos against a gateway, in lockstep slices of virtual
+// time, with a fault script; paced to N x real time or as fast as the CPU goes; a running ledger on every slice;
+// then a drain period on a good link with the gateway up, and the ledger read back from the gateway's database.
+import { ScheduledFault } from "../faults/script";
+import { StoreLedger, StoreLedgerRow } from "../site/store-ledger";
+import { EmbeddedGateway } from "./embedded-gateway";
+import { SiteSpec } from "./sites";
+import { SiteRunner } from "./runner";
+import { WorkerRunner } from "./worker-runner";
+
+export interface ReplayOptions {
+  specs: SiteSpec[];
+  untilMs: number;
+  /** Virtual time after `untilMs` with every fault cleared, for backlogs to drain. */
+  drainMs?: number;
+  /** Virtual x real time; 0 = as fast as possible. */
+  speed?: number;
+  faults?: ScheduledFault[];
+  /** An embedded gateway (started by the caller), or an external broker (then no gateway faults and no ledger from storage). */
+  gateway?: EmbeddedGateway;
+  broker?: { host: string; port: number; user?: string; pass?: string };
+  /** Worker threads for the sites (0: all in this thread). */
+  workers?: number;
+  sliceMs?: number;
+  onProgress?: (p: ReplayProgress) => void;
+  /** The ledger to fill (give the same one to the embedded gateway's onStored for the acknowledged count). */
+  ledger?: StoreLedger;
+}
+
+export interface ReplayProgress {
+  virtualMs: number;
+  realMs: number;
+  produced: number;
+  acknowledged: number;
+  gatewayUp: boolean;
+  done: boolean;
+}
+
+export interface ReplayResult {
+  ledger: StoreLedger;
+  rows: StoreLedgerRow[] | undefined;
+  virtualMs: number;
+  realMs: number;
+  resets: number;
+}
+
+interface Runner {
+  powerOn(): void | Promise<void>;
+  apply(f: ScheduledFault): void | Promise<void>;
+  runUntil(ms: number): Promise<void>;
+  resets(): number | Promise<number>;
+  close?(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
+  const ledger = o.ledger ?? new StoreLedger();
+  const broker = o.gateway?.broker ?? o.broker;
+  if (!broker) throw new Error("a replay needs a gateway or a broker");
+  const onProduced = (key: string, b: number, s: number) => ledger.onProduced(key, b, s);
+  const runners: Runner[] = [];
+  const nWorkers = Math.min(o.workers ?? 0, o.specs.length);
+  if (nWorkers > 0) {
+    for (let w = 0; w < nWorkers; w++) runners.push(await WorkerRunner.start(o.specs.filter((_, i) => i % nWorkers === w), broker, onProduced));
+  } else runners.push(new SiteRunner(o.specs, broker, onProduced));
+  const faults = [...(o.faults ?? [])];
+  const end = o.untilMs + (o.drainMs ?? 3600_000);
+  const slice = o.sliceMs ?? (o.speed && o.speed <= 60 ? 1000 : 60_000);
+  const started = Date.now();
+  let now = 0;
+  const startOf = new Map(o.specs.map((s) => [`${s.site}/${s.node}`, s.startUnix]));
+  const start0 = Math.min(...startOf.values());
+  o.gateway?.setWallClock((node) => (startOf.get(node) ?? start0) + now / 1000);
+  const progress = (done: boolean) =>
+    o.onProgress?.({ virtualMs: now, realMs: Date.now() - started, produced: ledger.producedCount(), acknowledged: ledger.acknowledgedCount(), gatewayUp: o.gateway?.isUp ?? true, done });
+  try {
+    for (const r of runners) await r.powerOn();
+    let fi = 0;
+    let lastProgress = 0;
+    while (now < end) {
+      let next = Math.min(end, (Math.floor(now / slice) + 1) * slice);
+      if (fi < faults.length && faults[fi].atMs < next) next = Math.max(now, faults[fi].atMs);
+      if (now < o.untilMs && next > o.untilMs) next = o.untilMs;
+      await Promise.all(runners.map((r) => r.runUntil(next)));
+      now = next;
+      while (fi < faults.length && faults[fi].atMs <= now) {
+        const f = faults[fi++];
+        if (now >= o.untilMs) continue;
+        if (f.action.what === "gateway-down") await o.gateway?.down();
+        else if (f.action.what === "gateway-up") await o.gateway?.up();
+        else if (f.action.what === "clock-jump") {
+          const by = f.action.by_s;
+          for (const s of o.specs)
+            if (!f.nodes || f.nodes.includes(s.node) || f.nodes.includes(`${s.site}/${s.node}`)) await o.gateway?.sendTime(s.site, s.node, s.startUnix + now / 1000 + by);
+        } else for (const r of runners) await r.apply(f);
+      }
+      if (now === o.untilMs) {
+        // the drain: everything back to normal
+        await o.gateway?.up();
+        for (const r of runners) {
+          await r.apply({ atMs: now, action: { what: "wifi-up" } });
+          for (const sensor of ["vedirect", "modbus", "ina"] as const) await r.apply({ atMs: now, action: { what: "plug", sensor } });
+          await r.apply({ atMs: now, action: { what: "noise", sensor: "vedirect", rate: 0 } });
+        }
+      }
+      if (o.speed && o.speed > 0) {
+        const wait = now / o.speed - (Date.now() - started);
+        if (wait > 0) await sleep(wait);
+      }
+      if (Date.now() - lastProgress > 250) {
+        lastProgress = Date.now();
+        progress(false);
+      }
+    }
+    progress(true);
+    let resets = 0;
+    for (const r of runners) resets += await r.resets();
+    return { ledger, rows: undefined, virtualMs: now, realMs: Date.now() - started, resets };
+  } finally {
+    for (const r of runners) await r.close?.();
+  }
+}
+
+/** The ledger row totals that decide a run's exit status. */
+export function ledgerVerdict(rows: StoreLedgerRow[]): { lost: number; duplicated: number; ok: boolean } {
+  const lost = rows.reduce((a, r) => a + r.lost, 0);
+  const duplicated = rows.reduce((a, r) => a + r.duplicated, 0);
+  return { lost, duplicated, ok: lost === 0 && duplicated === 0 };
+}

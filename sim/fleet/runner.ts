@@ -1,0 +1,79 @@
+// Runs a set of virtual sites in one thread, in lockstep slices of virtual time, applying the node-side faults
+// (Wi-Fi, power cuts, sensors, serial noise) at their instants. Gateway-side faults are the caller's: between
+// slices it is told of every instant it must act at (`atBoundary`).
+import { findBoard } from "../../firmware/boards/index";
+import { VirtualSite } from "../site/virtual-site";
+import { FaultAction, ScheduledFault } from "../faults/script";
+import { SiteSpec, modelFor } from "./sites";
+
+export interface RunnerCounts {
+  produced: [string, number, number][];
+}
+
+export class SiteRunner {
+  readonly sites: { spec: SiteSpec; vs: VirtualSite }[] = [];
+
+  constructor(specs: SiteSpec[], broker: { host: string; port: number }, onProduced: (key: string, boot: number, seq: number) => void) {
+    for (const spec of specs) {
+      const key = `${spec.site}/${spec.node}`;
+      const vs = new VirtualSite({
+        board: findBoard(spec.board)!,
+        site: spec.site,
+        node: spec.node,
+        broker,
+        model: modelFor(spec),
+        startUnix: spec.startUnix,
+        report_s: spec.report_s,
+        withCt: spec.withCt ?? false,
+        firmwareFile: spec.firmwareFile,
+        seed: spec.seed,
+        onProduced: (b, s) => onProduced(key, b, s),
+      });
+      this.sites.push({ spec, vs });
+    }
+  }
+
+  powerOn(): void {
+    for (const s of this.sites) s.vs.powerOn();
+  }
+
+  /** Node-side faults; true when the action was a node's. */
+  apply(f: ScheduledFault): void {
+    for (const { spec, vs } of this.sites) {
+      if (f.nodes && !f.nodes.includes(spec.node) && !f.nodes.includes(`${spec.site}/${spec.node}`)) continue;
+      applyToSite(vs, f.action);
+    }
+  }
+
+  async runUntil(ms: number): Promise<void> {
+    // each board in turn: a board waits on its own replies only, the others' sockets are served meanwhile
+    for (const s of this.sites) await s.vs.esp.runUntil(ms);
+  }
+
+  resets(): number {
+    return this.sites.reduce((a, s) => a + s.vs.esp.resets.length - 1, 0);
+  }
+}
+
+function applyToSite(vs: VirtualSite, a: FaultAction): void {
+  const esp = vs.esp;
+  switch (a.what) {
+    case "wifi-down":
+    case "wifi-up":
+      return esp.net.setLinkUp(a.what === "wifi-up");
+    case "power-cut":
+      return a.inWrite ? esp.powerCutDuringFlashWrite(a.inWrite) : esp.powerCut();
+    case "unplug":
+    case "plug": {
+      const off = a.what === "unplug";
+      if (a.sensor === "vedirect") return off ? vs.bmv.unplug() : vs.bmv.plug();
+      if (a.sensor === "modbus") return vs.controller.setFault(off ? "unplugged" : "none");
+      for (const f of vs.feeders) f.absent = off;
+      return;
+    }
+    case "noise":
+      return vs.bmv.setNoise(a.rate);
+    default:
+      return; // gateway-side: the caller's
+  }
+}

@@ -1,0 +1,68 @@
+// The sites of a run, as data a worker thread can receive: what the replay needs to build each VirtualSite and its
+// site model (description, trace file, seed, time shift), nothing that cannot be cloned.
+import { dirname, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { findBoard } from "../../firmware/boards/index";
+import { readTraceFile } from "../traces/read-trace";
+import { SiteModel, SiteState } from "../site/site-model";
+import { SiteDescription, withDefaults } from "../site/site-description";
+
+export interface SiteSpec {
+  site: string;
+  node: string;
+  board: string;
+  description: SiteDescription;
+  /** Trace file (absolute path). */
+  trace: string;
+  traceColumn?: string;
+  seed: number;
+  shift_s: number;
+  /** Unix seconds at virtual time 0. */
+  startUnix: number;
+  report_s?: number;
+  withCt?: boolean;
+  firmwareFile?: string;
+}
+
+export interface FleetOptions {
+  sites: number;
+  seed: number;
+  /** Hours between the sites' weather (each site sees the trace shifted by k x shift_h). */
+  shift_h?: number;
+  startUnix?: number;
+  board?: string;
+  withCt?: boolean;
+}
+
+/** A site description file (sim/site/site-description.ts), its trace path relative to the file. */
+export function loadSiteFile(path: string): SiteDescription & { trace: string } {
+  const d = JSON.parse(readFileSync(path, "utf8")) as SiteDescription;
+  if (!d.trace) throw new Error(`${path}: "trace" must name the PV power or irradiance trace of the site`);
+  withDefaults(d); // throws with every problem named
+  return { ...d, trace: resolve(dirname(path), d.trace) };
+}
+
+/** N sites from one description: seeds seed, seed+1, ...; node names n1..nN on sites <name>-1..; time shifts. */
+export function fleetSpecs(desc: SiteDescription & { trace: string }, o: FleetOptions): SiteSpec[] {
+  const full = withDefaults(desc);
+  const board = o.board ?? full.board;
+  if (!findBoard(board)) throw new Error(`board '${board}' is not known`);
+  const startUnix = o.startUnix ?? Math.floor(readTraceFile(desc.trace).t[0]);
+  const name = (full.name.toLowerCase().replace(/[^a-z0-9_-]/g, "-") || "site").slice(0, 24);
+  return Array.from({ length: o.sites }, (_, k) => ({
+    site: o.sites === 1 ? name : `${name}-${k + 1}`,
+    node: "n1",
+    board,
+    description: desc,
+    trace: desc.trace,
+    seed: o.seed + k,
+    shift_s: Math.round(k * (o.shift_h ?? 0) * 3600),
+    startUnix,
+    withCt: o.withCt,
+  }));
+}
+
+export function modelFor(spec: SiteSpec): (t: number) => SiteState {
+  const m = new SiteModel(spec.description, readTraceFile(spec.trace, { column: spec.traceColumn }), { seed: spec.seed, shift_s: spec.shift_s, start_unix: spec.startUnix });
+  return (t) => m.at(t);
+}

@@ -1,0 +1,55 @@
+// The main thread's handle on a worker thread running some of a fleet's sites: the same calls as a SiteRunner,
+// each answered when the worker has done it (with the batches its sites produced meanwhile).
+import { Worker } from "node:worker_threads";
+import type { ScheduledFault } from "../faults/script";
+import type { SiteSpec } from "./sites";
+
+export class WorkerRunner {
+  private seq = 0;
+  private waiting = new Map<number, (v: unknown) => void>();
+
+  private constructor(private readonly w: Worker, onProduced: (key: string, b: number, s: number) => void) {
+    w.on("message", (m: { id: number; value: unknown; produced: [string, number, number][] }) => {
+      for (const [k, b, s] of m.produced) onProduced(k, b, s);
+      this.waiting.get(m.id)?.(m.value);
+      this.waiting.delete(m.id);
+    });
+    w.on("error", (e) => {
+      for (const r of this.waiting.values()) r(Promise.reject(e));
+      this.waiting.clear();
+    });
+  }
+
+  static async start(specs: SiteSpec[], broker: { host: string; port: number }, onProduced: (key: string, b: number, s: number) => void): Promise<WorkerRunner> {
+    const w = new Worker(new URL("./worker-boot.mjs", import.meta.url), { workerData: { specs, broker } });
+    return new WorkerRunner(w, onProduced);
+  }
+
+  private call(op: string, arg?: unknown): Promise<unknown> {
+    const id = ++this.seq;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.w.postMessage({ id, op, arg });
+    });
+  }
+
+  async powerOn(): Promise<void> {
+    await this.call("powerOn");
+  }
+
+  async apply(f: ScheduledFault): Promise<void> {
+    await this.call("apply", f);
+  }
+
+  async runUntil(ms: number): Promise<void> {
+    await this.call("run", ms);
+  }
+
+  async resets(): Promise<number> {
+    return (await this.call("resets")) as number;
+  }
+
+  async close(): Promise<void> {
+    await this.w.terminate();
+  }
+}

@@ -1,0 +1,19 @@
+// A worker thread of a fleet: its own virtual Espruinos (a SiteRunner), driven by the main thread slice by slice.
+import { parentPort, workerData } from "node:worker_threads";
+import { SiteRunner } from "./runner";
+import type { SiteSpec } from "./sites";
+
+const { specs, broker } = workerData as { specs: SiteSpec[]; broker: { host: string; port: number } };
+let produced: [string, number, number][] = [];
+const runner = new SiteRunner(specs, broker, (k, b, s) => produced.push([k, b, s]));
+
+parentPort!.on("message", async (m: { id: number; op: string; arg?: unknown }) => {
+  let value: unknown;
+  if (m.op === "powerOn") runner.powerOn();
+  else if (m.op === "apply") runner.apply(m.arg as Parameters<SiteRunner["apply"]>[0]);
+  else if (m.op === "run") await runner.runUntil(m.arg as number);
+  else if (m.op === "resets") value = runner.resets();
+  const p = produced;
+  produced = [];
+  parentPort!.postMessage({ id: m.id, value, produced: p });
+});

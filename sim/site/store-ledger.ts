@@ -1,0 +1,115 @@
+// The ledger of a replay read back from the gateway's own database (its `batches` table), per node:
+//   produced      batches the firmware wrote to its flash queue (MG_PROBE "push": boot, seq)
+//   acknowledged  batches the gateway committed and acknowledged (its "batch.stored" events; embedded gateway only)
+//   stored        rows in `batches` for the node
+//   merged        produced batches that reached storage inside a merged batch (m > 1: the flash queue, when full,
+//                 merges its oldest batches; a merged row covers seq..seq_last)
+//   duplicated    produced batches covered by more than one stored row (stored twice)
+//   lost          produced batches covered by no stored row
+//   timeBack      stored batches that start before the last row of the batch before them in the same boot (times
+//                 anchored from two clocks; informational, not a loss)
+import { DatabaseLike, openReadonly } from "./store-read";
+
+export interface StoreLedgerRow {
+  node: string;
+  produced: number;
+  acknowledged: number | null;
+  stored: number;
+  merged: number;
+  duplicated: number;
+  lost: number;
+  timeBack: number;
+}
+
+interface StoredBatch {
+  boot: number;
+  seq: number;
+  seq_last: number;
+  merged: number;
+  t0: number;
+  interval_s: number;
+  rows: number;
+}
+
+export class StoreLedger {
+  private produced = new Map<string, Map<number, Set<number>>>();
+  private acked = new Map<string, number>();
+  private acksKnown = false;
+
+  onProduced(node: string, boot: number, seq: number): void {
+    let byBoot = this.produced.get(node);
+    if (!byBoot) this.produced.set(node, (byBoot = new Map()));
+    let seqs = byBoot.get(boot);
+    if (!seqs) byBoot.set(boot, (seqs = new Set()));
+    seqs.add(seq);
+  }
+
+  onAcknowledged(node: string): void {
+    this.acksKnown = true;
+    this.acked.set(node, (this.acked.get(node) ?? 0) + 1);
+  }
+
+  producedCount(): number {
+    let n = 0;
+    for (const b of this.produced.values()) for (const s of b.values()) n += s.size;
+    return n;
+  }
+
+  acknowledgedCount(): number {
+    let n = 0;
+    for (const v of this.acked.values()) n += v;
+    return n;
+  }
+
+  /** Compare with what the database holds. */
+  rows(dbPath: string): StoreLedgerRow[] {
+    const db = openReadonly(dbPath);
+    try {
+      return this.rowsFrom(db);
+    } finally {
+      db.close();
+    }
+  }
+
+  rowsFrom(db: DatabaseLike): StoreLedgerRow[] {
+    const q = db.prepare("SELECT boot, seq, coalesce(seq_last, seq) AS seq_last, merged, t0, interval_s, rows FROM batches WHERE site = ? AND node = ? ORDER BY boot, seq");
+    const out: StoreLedgerRow[] = [];
+    for (const [node, byBoot] of this.produced) {
+      const [site, n] = node.split("/");
+      const stored = q.all(site, n) as StoredBatch[];
+      const row: StoreLedgerRow = { node, produced: 0, acknowledged: this.acksKnown ? this.acked.get(node) ?? 0 : null, stored: stored.length, merged: 0, duplicated: 0, lost: 0, timeBack: 0 };
+      const storedByBoot = new Map<number, StoredBatch[]>();
+      for (const s of stored) (storedByBoot.get(s.boot) ?? storedByBoot.set(s.boot, []).get(s.boot)!).push(s);
+      for (const list of storedByBoot.values())
+        for (let i = 1; i < list.length; i++) {
+          const prev = list[i - 1];
+          if (list[i].t0 < prev.t0 + (prev.rows - 1) * prev.interval_s * 1000 - 500) row.timeBack++;
+        }
+      for (const [boot, seqs] of byBoot) {
+        row.produced += seqs.size;
+        const list = storedByBoot.get(boot) ?? [];
+        const covered = new Set<number>();
+        for (const b of list)
+          for (let k = b.seq; k <= b.seq_last; k++) {
+            if (!seqs.has(k)) continue;
+            if (covered.has(k)) row.duplicated++;
+            covered.add(k);
+            if (b.merged > 1) row.merged++;
+          }
+        for (const s of seqs) if (!covered.has(s)) row.lost++;
+      }
+      out.push(row);
+    }
+    return out.sort((a, b) => a.node.localeCompare(b.node));
+  }
+}
+
+export function formatLedger(rows: StoreLedgerRow[]): string {
+  const head = ["node", "produced", "acknowledged", "stored", "merged", "duplicated", "lost", "timeBack"];
+  const cells = rows.map((r) => [r.node, r.produced, r.acknowledged ?? "-", r.stored, r.merged, r.duplicated, r.lost, r.timeBack].map(String));
+  const tot = (k: "produced" | "stored" | "merged" | "duplicated" | "lost" | "timeBack") => String(rows.reduce((a, r) => a + r[k], 0));
+  if (rows.length > 1) cells.push(["total", tot("produced"), String(rows.reduce((a, r) => a + (r.acknowledged ?? 0), 0)), tot("stored"), tot("merged"), tot("duplicated"), tot("lost"), tot("timeBack")]);
+  const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => c.map((x, i) => (i === 0 ? x.padEnd(w[i]) : x.padStart(w[i]))).join("  ");
+  return ["ledger", line(head), ...cells.map(line)].join("\n");
+}
