@@ -25,6 +25,10 @@ export interface ReplayOptions {
   onProgress?: (p: ReplayProgress) => void;
   /** The ledger to fill (give the same one to the embedded gateway's onStored for the acknowledged count). */
   ledger?: StoreLedger;
+  /** From this virtual time on, run at real time (the demo: a day at full speed, then live). */
+  realTimeAfterMs?: number;
+  /** Ends the run at the next slice. */
+  signal?: AbortSignal;
 }
 
 export interface ReplayProgress {
@@ -67,6 +71,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   const faults = [...(o.faults ?? [])];
   const end = o.untilMs + (o.drainMs ?? 3600_000);
   const slice = o.sliceMs ?? (o.speed && o.speed <= 60 ? 1000 : 60_000);
+  const liveSlice = 1000;
   const started = Date.now();
   let now = 0;
   const startOf = new Map(o.specs.map((s) => [`${s.site}/${s.node}`, s.startUnix]));
@@ -78,8 +83,10 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     for (const r of runners) await r.powerOn();
     let fi = 0;
     let lastProgress = 0;
-    while (now < end) {
-      let next = Math.min(end, (Math.floor(now / slice) + 1) * slice);
+    let live: { v: number; r: number } | undefined;
+    while (now < end && !o.signal?.aborted) {
+      const step = o.realTimeAfterMs !== undefined && now >= o.realTimeAfterMs ? liveSlice : slice;
+      let next = Math.min(end, (Math.floor(now / step) + 1) * step);
       if (fi < faults.length && faults[fi].atMs < next) next = Math.max(now, faults[fi].atMs);
       if (now < o.untilMs && next > o.untilMs) next = o.untilMs;
       await Promise.all(runners.map((r) => r.runUntil(next)));
@@ -104,7 +111,11 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
           await r.apply({ atMs: now, action: { what: "noise", sensor: "vedirect", rate: 0 } });
         }
       }
-      if (o.speed && o.speed > 0) {
+      if (o.realTimeAfterMs !== undefined && now >= o.realTimeAfterMs) {
+        live ??= { v: now, r: Date.now() };
+        const wait = now - live.v - (Date.now() - live.r);
+        if (wait > 0) await sleep(wait);
+      } else if (o.speed && o.speed > 0) {
         const wait = now / o.speed - (Date.now() - started);
         if (wait > 0) await sleep(wait);
       }
