@@ -6,9 +6,10 @@ import { simCommand } from "./commands/sim";
 import { startCommand } from "./commands/start";
 import { gatewayCommand } from "./commands/gateway";
 import { decodeCommand } from "./commands/decode";
+import { centralCommand } from "./commands/central";
 import { nodeCommand } from "./commands/node";
 
-export const commands: Command[] = [startCommand, buildCommand, flashCommand, simCommand, decodeCommand, nodeCommand, benchCommand, gatewayCommand];
+export const commands: Command[] = [startCommand, buildCommand, flashCommand, simCommand, decodeCommand, nodeCommand, benchCommand, gatewayCommand, centralCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

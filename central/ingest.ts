@@ -1,0 +1,131 @@
+// One central ingest instance: an MQTT 5 consumer of the shared subscription $share/<group>/mgc/v1/# (MQTT 5.0
+// 4.8.2: the broker hands each message to one member of the group, so instances are added side by side) that writes
+// each message to PostgreSQL and acknowledges it only after the commit (the PUBACK waits for handleMessage's callback).
+// A persistent session (clean: false, session expiry) keeps what arrives while an instance restarts.
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
+import type pg from "pg";
+import { decodeCentral, sharedSubscription } from "../gateway/uplink/wire";
+import { writeMessage } from "./write";
+
+export interface IngestOptions {
+  broker: string;
+  group: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  /** Session expiry, s: how long the broker keeps this instance's messages while it is away. */
+  sessionExpiry_s?: number;
+  log?: (line: string) => void;
+}
+
+export interface IngestCounters {
+  messages: number;
+  batches: number;
+  duplicates: number;
+  rejected: { [reason: string]: number };
+  dbErrors: number;
+}
+
+export class CentralIngest {
+  client: MqttClient | undefined;
+  readonly counters: IngestCounters = { messages: 0, batches: 0, duplicates: 0, rejected: {}, dbErrors: 0 };
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly o: IngestOptions,
+  ) {}
+
+  private stopped = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    const client = this.connect();
+    await new Promise<void>((resolve, reject) => {
+      client.once("connect", () => resolve());
+      client.once("error", reject);
+    });
+  }
+
+  /**
+   * A new client for each connection (the session lives on in the broker: clean false, same client id). mqtt.js's
+   * own reconnect was seen to stop handing messages to handleMessage after a broker restart (mqtt 5.16).
+   */
+  private connect(): MqttClient {
+    const opts: IClientOptions = {
+      protocolVersion: 5,
+      clientId: this.o.clientId,
+      username: this.o.username,
+      password: this.o.password,
+      ca: this.o.ca,
+      cert: this.o.cert,
+      key: this.o.key,
+      clean: false,
+      properties: { sessionExpiryInterval: this.o.sessionExpiry_s ?? 7 * 86400, receiveMaximum: 100 },
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      resubscribe: false,
+    };
+    const client = mqtt.connect(this.o.broker, { ...opts, manualConnect: true });
+    this.client = client;
+    client.handleMessage = (packet, done) => {
+      this.handle(packet).then(
+        () => done(),
+        (e: Error) => {
+          // no PUBACK: the broker sends the message again (to this or another member of the group) after a reconnect
+          this.counters.dbErrors++;
+          this.o.log?.(`central ingest: ${e.message}; reconnecting`);
+          client.end(true);
+        },
+      );
+    };
+    client.on("connect", () => {
+      // subscribe on every connection: a broker that lost the session (no persistence) still gets the subscription
+      client.subscribe(sharedSubscription(this.o.group), { qos: 1 }, (e) => e && this.o.log?.(`central ingest: subscribe: ${e.message}`));
+    });
+    client.on("error", (e) => this.o.log?.(`central ingest: ${e.message}`));
+    client.on("close", () => {
+      if (this.client !== client) return;
+      this.client = undefined;
+      client.end(true);
+      if (!this.stopped) this.retry = setTimeout(() => this.connect(), 1000);
+    });
+    client.connect();
+    return client;
+  }
+
+  private reject(reason: string): void {
+    this.counters.rejected[reason] = (this.counters.rejected[reason] ?? 0) + 1;
+  }
+
+  private async handle(packet: IPublishPacket): Promise<void> {
+    this.counters.messages++;
+    const d = decodeCentral(packet.topic, packet.payload as Buffer);
+    if (!d.ok) {
+      // acknowledged and counted: a message that cannot be read will not become readable by sending it again
+      this.reject(d.reason);
+      this.o.log?.(`central ingest: rejected ${packet.topic}: ${d.reason}: ${d.detail}`);
+      return;
+    }
+    const db = await this.pool.connect();
+    try {
+      const r = await writeMessage(db, d.msg, this.o.clientId);
+      this.counters.batches += r.batches;
+      this.counters.duplicates += r.duplicates;
+      if (r.rejected) this.counters.rejected.item = (this.counters.rejected.item ?? 0) + r.rejected;
+    } finally {
+      db.release();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    const c = this.client;
+    this.client = undefined;
+    if (c) await c.endAsync();
+  }
+}

@@ -1,0 +1,50 @@
+// `minigrid central`: one ingest instance (schema, MQTT shared-subscription consumer, PostgreSQL writer) and,
+// optionally, the HTTP API. Run as many side by side as the message rate needs, all with the same group.
+import type { Server } from "node:http";
+import pg from "pg";
+import { startCentralApi } from "./api";
+import { CentralIngest, type IngestOptions } from "./ingest";
+import { ensureSchema } from "./schema";
+
+export interface CentralOptions extends IngestOptions {
+  /** pg connection: a postgres:// URL or pg's settings object. */
+  database: string | pg.PoolConfig;
+  http?: { host: string; port: number; token?: string };
+  poolSize?: number;
+}
+
+export class Central {
+  pool: pg.Pool | undefined;
+  ingest: CentralIngest | undefined;
+  server: Server | undefined;
+  timescale = false;
+
+  constructor(private readonly o: CentralOptions) {}
+
+  async start(): Promise<void> {
+    const conf = typeof this.o.database === "string" ? { connectionString: this.o.database } : this.o.database;
+    const pool = (this.pool = new pg.Pool({ ...conf, max: this.o.poolSize ?? 4 }));
+    pool.on("error", (e) => this.o.log?.(`central: database: ${e.message}`));
+    this.timescale = (await ensureSchema(pool)).timescale;
+    this.ingest = new CentralIngest(pool, this.o);
+    await this.ingest.start();
+    if (this.o.http) {
+      const ingest = this.ingest;
+      this.server = await startCentralApi({ pool, token: this.o.http.token, counters: () => ingest.counters }, this.o.http.host, this.o.http.port);
+    }
+  }
+
+  get httpUrl(): string {
+    const a = this.server?.address();
+    return a && typeof a === "object" ? `http://${a.address}:${a.port}` : "";
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+    await this.ingest?.stop();
+    await this.pool?.end();
+    this.pool = undefined;
+  }
+}
