@@ -13,6 +13,7 @@
 // "node": "n1" (or a list) limits an entry to those nodes; without it, every node of the run.
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
+import { xorshift32 } from "../random";
 
 export type FaultAction =
   | { what: "gateway-down" | "gateway-up" }
@@ -39,17 +40,7 @@ export function parseDurationMs(x: unknown, key: string): number {
   return m[1] ? -total : total;
 }
 
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
+const prng = (seed: number) => xorshift32(seed);
 
 /** Expand a script into timed actions, sorted, for a run of `untilMs`. Throws with the entry's index on a mistake. */
 export function expandFaults(script: unknown, untilMs: number): ScheduledFault[] {

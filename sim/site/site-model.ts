@@ -7,6 +7,7 @@
 import { Trace, valueAt } from "../traces/canonical";
 import { Chemistry, chargeResistanceFactor, chemistries, ocvPerCell } from "./battery";
 import { SiteDescription, withDefaults, FullSiteDescription } from "./site-description";
+import { xorshift32 } from "../random";
 
 export type ChargeStage = "night" | "bulk" | "absorption" | "float";
 
@@ -36,17 +37,7 @@ export interface SiteModelOptions {
   start_unix?: number;
 }
 
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
+const prng = (seed: number) => xorshift32(seed, 0x9e3779b9);
 
 /** Where in the trace time t falls: the trace repeats (by whole days when it is a day or longer). */
 function traceTime(trace: Trace, t: number): number {

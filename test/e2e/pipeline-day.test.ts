@@ -9,18 +9,9 @@ import { syntheticSite } from "../../sim/site/synthetic-site";
 import { Ledger } from "../../sim/site/ledger";
 import { freePort } from "../helpers/mosquitto";
 import { startRecordingBroker } from "../helpers/recording-broker";
+import { xorshift32 } from "../../sim/random";
 
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
+const prng = (seed: number) => xorshift32(seed);
 
 type Fault = { atMs: number; what: "link-down" | "link-up" | "broker-stop" | "broker-start" | "power-cut" | "cut-in-write"; bytes?: number };
 
