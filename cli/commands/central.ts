@@ -16,6 +16,8 @@ Options:
   --client-id ID     this instance's MQTT client id, stable across restarts (default: central-<hostname>-1)
   --username U       MQTT user name      --password P   MQTT password (or MINIGRID_CENTRAL_PASSWORD)
   --ca FILE          PEM CA of the broker   --cert FILE / --key FILE   client certificate
+  --session-expiry S keep this instance's session S seconds while it is away (default 604800; 0 = clean
+                     session, for mosquitto: see the README)
   --http HOST:PORT   serve the API (e.g. 127.0.0.1:8090); --token T (or MINIGRID_CENTRAL_TOKEN) to require it
   -h, --help         show this help`;
 
@@ -34,6 +36,7 @@ export const centralCommand: Command = {
     cert: { type: "string" },
     key: { type: "string" },
     http: { type: "string" },
+    "session-expiry": { type: "string" },
     token: { type: "string" },
   },
   async run(v) {
@@ -48,6 +51,8 @@ export const centralCommand: Command = {
       if (!m) throw new UsageError("--http must be HOST:PORT, e.g. 127.0.0.1:8090");
       http = { host: m[1], port: Number(m[2]), token: s("token") ?? process.env.MINIGRID_CENTRAL_TOKEN };
     }
+    const expiry = s("session-expiry");
+    if (expiry !== undefined && !/^\d+$/.test(expiry)) throw new UsageError("--session-expiry must be whole seconds, e.g. 604800 or 0");
     const file = (k: string) => (s(k) ? readFileSync(s(k)!) : undefined);
     const { hostname } = await import("node:os");
     const central = new Central({
@@ -61,6 +66,7 @@ export const centralCommand: Command = {
       cert: file("cert"),
       key: file("key"),
       http,
+      sessionExpiry_s: expiry === undefined ? undefined : Number(expiry),
       log: (line) => console.error(line),
     });
     await central.start();
