@@ -1,10 +1,12 @@
 // The gateway as the `minigrid gateway` command (and the demo) runs it: the core (broker, ingest, storage,
-// liveness) plus alarms, commands and the HTTP API on the same bus, from one checked configuration.
+// liveness) plus alarms, commands, the HTTP API and (when configured) the uplink on the same bus, from one
+// checked configuration.
 import { Gateway } from "./gateway";
 import { ApiFeature } from "./api/feature";
 import { apiConfigSchema } from "./api/server";
 import { alarmsConfigSchema, defaultAlarmsConfig, AlarmsConfig } from "./alarms/config";
 import { GatewayConfig, ConfigOptions } from "./config/load";
+import { Uplink } from "./uplink/uplink";
 
 /** The configuration sections that the gateway's features check (for loadConfigFile / checkConfig). */
 export const gatewayConfigSections: ConfigOptions = { sections: { alarms: alarmsConfigSchema, api: apiConfigSchema } };
@@ -21,6 +23,11 @@ export async function startGatewayService(config: GatewayConfig, log?: (line: st
   const alarms: AlarmsConfig = { ...defaultAlarmsConfig, ...(config.alarms as Partial<AlarmsConfig>) };
   const api = new ApiFeature(gateway, { api: { host: config.http.host, port: config.http.port, token: config.http.token }, alarms, log });
   gateway.use(api);
+  // the uplink to a central broker is on when the settings name one
+  if (config.uplink?.url) {
+    const site = config.nodes[0]?.site ?? "site";
+    gateway.use(new Uplink(gateway, config.uplink, { site, log }));
+  }
   await gateway.start();
   const a = api.api!;
   return { gateway, api, url: `http://${a.host.includes(":") ? `[${a.host}]` : a.host}:${a.port}` };
