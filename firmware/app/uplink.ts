@@ -41,6 +41,9 @@ export class Uplink {
       pass: s.broker.pass,
       will: { topic: nodeTopic(s.site, s.node, "state"), msg: "offline", qos: 1, retain: true },
       subs: [nodeTopic(s.site, s.node, "command"), nodeTopic(s.site, s.node, "config")],
+      // longer than two reports: every report and its PUBACK already prove the link (3.1.2.10), so a PINGREQ only
+      // goes out when reports stop, and a cellular link does not pay for a ping round trip every minute
+      keepalive_s: Math.min(1800, Math.max(120, 2 * s.report_s)),
       window: (o.window || 4) + 2,
       connect: o.connect,
       time: o.time,
