@@ -112,8 +112,11 @@ export class EmbeddedBroker implements GatewayFeature, Publisher {
     const aedes = this.aedes;
     this.server = undefined;
     this.aedes = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    // the listener first (no new clients), then aedes closes every client's connection, which lets the
+    // server's close complete: a node's TCP connection does not outlive the broker
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await closed;
   }
 
   private refuse(r: Refusal, clientId: string, topic: string): void {
