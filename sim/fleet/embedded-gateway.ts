@@ -33,6 +33,10 @@ export interface EmbeddedGatewayOptions {
   onStored?: (node: string) => void;
   /** Virtual wall-clock time of a node (Unix s), sent to it after its birth when its clock is not set. */
   wallClock?: (node: string) => number | undefined;
+  /** storage.flushMs of the gateway (default 0: commit every event-loop turn). */
+  flushMs?: number;
+  /** storage.synchronous of the gateway (default NORMAL). */
+  synchronous?: "FULL" | "NORMAL";
 }
 
 export class EmbeddedGateway {
@@ -53,6 +57,10 @@ export class EmbeddedGateway {
     config.storage.path = o.dbPath ?? join(mkdtempSync(join(tmpdir(), "minigrid-replay-")), "minigrid.db");
     // the replay sets the nodes' clocks to virtual time: no periodic sync from the host's clock
     config.liveness.timeSyncS = 2_000_000; // the most a Node timer holds (2^31 ms)
+    // a replay's boards wait for each PUBACK in real time: commit at once, and without an fsync per commit
+    // (WAL with NORMAL still survives the gateway process being killed; only a host power cut could lose the tail)
+    config.storage.flushMs = o.flushMs ?? 0;
+    config.storage.synchronous = o.synchronous ?? "NORMAL";
     const g = new EmbeddedGateway(o, config);
     await g.up();
     return g;

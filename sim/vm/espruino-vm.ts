@@ -128,13 +128,21 @@ export class VirtualEspruino {
 
   async runUntil(targetMs: number): Promise<void> {
     const replyWaitMs = this.opts.replyWaitMs ?? 50;
+    // Node's own I/O (real sockets, and a gateway in this process) runs between timers whenever a socket was
+    // written or had an event, and at least every `yieldEveryMs` of real time otherwise
+    const yieldEveryMs = 4;
+    let yieldedAt = 0;
     for (;;) {
-      await settle();
-      while (this.net.busy(replyWaitMs)) await realDelay(1);
+      if (this.net.takeStirred() || Date.now() - yieldedAt >= yieldEveryMs) {
+        await settle();
+        await this.net.idle(replyWaitMs);
+        yieldedAt = Date.now();
+      }
       if (this.pendingReset) this.applyReset();
       if (!this.clock.runNext(targetMs)) {
-        if (this.net.busy(replyWaitMs)) continue;
         await settle();
+        await this.net.idle(replyWaitMs);
+        yieldedAt = Date.now();
         if (this.clock.nextDueMs() !== undefined && this.clock.nextDueMs()! <= targetMs) continue;
         this.clock.nowMs = Math.max(this.clock.nowMs, targetMs);
         return;
@@ -456,8 +464,4 @@ export class VirtualEspruino {
 
 function settle(): Promise<void> {
   return new Promise((r) => setImmediate(r));
-}
-
-function realDelay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -26,6 +26,9 @@ export class NetBridge {
   linkUp = true;
   readonly stats: NetStats = { connects: 0, refused: 0, bytesOut: 0, bytesIn: 0 };
   private open = new Set<Tracked>();
+  /** Something happened on a real socket (or was written to one) since the runner last let Node's I/O run. */
+  private stirred = false;
+  private wake: (() => void) | undefined;
 
   constructor(private clock: VirtualClock, private call: FirmwareCall, private makeError: (msg: string) => Error) {}
 
@@ -38,6 +41,35 @@ export class NetBridge {
       if (t.awaitingReply && now - t.lastWriteAt < replyWaitMs) return true;
     }
     return false;
+  }
+
+  /** Whether the runner should let Node's I/O run before the next timer: a socket was written or had an event. */
+  takeStirred(): boolean {
+    const s = this.stirred;
+    this.stirred = false;
+    return s;
+  }
+
+  /** Resolves once nothing is awaited (see busy), waking as soon as a socket has an event instead of polling. */
+  async idle(replyWaitMs: number): Promise<void> {
+    while (this.busy(replyWaitMs)) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.wake = undefined;
+          resolve();
+        }, 1);
+        this.wake = () => {
+          clearTimeout(timer);
+          this.wake = undefined;
+          setImmediate(resolve); // the event's own handlers (and the gateway's work on it) run first
+        };
+      });
+    }
+  }
+
+  private stir(): void {
+    this.stirred = true;
+    this.wake?.();
   }
 
   /** Drop the link (Wi-Fi lost, cable out): every socket closes, new connects fail until it is back. */
@@ -63,6 +95,7 @@ export class NetBridge {
   private connect(opts: { host?: string; port: number }, onConnect?: () => void) {
     const listeners: Record<string, ((...a: unknown[]) => unknown)[]> = {};
     const emit = (event: string, ...args: unknown[]) => {
+      this.stir();
       this.clock.schedule(0, () => {
         for (const l of listeners[event] ?? []) this.call(l, args);
       }, "system");
@@ -78,6 +111,7 @@ export class NetBridge {
         this.stats.bytesOut += bytes.length;
         tracked.awaitingReply = true;
         tracked.lastWriteAt = Date.now();
+        this.stirred = true;
         socket.write(Buffer.from(bytes, "latin1"));
         return true;
       },
