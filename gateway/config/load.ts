@@ -28,7 +28,7 @@ export interface GatewayConfig {
   };
   nodes: NodeCredential[];
   demo: boolean;
-  storage: { path: string; flushMs: number; maxBatch: number; synchronous: "FULL" | "NORMAL" };
+  storage: { path: string; flushMs: number; maxBatch: number; synchronous: "FULL" | "NORMAL" | "OFF" };
   http: { host: string; port: number; token?: string };
   liveness: { defaultIntervalS: number; checkMs: number; timeSyncS: number };
   alarms: { [k: string]: any };

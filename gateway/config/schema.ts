@@ -79,7 +79,12 @@ export const gatewaySchemaBase: JsonSchema = {
         path: { type: "string", minLength: 1, default: "./data/minigrid.db", fix: "set storage.path to the SQLite file" },
         flushMs: { type: "integer", minimum: 0, maximum: 10000, default: 10, fix: "set storage.flushMs to 0..10000 ms (0 = commit every event-loop turn)" },
         maxBatch: { type: "integer", minimum: 1, maximum: 100000, default: 500, fix: "set storage.maxBatch to the messages committed in one transaction at most" },
-        synchronous: { type: "string", enum: ["FULL", "NORMAL"], default: "FULL", fix: 'set storage.synchronous to "FULL" (survives power cuts) or "NORMAL"' },
+        synchronous: {
+          type: "string",
+          enum: ["FULL", "NORMAL", "OFF"],
+          default: "FULL",
+          fix: 'set storage.synchronous to "FULL" (a commit survives a power cut), "NORMAL" (survives the gateway being killed; the last commits may be lost at a power cut) or "OFF" (simulations only: no fsync at all)',
+        },
       },
     },
     http: {

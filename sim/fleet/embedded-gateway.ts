@@ -36,7 +36,7 @@ export interface EmbeddedGatewayOptions {
   /** storage.flushMs of the gateway (default 0: commit every event-loop turn). */
   flushMs?: number;
   /** storage.synchronous of the gateway (default NORMAL). */
-  synchronous?: "FULL" | "NORMAL";
+  synchronous?: "FULL" | "NORMAL" | "OFF";
 }
 
 export class EmbeddedGateway {
