@@ -8,6 +8,7 @@ import * as esbuild from "esbuild";
 import { minify } from "terser";
 import { checkBundle, BundleProblem } from "./check-bundle";
 import { mangleablePropertyNames, namesRegex } from "./property-names";
+import { aliasThisAndPrototype } from "./alias-this";
 
 export const projectRoot = resolve(new URL("../..", import.meta.url).pathname);
 const firmwareDir = join(projectRoot, "firmware");
@@ -92,7 +93,7 @@ export async function bundleEs5(es5Dir: string, entrySource: string): Promise<st
  * interpreter, in every object that holds it. Test programs leave it off: what they print crosses the bundle's edge.
  */
 export async function minifyForEspruino(code: string, opts: { mangleProperties?: boolean } = {}): Promise<{ release: string; debug: string }> {
-  const release = await minify(code, {
+  const release = await minify(aliasThisAndPrototype(code), {
     ecma: 5,
     toplevel: true,
     compress: { hoist_funs: true, hoist_vars: true, passes: 3, toplevel: true, unsafe_arrows: false },

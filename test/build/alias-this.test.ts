@@ -1,0 +1,57 @@
+import { runInNewContext } from "node:vm";
+import { describe, expect, it } from "vitest";
+import { aliasThisAndPrototype } from "../../cli/build/alias-this";
+import { minifyForEspruino } from "../../cli/build/compile-firmware";
+
+// TypeScript's ES5 output for a small class, with a nested function that has its own `this`.
+const CLASS = `
+var Counter = (function () {
+  function Counter(n) { this.n = n; this.k = 0; this.log = []; }
+  Counter.prototype.add = function (d) {
+    var _this = this;
+    this.n += d; this.k++;
+    this.log.push(function () { return this === undefined ? _this.n : -1; }.call(undefined));
+    return this.n;
+  };
+  Counter.prototype.twice = function () { return this.add(1) + this.add(1) + this.k; };
+  Counter.prototype.get = function () { return this.n; };
+  return Counter;
+}());
+var c = new Counter(40);
+result = [c.twice(), c.get(), c.log.join(","), Object.keys(Counter.prototype).join(",")];
+`;
+
+function run(code: string): unknown {
+  const ctx: { result: unknown } = { result: null };
+  runInNewContext('"use strict";' + code, ctx);
+  return ctx.result;
+}
+
+describe("this and prototype aliases in the bundled code", () => {
+  it("keeps behaviour: same results, same prototype members", () => {
+    expect(run(aliasThisAndPrototype(CLASS))).toEqual(run(CLASS));
+    expect(run(CLASS)).toEqual([85, 42, "41,42", "add,twice,get"]);
+  });
+
+  it("replaces a function's own this (3+ uses) and the repeated X.prototype, not a nested function's this", () => {
+    const out = aliasThisAndPrototype(CLASS);
+    expect(out).toContain("var $proto_Counter = Counter.prototype;");
+    expect(out).toContain("$proto_Counter.add = function");
+    expect(out).not.toContain("Counter.prototype.add");
+    expect(out).toContain("this === undefined"); // the nested function's own this
+    expect(out).toContain("$this_.n += d");
+    // get() uses this once: nothing gained by an alias
+    expect(out).toMatch(/\$proto_Counter\.get = function \(\) \{ return this\.n; \}/);
+  });
+
+  it("leaves code without classes or repeated this as it is", () => {
+    const code = "function f(a) { return this.x + a; }\nvar o = { x: 1, f: f };\n";
+    expect(aliasThisAndPrototype(code)).toBe(code);
+  });
+
+  it("survives minification: the release form runs the same", async () => {
+    const release = (await minifyForEspruino(CLASS)).release;
+    expect(release).not.toContain("prototype.add");
+    expect(run(release)).toEqual(run(CLASS));
+  });
+});
