@@ -5,12 +5,24 @@
 //     nested functions have their own (TypeScript's ES5 output has no arrow functions: it already writes `_this`).
 //   - `X.prototype.m = function ...` (TypeScript's ES5 class output), written two times or more in one block,
 //     becomes `var $proto_X = X.prototype; $proto_X.m = function ...`.
-// Both are plain ES5 the interpreter runs as written: a variable is created when execution reaches it, and each
+//   - static functions of the built-in objects (Math.floor, String.fromCharCode, JSON.stringify...), called three
+//     times or more, are read once into a variable at the top of the bundle's function. The interpreter's native
+//     functions do not need their object as `this` (checked on Espruino 2v29, and so in Node).
+// All are plain ES5 the interpreter runs as written: a variable is created when execution reaches it, and each
 // alias is declared before its first use in straight-line code.
 import ts from "typescript";
 
 const THIS = "$this_";
 const PROTO = "$proto_";
+const NATIVE = "$native_";
+/** Built-in objects whose functions are aliased, and the functions that may be. */
+const NATIVES: { [obj: string]: string[] } = {
+  Math: ["floor", "round", "ceil", "max", "min", "pow", "abs", "sqrt"],
+  String: ["fromCharCode"],
+  JSON: ["stringify", "parse"],
+};
+/** What the bundle starts with (compile-firmware.ts, esbuild's banner): the aliases go right after it. */
+const BANNER = "(function(){";
 
 interface Edit {
   pos: number;
@@ -57,11 +69,20 @@ function prototypeAssignment(s: ts.Statement): { cls: string; target: ts.Node } 
 }
 
 export function aliasThisAndPrototype(code: string): string {
-  if (code.includes(THIS) || code.includes(PROTO)) throw new Error(`the bundle already uses ${THIS} or ${PROTO}`);
+  if (code.includes(THIS) || code.includes(PROTO) || code.includes(NATIVE)) throw new Error(`the bundle already uses ${THIS}, ${PROTO} or ${NATIVE}`);
   const sf = ts.createSourceFile("bundle.js", code, ts.ScriptTarget.ES5, true, ts.ScriptKind.JS);
   const edits: Edit[] = [];
+  const declared: { [name: string]: boolean } = {};
+  const natives: { [name: string]: ts.Node[] } = {};
 
   const visit = (node: ts.Node): void => {
+    const name = (node as { name?: ts.Node }).name;
+    if (name && ts.isIdentifier(name) && (ts.isVariableDeclaration(node) || ts.isFunctionDeclaration(node) || ts.isParameter(node) || ts.isFunctionExpression(node))) declared[name.text] = true;
+    if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && NATIVES.hasOwnProperty(node.expression.text)) {
+      const fn = node.expression.text + "_" + node.name.text;
+      const assigned = ts.isBinaryExpression(node.parent) && node.parent.left === node && node.parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+      if (!assigned && NATIVES[node.expression.text].indexOf(node.name.text) >= 0) (natives[fn] = natives[fn] || []).push(node);
+    }
     if (isFunctionWithBody(node)) {
       const body = node.body!;
       const uses = ownThis(body);
@@ -90,6 +111,17 @@ export function aliasThisAndPrototype(code: string): string {
     ts.forEachChild(node, visit);
   };
   visit(sf);
+  if (code.startsWith(BANNER)) {
+    let decl = "";
+    for (const fn of Object.keys(natives)) {
+      const uses = natives[fn];
+      const obj = fn.split("_")[0];
+      if (uses.length < 3 || declared[obj]) continue;
+      decl += `var ${NATIVE}${fn} = ${obj}.${fn.split("_")[1]};`;
+      for (const u of uses) edits.push({ pos: u.getStart(sf), end: u.end, text: NATIVE + fn });
+    }
+    if (decl) edits.push({ pos: BANNER.length, end: BANNER.length, text: decl });
+  }
 
   // Applied from the end so that earlier positions stay valid; an insertion and a replacement never overlap.
   edits.sort((a, b) => b.pos - a.pos || b.end - a.end);

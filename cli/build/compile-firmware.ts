@@ -9,6 +9,7 @@ import { minify } from "terser";
 import { checkBundle, BundleProblem } from "./check-bundle";
 import { mangleablePropertyNames, namesRegex } from "./property-names";
 import { aliasThisAndPrototype } from "./alias-this";
+import { removeDeadMethods } from "./dead-methods";
 
 export const projectRoot = resolve(new URL("../..", import.meta.url).pathname);
 const firmwareDir = join(projectRoot, "firmware");
@@ -93,13 +94,19 @@ export async function bundleEs5(es5Dir: string, entrySource: string): Promise<st
  * interpreter, in every object that holds it. Test programs leave it off: what they print crosses the bundle's edge.
  */
 export async function minifyForEspruino(code: string, opts: { mangleProperties?: boolean } = {}): Promise<{ release: string; debug: string }> {
-  const release = await minify(aliasThisAndPrototype(code), {
+  // A board's firmware is a closed program: a method nothing in it names can go (dead-methods.ts).
+  const closed = opts.mangleProperties ? removeDeadMethods(code).code : code;
+  // inline: 1 (functions without arguments only): inlining a function with arguments into a one-use IIFE can leave
+  // `return ...(i = x)...; var i` behind, a var after its use, which the interpreter does not hoist (check-bundle.ts).
+  const release = await minify(aliasThisAndPrototype(closed), {
     ecma: 5,
     toplevel: true,
-    compress: { hoist_funs: true, hoist_vars: true, passes: 3, toplevel: true, unsafe_arrows: false },
+    compress: { hoist_funs: true, hoist_vars: true, passes: 3, toplevel: true, unsafe_arrows: false, inline: 1 },
     mangle: {
       toplevel: true,
-      properties: opts.mangleProperties ? { regex: namesRegex(mangleablePropertyNames(firmwareDir)), keep_quoted: "strict" } : false,
+      // builtins: the list alone decides. It already leaves out every name the ES5 library and the interpreter's
+      // declarations know; terser's own list of DOM names (next, add, reset, item, result...) protects nothing here.
+      properties: opts.mangleProperties ? { regex: namesRegex(mangleablePropertyNames(firmwareDir)), keep_quoted: "strict", builtins: true } : false,
     },
     // Short lines: the interpreter puts the source line of every frame into an Error's stack, so on one 50 KB line
     // a single caught exception (net.connect refused) cost ~8,000 variables and ran a Pico-sized pool out of memory.
