@@ -21,6 +21,16 @@ export class RateMeter {
     return sum / this.windowS;
   }
 
+  /** The buckets as they are now, for `restore`. */
+  save(): { buckets: Float64Array; last: number } {
+    return { buckets: this.buckets.slice(), last: this.last };
+  }
+
+  restore(s: { buckets: Float64Array; last: number }): void {
+    this.buckets.set(s.buckets);
+    this.last = s.last;
+  }
+
   private advance(nowMs: number): void {
     const sec = Math.floor(nowMs / 1000);
     if (this.last === 0 || sec - this.last >= this.windowS) this.buckets.fill(0);
@@ -71,6 +81,23 @@ export class GatewayCounters {
     clientsConnected: () => 0,
   };
 
+  /** What ingest has counted so far, to put back with `restore` when the transaction that counted more rolls back. */
+  save(): IngestCounts {
+    return {
+      received: { ...this.received },
+      rejects: { ...this.rejects },
+      n: [this.batchesStored, this.rowsStored, this.samplesStored, this.duplicates, this.pendingKept, this.pendingAnchored],
+      rate: this.batchRate.save(),
+    };
+  }
+
+  restore(c: IngestCounts): void {
+    replace(this.received, c.received);
+    replace(this.rejects, c.rejects);
+    [this.batchesStored, this.rowsStored, this.samplesStored, this.duplicates, this.pendingKept, this.pendingAnchored] = c.n;
+    this.batchRate.restore(c.rate);
+  }
+
   reject(reason: string): void {
     this.rejects[reason] = (this.rejects[reason] ?? 0) + 1;
   }
@@ -100,4 +127,17 @@ export class GatewayCounters {
       clientsConnected: this.gauges.clientsConnected(),
     };
   }
+}
+
+/** Ingest's counts at one moment (GatewayCounters.save). */
+export interface IngestCounts {
+  received: { [kind: string]: number };
+  rejects: { [reason: string]: number };
+  n: number[];
+  rate: { buckets: Float64Array; last: number };
+}
+
+function replace(target: { [k: string]: number }, from: { [k: string]: number }): void {
+  for (const k of Object.keys(target)) if (!(k in from)) delete target[k];
+  Object.assign(target, from);
 }

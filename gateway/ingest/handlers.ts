@@ -51,12 +51,15 @@ export class HandlerContext {
 
   /** Emit what the committed transaction produced; drop it after a rollback. */
   deliver(bus: EventBus, committed: boolean): void {
+    if (!committed) return this.discard();
     const out = this.outbox.splice(0);
-    if (!committed) {
-      this.tables.clear(); // the cache may hold a birth that was rolled back
-      return;
-    }
     for (const e of out) bus.emit(e.name, e.payload as never);
+  }
+
+  /** The transaction rolled back: forget its events and the channel tables (one may come from a rolled-back birth). */
+  discard(): void {
+    this.outbox.length = 0;
+    this.tables.clear();
   }
 
   table(site: string, node: string): ChannelTable | null {
@@ -183,7 +186,8 @@ export function handleBatch(ctx: HandlerContext, m: Msg): Rejection | undefined 
   const b = c.value;
   const r = storeBatch(ctx, m, t, b, m.text, false);
   // the backlog of a boot that ended before its clock was set, arriving after a later boot's offset is known
-  if (!r && b.ts === 0 && ctx.store.nextBootOffset(m.site, m.node, b.b) && !ctx.store.getClockOffset(m.site, m.node, b.b))
+  // (the cached offset first: nextBootOffset is a query, and most uptime batches' boot has its offset)
+  if (!r && b.ts === 0 && !ctx.store.getClockOffset(m.site, m.node, b.b) && ctx.store.nextBootOffset(m.site, m.node, b.b))
     estimateEndedBoots(ctx, m.site, m.node, m.receivedAt);
   if (!r) ctx.store.touch(m.site, m.node, m.receivedAt, c.value.h === 1 ? undefined : c.value.r.length * c.value.i * (c.value.m ?? 1));
   return r;

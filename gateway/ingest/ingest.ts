@@ -2,6 +2,10 @@
 // (every flushMs, or at once when maxBatch are waiting); each message's `done` is called only after that commit,
 // which is when the broker may send its PUBACK (DESIGN.md guarantee 1). A bad message is rejected with a counted
 // reason and a log line, and acknowledged so that the node drops it; it never holds up the other messages.
+// A message whose handler throws part-way must leave nothing behind, yet a savepoint per message costs SQLite a copy
+// of every page the message changes (one b-tree leaf per channel: ~0.3 ms for 38 channels): the messages are first
+// handled without savepoints, and only when a handler throws is the whole transaction rolled back (with the counts)
+// and handled again, each message in its own savepoint.
 import { maxPayloadBytes } from "../../firmware/protocol/messages";
 import { parseTopic } from "../../firmware/protocol/topics";
 import type { EventBus, GatewayFeature } from "../events";
@@ -94,12 +98,10 @@ export class Ingest implements GatewayFeature {
     const items = this.queue;
     this.queue = [];
     const started = performance.now();
-    const rejected: (Rejection | undefined)[] = [];
+    let rejected: (Rejection | undefined)[] = [];
     let error: Error | null = null;
     try {
-      this.store.transaction(() => {
-        for (const it of items) rejected.push(this.handle(ctx, it.msg));
-      });
+      rejected = this.commit(ctx, items);
     } catch (e) {
       error = e as Error;
       this.counters.commitErrors++;
@@ -117,8 +119,33 @@ export class Ingest implements GatewayFeature {
     }
   }
 
-  /** Check one message and run its handler; a rejection is returned, never thrown. */
-  private handle(ctx: HandlerContext, msg: InboundMessage): Rejection | undefined {
+  /**
+   * Handle the items in one transaction and commit it; on a rollback the counts and the context's events are put
+   * back as they were. A handler that throws (not the database) means: again, one savepoint per message.
+   */
+  private commit(ctx: HandlerContext, items: Item[]): (Rejection | undefined)[] {
+    const counts = this.counters.save();
+    for (const savepoints of [false, true]) {
+      const rejected: (Rejection | undefined)[] = [];
+      try {
+        this.store.transaction(() => {
+          for (const it of items) rejected.push(this.handle(ctx, it.msg, savepoints));
+        });
+        return rejected;
+      } catch (e) {
+        this.counters.restore(counts);
+        ctx.discard();
+        if (!(e instanceof HandlerFailed)) throw e;
+      }
+    }
+    throw new Error("unreachable: the pass with savepoints does not throw HandlerFailed");
+  }
+
+  /**
+   * Check one message and run its handler; a rejection is returned. Without savepoints a throwing handler aborts
+   * the pass (HandlerFailed); with them it rolls back only this message, which is rejected as malformed.
+   */
+  private handle(ctx: HandlerContext, msg: InboundMessage, savepoints: boolean): Rejection | undefined {
     const size = typeof msg.payload === "string" ? Buffer.byteLength(msg.payload) : msg.payload.length;
     const t = parseTopic(msg.topic);
     this.counters.receive(t ? t.kind : "other");
@@ -128,11 +155,12 @@ export class Ingest implements GatewayFeature {
     if (!handler) return { reason: "bad-topic", detail: `${t.kind} is published by the gateway, not by nodes` };
     const text = typeof msg.payload === "string" ? msg.payload : msg.payload.toString("utf8");
     const m: Msg = { site: t.site, node: t.node, text, receivedAt: msg.receivedAt };
-    // a failed statement inside a handler rolls back only this message (savepoint), not the whole flush
     try {
-      return this.store.transaction(() => handler(ctx, m));
+      // a failed statement inside a handler rolls back only this message (savepoint), not the whole flush
+      return savepoints ? this.store.transaction(() => handler(ctx, m)) : handler(ctx, m);
     } catch (e) {
       if (isStorageFailure(e)) throw e;
+      if (!savepoints) throw new HandlerFailed();
       return { reason: "malformed", detail: "could not be handled: " + (e as Error).message };
     }
   }
@@ -152,6 +180,9 @@ export class Ingest implements GatewayFeature {
     (this.opts.log ?? console.warn)(line);
   }
 }
+
+/** A handler threw during the pass without savepoints: roll back and handle the messages again with them. */
+class HandlerFailed extends Error {}
 
 /** Errors of the database itself (disk full, I/O, locked) abort the whole flush; others are the message's fault. */
 function isStorageFailure(e: unknown): boolean {

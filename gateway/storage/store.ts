@@ -1,10 +1,14 @@
 // The gateway's SQLite store (better-sqlite3, WAL). Readers (API, alarms) use `store.db` directly; ingest uses the
 // methods below inside `transaction()` so that one commit covers many messages and PUBACKs follow the commit.
+// What ingest reads for every batch is kept in memory: the node rows and the clock offsets (written only through
+// these methods, which update the copies in the same call; a rolled-back transaction drops them) and the highest
+// seq stored per boot. So rows of `nodes` and `clock_offsets` must be written through the Store, not `store.db`.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { BirthPayload } from "../../firmware/protocol/messages";
 import { migrations } from "./migrations";
+import { SampleWriter } from "./samples";
 
 export interface NodeRow {
   site: string;
@@ -70,6 +74,11 @@ export interface PendingRow {
   payload: string;
 }
 
+export interface ClockOffset {
+  offset_ms: number;
+  source: string;
+}
+
 export interface StoreOptions {
   synchronous?: "FULL" | "NORMAL" | "OFF";
 }
@@ -78,6 +87,12 @@ export class Store {
   readonly db: Database.Database;
   private readonly st: { [name: string]: Database.Statement };
   private readonly spans = new Map<string, number>();
+  /** Highest seq_last stored per boot: a batch above it overlaps no stored batch (the usual case, no lookup). */
+  private readonly tops = new Map<string, number>();
+  private readonly nodes = new Map<string, NodeRow | null>();
+  private readonly offsets = new Map<string, ClockOffset | null>();
+  private samples: SampleWriter | undefined;
+  private tx: { [name: string]: Database.Statement } | undefined;
 
   private constructor(db: Database.Database) {
     this.db = db;
@@ -125,16 +140,59 @@ export class Store {
     if (this.db.open) this.db.close();
   }
 
+  /**
+   * Run fn in a transaction (BEGIN ... COMMIT), or in a savepoint when one is open already (a nested call rolls back
+   * only its own writes when fn throws). The statements are prepared once: better-sqlite3's db.transaction() builds
+   * four wrapper functions per call, which ingest paid for every message. A rollback drops the cached rows.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    const db = this.db;
+    const tx = (this.tx ??= {
+      begin: db.prepare("BEGIN"),
+      commit: db.prepare("COMMIT"),
+      rollback: db.prepare("ROLLBACK"),
+      savepoint: db.prepare("SAVEPOINT mg_nested"),
+      release: db.prepare("RELEASE mg_nested"),
+      rollbackTo: db.prepare("ROLLBACK TO mg_nested"),
+    });
+    const nested = db.inTransaction;
+    (nested ? tx.savepoint : tx.begin).run();
+    try {
+      const result = fn();
+      (nested ? tx.release : tx.commit).run();
+      return result;
+    } catch (e) {
+      this.samples?.discard();
+      this.nodes.clear();
+      this.offsets.clear();
+      if (db.inTransaction) {
+        if (nested) {
+          tx.rollbackTo.run();
+          tx.release.run();
+        } else tx.rollback.run();
+      }
+      throw e;
+    }
   }
 
   private stmt(name: string, sql: string): Database.Statement {
     return this.st[name] ?? (this.st[name] = this.db.prepare(sql));
   }
 
+  /** The node's row; the same object until the row changes (read it, do not change it). */
   getNode(site: string, node: string): NodeRow | undefined {
-    return this.stmt("getNode", "SELECT * FROM nodes WHERE site=? AND node=?").get(site, node) as NodeRow | undefined;
+    const key = site + "\u0000" + node;
+    let row = this.nodes.get(key);
+    if (row === undefined) {
+      row = (this.stmt("getNode", "SELECT * FROM nodes WHERE site=? AND node=?").get(site, node) as NodeRow | undefined) ?? null;
+      this.nodes.set(key, row);
+    }
+    return row ?? undefined;
+  }
+
+  /** The cached row of a node (when read already), to be updated along with the table. */
+  private cachedNode(site: string, node: string): NodeRow | null | undefined {
+    return this.nodes.get(site + "\u0000" + node);
   }
 
   listNodes(): NodeRow[] {
@@ -150,6 +208,7 @@ export class Store {
        ON CONFLICT(site,node) DO UPDATE SET last_seen=@now, online=1, fw=@fw, board=@board, boot=@boot,
          birth_json=@json, clock_synced=@clk`,
     ).run({ site, node, now, fw: birth.fw, board: birth.bd, boot: birth.boot, json: JSON.stringify(birth), clk: birth.clk === 1 ? 1 : 0 });
+    this.nodes.delete(site + "\u0000" + node); // read again on the next getNode
     this.stmt("delChannels", "DELETE FROM channels WHERE site=? AND node=?").run(site, node);
     const ins = this.stmt("insChannel", "INSERT INTO channels(site,node,channel_id,key,agg,scale) VALUES(?,?,?,?,?,?)");
     for (const c of birth.ch) ins.run(site, node, c[0], c[1], c[2], c[3]);
@@ -190,7 +249,8 @@ export class Store {
     );
     if (res.changes === 0) return -1;
     if (meta.seqLast !== undefined && meta.seqLast > meta.seq) this.maxSpan("batches", meta.site, meta.node, meta.boot, meta.seqLast - meta.seq);
-    const ins = this.stmt("insSample", "INSERT OR IGNORE INTO samples(site,node,channel_id,ts,value,quality) VALUES(?,?,?,?,?,?)");
+    this.raiseTop(meta.site, meta.node, meta.boot, meta.seqLast ?? meta.seq);
+    const ins = (this.samples ??= new SampleWriter(this.db));
     let stored = 0;
     for (let k = first; k <= last; k++) {
       if (keep && !keep[k]) continue;
@@ -199,10 +259,11 @@ export class Store {
       const q = meta.estimated ? atBestEstimated(quality[k]) : quality[k];
       for (let j = 0; j < channelIds.length; j++) {
         const raw = row[j];
-        ins.run(meta.site, meta.node, channelIds[j], ts, raw === null ? null : raw / Math.pow(10, scales[j]), q[j]);
+        ins.add(meta.site, meta.node, channelIds[j], ts, raw === null ? null : raw / Math.pow(10, scales[j]), q[j]);
       }
       stored++;
     }
+    ins.flush();
     return stored;
   }
 
@@ -211,6 +272,7 @@ export class Store {
    * the widest batch of that boot (`maxSpan`), so the lookup reads a few keys, not the boot's whole history.
    */
   storedSeqSpans(site: string, node: string, boot: number, from: number, to: number): SeqSpan[] {
+    if (from > this.top(site, node, boot)) return [];
     const w = this.maxSpan("batches", site, node, boot);
     return this.stmt(
       "storedSeqs",
@@ -241,6 +303,23 @@ export class Store {
     if (raise !== undefined && raise > w) w = raise;
     this.spans.set(key, w);
     return w;
+  }
+
+  /** The highest seq_last of a boot's stored batches (-1 when none): read once, then raised by every insert. */
+  private top(site: string, node: string, boot: number): number {
+    const key = site + "\u0000" + node + "\u0000" + boot;
+    let top = this.tops.get(key);
+    if (top === undefined) {
+      const sql = "SELECT coalesce(max(coalesce(seq_last,seq)),-1) AS m FROM batches WHERE site=? AND node=? AND boot=?";
+      top = (this.stmt("topSeq", sql).get(site, node, boot) as { m: number }).m;
+      this.tops.set(key, top);
+    }
+    return top;
+  }
+
+  /** A rolled-back insert can leave the top too high, which only costs a lookup. */
+  private raiseTop(site: string, node: string, boot: number, seqLast: number): void {
+    if (seqLast > this.top(site, node, boot)) this.tops.set(site + "\u0000" + node + "\u0000" + boot, seqLast);
   }
 
   /** The time the node's stored batches cover within [from, to) ms (any boot: samples are keyed by time). */
@@ -300,6 +379,7 @@ export class Store {
 
   /** wall clock (ms) = offset_ms + uptime (ms), for one boot of one node. */
   setClockOffset(site: string, node: string, boot: number, offsetMs: number, source: string, now: number): void {
+    this.offsets.set(site + "\u0000" + node + "\u0000" + boot, { offset_ms: Math.round(offsetMs), source });
     this.stmt(
       "setOffset",
       `INSERT INTO clock_offsets(site,node,boot,offset_ms,source,updated_at) VALUES(?,?,?,?,?,?)
@@ -307,10 +387,15 @@ export class Store {
     ).run(site, node, boot, Math.round(offsetMs), source, now);
   }
 
-  getClockOffset(site: string, node: string, boot: number): { offset_ms: number; source: string } | undefined {
-    return this.stmt("getOffset", "SELECT offset_ms, source FROM clock_offsets WHERE site=? AND node=? AND boot=?").get(site, node, boot) as
-      | { offset_ms: number; source: string }
-      | undefined;
+  /** The offset of one boot; the same object until it changes (read it, do not change it). */
+  getClockOffset(site: string, node: string, boot: number): ClockOffset | undefined {
+    const key = site + "\u0000" + node + "\u0000" + boot;
+    let o = this.offsets.get(key);
+    if (o === undefined) {
+      o = (this.stmt("getOffset", "SELECT offset_ms, source FROM clock_offsets WHERE site=? AND node=? AND boot=?").get(site, node, boot) as ClockOffset | undefined) ?? null;
+      this.offsets.set(key, o);
+    }
+    return o ?? undefined;
   }
 
   insertEvent(site: string, node: string, ts: number, code: string, detail: string | null): number {
@@ -319,6 +404,11 @@ export class Store {
 
   setOnline(site: string, node: string, online: boolean, now: number): void {
     this.stmt("setOnline", "UPDATE nodes SET online=?, last_seen=max(coalesce(last_seen,0),?) WHERE site=? AND node=?").run(online ? 1 : 0, now, site, node);
+    const n = this.cachedNode(site, node);
+    if (n) {
+      n.online = online ? 1 : 0;
+      n.last_seen = Math.max(n.last_seen ?? 0, now);
+    }
   }
 
   /** Any message from the node; intervalS when a live batch tells the report interval. */
@@ -326,14 +416,26 @@ export class Store {
     if (intervalS !== undefined)
       this.stmt("touchI", "UPDATE nodes SET last_seen=max(coalesce(last_seen,0),?), stale=0, interval_s=? WHERE site=? AND node=?").run(now, intervalS, site, node);
     else this.stmt("touch", "UPDATE nodes SET last_seen=max(coalesce(last_seen,0),?) WHERE site=? AND node=?").run(now, site, node);
+    const n = this.cachedNode(site, node);
+    if (n) {
+      n.last_seen = Math.max(n.last_seen ?? 0, now);
+      if (intervalS !== undefined) {
+        n.stale = 0;
+        n.interval_s = intervalS;
+      }
+    }
   }
 
   setStale(site: string, node: string, stale: boolean): void {
     this.stmt("setStale", "UPDATE nodes SET stale=? WHERE site=? AND node=?").run(stale ? 1 : 0, site, node);
+    const n = this.cachedNode(site, node);
+    if (n) n.stale = stale ? 1 : 0;
   }
 
   setClockSynced(site: string, node: string, synced: boolean): void {
     this.stmt("setClk", "UPDATE nodes SET clock_synced=? WHERE site=? AND node=?").run(synced ? 1 : 0, site, node);
+    const n = this.cachedNode(site, node);
+    if (n) n.clock_synced = synced ? 1 : 0;
   }
 
   insertCommand(c: { id: string; site: string; node: string; name: string; args: unknown; createdAt: number; expiresAt: number }): void {
