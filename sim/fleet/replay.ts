@@ -25,8 +25,11 @@ export interface ReplayOptions {
   onProgress?: (p: ReplayProgress) => void;
   /** The ledger to fill (give the same one to the embedded gateway's onStored for the acknowledged count). */
   ledger?: StoreLedger;
-  /** From this virtual time on, run at real time (the demo: a day at full speed, then live). */
-  realTimeAfterMs?: number;
+  /**
+   * Unix second of virtual time 0 when the run must never get ahead of this host's clock: while behind it the
+   * sites run at full speed, once caught up they go on in real time (the demo: yesterday replayed, then live).
+   */
+  followWallClockFromUnix?: number;
   /** Ends the run at the next slice. */
   signal?: AbortSignal;
 }
@@ -37,6 +40,8 @@ export interface ReplayProgress {
   produced: number;
   acknowledged: number;
   gatewayUp: boolean;
+  /** Caught up with the host's clock (followWallClockFromUnix) and running in real time. */
+  live: boolean;
   done: boolean;
 }
 
@@ -77,15 +82,18 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   const startOf = new Map(o.specs.map((s) => [`${s.site}/${s.node}`, s.startUnix]));
   const start0 = Math.min(...startOf.values());
   o.gateway?.setWallClock((node) => (startOf.get(node) ?? start0) + now / 1000);
+  const follow = o.followWallClockFromUnix;
+  /** How far the run is behind the host's clock (ms; negative: ahead). */
+  const behindMs = () => (follow === undefined ? Infinity : Date.now() - (follow * 1000 + now));
+  let live = false;
   const progress = (done: boolean) =>
-    o.onProgress?.({ virtualMs: now, realMs: Date.now() - started, produced: ledger.producedCount(), acknowledged: ledger.acknowledgedCount(), gatewayUp: o.gateway?.isUp ?? true, done });
+    o.onProgress?.({ virtualMs: now, realMs: Date.now() - started, produced: ledger.producedCount(), acknowledged: ledger.acknowledgedCount(), gatewayUp: o.gateway?.isUp ?? true, live, done });
   try {
     for (const r of runners) await r.powerOn();
     let fi = 0;
     let lastProgress = 0;
-    let live: { v: number; r: number } | undefined;
     while (now < end && !o.signal?.aborted) {
-      const step = o.realTimeAfterMs !== undefined && now >= o.realTimeAfterMs ? liveSlice : slice;
+      const step = behindMs() <= slice ? liveSlice : slice;
       let next = Math.min(end, (Math.floor(now / step) + 1) * step);
       if (fi < faults.length && faults[fi].atMs < next) next = Math.max(now, faults[fi].atMs);
       if (now < o.untilMs && next > o.untilMs) next = o.untilMs;
@@ -111,10 +119,13 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
           await r.apply({ atMs: now, action: { what: "noise", sensor: "vedirect", rate: 0 } });
         }
       }
-      if (o.realTimeAfterMs !== undefined && now >= o.realTimeAfterMs) {
-        live ??= { v: now, r: Date.now() };
-        const wait = now - live.v - (Date.now() - live.r);
-        if (wait > 0) await sleep(wait);
+      if (follow !== undefined && behindMs() < liveSlice) {
+        if (!live) {
+          live = true;
+          lastProgress = 0; // tell at once
+        }
+        const ahead = -behindMs();
+        if (ahead > 0) await sleep(ahead);
       } else if (o.speed && o.speed > 0) {
         const wait = now / o.speed - (Date.now() - started);
         if (wait > 0) await sleep(wait);

@@ -27,6 +27,7 @@ export class SiteRunner {
         withCt: spec.withCt ?? false,
         firmwareFile: spec.firmwareFile,
         seed: spec.seed,
+        bootsBefore: spec.bootsBefore,
         onProduced: (b, s) => onProduced(key, b, s),
       });
       this.sites.push({ spec, vs });

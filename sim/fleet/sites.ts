@@ -22,6 +22,8 @@ export interface SiteSpec {
   report_s?: number;
   withCt?: boolean;
   firmwareFile?: string;
+  /** Boots the node had in an earlier run (see VirtualSiteOptions.bootsBefore). */
+  bootsBefore?: number;
 }
 
 export interface FleetOptions {
@@ -29,6 +31,8 @@ export interface FleetOptions {
   seed: number;
   /** Hours between the sites' weather (each site sees the trace shifted by k x shift_h). */
   shift_h?: number;
+  /** A shift of every site's trace (s), e.g. to move a trace's sun into another time zone. */
+  baseShift_s?: number;
   startUnix?: number;
   board?: string;
   withCt?: boolean;
@@ -56,7 +60,7 @@ export function fleetSpecs(desc: SiteDescription & { trace: string }, o: FleetOp
     description: desc,
     trace: desc.trace,
     seed: o.seed + k,
-    shift_s: Math.round(k * (o.shift_h ?? 0) * 3600),
+    shift_s: Math.round((o.baseShift_s ?? 0) + k * (o.shift_h ?? 0) * 3600),
     startUnix,
     withCt: o.withCt,
   }));
