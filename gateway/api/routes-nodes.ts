@@ -47,9 +47,23 @@ export function channelOf(db: Db, site: string, node: string, spec: string | nul
   return row;
 }
 
-function linkQuality(rssi: number | null): string | null {
-  if (rssi === null || rssi === undefined) return null;
-  return rssi >= -67 ? "good" : rssi >= -80 ? "fair" : "poor";
+/**
+ * Link quality: from the signal strength where the node reports it; otherwise from what the link did to the data,
+ * the share of the last day's batches that came in live rather than later from the node's flash queue (a node
+ * behind a weak cellular link sends much of its day as backlog).
+ */
+function linkQuality(rssi: number | null, liveShare: number | null): string | null {
+  if (rssi !== null && rssi !== undefined) return rssi >= -67 ? "good" : rssi >= -80 ? "fair" : "poor";
+  if (liveShare === null) return null;
+  return liveShare >= 0.98 ? "good" : liveShare >= 0.9 ? "fair" : "poor";
+}
+
+/** Share (0..1) of the batches of the last 24 h (by their time) that arrived live; null when there were none. */
+function liveShare24h(db: Db, site: string, node: string, now: number): number | null {
+  const r = db
+    .prepare("SELECT COUNT(*) AS n, SUM(CASE WHEN historical = 0 THEN 1 ELSE 0 END) AS live FROM batches WHERE site = ? AND node = ? AND t0 >= ?")
+    .get(site, node, now - 86400_000) as { n: number; live: number | null };
+  return r.n > 0 ? Math.round(((r.live ?? 0) / r.n) * 1000) / 1000 : null;
 }
 
 /** Interval of the node's newest batch, s (null before any). */
@@ -75,13 +89,18 @@ function nodes(ctx: Ctx): void {
     .prepare("SELECT node, online, first_seen, last_seen, fw, board, boot, clock_synced, backlog, link_rssi FROM nodes WHERE site = ? ORDER BY node")
     .all(site) as { node: string; online: number; clock_synced: number; link_rssi: number | null }[];
   if (rows.length === 0) throw notFound(`no site ${site}`, "site");
-  const out = rows.map((r) => ({
-    ...r,
-    online: r.online === 1,
-    clock_synced: r.clock_synced === 1,
-    link_quality: linkQuality(r.link_rssi),
-    interval_s: intervalOf(ctx.deps.db, site, r.node),
-  }));
+  const now = ctx.deps.now();
+  const out = rows.map((r) => {
+    const live = liveShare24h(ctx.deps.db, site, r.node, now);
+    return {
+      ...r,
+      online: r.online === 1,
+      clock_synced: r.clock_synced === 1,
+      live_share_24h: live,
+      link_quality: linkQuality(r.link_rssi, live),
+      interval_s: intervalOf(ctx.deps.db, site, r.node),
+    };
+  });
   sendJson(ctx.res, 200, { site, nodes: out });
 }
 

@@ -135,6 +135,18 @@ describe("sites, nodes, latest", () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.param).toBe("site");
   });
+  it("without a signal strength, judges the link by the share of the last day's batches that came in live", async () => {
+    for (let k = 0; k < 10; k++) addBatch(store, bus, { t0: T0 + k * MIN, rows: [{ 1: 51 }] });
+    now = T0 + 11 * MIN;
+    const first = (await get("/api/sites/site-a/nodes")).body.nodes[0];
+    expect(first).toMatchObject({ link_rssi: null, live_share_24h: 1, link_quality: "good" });
+    // two of the ten sent later from the node's flash queue: 80% live is a poor link
+    store.db.prepare("UPDATE batches SET historical = 1 WHERE rowid IN (SELECT rowid FROM batches ORDER BY t0 LIMIT 2)").run();
+    expect((await get("/api/sites/site-a/nodes")).body.nodes[0]).toMatchObject({ live_share_24h: 0.8, link_quality: "poor" });
+    // a day later none of them counts
+    now = T0 + 2 * 86400_000;
+    expect((await get("/api/sites/site-a/nodes")).body.nodes[0]).toMatchObject({ live_share_24h: null, link_quality: null });
+  });
   it("gives the latest value per channel with unit, quality and a stale flag after three intervals", async () => {
     addBatch(store, bus, { t0: T0, rows: [{ 1: 51.0, 6: 80, 22: 900 }, { 1: 51.5, 6: 79.5, 22: null }] });
     now = T0 + 4 * MIN;

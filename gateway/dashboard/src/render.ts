@@ -106,6 +106,7 @@ export interface NodeRow {
   backlog: number | null;
   link_rssi: number | null;
   link_quality: string | null;
+  live_share_24h: number | null;
   clock_synced: boolean;
   interval_s: number | null;
 }
@@ -121,7 +122,7 @@ export function renderNodes(body: HTMLElement, nodes: NodeRow[], now: number): v
         el("td", { title: n.last_seen ? new Date(n.last_seen).toLocaleString() : "" }, ago(n.last_seen, now)),
         el("td", {}, `${n.fw ?? "?"}${n.board ? " (" + n.board + ")" : ""}`),
         el("td", {}, n.backlog === null ? "—" : String(n.backlog) + (n.backlog === 1 ? " batch" : " batches")),
-        el("td", {}, n.link_rssi === null ? "unknown" : `${n.link_quality} (${n.link_rssi} dBm)`),
+        el("td", {}, linkText(n)),
         el("td", {}, n.clock_synced ? "synced" : el("span", { class: "badge stale" }, "not synced")),
       ),
     ),
@@ -162,4 +163,11 @@ export function renderAlarms(body: HTMLElement, alarms: AlarmRow[], onAck: (a: A
   });
   if (rows.length === 0) rows.push(el("tr", {}, el("td", { colspan: "7", class: "muted" }, "No alarms.")));
   body.replaceChildren(...rows);
+}
+
+/** Signal strength where the node reports it, else the share of the last day's reports that came in live. */
+export function linkText(n: Pick<NodeRow, "link_rssi" | "link_quality" | "live_share_24h">): string {
+  if (n.link_rssi !== null) return `${n.link_quality} (${n.link_rssi} dBm)`;
+  if (n.live_share_24h === null || n.live_share_24h === undefined) return "unknown";
+  return `${n.link_quality} (${Math.floor(n.live_share_24h * 100)}% of reports live)`;
 }
