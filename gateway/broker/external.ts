@@ -24,6 +24,22 @@ import type { Publisher } from "./publisher";
 /** The node topics the gateway reads (it publishes cmd and cfg itself and must not read them back). */
 export const ingestFilters = [nodeTopics.birth, nodeTopics.state, nodeTopics.batch, nodeTopics.event, nodeTopics.ack].map((leaf) => "mg/v1/+/+/" + leaf);
 
+/**
+ * The session the gateway holds on the external broker (also what the ingest benchmark's bare subscriber uses, so
+ * that both see the same flow control).
+ */
+export function sessionOptions(clientId: string, receiveMaximum: number): IClientOptions {
+  return {
+    clientId,
+    clean: false, // persistent session: the broker keeps our QoS 1 messages while we are away [MQTT-3.1.2-4]
+    // MQTT 5: the receive maximum lets the broker have this many messages in flight to us (MQTT 5 §3.1.2.11.3;
+    // under MQTT 3.1.1 mosquitto allows max_inflight_messages, 20 by default) while their PUBACKs wait for one commit
+    protocolVersion: 5,
+    // ... and clean: false keeps the session only with a session expiry interval (MQTT 5 §3.1.2.11.2): never expire
+    properties: { receiveMaximum: Math.max(1, Math.min(65535, receiveMaximum)), sessionExpiryInterval: 0xffffffff },
+  };
+}
+
 export class ExternalBroker implements GatewayFeature, Publisher {
   private client: MqttClient | undefined;
 
@@ -36,13 +52,7 @@ export class ExternalBroker implements GatewayFeature, Publisher {
   async start(): Promise<void> {
     const b = this.config.broker;
     const opts: IClientOptions = {
-      clientId: b.clientId,
-      clean: false, // persistent session: the broker keeps our QoS 1 messages while we are away [MQTT-3.1.2-4]
-      // MQTT 5: the receive maximum lets the broker have this many messages in flight to us (under MQTT 3.1.1
-      // mosquitto allows max_inflight_messages, 20 by default) while their PUBACKs wait for one commit
-      protocolVersion: 5,
-      // ... and clean: false keeps the session only with a session expiry interval (MQTT 5 §3.1.2.11.2): never expire
-      properties: { receiveMaximum: Math.max(1, Math.min(65535, b.concurrency)), sessionExpiryInterval: 0xffffffff },
+      ...sessionOptions(b.clientId, b.concurrency),
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
       username: b.username,
