@@ -44,6 +44,8 @@ export class ModbusSlave implements SerialDevice {
   readonly discrete = new Map<number, number>();
   fault: SlaveFault = "none";
   readonly stats: SlaveStats = { requests: 0, answered: 0, exceptions: 0, badFrames: 0, busy: 0, faulted: 0 };
+  /** Called before a request to this slave is executed: a device model brings its registers up to date here. */
+  onRequest: (() => void) | undefined;
   private readonly o: Required<Omit<ModbusSlaveOptions, "deviceId">> & { deviceId?: { [id: number]: string } };
   private line: SerialLine | null = null;
   private framer: RtuFramer;
@@ -106,6 +108,7 @@ export class ModbusSlave implements SerialDevice {
     }
     if (q.s !== this.id && q.s !== 0) return null;
     this.stats.requests++;
+    this.onRequest?.();
     const r = this.execute(q);
     if (q.s === 0) return null;
     if (r.length === 1) this.stats.exceptions++;

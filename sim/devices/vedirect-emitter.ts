@@ -12,7 +12,7 @@ import {
   VE_HEX_ERROR, VE_HEX_GET, VE_HEX_PING, VE_HEX_PING_REPLY, VE_HEX_PRODUCT_ID, VE_HEX_RESTART, VE_HEX_SET,
   VE_HEX_UNKNOWN, encodeHexFrame, leBytes, veRegister, veRegisterValue,
 } from "../../firmware/drivers/vedirect-hex";
-import { VE_FIELD_ORDER, VeDirectKind, encodeVeDirectBlock, veFieldsFromValues } from "./vedirect-encode";
+import { VE_FIELD_ORDER, VeDirectKind, encodeVeDirectValues } from "./vedirect-encode";
 
 export interface VeDirectEmitterOptions {
   kind: VeDirectKind;
@@ -94,6 +94,8 @@ export function createVeDirectEmitter(o: VeDirectEmitterOptions): VeDirectEmitte
   let cut = -1;
   let tick = 0;
   let lastAsync = 0;
+  // the device's identity, sent in its blocks; the model name only by the BMV
+  const meta: VeDirectValues = { productId: pid, firmware: fw, serial: ser, model: bmv ? model : undefined };
 
   function send(s: string): void {
     if (!line || !plugged) return;
@@ -186,10 +188,9 @@ export function createVeDirectEmitter(o: VeDirectEmitterOptions): VeDirectEmitte
     if (!plugged) return;
     const t = line.now();
     const v = o.values(t);
-    const meta: VeDirectValues = { productId: pid, firmware: fw, serial: ser, model: bmv ? model : undefined };
     const part = !bmv ? "mppt" : tick % 2 === 0 ? "bmvLive" : "bmvHistory";
     tick++;
-    let block = encodeVeDirectBlock(veFieldsFromValues(VE_FIELD_ORDER[part], { ...v, ...meta }));
+    let block = encodeVeDirectValues(VE_FIELD_ORDER[part], v, meta);
     stats.blocks++;
     if (o.asyncEvery_s && t - lastAsync >= o.asyncEvery_s) {
       lastAsync = t;

@@ -39,13 +39,32 @@ export function veFieldsFromValues(order: string[], values: VeDirectValues): VeD
   return f;
 }
 
+/** The block of one device part straight from values (what encodeVeDirectBlock(veFieldsFromValues(..)) gives, without
+ *  the intermediate object: a simulated fleet sends one block per device per virtual second). `first` is looked up
+ *  before `values` (the device's identity). */
+export function encodeVeDirectValues(order: string[], values: VeDirectValues, first: VeDirectValues): string {
+  const a = first as { [key: string]: number | string | boolean | null | undefined };
+  const b = values as { [key: string]: number | string | boolean | null | undefined };
+  let s = "";
+  for (const label of order) {
+    const key = KEYS[label];
+    const raw = veTextRaw(label, a[key] !== undefined ? a[key] : b[key]);
+    if (raw !== undefined) s += "\r\n" + label + "\t" + raw;
+  }
+  return withChecksum(s);
+}
+
+function withChecksum(body: string): string {
+  const s = body + "\r\nChecksum\t";
+  let sum = 0;
+  for (let i = 0; i < s.length; i++) sum += s.charCodeAt(i);
+  return s + String.fromCharCode((256 - (sum & 0xff)) & 0xff);
+}
+
 /** "\r\n" LABEL "\t" VALUE for each field, then "\r\nChecksum\t" and the byte that makes the block sum to 0 mod 256
  *  (protocols.md "VE.Direct text"). Values must be ASCII. */
 export function encodeVeDirectBlock(fields: VeDirectFields): string {
   let s = "";
   for (const label of Object.keys(fields)) s += "\r\n" + label + "\t" + fields[label];
-  s += "\r\nChecksum\t";
-  let sum = 0;
-  for (let i = 0; i < s.length; i++) sum += s.charCodeAt(i);
-  return s + String.fromCharCode((256 - (sum & 0xff)) & 0xff);
+  return withChecksum(s);
 }

@@ -63,7 +63,12 @@ export class VirtualSite {
     this.controller = new ModbusSlave({ id: 1 });
     this.controller.attach(this.esp.serial(b.modbus!.serial).line());
     const map = epeverLive();
+    // the controller's registers as of the second a request comes in (the model moves in steps of a second)
+    let refreshedAt = -1;
     const refresh = () => {
+      const second = Math.floor(this.esp.clock.nowMs / 1000);
+      if (second === refreshedAt) return;
+      refreshedAt = second;
       const s = state();
       fillFromRecord(this.controller, map, {
         pv_V: s.pv_V, pv_A: s.pv_W / s.pv_V, pv_W: s.pv_W, battery_V: s.battery_V, battery_charge_A: Math.max(0, s.battery_A),
@@ -72,8 +77,8 @@ export class VirtualSite {
         // 0x3201 D3-D2: 01 float, 10 boost; D0 running
         charger_status: s.pv_W > 0 ? (s.stage === "float" ? 0b0101 : 0b1001) : 0, load_status: s.loadOn === false ? 0 : 1, battery_net_A: s.battery_A,
       });
-      this.esp.clock.schedule(1000, refresh, "device");
     };
+    this.controller.onRequest = refresh;
     refresh();
     b.i2c!.ina226Addresses.forEach((address, k) => {
       const m = new InaModel({ address, shunt_ohm: 0.002, now: () => this.esp.clock.nowMs / 1000, source: () => state().feeders[k] });

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { SerialLine } from "../../sim/devices/types";
 import { createVeDirectEmitter, VeDirectEmitterOptions, veRandom } from "../../sim/devices/vedirect-emitter";
-import { encodeVeDirectBlock } from "../../sim/devices/vedirect-encode";
+import { VE_FIELD_ORDER, encodeVeDirectBlock, encodeVeDirectValues, veFieldsFromValues } from "../../sim/devices/vedirect-encode";
 import { VeDirectFields, VeDirectHexFrame, createVeDirectParser } from "../../firmware/drivers/vedirect";
 import { VE_TEXT_SCALE, VeDirectValues, decodeVeDirectBlock } from "../../firmware/drivers/vedirect-decode";
 import { VE_REGISTERS, decodeHexReply, hexGet, hexPing, hexProductId, hexSet, veRegisterValue } from "../../firmware/drivers/vedirect-hex";
@@ -255,5 +255,16 @@ describe("faults from the device model", () => {
       sum += x;
     }
     expect(Math.abs(sum / 10000 - 0.5)).toBeLessThan(0.02);
+  });
+
+  it("encodes a block straight from values exactly as through the fields object, identity first", () => {
+    const v: VeDirectValues = { battery_mV: 12840, battery_mA: -3210, power_W: -41, soc_permille: 873, consumed_mAh: -25400, timeToGo_min: null, model: "wrong" };
+    const meta: VeDirectValues = { productId: 0x204, firmware: "0308", serial: "HQ1", model: "702" };
+    for (const part of Object.keys(VE_FIELD_ORDER)) {
+      const direct = encodeVeDirectValues(VE_FIELD_ORDER[part], v, meta);
+      expect(direct).toBe(encodeVeDirectBlock(veFieldsFromValues(VE_FIELD_ORDER[part], { ...v, ...meta })));
+    }
+    expect(encodeVeDirectValues(VE_FIELD_ORDER.bmvLive, v, meta)).toContain("\r\nBMV\t702");
+    expect(encodeVeDirectValues(VE_FIELD_ORDER.bmvLive, v, meta)).toContain("\r\nTTG\t---");
   });
 });
