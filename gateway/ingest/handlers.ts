@@ -34,6 +34,11 @@ export interface Msg {
 }
 
 type Pending = { [K in GatewayEventName]: { name: K; payload: GatewayEvents[K] } }[GatewayEventName];
+export type PendingEvent = Pending;
+
+export function emitAll(bus: EventBus, events: PendingEvent[]): void {
+  for (const e of events) bus.emit(e.name, e.payload as never);
+}
 
 export class HandlerContext {
   readonly outbox: Pending[] = [];
@@ -49,11 +54,9 @@ export class HandlerContext {
     this.outbox.push({ name, payload } as Pending);
   }
 
-  /** Emit what the committed transaction produced; drop it after a rollback. */
-  deliver(bus: EventBus, committed: boolean): void {
-    if (!committed) return this.discard();
-    const out = this.outbox.splice(0);
-    for (const e of out) bus.emit(e.name, e.payload as never);
+  /** The events the committed transaction produced, to emit once it is on the disk (`emitAll`). */
+  take(): PendingEvent[] {
+    return this.outbox.splice(0);
   }
 
   /** The transaction rolled back: forget its events and the channel tables (one may come from a rolled-back birth). */

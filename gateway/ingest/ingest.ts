@@ -11,7 +11,7 @@ import { parseTopic } from "../../firmware/protocol/topics";
 import type { EventBus, GatewayFeature } from "../events";
 import type { Store } from "../storage/store";
 import type { GatewayCounters } from "./counters";
-import { HandlerContext, handleAck, handleBatch, handleBirth, handleEvent, handleState, Msg, Rejection } from "./handlers";
+import { emitAll, HandlerContext, handleAck, handleBatch, handleBirth, handleEvent, handleState, Msg, PendingEvent, Rejection } from "./handlers";
 
 export interface InboundMessage {
   clientId: string;
@@ -79,8 +79,9 @@ export class Ingest implements GatewayFeature {
       return;
     }
     this.queue.push({ msg, done });
-    if (this.queue.length >= this.opts.maxBatch) this.flush();
-    else if (!this.timer) this.timer = this.opts.flushMs > 0 ? setTimeout(() => this.flush(), this.opts.flushMs) : setImmediate(() => this.flush());
+    if (this.queue.length >= this.opts.maxBatch) this.commitQueued();
+    else if (!this.timer)
+      this.timer = this.opts.flushMs > 0 ? setTimeout(() => this.commitQueued(), this.opts.flushMs) : setImmediate(() => this.commitQueued());
   }
 
   private clearTimer(): void {
@@ -90,8 +91,18 @@ export class Ingest implements GatewayFeature {
     this.timer = undefined;
   }
 
-  /** Handle and commit everything queued, then acknowledge it. */
+  /** Handle and commit everything queued, wait for the disk, and acknowledge it (and what waits for the disk). */
   flush(): void {
+    this.commitQueued();
+    this.store.syncNow();
+  }
+
+  /**
+   * Handle and commit everything queued. The acknowledgements, the events and the logged rejections follow once
+   * the commit is on the disk: under synchronous FULL an fsync off the main thread (storage/wal-sync.ts), which
+   * lets the next messages be handled meanwhile; otherwise at once.
+   */
+  private commitQueued(): void {
     this.clearTimer();
     const ctx = this.ctx;
     if (this.queue.length === 0 || !ctx) return;
@@ -107,11 +118,22 @@ export class Ingest implements GatewayFeature {
       this.counters.commitErrors++;
       this.log(`gateway: could not store ${items.length} messages (${error.message}); not acknowledged, the nodes will send them again`);
     }
-    ctx.deliver(this.bus, error === null);
+    const events = error ? [] : ctx.take();
     const ms = performance.now() - started;
     this.counters.flushes++;
     this.counters.lastFlushMs = ms;
     this.counters.maxFlushMs = Math.max(this.counters.maxFlushMs, ms);
+    if (error) this.acknowledge(items, rejected, events, error);
+    else this.store.whenDurable((err) => this.acknowledge(items, rejected, events, err, true));
+  }
+
+  private acknowledge(items: Item[], rejected: (Rejection | undefined)[], events: PendingEvent[], error: Error | null, committed = false): void {
+    if (error && committed) {
+      // committed, but the disk did not confirm it: not acknowledged (the nodes send again; stored ones are duplicates)
+      this.counters.commitErrors++;
+      this.log(`gateway: could not sync ${items.length} messages to the disk (${error.message}); not acknowledged, the nodes will send them again`);
+    }
+    if (!error) emitAll(this.bus, events);
     for (let i = 0; i < items.length; i++) {
       const r = rejected[i];
       if (r && !error) this.reject(r, items[i].msg);
@@ -128,7 +150,7 @@ export class Ingest implements GatewayFeature {
     for (const savepoints of [false, true]) {
       const rejected: (Rejection | undefined)[] = [];
       try {
-        this.store.transaction(() => {
+        this.store.transactionDeferringSync(() => {
           for (const it of items) rejected.push(this.handle(ctx, it.msg, savepoints));
         });
         return rejected;

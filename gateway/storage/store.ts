@@ -9,6 +9,7 @@ import Database from "better-sqlite3";
 import type { BirthPayload } from "../../firmware/protocol/messages";
 import { migrations } from "./migrations";
 import { SampleWriter } from "./samples";
+import { WalSync } from "./wal-sync";
 
 export interface NodeRow {
   site: string;
@@ -93,6 +94,8 @@ export class Store {
   private readonly offsets = new Map<string, ClockOffset | null>();
   private samples: SampleWriter | undefined;
   private tx: { [name: string]: Database.Statement } | undefined;
+  /** synchronous FULL on a file: ingest's commits are synced off the main thread (wal-sync.ts). */
+  private wal: WalSync | undefined;
 
   private constructor(db: Database.Database) {
     this.db = db;
@@ -115,6 +118,7 @@ export class Store {
     db.pragma("foreign_keys = ON");
     const store = new Store(db);
     store.migrate();
+    if ((opts.synchronous ?? "FULL") === "FULL" && path !== ":memory:") store.wal = new WalSync(path + "-wal");
     return store;
   }
 
@@ -137,7 +141,39 @@ export class Store {
   }
 
   close(): void {
+    this.wal?.close(); // what ingest committed is synced (and its callbacks called) before the database closes
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Like transaction(), for ingest: under synchronous FULL the commit does not wait for the disk (NORMAL for this
+   * transaction only; every other writer keeps FULL) and `whenDurable` tells when it is there.
+   */
+  transactionDeferringSync<T>(fn: () => T): T {
+    if (!this.wal || this.db.inTransaction) return this.transaction(fn);
+    const tx = this.txStatements();
+    tx.normal.run();
+    try {
+      return this.transaction(fn);
+    } finally {
+      tx.full.run();
+    }
+  }
+
+  /** cb once what was committed so far is on the disk: at once unless synchronous FULL (wal-sync.ts). */
+  whenDurable(cb: (err: Error | null) => void): void {
+    if (this.wal) this.wal.after(cb);
+    else cb(null);
+  }
+
+  /** Sync what ingest committed now, on this thread, and run the waiting callbacks (when stopping). */
+  syncNow(): void {
+    this.wal?.now();
+  }
+
+  /** Commits waiting for their sync (the gateway's queue gauge). */
+  get syncPending(): number {
+    return this.wal?.pending ?? 0;
   }
 
   /**
@@ -147,14 +183,7 @@ export class Store {
    */
   transaction<T>(fn: () => T): T {
     const db = this.db;
-    const tx = (this.tx ??= {
-      begin: db.prepare("BEGIN"),
-      commit: db.prepare("COMMIT"),
-      rollback: db.prepare("ROLLBACK"),
-      savepoint: db.prepare("SAVEPOINT mg_nested"),
-      release: db.prepare("RELEASE mg_nested"),
-      rollbackTo: db.prepare("ROLLBACK TO mg_nested"),
-    });
+    const tx = this.txStatements();
     const nested = db.inTransaction;
     (nested ? tx.savepoint : tx.begin).run();
     try {
@@ -173,6 +202,20 @@ export class Store {
       }
       throw e;
     }
+  }
+
+  private txStatements(): { [name: string]: Database.Statement } {
+    const db = this.db;
+    return (this.tx ??= {
+      begin: db.prepare("BEGIN"),
+      commit: db.prepare("COMMIT"),
+      rollback: db.prepare("ROLLBACK"),
+      savepoint: db.prepare("SAVEPOINT mg_nested"),
+      release: db.prepare("RELEASE mg_nested"),
+      rollbackTo: db.prepare("ROLLBACK TO mg_nested"),
+      normal: db.prepare("PRAGMA synchronous = NORMAL"),
+      full: db.prepare("PRAGMA synchronous = FULL"),
+    });
   }
 
   private stmt(name: string, sql: string): Database.Statement {
