@@ -31,43 +31,37 @@ export interface SensorHardware {
 const veQ: { [q: string]: Quality } = { ok: "o", stale: "s", failed: "f" };
 const mbQ: Quality[] = ["o", "s", "f"];
 
-function div(v: number | null | undefined, by: number): number | null {
-  return v === null || v === undefined ? null : v / by;
+// Quantities as source key, quantity key ("=" the same) and divisor, three words each: one string in the code,
+// split when used, rather than tables of objects kept in the board's variables. A value that is not a number
+// (VE.Direct "---", a Modbus register that failed) is reported as null.
+const BMV = "battery_mV battery_V 1000 battery_mA battery_A 1000 power_W battery_W 1 soc_permille battery_soc_pct 10 " +
+  "consumed_mAh battery_consumed_Ah 1000 timeToGo_min battery_ttg_min 1 battery_degC battery_temp_C 1";
+const MPPT = "pv_mV pv_V 1000 pv_W = 1 battery_mA charge_A 1000 chargeState charge_state 1 error charger_fault 1 load_mA load_A 1000";
+// EPEver Tracer / Growatt SPF map keys
+const MODBUS = "pv_V = 1 pv_A = 1 pv_W = 1 load_V = 1 load_A = 1 load_W = 1 battery_charge_A charge_A 1 ac_out_W = 1 ac_out_V = 1";
+
+function put(table: string, v: { [k: string]: unknown }, q: Quality, t: number, out: SampleSink): void {
+  const f = table.split(" ");
+  for (let i = 0; i < f.length; i += 3) {
+    const x = v[f[i]];
+    if (x !== undefined) out(f[i + 1] === "=" ? f[i] : f[i + 1], typeof x === "number" ? x / +f[i + 2] : null, q, t);
+  }
 }
 
 /** VE.Direct values -> quantities. A battery monitor gives the battery; an MPPT the PV side and charger. */
 function veSamples(kind: string, v: VeDirectValues, q: Quality, t: number, out: SampleSink): void {
-  if (kind === "bmv") {
-    if (v.battery_mV !== undefined) out("battery_V", div(v.battery_mV, 1000), q, t);
-    if (v.battery_mA !== undefined) out("battery_A", div(v.battery_mA, 1000), q, t);
-    if (v.power_W !== undefined) out("battery_W", v.power_W, q, t);
-    if (v.soc_permille !== undefined) out("battery_soc_pct", div(v.soc_permille, 10), q, t);
-    if (v.consumed_mAh !== undefined) out("battery_consumed_Ah", div(v.consumed_mAh, 1000), q, t);
-    if (v.timeToGo_min !== undefined) out("battery_ttg_min", v.timeToGo_min, q, t);
-    if (v.battery_degC !== undefined) out("battery_temp_C", v.battery_degC, q, t);
-  } else {
-    if (v.pv_mV !== undefined) out("pv_V", div(v.pv_mV, 1000), q, t);
-    if (v.pv_W !== undefined) {
-      out("pv_W", v.pv_W, q, t);
-      if (v.pv_mV) out("pv_A", v.pv_W === null ? null : v.pv_W / (v.pv_mV / 1000), q, t);
-    }
-    if (v.battery_mA !== undefined) out("charge_A", div(v.battery_mA, 1000), q, t);
-    if (v.chargeState !== undefined) out("charge_state", v.chargeState, q, t);
-    if (v.error !== undefined) out("charger_fault", v.error, q, t);
-    if (v.load_mA !== undefined) {
-      out("load_A", div(v.load_mA, 1000), q, t);
-      if (v.battery_mV) out("load_W", v.load_mA === null ? null : (v.load_mA / 1000) * (v.battery_mV / 1000), q, t);
-    }
-  }
+  put(kind === "bmv" ? BMV : MPPT, v, q, t, out);
+  if (kind === "bmv") return;
+  // derived: PV current from power and voltage, load power from load current and battery voltage
+  if (v.pv_W !== undefined && v.pv_mV) out("pv_A", v.pv_W === null ? null : v.pv_W / (v.pv_mV / 1000), q, t);
+  if (v.load_mA !== undefined && v.battery_mV) out("load_W", v.load_mA === null ? null : (v.load_mA / 1000) * (v.battery_mV / 1000), q, t);
 }
 
 const num = (x: number | string | null | undefined): number | null => (typeof x === "number" ? x : null);
 
 /** Charge controller / inverter record -> quantities (EPEver Tracer or Growatt SPF map keys). */
 function modbusSamples(v: Values, q: Quality, t: number, battery: boolean, out: SampleSink): void {
-  const keys = ["pv_V", "pv_A", "pv_W", "load_V", "load_A", "load_W"];
-  for (let i = 0; i < keys.length; i++) if (v[keys[i]] !== undefined) out(keys[i], num(v[keys[i]]), q, t);
-  if (v.battery_charge_A !== undefined) out("charge_A", num(v.battery_charge_A), q, t);
+  put(MODBUS, v, q, t, out);
   const cs = num(v.charger_status);
   if (cs !== null) {
     out("charge_state", (cs >> 2) & 3, q, t); // 0x3201 D3-2: 0 none, 1 float, 2 boost, 3 equalize
@@ -76,8 +70,6 @@ function modbusSamples(v: Values, q: Quality, t: number, battery: boolean, out: 
     out("charge_state", null, q, t);
     out("charger_fault", null, q, t);
   }
-  if (v.ac_out_W !== undefined) out("ac_out_W", num(v.ac_out_W), q, t);
-  if (v.ac_out_V !== undefined) out("ac_out_V", num(v.ac_out_V), q, t);
   if (battery) {
     const bv = num(v.battery_V);
     const ba = num(v.battery_net_A);
