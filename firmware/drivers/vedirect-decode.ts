@@ -90,16 +90,53 @@ export type VeDirectValues = { [K in NumLabel as Keys[K]]?: number | null } & {
   unknown?: VeDirectFields;
 };
 
+/**
+ * What the decoder reads: VE_TEXT_KEYS and VE_TEXT_SCALE as words in strings (" label=key ..."), so that the
+ * board keeps them in its code rather than as objects of 66 properties in its variables. A label with a space or
+ * "=" in it (corrupt input) is in none of them. test/drivers/vedirect-tables.test.ts checks that these strings say
+ * what the objects say.
+ */
+export const VE_TEXT_TABLE =
+  " V=battery_mV V2=battery2_mV V3=battery3_mV VS=starter_mV VM=midpoint_mV" +
+  " DM=midpointDeviation_permille VPV=pv_mV PPV=pv_W I=battery_mA I2=battery2_mA I3=battery3_mA" +
+  " IL=load_mA T=battery_degC P=power_W CE=consumed_mAh SOC=soc_permille TTG=timeToGo_min" +
+  " H1=deepestDischarge_mAh H2=lastDischarge_mAh H3=averageDischarge_mAh H4=chargeCycles" +
+  " H5=fullDischarges H6=cumulativeDrawn_mAh H7=minBattery_mV H8=maxBattery_mV H9=sinceFullCharge_s" +
+  " H10=autoSyncs H11=lowVoltageAlarms H12=highVoltageAlarms H13=lowAuxVoltageAlarms" +
+  " H14=highAuxVoltageAlarms H15=minAux_mV H16=maxAux_mV H17=discharged_Wh H18=charged_Wh" +
+  " H19=yieldTotal_Wh H20=yieldToday_Wh H21=maxPowerToday_W H22=yieldYesterday_Wh" +
+  " H23=maxPowerYesterday_W HSDS=daySequence AC_OUT_V=acOut_mV AC_OUT_I=acOut_mA AC_OUT_S=acOut_VA" +
+  " DC_IN_V=dcIn_mV DC_IN_I=dcIn_mA DC_IN_P=dcIn_W CS=chargeState ERR=error MPPT=tracker" +
+  " MODE=deviceMode AR=alarmReason WARN=warningReason OR=offReason PID=productId Alarm=alarm_on" +
+  " Relay=relay_on LOAD=load_on FW=firmware FWE=firmware24 SER#=serial BMV=model ";
 /** Labels whose value is text: FW keeps its leading zero ("0308"), BMV may hold spaces and '/'. */
-const TEXT: { [label: string]: 1 } = { FW: 1, FWE: 1, "SER#": 1, BMV: 1 };
+const TEXT = " FW FWE SER# BMV ";
 /** ON/OFF (old BMV firmware: On/Off). */
-const BOOL: { [label: string]: 1 } = { Alarm: 1, Relay: 1, LOAD: 1 };
+const BOOL = " Alarm Relay LOAD ";
 /** Hexadecimal: PID "0xA042", OR "0x00000001". */
-const HEX: { [label: string]: 1 } = { PID: 1, OR: 1 };
+const HEX = " PID OR ";
 /** Multipliers from the wire unit to the unit in the key: 0.01 V -> mV, 0.1 A -> mA, 0.01 kWh -> Wh. */
 export const VE_TEXT_SCALE: { [label: string]: number } = {
   AC_OUT_V: 10, DC_IN_V: 10, AC_OUT_I: 100, DC_IN_I: 100, H17: 10, H18: 10, H19: 10, H20: 10, H22: 10,
 };
+export const VE_SCALE_10 = " AC_OUT_V DC_IN_V H17 H18 H19 H20 H22 ";
+export const VE_SCALE_100 = " AC_OUT_I DC_IN_I ";
+
+function plain(label: string): boolean {
+  return label.length > 0 && label.indexOf(" ") < 0 && label.indexOf("=") < 0;
+}
+
+function isIn(words: string, label: string): boolean {
+  return plain(label) && words.indexOf(" " + label + " ") >= 0;
+}
+
+/** The key of a label, or undefined for a label not in the table. */
+export function veTextKey(label: string): string | undefined {
+  const i = plain(label) ? VE_TEXT_TABLE.indexOf(" " + label + "=") : -1;
+  if (i < 0) return undefined;
+  const from = i + label.length + 2;
+  return VE_TEXT_TABLE.substring(from, VE_TEXT_TABLE.indexOf(" ", from));
+}
 
 /** Whole number in base 10 (optional '-') or 16 (after "0x"), or null. By hand: the interpreter's RegExp gets
  *  /^-?[0-9]+$/ wrong (an optional first item never matches; measured on Espruino 2v29). */
@@ -117,24 +154,23 @@ function whole(raw: string, hex: boolean): number | null {
 
 /** Raw text of one field -> number, boolean, string or null (not available / unreadable). */
 export function veTextValue(label: string, raw: string): number | boolean | string | null {
-  if (TEXT[label]) return raw;
-  if (BOOL[label]) {
+  if (isIn(TEXT, label)) return raw;
+  if (isIn(BOOL, label)) {
     const u = raw.toUpperCase();
     return u === "ON" ? true : u === "OFF" ? false : null;
   }
-  const v = whole(raw, HEX[label] === 1); // null for "---" and anything unreadable
-  const k = VE_TEXT_SCALE[label];
+  const v = whole(raw, isIn(HEX, label)); // null for "---" and anything unreadable
+  const k = isIn(VE_SCALE_10, label) ? 10 : isIn(VE_SCALE_100, label) ? 100 : 0;
   return v !== null && k ? v * k : v;
 }
 
 export function decodeVeDirectBlock(fields: VeDirectFields): VeDirectValues {
-  const keys = VE_TEXT_KEYS as { [label: string]: string };
   const out: { [key: string]: any } = {};
   let unknown: VeDirectFields | undefined;
   for (const label in fields) {
     if (!fields.hasOwnProperty(label)) continue;
-    const key = keys[label];
-    if (key === undefined || !keys.hasOwnProperty(label)) {
+    const key = veTextKey(label);
+    if (key === undefined) {
       if (!unknown) unknown = {};
       unknown[label] = fields[label];
       continue;
