@@ -158,12 +158,12 @@ describe("MQTT client: connecting", () => {
     expect(t.last().packets().map((p) => p.cmd)).toEqual(["connect", "subscribe"]);
   });
 
-  it("a refused CONNACK is a failure with its name, and the client tries again later", () => {
+  it("a refused CONNACK is a failure with its return code, and the client tries again later", () => {
     const t = setup();
     t.client.start();
     t.accept(gen({ cmd: "connack", sessionPresent: false, returnCode: 4 }));
     expect(t.client.state()).toBe(0);
-    expect(t.client.why()).toBe("refused: bad user name or password");
+    expect(t.client.why()).toBe("refused: 4"); // 3.2.2.3: bad user name or password
     expect(t.client.counters).toMatchObject({ connects: 0, failures: 1 });
     expect(t.sockets[0].ended).toBe(true);
     t.time.advance(1000);

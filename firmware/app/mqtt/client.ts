@@ -17,7 +17,6 @@
 // Socket, clock, timers and randomness are injected (style.md 5); the defaults are the interpreter's.
 import {
   badTopic,
-  connackName,
   createMqttDecoder,
   DISCONNECT,
   encodeConnect,
@@ -278,8 +277,9 @@ export function createMqttClient(o: MqttClientOptions): MqttClient {
   function onPacket(p: MqttPacket) {
     if (p.type === 2) {
       if (st8 !== 1) return;
-      // a refusal: the broker closes the connection [MQTT-3.2.2-5]
-      if (p.rc) return down("refused: " + connackName(p.rc));
+      // a refusal: the broker closes the connection [MQTT-3.2.2-5]. The code only (3.2.2.3): its name
+      // (packets.ts connackName) is for people, who read it where the node's log is shown.
+      if (p.rc) return down("refused: " + p.rc);
       st8 = 2;
       c.connects++;
       fails = 0;
