@@ -5,12 +5,15 @@
 
 import { crc16, requestLength, responseLength } from "./modbus-rtu";
 
+/** How a framer cuts: by silence only (0), or also by a frame's length predicted from its first bytes. */
+export type CutMode = 0 | ((b: string) => number);
 /** Cut by silence only. */
-export const CUT_SILENCE = 0;
-/** Also cut as soon as a complete response with a good CRC is buffered (master side). */
-export const CUT_RESPONSES = 1;
+export const CUT_SILENCE: CutMode = 0;
+/** Also cut as soon as a complete response with a good CRC is buffered (master side). The length function
+ *  itself, so that a master's firmware does not carry the request parser, nor a slave's the response one. */
+export const CUT_RESPONSES: CutMode = responseLength;
 /** Also cut as soon as a complete request with a good CRC is buffered (slave side). */
-export const CUT_REQUESTS = 2;
+export const CUT_REQUESTS: CutMode = requestLength;
 
 /** Longest RTU ADU (MOSL §2.5.1: 256 bytes); more than that without silence is flushed as one bad frame. */
 const MAX_ADU = 256;
@@ -33,9 +36,9 @@ export class RtuFramer {
   t = 0; // when the last of them was received, ms
   g: number; // frame gap, ms
   c: number; // one character time, ms
-  m: number; // CUT_*
+  m: CutMode; // CUT_*
 
-  constructor(baud: number, mode: number, bits = 10) {
+  constructor(baud: number, mode: CutMode, bits = 10) {
     this.g = frameGap_ms(baud, bits);
     this.c = (bits * 1000) / baud;
     this.m = mode;
@@ -47,7 +50,7 @@ export class RtuFramer {
     if (this.b.length && start - this.t >= this.g - 1e-9) this.flush(out);
     this.b += data;
     this.t = t_ms;
-    if (this.m) this.cut(out);
+    if (this.m) this.cut(this.m, out);
     if (this.b.length > MAX_ADU) this.flush(out);
   }
 
@@ -72,10 +75,10 @@ export class RtuFramer {
   }
 
   // Emits every complete, CRC-valid frame at the start of the buffer.
-  cut(out: (frame: string) => void): void {
+  cut(length: (b: string) => number, out: (frame: string) => void): void {
     for (;;) {
       const b = this.b;
-      const n = this.m === CUT_REQUESTS ? requestLength(b) : responseLength(b);
+      const n = length(b);
       if (n < 4 || n > MAX_ADU || b.length < n) return;
       if (crc16(b, 0, n - 2) !== (b.charCodeAt(n - 2) | (b.charCodeAt(n - 1) << 8))) return;
       this.b = b.substr(n);
