@@ -194,21 +194,15 @@ export class FlashQueue {
   }
 
   stats(): QueueStats {
-    const c = this.c;
-    return {
-      records: this.x.n,
-      bytes: this.liveBytes(),
-      pages: this.pages(),
-      maxPages: this.mp,
-      pageBytes: this.P,
-      pagesCreated: c.pagesCreated,
-      compactions: c.compactions,
-      torn: c.torn,
-      merged: c.merged,
-      mergeRounds: c.mergeRounds,
-      dropped: c.dropped,
-      rejected: c.rejected,
-    };
+    // the counters, with the sizes as they are now
+    const out = {} as QueueStats;
+    const c = this.c as unknown as { [k: string]: number };
+    for (const k in c) (out as unknown as { [k: string]: number })[k] = c[k];
+    out.records = this.x.n;
+    out.bytes = this.liveBytes();
+    out.pages = this.pages();
+    out.maxPages = this.mp;
+    return out;
   }
 
   item(i: number, h: number): QueueItem {
