@@ -8,6 +8,8 @@
 //   - static functions of the built-in objects (Math.floor, String.fromCharCode, JSON.stringify...), called three
 //     times or more, are read once into a variable at the top of the bundle's function. The interpreter's native
 //     functions do not need their object as `this` (checked on Espruino 2v29, and so in Node).
+//   - `var undefined;` at the top of the bundle's function, so that terser (unsafe_undefined) writes a one-letter
+//     local instead of each `void 0`. A var without a value is undefined; nothing assigns it.
 // All are plain ES5 the interpreter runs as written: a variable is created when execution reaches it, and each
 // alias is declared before its first use in straight-line code.
 import ts from "typescript";
@@ -112,7 +114,7 @@ export function aliasThisAndPrototype(code: string): string {
   };
   visit(sf);
   if (code.startsWith(BANNER)) {
-    let decl = "";
+    let decl = declared["undefined"] ? "" : "var undefined;";
     for (const fn of Object.keys(natives)) {
       const uses = natives[fn];
       const obj = fn.split("_")[0];

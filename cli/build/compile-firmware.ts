@@ -101,7 +101,7 @@ export async function minifyForEspruino(code: string, opts: { mangleProperties?:
   const release = await minify(aliasThisAndPrototype(closed), {
     ecma: 5,
     toplevel: true,
-    compress: { hoist_funs: true, hoist_vars: true, passes: 3, toplevel: true, unsafe_arrows: false, inline: 1 },
+    compress: { hoist_funs: true, hoist_vars: true, passes: 3, toplevel: true, unsafe_arrows: false, inline: 1, unsafe_undefined: true },
     mangle: {
       toplevel: true,
       // builtins: the list alone decides. It already leaves out every name the ES5 library and the interpreter's
