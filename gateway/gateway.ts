@@ -22,7 +22,14 @@ export class Gateway {
   private readonly extras: GatewayFeature[] = [];
   private started: GatewayFeature[] = [];
 
-  constructor(readonly config: GatewayConfig) {}
+  /**
+   * `now` is the clock liveness judges silence by and gives the nodes their time from (Unix ms); a simulation
+   * passes its virtual wall clock, everything else the host's.
+   */
+  constructor(
+    readonly config: GatewayConfig,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get publisher(): Publisher {
     if (!this.broker) throw new Error("gateway not started");
@@ -47,7 +54,7 @@ export class Gateway {
       isKnown: (site, node) => c.demo || allowed.has(site + "/" + node),
     }));
     const broker = (this.broker = external ? new ExternalBroker(c, ingest, this.counters) : new EmbeddedBroker(c, ingest, this.bus, this.counters));
-    this.liveness = new Liveness(store, this.bus, broker, this.counters, c.liveness);
+    this.liveness = new Liveness(store, this.bus, broker, this.counters, c.liveness, this.now);
     try {
       for (const f of [ingest, this.liveness, broker, ...this.extras]) {
         await f.start();

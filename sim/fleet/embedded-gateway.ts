@@ -84,7 +84,12 @@ export class EmbeddedGateway {
 
   async up(): Promise<void> {
     if (this.gateway) return;
-    const g = new Gateway(this.config);
+    // liveness gives the nodes their time: in a replay that is the virtual wall clock, or the nodes would mix the
+    // host's time with the replay's
+    const g = new Gateway(this.config, () => {
+      const w = this.o.wallClock?.("");
+      return w === undefined ? Date.now() : w * 1000;
+    });
     if (this.o.apiPort !== undefined) {
       this.api = new ApiFeature(g, { api: { host: this.o.apiHost ?? "127.0.0.1", port: this.o.apiPort }, log: () => {} });
       g.use(this.api);
@@ -95,14 +100,6 @@ export class EmbeddedGateway {
       this.apiUrl = `http://${this.api.api.host}:${this.api.api.port}/`;
     }
     g.bus.on("batch.stored", (e) => this.o.onStored?.(`${e.site}/${e.node}`));
-    // Liveness gives the nodes their time from its `now`: in a replay that is the virtual wall clock, or the
-    // nodes would mix the host's time with the replay's. Gateway has no option for it, so it is set here.
-    const live = g.liveness as unknown as { now: () => number } | undefined;
-    if (live)
-      live.now = () => {
-        const w = this.o.wallClock?.("");
-        return w === undefined ? Date.now() : w * 1000;
-      };
     this.gateway = g;
   }
 
