@@ -121,15 +121,25 @@ export class NodeAlarms {
     out.push({ rule, kind: change, ts: f.ts + f.span_ms, severity: t.severity, message: message(value ?? 0), value });
   }
 
-  /** sensor_failed:<key>: quality 'f' on a channel for raise_after_s; any other quality for clear_after_s clears. */
+  /**
+   * sensor_failed:<device>: one alarm per device, not one per channel (an unplugged battery monitor fails nine
+   * channels at once): raised when any of the device's channels has quality 'f' for raise_after_s, cleared when none
+   * has for clear_after_s. The message names the failed channels.
+   */
   private sensors(out: Transition[], f: Frame, t: RuleTiming): void {
-    const keys: { [k: string]: boolean } = {};
-    for (const k of Object.keys(f.r)) if (k.indexOf(":") < 0) keys[k] = true;
-    for (const rule of Object.keys(this.st)) if (rule.startsWith("sensor_failed:")) keys[rule.slice(14)] = true;
-    for (const k of Object.keys(keys)) {
-      const r = f.r[k];
-      const cond: Condition = !r ? "unknown" : r.q === "f" ? "raise" : "clear";
-      this.feed(out, f, "sensor_failed:" + k, t, cond, null, () => `sensor of ${k} failed`);
+    const failed: { [device: string]: string[] } = {};
+    for (const k of Object.keys(f.r)) {
+      if (k.indexOf(":") >= 0) continue;
+      const d = sensorDevice(k);
+      const list = failed[d] ?? (failed[d] = []);
+      if (f.r[k]!.q === "f") list.push(k);
+    }
+    for (const rule of Object.keys(this.st)) if (rule.startsWith("sensor_failed:") && !failed[rule.slice(14)]) failed[rule.slice(14)] = [];
+    for (const d of Object.keys(failed)) {
+      const seen = Object.keys(f.r).some((k) => k.indexOf(":") < 0 && sensorDevice(k) === d);
+      const cond: Condition = !seen ? "unknown" : failed[d].length > 0 ? "raise" : "clear";
+      const keys = failed[d].join(", ");
+      this.feed(out, f, "sensor_failed:" + d, t, cond, null, () => `${deviceNames[d] ?? d} failed (${keys})`);
     }
   }
 
@@ -180,4 +190,22 @@ export class NodeAlarms {
     }
     this.feed(out, f, "energy_balance", e, cond, loss, (v) => `energy balance off by ${fmt(v)} Wh of ${fmt(inWh)} Wh in over ${e.window_s / 3600} h`);
   }
+}
+
+/** Human names of the devices sensorDevice() returns. */
+const deviceNames: { [device: string]: string } = { battery: "battery monitor", charger: "charge controller", inverter: "inverter" };
+
+/**
+ * The device a channel key comes from (firmware/protocol/channels.ts): battery_* the battery monitor, pv_*, charge_*,
+ * charger_* and load_* the charge controller, ac_out_* and inverter_* the inverter, feeder<n>_* an INA226, ct<n>_*
+ * a CT clamp; anything else is its own device.
+ */
+export function sensorDevice(key: string): string {
+  const m = /^(feeder\d+|ct\d+)_/.exec(key);
+  if (m) return m[1];
+  const head = key.split("_")[0];
+  if (head === "battery") return "battery";
+  if (head === "pv" || head === "charge" || head === "charger" || head === "load") return "charger";
+  if (head === "ac" || head === "inverter") return "inverter";
+  return key;
 }

@@ -104,10 +104,10 @@ describe.skipIf(!hasChromium)("dashboard in chromium", () => {
   });
 
   it("an alarm raised by the unplugged battery monitor appears and can be acknowledged", async () => {
-    const row = page.locator('#alarms tr[data-rule="sensor_failed:battery_V"]');
+    const row = page.locator('#alarms tr[data-rule="sensor_failed:battery"]');
     await row.waitFor();
     const id = Number(await row.getAttribute("data-alarm"));
-    await row.getByRole("button", { name: /Acknowledge alarm sensor_failed:battery_V on ctl-1/ }).click();
+    await row.getByRole("button", { name: /Acknowledge alarm sensor_failed:battery on ctl-1/ }).click();
     await expect.poll(() => row.locator(".alarm-state").textContent()).toContain("acknowledged by dashboard");
     const a = db().prepare("SELECT acked_at, acked_by FROM alarms WHERE id = ?").get(id) as { acked_at: number | null; acked_by: string };
     expect(a.acked_at).not.toBeNull();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { newDebounce, step, lowCondition } from "../../gateway/alarms/debounce";
-import { NodeAlarms, Frame, Transition } from "../../gateway/alarms/rules";
+import { NodeAlarms, Frame, Transition, sensorDevice } from "../../gateway/alarms/rules";
 import { defaultSiteAlarms, siteAlarms, SiteAlarmsConfig, alarmsConfigSchema } from "../../gateway/alarms/config";
 import { sunElevation_deg, expectedPv_W } from "../../gateway/alarms/solar";
 import Ajv from "ajv";
@@ -95,17 +95,26 @@ describe("alarm rules over synthetic series", () => {
       ["overload", "cleared", 5],
     ]);
   });
-  it("sensor_failed per channel: quality f for 5 min raises, good readings clear", () => {
+  it("sensor_failed per device: quality f for 5 min raises one alarm naming the failed channels, good readings clear", () => {
     const n = new NodeAlarms();
     const out: Transition[] = [];
     for (let k = 0; k < 12; k++) {
       const failed = k >= 1 && k <= 7;
-      out.push(...n.evaluate({ ts: T0 + k * MIN, span_ms: MIN, r: { battery_V: { v: failed ? null : 50, q: failed ? "f" : "o" }, pv_W: { v: 100, q: "o" } } }, defaultSiteAlarms));
+      const bmv = (v: number) => ({ v: failed ? null : v, q: failed ? "f" : "o" });
+      out.push(...n.evaluate({ ts: T0 + k * MIN, span_ms: MIN, r: { battery_V: bmv(50), battery_A: bmv(3), battery_soc_pct: bmv(80), pv_W: { v: 100, q: "o" }, feeder2_W: { v: 9, q: "o" } } }, defaultSiteAlarms));
     }
     expect(out.map((x) => [x.rule, x.kind, x.ts])).toEqual([
-      ["sensor_failed:battery_V", "raised", T0 + 6 * MIN],
-      ["sensor_failed:battery_V", "cleared", T0 + 9 * MIN],
+      ["sensor_failed:battery", "raised", T0 + 6 * MIN],
+      ["sensor_failed:battery", "cleared", T0 + 9 * MIN],
     ]);
+    expect(out[0].message).toBe("battery monitor failed (battery_V, battery_A, battery_soc_pct)");
+  });
+  it("names the device of every channel key", () => {
+    const pairs = ["battery_V", "battery_charge_Wh", "pv_W", "charge_state", "charger_fault", "load_Wh", "ac_out_W", "inverter_fault", "feeder3_A", "feeder12_Wh", "ct2_W", "temp_C"].map((k) => [k, sensorDevice(k)]);
+    expect(Object.fromEntries(pairs)).toEqual({
+      battery_V: "battery", battery_charge_Wh: "battery", pv_W: "charger", charge_state: "charger", charger_fault: "charger", load_Wh: "charger",
+      ac_out_W: "inverter", inverter_fault: "inverter", feeder3_A: "feeder3", feeder12_Wh: "feeder12", ct2_W: "ct2", temp_C: "temp_C",
+    });
   });
   it("node_offline raises after raise_after_s through tick, clears when online", () => {
     const n = new NodeAlarms();
