@@ -46,6 +46,8 @@ export class Ingest implements GatewayFeature {
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private ctx: HandlerContext | undefined;
   private running = false;
+  /** Waiting for the running sync to return before the next commit (groupCommit). */
+  private held = false;
   private readonly logged: { [reason: string]: number } = {};
 
   constructor(
@@ -80,8 +82,24 @@ export class Ingest implements GatewayFeature {
     }
     this.queue.push({ msg, done });
     if (this.queue.length >= this.opts.maxBatch) this.commitQueued();
-    else if (!this.timer)
-      this.timer = this.opts.flushMs > 0 ? setTimeout(() => this.commitQueued(), this.opts.flushMs) : setImmediate(() => this.commitQueued());
+    else if (!this.timer && !this.held)
+      this.timer = this.opts.flushMs > 0 ? setTimeout(() => this.groupCommit(), this.opts.flushMs) : setImmediate(() => this.groupCommit());
+  }
+
+  /**
+   * Commit what is queued, unless the disk is still syncing the previous commit: then what arrives meanwhile is
+   * committed together once it returns (its PUBACKs could not go out before the next sync anyway), so there is one
+   * commit per sync. maxBatch messages are committed at once all the same.
+   */
+  private groupCommit(): void {
+    this.timer = undefined;
+    if (!this.store.syncBusy) return this.commitQueued();
+    if (this.held) return;
+    this.held = true;
+    this.store.whenSyncIdle(() => {
+      this.held = false;
+      this.commitQueued();
+    });
   }
 
   private clearTimer(): void {

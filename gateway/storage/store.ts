@@ -171,6 +171,16 @@ export class Store {
     this.wal?.now();
   }
 
+  /** Call cb when no sync of ingest's commits is running (at once when none is, or without synchronous FULL). */
+  whenSyncIdle(cb: () => void): void {
+    if (this.wal) this.wal.whenIdle(cb);
+    else cb();
+  }
+
+  get syncBusy(): boolean {
+    return this.wal?.busy ?? false;
+  }
+
   /** Commits waiting for their sync (the gateway's queue gauge). */
   get syncPending(): number {
     return this.wal?.pending ?? 0;

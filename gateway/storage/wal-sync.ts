@@ -18,6 +18,7 @@ export class WalSync {
   private running: Callback[] | undefined;
   /** Bumped by `now()`, so that a running fsync's completion does not call its callbacks a second time. */
   private generation = 0;
+  private idle: (() => void)[] = [];
 
   constructor(private readonly walPath: string) {}
 
@@ -33,7 +34,7 @@ export class WalSync {
     this.running = undefined;
     this.waiting = [];
     this.generation++;
-    if (cbs.length === 0) return;
+    if (cbs.length === 0) return this.wakeIdle();
     let error: Error | null = null;
     try {
       fsyncSync(this.open());
@@ -41,6 +42,24 @@ export class WalSync {
       error = e as Error;
     }
     for (const cb of cbs) cb(error);
+    this.wakeIdle();
+  }
+
+  private wakeIdle(): void {
+    const idle = this.idle;
+    this.idle = [];
+    for (const cb of idle) cb();
+  }
+
+  /** Is an fsync running? (ingest holds its next commit until it returns: one commit per fsync.) */
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Call cb once no fsync is running (at once when none is). */
+  whenIdle(cb: () => void): void {
+    if (!this.running) cb();
+    else this.idle.push(cb);
   }
 
   get pending(): number {
@@ -72,6 +91,7 @@ export class WalSync {
       this.running = undefined;
       for (const cb of cbs) cb(err ?? null);
       if (this.waiting.length > 0) this.start();
+      else this.wakeIdle();
     });
   }
 
