@@ -53,8 +53,11 @@ export class Uplink {
     });
   }
 
+  // The first connection is opened from a timer, outside the boot's call chain: a net.connect that throws (refused
+  // on Linux) gets a stack with the source text of every frame, and the boot's outermost frame is the whole
+  // program, which on a build with a Pico's 5,100 variables ran out of memory.
   start(): void {
-    this.mqtt.start();
+    setTimeout(() => this.mqtt.start(), 0);
   }
 
   private online(): void {
