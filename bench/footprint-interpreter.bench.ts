@@ -6,6 +6,14 @@
 //                                     load(".bootcde"): function bodies stay in flash
 //   footprint.vars.boot.espruino      a second run in the same folder that only boots (the interpreter runs
 //                                     `.bootcde` at start-up, as a board does at power-on)
+//   footprint.vars.backlog.espruino   steady state with a backlog: booted from Storage with both VE.Direct ports
+//                                     replaying real captures (a BMV-702 and a BlueSolar MPPT), a report every
+//                                     second, no broker: after BACKLOG_MS the queue holds a backlog of batches and
+//                                     the client keeps retrying
+//   footprint.vars.*.espruino5100     boot and backlog again on a build with a Pico's 5,100 variables
+//                                     (ESPRUINO_BIN_5100, default ESPRUINO_BIN + "-5100" when that file exists),
+//                                     booting the Storage the first build wrote: loading a 50 KB file is beyond
+//                                     a Pico's memory, which is why `minigrid flash` writes .bootcde instead
 //   footprint.bytes.release           the file's size, for reading the figures against
 // Each figure is the usage a probe prints 300 ms after start (after a garbage collection), minus the usage of the
 // probe alone loaded the same way. The firmware runs in a fresh folder whose minigrid.json points it at a closed
@@ -13,21 +21,22 @@
 // early or prints nothing still gives figures (of whatever it got to allocate). A figure the probe did not print
 // (out of memory, crash) is left out and named on stderr.
 // Runs only where ESPRUINO_BIN names the interpreter's Linux build.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { firmwareOutDir } from "../cli/build/compile-firmware";
+import { firmwareOutDir, projectRoot } from "../cli/build/compile-firmware";
 
 const DELAY_MS = 300;
+const BACKLOG_MS = 8000;
 // quit() is made harmless so that a firmware ending its own run does not end it before the probe; the probe ends
 // the run itself (E.reboot() exits the Linux build) since the firmware may leave timers running.
-const PROBE =
+const probe = (ms: number) =>
   "quit=function(){};setTimeout(function(){var m=process.memory(true);" +
-  `print("FOOTPRINT "+m.usage+" "+m.total);E.reboot()},${DELAY_MS});`;
+  `print("FOOTPRINT "+m.usage+" "+m.total);E.reboot()},${ms});`;
 
-function wrapped(code: string): string {
-  return PROBE + "try{\n" + code + "\n}catch(e){print('FOOTPRINT-ERROR '+e)}\n";
+function wrapped(code: string, ms = DELAY_MS): string {
+  return probe(ms) + "try{\n" + code + "\n}catch(e){print('FOOTPRINT-ERROR '+e)}\n";
 }
 
 /** What the espruino CLI sends for `--storage .bootcde:-` (its saveOnSend plugin): chunks of 1024, then load(). */
@@ -42,8 +51,14 @@ function storageLoader(code: string): string {
 // Settings for the Linux board (firmware/boards/linux.ts settingsFile): a broker nobody listens on.
 const SETTINGS = JSON.stringify({ site: "bench", node: "bench", broker: { host: "127.0.0.1", port: 1 } });
 
-function usage(bin: string, dir: string, args: string[]): number | undefined {
-  writeFileSync(join(dir, "minigrid.json"), SETTINGS);
+const capture = (name: string) => join(projectRoot, "test/fixtures/real/vedirect", name);
+const BACKLOG_SETTINGS = JSON.stringify({
+  site: "bench", node: "bench", broker: { host: "127.0.0.1", port: 1 }, report_s: 1, sample_s: 1,
+  vedirect: [{ kind: "bmv", capture: capture("bvm702.dump") }, { kind: "mppt", capture: capture("bluesolar_1.23.dump") }],
+});
+
+function usage(bin: string, dir: string, args: string[], settings = SETTINGS): number | undefined {
+  writeFileSync(join(dir, "minigrid.json"), settings);
   const r = spawnSync(bin, args, { cwd: dir, encoding: "latin1", timeout: 20_000, killSignal: "SIGKILL" });
   const out = r.stdout ?? "";
   // After "OUT OF MEMORY" the usage is only what was left when the interpreter gave up: no figure.
@@ -52,21 +67,39 @@ function usage(bin: string, dir: string, args: string[]): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** Usage with the program loaded each way: file, .bootcde then load(), and a boot of what Storage holds. */
-function measure(bin: string, code: string): { file?: number; bootcde?: number; boot?: number } {
+type Figures = { file?: number; bootcde?: number; boot?: number; backlog?: number; boot5100?: number; backlog5100?: number };
+
+/** Usage with the program loaded each way: file, .bootcde then load(), a boot of what Storage holds, a backlog. */
+function measure(bin: string, code: string, small: string | undefined): Figures {
   const fileDir = mkdtempSync(join(tmpdir(), "mg-footprint-"));
   const storeDir = mkdtempSync(join(tmpdir(), "mg-footprint-"));
+  const backlogDir = mkdtempSync(join(tmpdir(), "mg-footprint-"));
   try {
     writeFileSync(join(fileDir, "program.js"), wrapped(code), "latin1");
     const file = usage(bin, fileDir, ["program.js"]);
-    writeFileSync(join(storeDir, "loader.js"), storageLoader(wrapped(code)), "latin1");
+    // load() is left out of the loader: the first build only writes Storage, the boots below run it.
+    const loader = storageLoader(wrapped(code)).replace(/load\("\.bootcde"\)\n$/, "");
+    writeFileSync(join(storeDir, "loader.js"), loader + 'load(".bootcde")\n', "latin1");
     const bootcde = usage(bin, storeDir, ["loader.js"]);
     // -e runs the expression after the interpreter has booted, which runs `.bootcde` from espruino.flash.
     const boot = usage(bin, storeDir, ["-e", ""]);
-    return { file, bootcde, boot };
+    const boot5100 = small ? usage(small, storeDir, ["-e", ""]) : undefined;
+    let backlog: number | undefined;
+    let backlog5100: number | undefined;
+    if (code) {
+      writeFileSync(join(backlogDir, "loader.js"), storageLoader(wrapped(code, BACKLOG_MS)).replace(/load\("\.bootcde"\)\n$/, ""), "latin1");
+      usage(bin, backlogDir, ["loader.js"], BACKLOG_SETTINGS);
+      backlog = usage(bin, backlogDir, ["-e", ""], BACKLOG_SETTINGS);
+      backlog5100 = small ? usage(small, backlogDir, ["-e", ""], BACKLOG_SETTINGS) : undefined;
+    } else {
+      backlog = boot;
+      backlog5100 = boot5100;
+    }
+    return { file, bootcde, boot, backlog, boot5100, backlog5100 };
   } finally {
     rmSync(fileDir, { recursive: true, force: true });
     rmSync(storeDir, { recursive: true, force: true });
+    rmSync(backlogDir, { recursive: true, force: true });
   }
 }
 
@@ -83,17 +116,18 @@ export async function bench(): Promise<Record<string, number>> {
     process.stderr.write("dist/firmware/linux.js is missing (run `minigrid build`): no footprint figures\n");
     return {};
   }
-  const base = measure(bin, "");
-  const prog = measure(bin, code);
+  const small = process.env.ESPRUINO_BIN_5100 || (existsSync(bin + "-5100") ? bin + "-5100" : undefined);
+  const base = measure(bin, "", small);
+  const prog = measure(bin, code, small);
   const figures: Record<string, number> = { "footprint.bytes.release": Buffer.byteLength(code, "latin1") };
-  for (const way of ["file", "bootcde", "boot"] as const) {
+  for (const way of ["file", "bootcde", "boot", "backlog", ...(small ? (["boot5100", "backlog5100"] as const) : [])] as const) {
     const b = base[way];
     const p = prog[way];
     if (b === undefined || p === undefined) {
       process.stderr.write(`footprint: no figure for ${way} (the probe printed nothing: out of memory or a crash)\n`);
       continue;
     }
-    figures[`footprint.vars.${way}.espruino`] = p - b;
+    figures[`footprint.vars.${way.replace("5100", "")}.espruino${way.endsWith("5100") ? "5100" : ""}`] = p - b;
   }
   return figures;
 }
