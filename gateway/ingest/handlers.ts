@@ -59,6 +59,17 @@ export class HandlerContext {
     return this.outbox.splice(0);
   }
 
+  /** Where the events of the next message start (`undo`). */
+  mark(): number {
+    return this.outbox.length;
+  }
+
+  /** One message rolled back (its savepoint): forget its events, and the channel tables (a birth may be among them). */
+  undo(mark: number): void {
+    this.outbox.length = mark;
+    this.tables.clear();
+  }
+
   /** The transaction rolled back: forget its events and the channel tables (one may come from a rolled-back birth). */
   discard(): void {
     this.outbox.length = 0;

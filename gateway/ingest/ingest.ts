@@ -195,12 +195,22 @@ export class Ingest implements GatewayFeature {
     if (!handler) return { reason: "bad-topic", detail: `${t.kind} is published by the gateway, not by nodes` };
     const text = typeof msg.payload === "string" ? msg.payload : msg.payload.toString("utf8");
     const m: Msg = { site: t.site, node: t.node, text, receivedAt: msg.receivedAt };
+    if (!savepoints) {
+      try {
+        return handler(ctx, m);
+      } catch (e) {
+        throw isStorageFailure(e) ? e : new HandlerFailed();
+      }
+    }
+    // a failed statement inside a handler rolls back only this message (savepoint), its counts and its events
+    const counts = this.counters.save();
+    const events = ctx.mark();
     try {
-      // a failed statement inside a handler rolls back only this message (savepoint), not the whole flush
-      return savepoints ? this.store.transaction(() => handler(ctx, m)) : handler(ctx, m);
+      return this.store.transaction(() => handler(ctx, m));
     } catch (e) {
       if (isStorageFailure(e)) throw e;
-      if (!savepoints) throw new HandlerFailed();
+      this.counters.restore(counts);
+      ctx.undo(events);
       return { reason: "malformed", detail: "could not be handled: " + (e as Error).message };
     }
   }
