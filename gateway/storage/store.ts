@@ -9,7 +9,7 @@ import Database from "better-sqlite3";
 import type { BirthPayload } from "../../firmware/protocol/messages";
 import { migrations } from "./migrations";
 import { SampleWriter } from "./samples";
-import { WalSync } from "./wal-sync";
+import { StoreCore } from "./store-core";
 
 export interface NodeRow {
   site: string;
@@ -84,22 +84,22 @@ export interface StoreOptions {
   synchronous?: "FULL" | "NORMAL" | "OFF";
 }
 
-export class Store {
-  readonly db: Database.Database;
-  private readonly st: { [name: string]: Database.Statement };
+export class Store extends StoreCore {
   private readonly spans = new Map<string, number>();
   /** Highest seq_last stored per boot: a batch above it overlaps no stored batch (the usual case, no lookup). */
   private readonly tops = new Map<string, number>();
   private readonly nodes = new Map<string, NodeRow | null>();
   private readonly offsets = new Map<string, ClockOffset | null>();
   private samples: SampleWriter | undefined;
-  private tx: { [name: string]: Database.Statement } | undefined;
-  /** synchronous FULL on a file: ingest's commits are synced off the main thread (wal-sync.ts). */
-  private wal: WalSync | undefined;
 
   private constructor(db: Database.Database) {
-    this.db = db;
-    this.st = {};
+    super(db);
+  }
+
+  protected override rolledBack(): void {
+    this.samples?.discard();
+    this.nodes.clear();
+    this.offsets.clear();
   }
 
   /** Open (creating the file and its folder) and bring the schema up to date. ":memory:" works for tests. */
@@ -118,7 +118,7 @@ export class Store {
     db.pragma("foreign_keys = ON");
     const store = new Store(db);
     store.migrate();
-    if ((opts.synchronous ?? "FULL") === "FULL" && path !== ":memory:") store.wal = new WalSync(path + "-wal");
+    if ((opts.synchronous ?? "FULL") === "FULL" && path !== ":memory:") store.syncWalOffThread(path + "-wal");
     return store;
   }
 
@@ -140,97 +140,6 @@ export class Store {
     return this.db.pragma("user_version", { simple: true }) as number;
   }
 
-  close(): void {
-    this.wal?.close(); // what ingest committed is synced (and its callbacks called) before the database closes
-    if (this.db.open) this.db.close();
-  }
-
-  /**
-   * Like transaction(), for ingest: under synchronous FULL the commit does not wait for the disk (NORMAL for this
-   * transaction only; every other writer keeps FULL) and `whenDurable` tells when it is there.
-   */
-  transactionDeferringSync<T>(fn: () => T): T {
-    if (!this.wal || this.db.inTransaction) return this.transaction(fn);
-    const tx = this.txStatements();
-    tx.normal.run();
-    try {
-      return this.transaction(fn);
-    } finally {
-      tx.full.run();
-    }
-  }
-
-  /** cb once what was committed so far is on the disk: at once unless synchronous FULL (wal-sync.ts). */
-  whenDurable(cb: (err: Error | null) => void): void {
-    if (this.wal) this.wal.after(cb);
-    else cb(null);
-  }
-
-  /** Sync what ingest committed now, on this thread, and run the waiting callbacks (when stopping). */
-  syncNow(): void {
-    this.wal?.now();
-  }
-
-  /** Call cb when no sync of ingest's commits is running (at once when none is, or without synchronous FULL). */
-  whenSyncIdle(cb: () => void): void {
-    if (this.wal) this.wal.whenIdle(cb);
-    else cb();
-  }
-
-  get syncBusy(): boolean {
-    return this.wal?.busy ?? false;
-  }
-
-  /** Commits waiting for their sync (the gateway's queue gauge). */
-  get syncPending(): number {
-    return this.wal?.pending ?? 0;
-  }
-
-  /**
-   * Run fn in a transaction (BEGIN ... COMMIT), or in a savepoint when one is open already (a nested call rolls back
-   * only its own writes when fn throws). The statements are prepared once: better-sqlite3's db.transaction() builds
-   * four wrapper functions per call, which ingest paid for every message. A rollback drops the cached rows.
-   */
-  transaction<T>(fn: () => T): T {
-    const db = this.db;
-    const tx = this.txStatements();
-    const nested = db.inTransaction;
-    (nested ? tx.savepoint : tx.begin).run();
-    try {
-      const result = fn();
-      (nested ? tx.release : tx.commit).run();
-      return result;
-    } catch (e) {
-      this.samples?.discard();
-      this.nodes.clear();
-      this.offsets.clear();
-      if (db.inTransaction) {
-        if (nested) {
-          tx.rollbackTo.run();
-          tx.release.run();
-        } else tx.rollback.run();
-      }
-      throw e;
-    }
-  }
-
-  private txStatements(): { [name: string]: Database.Statement } {
-    const db = this.db;
-    return (this.tx ??= {
-      begin: db.prepare("BEGIN"),
-      commit: db.prepare("COMMIT"),
-      rollback: db.prepare("ROLLBACK"),
-      savepoint: db.prepare("SAVEPOINT mg_nested"),
-      release: db.prepare("RELEASE mg_nested"),
-      rollbackTo: db.prepare("ROLLBACK TO mg_nested"),
-      normal: db.prepare("PRAGMA synchronous = NORMAL"),
-      full: db.prepare("PRAGMA synchronous = FULL"),
-    });
-  }
-
-  private stmt(name: string, sql: string): Database.Statement {
-    return this.st[name] ?? (this.st[name] = this.db.prepare(sql));
-  }
 
   /** The node's row; the same object until the row changes (read it, do not change it). */
   getNode(site: string, node: string): NodeRow | undefined {

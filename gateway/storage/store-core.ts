@@ -1,0 +1,114 @@
+// The transactions of the gateway's store: BEGIN/COMMIT with savepoints for nested calls, prepared once, and for
+// ingest commits whose sync to the disk runs off the main thread (wal-sync.ts). Store (store.ts) adds the tables.
+import type Database from "better-sqlite3";
+import { WalSync } from "./wal-sync";
+
+export class StoreCore {
+  readonly db: Database.Database;
+  private readonly st: { [name: string]: Database.Statement } = {};
+  private tx: { [name: string]: Database.Statement } | undefined;
+  /** synchronous FULL on a file: ingest's commits are synced off the main thread (wal-sync.ts). */
+  protected wal: WalSync | undefined;
+
+  protected constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  /** Sync ingest's commits from now on with an fsync of the WAL off the main thread (synchronous FULL on a file). */
+  protected syncWalOffThread(walPath: string): void {
+    this.wal = new WalSync(walPath);
+  }
+
+  /** A transaction or savepoint rolled back: what was cached from its writes is void. */
+  protected rolledBack(): void {}
+
+  close(): void {
+    this.wal?.close(); // what ingest committed is synced (and its callbacks called) before the database closes
+    if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Like transaction(), for ingest: under synchronous FULL the commit does not wait for the disk (NORMAL for this
+   * transaction only; every other writer keeps FULL) and `whenDurable` tells when it is there.
+   */
+  transactionDeferringSync<T>(fn: () => T): T {
+    if (!this.wal || this.db.inTransaction) return this.transaction(fn);
+    const tx = this.txStatements();
+    tx.normal.run();
+    try {
+      return this.transaction(fn);
+    } finally {
+      tx.full.run();
+    }
+  }
+
+  /** cb once what was committed so far is on the disk: at once unless synchronous FULL (wal-sync.ts). */
+  whenDurable(cb: (err: Error | null) => void): void {
+    if (this.wal) this.wal.after(cb);
+    else cb(null);
+  }
+
+  /** Sync what ingest committed now, on this thread, and run the waiting callbacks (when stopping). */
+  syncNow(): void {
+    this.wal?.now();
+  }
+
+  /** Call cb when no sync of ingest's commits is running (at once when none is, or without synchronous FULL). */
+  whenSyncIdle(cb: () => void): void {
+    if (this.wal) this.wal.whenIdle(cb);
+    else cb();
+  }
+
+  get syncBusy(): boolean {
+    return this.wal?.busy ?? false;
+  }
+
+  /** Commits waiting for their sync (the gateway's queue gauge). */
+  get syncPending(): number {
+    return this.wal?.pending ?? 0;
+  }
+
+  /**
+   * Run fn in a transaction (BEGIN ... COMMIT), or in a savepoint when one is open already (a nested call rolls back
+   * only its own writes when fn throws). The statements are prepared once: better-sqlite3's db.transaction() builds
+   * four wrapper functions per call, which ingest paid for every message. A rollback drops the cached rows.
+   */
+  transaction<T>(fn: () => T): T {
+    const db = this.db;
+    const tx = this.txStatements();
+    const nested = db.inTransaction;
+    (nested ? tx.savepoint : tx.begin).run();
+    try {
+      const result = fn();
+      (nested ? tx.release : tx.commit).run();
+      return result;
+    } catch (e) {
+      this.rolledBack();
+      if (db.inTransaction) {
+        if (nested) {
+          tx.rollbackTo.run();
+          tx.release.run();
+        } else tx.rollback.run();
+      }
+      throw e;
+    }
+  }
+
+  private txStatements(): { [name: string]: Database.Statement } {
+    const db = this.db;
+    return (this.tx ??= {
+      begin: db.prepare("BEGIN"),
+      commit: db.prepare("COMMIT"),
+      rollback: db.prepare("ROLLBACK"),
+      savepoint: db.prepare("SAVEPOINT mg_nested"),
+      release: db.prepare("RELEASE mg_nested"),
+      rollbackTo: db.prepare("ROLLBACK TO mg_nested"),
+      normal: db.prepare("PRAGMA synchronous = NORMAL"),
+      full: db.prepare("PRAGMA synchronous = FULL"),
+    });
+  }
+
+  protected stmt(name: string, sql: string): Database.Statement {
+    return this.st[name] ?? (this.st[name] = this.db.prepare(sql));
+  }
+}
