@@ -126,13 +126,20 @@ function plain(label: string): boolean {
   return label.length > 0 && label.indexOf(" ") < 0 && label.indexOf("=") < 0;
 }
 
+/** w.indexOf(n), or -1. The interpreter's indexOf also "finds" a needle that runs past the end of the string
+ *  ("abc".indexOf("cd") is 2 on Espruino 2v29): such a hit can only be the last one, and is refused here. */
+function find(w: string, n: string): number {
+  const i = w.indexOf(n);
+  return i >= 0 && i + n.length <= w.length ? i : -1;
+}
+
 function isIn(words: string, label: string): boolean {
-  return plain(label) && words.indexOf(" " + label + " ") >= 0;
+  return plain(label) && find(words, " " + label + " ") >= 0;
 }
 
 /** The key of a label, or undefined for a label not in the table. */
 export function veTextKey(label: string): string | undefined {
-  const i = plain(label) ? VE_TEXT_TABLE.indexOf(" " + label + "=") : -1;
+  const i = plain(label) ? find(VE_TEXT_TABLE, " " + label + "=") : -1;
   if (i < 0) return undefined;
   const from = i + label.length + 2;
   return VE_TEXT_TABLE.substring(from, VE_TEXT_TABLE.indexOf(" ", from));
