@@ -131,3 +131,34 @@ export function aliasThisAndPrototype(code: string): string {
   for (const e of edits) out = out.slice(0, e.pos) + e.text + out.slice(e.end);
   return out;
 }
+
+/**
+ * After terser: a `var` without values that comes after other statements of its function (terser leaves
+ * `return ...(i = x)...; var i` when it inlines a function with arguments) moves to the top of that function.
+ * JavaScript hoists it, the interpreter does not (check-bundle.ts); at the top it means the same everywhere.
+ */
+export function hoistLateVars(code: string): string {
+  const sf = ts.createSourceFile("release.js", code, ts.ScriptTarget.ES5, true, ts.ScriptKind.JS);
+  const edits: Edit[] = [];
+  const visit = (node: ts.Node): void => {
+    if (isFunctionWithBody(node)) {
+      const stmts = node.body!.statements;
+      let sawOther = false;
+      const late: string[] = [];
+      for (const s of stmts) {
+        const bare = ts.isVariableStatement(s) && s.declarationList.declarations.every((d) => !d.initializer && ts.isIdentifier(d.name));
+        if (bare && sawOther) {
+          for (const d of s.declarationList.declarations) late.push((d.name as ts.Identifier).text);
+          edits.push({ pos: s.getStart(sf), end: s.end, text: "" });
+        } else if (!bare) sawOther = true;
+      }
+      if (late.length) edits.push({ pos: bodyStart(node.body!), end: bodyStart(node.body!), text: `var ${late.join(",")};` });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  edits.sort((a, b) => b.pos - a.pos || b.end - a.end);
+  let out = code;
+  for (const e of edits) out = out.slice(0, e.pos) + e.text + out.slice(e.end);
+  return out;
+}

@@ -8,7 +8,7 @@ import * as esbuild from "esbuild";
 import { minify } from "terser";
 import { checkBundle, BundleProblem } from "./check-bundle";
 import { mangleablePropertyNames, namesRegex } from "./property-names";
-import { aliasThisAndPrototype } from "./alias-this";
+import { aliasThisAndPrototype, hoistLateVars } from "./alias-this";
 import { removeDeadMethods } from "./dead-methods";
 
 export const projectRoot = resolve(new URL("../..", import.meta.url).pathname);
@@ -96,12 +96,10 @@ export async function bundleEs5(es5Dir: string, entrySource: string): Promise<st
 export async function minifyForEspruino(code: string, opts: { mangleProperties?: boolean } = {}): Promise<{ release: string; debug: string }> {
   // A board's firmware is a closed program: a method nothing in it names can go (dead-methods.ts).
   const closed = opts.mangleProperties ? removeDeadMethods(code).code : code;
-  // inline: 1 (functions without arguments only): inlining a function with arguments into a one-use IIFE can leave
-  // `return ...(i = x)...; var i` behind, a var after its use, which the interpreter does not hoist (check-bundle.ts).
   const release = await minify(aliasThisAndPrototype(closed), {
     ecma: 5,
     toplevel: true,
-    compress: { hoist_funs: true, hoist_vars: true, passes: 3, toplevel: true, unsafe_arrows: false, inline: 1, unsafe_undefined: true },
+    compress: { hoist_funs: true, hoist_vars: true, passes: 3, toplevel: true, unsafe_arrows: false, unsafe_undefined: true },
     mangle: {
       toplevel: true,
       // builtins: the list alone decides. It already leaves out every name the ES5 library and the interpreter's
@@ -119,7 +117,9 @@ export async function minifyForEspruino(code: string, opts: { mangleProperties?:
     mangle: false,
     format: { beautify: true, ascii_only: true, comments: false },
   });
-  return { release: release.code ?? "", debug: debug.code ?? "" };
+  // Inlining a function with arguments can leave `return ...(i = x)...; var i` behind: hoistLateVars moves such
+  // vars up, since the interpreter does not hoist (check-bundle.ts refuses what is left).
+  return { release: hoistLateVars(release.code ?? ""), debug: debug.code ?? "" };
 }
 
 export function boardEntrySource(boardModule: string, boardExport: string): string {

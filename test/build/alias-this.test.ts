@@ -1,6 +1,7 @@
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { aliasThisAndPrototype } from "../../cli/build/alias-this";
+import { aliasThisAndPrototype, hoistLateVars } from "../../cli/build/alias-this";
+import { checkBundle } from "../../cli/build/check-bundle";
 import { minifyForEspruino } from "../../cli/build/compile-firmware";
 
 // TypeScript's ES5 output for a small class, with a nested function that has its own `this`.
@@ -53,5 +54,22 @@ describe("this and prototype aliases in the bundled code", () => {
     const release = (await minifyForEspruino(CLASS)).release;
     expect(release).not.toContain("prototype.add");
     expect(run(release)).toEqual(run(CLASS));
+  });
+});
+
+describe("vars terser leaves after their use", () => {
+  const late = "function f(t){return (i=t)>=0&&i<=65535;var i}\nvar g=function(a){var b;b=a+1;return b*k;var k,m}(2);result=[f(3),f(-1),g];";
+
+  it("move to the top of their function, which the bundle check then accepts", () => {
+    expect(checkBundle(late, "x.js").map((p) => p.message).join("\n")).toContain("used before its var declaration");
+    const out = hoistLateVars(late);
+    expect(out).toContain("function f(t){var i;return (i=t)>=0&&i<=65535;}");
+    expect(checkBundle(out, "x.js")).toEqual([]);
+    expect(run(out)).toEqual(run(late));
+  });
+
+  it("leave vars that are already first, or that have values, where they are", () => {
+    const code = "function f(a){var b;var c=a;b=c;return b}\nresult=f(1);";
+    expect(hoistLateVars(code)).toBe(code);
   });
 });
