@@ -29,4 +29,24 @@ describe("VE.Direct tables the decoder reads as strings", () => {
     expect(out.acOut_mA).toBe(500);
     expect(out.unknown).toEqual({ "V=battery_mV": "1", battery_mV: "2" });
   });
+
+  it("decode the same under the interpreter's indexOf, which also reports a needle running past the end", () => {
+    const block = { V: "12800", PID: "0xA042", FW: "0308", H19: "123", LOAD: "ON", SOC: "---", AC_OUT_I: "5", Zz: "1" };
+    const want = decodeVeDirectBlock(block);
+    const native = String.prototype.indexOf;
+    // Espruino 2v29: "abc".indexOf("cd") is 2 (a partial match at the tail counts)
+    String.prototype.indexOf = function (this: string, n: string, from?: number): number {
+      const i = native.call(this, n, from);
+      if (i >= 0) return i;
+      for (let k = Math.max(from ?? 0, this.length - n.length + 1); k < this.length; k++) if (n.startsWith(this.substring(k))) return k;
+      return -1;
+    };
+    try {
+      expect("abc".indexOf("cd")).toBe(2);
+      expect(decodeVeDirectBlock(block)).toEqual(want);
+    } finally {
+      String.prototype.indexOf = native;
+    }
+    expect(want).toMatchObject({ battery_mV: 12800, productId: 0xa042, firmware: "0308", yieldTotal_Wh: 1230, load_on: true, soc_permille: null, acOut_mA: 500 });
+  });
 });
