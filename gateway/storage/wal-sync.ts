@@ -19,6 +19,9 @@ export class WalSync {
   /** Bumped by `now()`, so that a running fsync's completion does not call its callbacks a second time. */
   private generation = 0;
   private idle: (() => void)[] = [];
+  /** fsyncs started and not returned (one, or two after now()). */
+  private inFlight = 0;
+  private closing = false;
 
   constructor(private readonly walPath: string) {}
 
@@ -68,7 +71,12 @@ export class WalSync {
 
   close(): void {
     this.now();
-    if (this.fd !== undefined) closeSync(this.fd);
+    this.closing = true;
+    if (this.inFlight === 0) this.closeFd();
+  }
+
+  private closeFd(): void {
+    if (this.fd !== undefined) closeSync(this.fd); // not under an fsync still running (its number could be reused)
     this.fd = undefined;
   }
 
@@ -86,7 +94,9 @@ export class WalSync {
       });
       return;
     }
+    this.inFlight++;
     fsync(fd, (err) => {
+      if (--this.inFlight === 0 && this.closing) this.closeFd();
       if (generation !== this.generation) return; // now() took these callbacks
       this.running = undefined;
       for (const cb of cbs) cb(err ?? null);

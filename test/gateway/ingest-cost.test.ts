@@ -162,4 +162,18 @@ describe("WalSync", () => {
     sync.close();
     s.close();
   });
+
+  it("close() while an fsync runs calls its callbacks at once and closes the file only after that fsync returns", async () => {
+    const dir = tempDir();
+    const s = Store.open(join(dir, "w.db"));
+    s.saveBirth("s1", "n1", birth(), 1);
+    const sync = new WalSync(join(dir, "w.db-wal"));
+    const got: (Error | null)[] = [];
+    sync.after((err) => got.push(err));
+    sync.close();
+    expect(got).toEqual([null]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(got).toEqual([null]);
+    s.close();
+  });
 });
