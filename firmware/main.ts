@@ -1,12 +1,12 @@
 // Wiring only: settings, self-test, and the application for the board given by the build.
-import { Board } from "./boards/types";
+import { RuntimeBoard } from "./boards/types";
 import { withDefaults, settingsFile } from "./app/node-settings";
 import { runSelfTest } from "./app/self-test";
 import { coreChecks } from "./app/core-checks";
 import { NodeApp } from "./app/node-app";
 import { boardHardware } from "./app/board-hardware";
 
-function loadSettings(board: Board): any {
+function loadSettings(board: RuntimeBoard): any {
   if (board.settingsFile) {
     const text = require("fs").readFileSync(board.settingsFile);
     return text ? JSON.parse(text) : {};
@@ -14,7 +14,7 @@ function loadSettings(board: Board): any {
   return require("Storage").readJSON(settingsFile, true) || {};
 }
 
-export function start(board: Board): void {
+export function start(board: RuntimeBoard): void {
   const settings = withDefaults(loadSettings(board));
   if (settings.selfTest) {
     const result = runSelfTest(coreChecks(), (line) => console.log(line));

@@ -10,6 +10,8 @@ import { checkBundle, BundleProblem } from "./check-bundle";
 import { mangleablePropertyNames, namesRegex } from "./property-names";
 import { aliasThisAndPrototype, hoistLateVars } from "./alias-this";
 import { removeDeadMethods } from "./dead-methods";
+import { findBoard } from "../../firmware/boards/index";
+import { RUNTIME_BOARD_KEYS } from "../../firmware/boards/types";
 
 export const projectRoot = resolve(new URL("../..", import.meta.url).pathname);
 const firmwareDir = join(projectRoot, "firmware");
@@ -130,9 +132,32 @@ export function boardEntrySource(boardModule: string, boardExport: string): stri
   );
 }
 
+/** A value as an ES5 literal whose keys are bare names, so that property mangling renames them with their uses. */
+export function es5Literal(v: unknown): string {
+  if (Array.isArray(v)) return "[" + v.map(es5Literal).join(", ") + "]";
+  if (v !== null && typeof v === "object") {
+    const keys = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined);
+    for (const k of keys) if (!/^[A-Za-z_$][\w$]*$/.test(k)) throw new Error(`board key '${k}' is not a plain name`);
+    return "{ " + keys.map((k) => `${k}: ${es5Literal((v as Record<string, unknown>)[k])}`).join(", ") + " }";
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * A board's entry with what the firmware reads of the board (RUNTIME_BOARD_KEYS) written in as a literal, rather
+ * than the whole board description: names, chip and sizes serve the tools, not the program.
+ */
+export function runtimeBoardEntrySource(boardId: string): string {
+  const board = findBoard(boardId);
+  if (!board) throw new Error(`unknown board '${boardId}'`);
+  const runtime: Record<string, unknown> = {};
+  for (const k of RUNTIME_BOARD_KEYS) runtime[k] = board[k];
+  return 'import { start } from "./main";\n' + `start(${es5Literal(runtime)});\n`;
+}
+
 /** Build one board's files under dist/firmware/. Problems found by the bundle check are returned, not thrown. */
-export async function buildBoardFirmware(es5Dir: string, boardId: string, boardExport: string): Promise<BuiltFirmware> {
-  const bundled = await bundleEs5(es5Dir, boardEntrySource(boardId, boardExport));
+export async function buildBoardFirmware(es5Dir: string, boardId: string, _boardExport?: string): Promise<BuiltFirmware> {
+  const bundled = await bundleEs5(es5Dir, runtimeBoardEntrySource(boardId));
   const { release, debug } = await minifyForEspruino(bundled, { mangleProperties: true });
   mkdirSync(firmwareOutDir, { recursive: true });
   const file = join(firmwareOutDir, `${boardId}.js`);

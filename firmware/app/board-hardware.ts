@@ -1,6 +1,6 @@
 // The sensors' view of a real board: UARTs, I2C and pins from the interpreter's globals, and on the Linux build
 // serial bytes replayed from capture files (E.openFile), paced like the real line.
-import { Board } from "../boards/types";
+import { RuntimeBoard } from "../boards/types";
 import { SerialPort } from "../hal/types";
 import { SensorHardware } from "./sensors";
 
@@ -28,7 +28,7 @@ export function replaySerial(path: string, baud: number): SerialPort {
   };
 }
 
-export function boardHardware(board: Board): SensorHardware {
+export function boardHardware(board: RuntimeBoard): SensorHardware {
   return {
     // The port comes bound to the board's pins: setup(baud, options) adds them.
     serial: function (name: string, rx: string, tx: string): SerialPort {

@@ -1,6 +1,6 @@
 // The controller's application: sensors -> sampler -> a row every report interval -> batches in the flash queue ->
 // MQTT; commands from the gateway; time sync; watchdog. Hardware and the interpreter's globals come in as `deps`.
-import { Board } from "../boards/types";
+import { RuntimeBoard } from "../boards/types";
 import { NodeSettings, applyConfig, settingsFile } from "./node-settings";
 import { channelTable } from "./channel-table";
 import { Sampler } from "./sampler";
@@ -19,7 +19,7 @@ import { parseTopic, protocolVersion } from "../protocol/topics";
 export const firmwareVersion = "0.1.0";
 
 export interface NodeDeps {
-  board: Board;
+  board: RuntimeBoard;
   settings: NodeSettings;
   storage: QueueStore & { readJSON(n: string, q?: boolean): any; writeJSON(n: string, d: any): boolean };
   hw: SensorHardware;

@@ -1,6 +1,6 @@
 // The board's sensors, as its settings describe them, turned into samples by quantity key (channels.ts keys):
 // VE.Direct blocks as they come, the polled sensors (Modbus, INA226, CT) every sample period.
-import { Board } from "../boards/types";
+import { RuntimeBoard } from "../boards/types";
 import { Clock, SerialPort } from "../hal/types";
 import { Quality } from "../protocol/messages";
 import { NodeSettings } from "./node-settings";
@@ -89,7 +89,7 @@ export class Sensors {
   ct: CtPort[] = [];
   timer: number | undefined;
 
-  constructor(private board: Board, private s: NodeSettings, private hw: SensorHardware, private clock: Clock, private out: SampleSink) {}
+  constructor(private board: RuntimeBoard, private s: NodeSettings, private hw: SensorHardware, private clock: Clock, private out: SampleSink) {}
 
   start(): void {
     const s = this.s;

@@ -46,3 +46,8 @@ export interface Board {
   /** Linux build only: settings file read from the working directory at start. */
   settingsFile?: string;
 }
+
+/** What the firmware reads of its board at run time: the build writes only these into a board's program (the
+ *  rest, names and sizes, serves the tools and the documentation). */
+export const RUNTIME_BOARD_KEYS = ["id", "modbus", "vedirect", "i2c", "ctPins", "statusLed", "settingsFile"] as const;
+export type RuntimeBoard = Pick<Board, (typeof RUNTIME_BOARD_KEYS)[number]>;

@@ -65,11 +65,14 @@ describe("the built firmware", () => {
     });
   }
 
-  it("each board's file carries its own board data", () => {
+  it("each board's file carries its own board data (what the firmware reads of it), and no other board's", () => {
     for (const b of boards) {
       const code = readFileSync(join(firmwareOutDir, `${b.id}.js`), "utf8");
-      expect(code).toContain(`"${b.espruinoBoard}"`);
-      for (const other of boards.filter((o) => o.id !== b.id)) expect(code).not.toContain(`"${other.espruinoBoard}"`);
+      expect(code).toContain(`id:"${b.id}"`);
+      if (b.modbus) expect(code).toContain(`serial:"${b.modbus.serial}",tx:"${b.modbus.tx}",rx:"${b.modbus.rx}",baud:${b.modbus.baud}`);
+      for (const other of boards.filter((o) => o.id !== b.id)) expect(code).not.toContain(`id:"${other.id}"`);
+      // names and sizes serve the tools: not in the program
+      expect(code).not.toContain(`"${b.espruinoBoard}"`);
     }
   });
 });
