@@ -33,12 +33,13 @@ export class StoreCore {
    */
   transactionDeferringSync<T>(fn: () => T): T {
     if (!this.wal || this.db.inTransaction) return this.transaction(fn);
-    const tx = this.txStatements();
-    tx.normal.run();
+    // exec, not a prepared statement: SQLite applies PRAGMA synchronous when it compiles it, and running the
+    // compiled statement again changes nothing
+    this.db.exec("PRAGMA synchronous = NORMAL");
     try {
       return this.transaction(fn);
     } finally {
-      tx.full.run();
+      this.db.exec("PRAGMA synchronous = FULL");
     }
   }
 
@@ -103,8 +104,6 @@ export class StoreCore {
       savepoint: db.prepare("SAVEPOINT mg_nested"),
       release: db.prepare("RELEASE mg_nested"),
       rollbackTo: db.prepare("ROLLBACK TO mg_nested"),
-      normal: db.prepare("PRAGMA synchronous = NORMAL"),
-      full: db.prepare("PRAGMA synchronous = FULL"),
     });
   }
 

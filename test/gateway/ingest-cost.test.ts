@@ -142,6 +142,26 @@ describe("ingest commits", () => {
   });
 });
 
+describe("synchronous levels", () => {
+  it("ingest's transaction commits with NORMAL under FULL; the connection is FULL again after it", () => {
+    const level = () => store.db.pragma("synchronous", { simple: true });
+    expect(store.transactionDeferringSync(level)).toBe(1);
+    expect(level()).toBe(2);
+    expect(store.transaction(level)).toBe(2);
+  });
+
+  it("OFF and NORMAL stay as configured through ingest's transactions", async () => {
+    for (const synchronous of ["OFF", "NORMAL"] as const) {
+      const s = Store.open(join(tempDir(), "gw.db"), { synchronous });
+      const want = synchronous === "OFF" ? 0 : 1;
+      expect(s.transactionDeferringSync(() => s.db.pragma("synchronous", { simple: true }))).toBe(want);
+      s.transaction(() => s.saveBirth("s1", "n1", birth(), 1));
+      expect(s.db.pragma("synchronous", { simple: true })).toBe(want);
+      s.close();
+    }
+  });
+});
+
 describe("WalSync", () => {
   it("calls back in commit order, never at once; now() syncs on the spot and calls each callback once", async () => {
     const dir = tempDir();
