@@ -65,4 +65,11 @@ UPDATE pending_batches SET seq_last = seq;
 CREATE INDEX batches_by_time ON batches(site,node,t0);
 `,
   },
+  {
+    version: 5,
+    name: "drop batches_by_node_time, a copy of batches_by_time that earlier API versions made (one more insert per batch)",
+    sql: `
+DROP INDEX IF EXISTS batches_by_node_time;
+`,
+  },
 ];
