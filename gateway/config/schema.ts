@@ -106,7 +106,13 @@ export const gatewaySchemaBase: JsonSchema = {
       properties: {
         defaultIntervalS: { type: "number", exclusiveMinimum: 0, default: 60, fix: "set the report interval assumed before a node's first batch, seconds" },
         checkMs: { type: "integer", minimum: 10, default: 5000, fix: "set how often silence is checked, ms" },
-        timeSyncS: { type: "number", exclusiveMinimum: 0, default: 3600, fix: "set how often time is sent to the nodes, seconds" },
+        timeSyncS: {
+          type: "number",
+          exclusiveMinimum: 0,
+          maximum: 2000000,
+          default: 3600,
+          fix: "set how often time is sent to the nodes, seconds (at most 2,000,000, about 23 days: a longer timer would overflow)",
+        },
       },
     },
     alarms: { type: "object", default: {}, fix: "see the alarms section of the README" },

@@ -30,6 +30,14 @@ describe("gateway settings", () => {
     expect(r.errors).toHaveLength(6);
   });
 
+  it("refuses a time-sync period a Node timer cannot hold, naming the limit", () => {
+    const r = checkConfig({ liveness: { timeSyncS: 30 * 86400 } });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors.join("\n")).toMatch(/^liveness\.timeSyncS: .*\(got 2592000\).*at most 2,000,000/m);
+    expect(checkConfig({ liveness: { timeSyncS: 86400 } }).ok).toBe(true);
+  });
+
   it("asks for broker.url in external mode and refuses a user name used twice", () => {
     const h = hashPassword("x");
     const r = checkConfig({
