@@ -52,6 +52,7 @@ export class Gateway {
       flushMs: external ? 0 : c.storage.flushMs,
       maxBatch: c.storage.maxBatch,
       isKnown: (site, node) => c.demo || allowed.has(site + "/" + node),
+      now: this.now,
     }));
     const broker = (this.broker = external ? new ExternalBroker(c, ingest, this.counters) : new EmbeddedBroker(c, ingest, this.bus, this.counters));
     this.liveness = new Liveness(store, this.bus, broker, this.counters, c.liveness, this.now);

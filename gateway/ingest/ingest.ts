@@ -32,6 +32,8 @@ export interface IngestOptions {
   /** May this node send? (configured, or demo mode) */
   isKnown: (site: string, node: string) => boolean;
   log?: (line: string) => void;
+  /** The clock messages are stamped with on arrival (Unix ms; default the host's): a simulation's virtual one. */
+  now?: () => number;
 }
 
 interface Item {
@@ -42,6 +44,11 @@ interface Item {
 const handlers = { birth: handleBirth, state: handleState, batch: handleBatch, event: handleEvent, ack: handleAck } as const;
 
 export class Ingest implements GatewayFeature {
+  /** Arrival time for a message (Unix ms), on the gateway's clock. */
+  now(): number {
+    return this.opts.now ? this.opts.now() : Date.now();
+  }
+
   private queue: Item[] = [];
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private ctx: HandlerContext | undefined;
