@@ -20,8 +20,15 @@ export interface SiteAlarmsConfig {
   pv_kWp?: number;
   /** Inverter continuous rating, W; overload is off without it. */
   inverter_rating_W?: number;
+  /**
+   * Nominal battery bank voltage (12, 24, 48...). battery_low_V's thresholds are given for a 48 V bank and scaled by
+   * battery_system_V / 48. Without it the bank is recognised from a node's first voltage reading: below 18 V a 12 V
+   * bank, below 36 V a 24 V bank, else 48 V (as charge controllers detect it at power-up).
+   */
+  battery_system_V?: number;
   soc_low: RuleTiming & { raise_below_pct: number; clear_above_pct: number };
-  battery_low_V: RuleTiming & { raise_below_V: number; clear_above_V: number };
+  /** Thresholds in volts; the defaults' are for a 48 V bank and `toBank` scales them to the site's bank. */
+  battery_low_V: RuleTiming & { raise_below_V: number; clear_above_V: number; toBank?: boolean };
   charger_fault: RuleTiming;
   inverter_fault: RuleTiming;
   overload: RuleTiming & { raise_above_frac: number; clear_below_frac: number };
@@ -64,7 +71,7 @@ function t(severity: Severity, raise_after_s: number, clear_after_s: number): Ru
 /** Defaults for an off-grid site. Battery voltages are for a 48 V lead-acid bank: 11.5 V and 12.2 V per 12 V block. */
 export const defaultSiteAlarms: SiteAlarmsConfig = {
   soc_low: { ...t("warning", 300, 600), raise_below_pct: 30, clear_above_pct: 40 },
-  battery_low_V: { ...t("critical", 120, 600), raise_below_V: 46.0, clear_above_V: 48.8 },
+  battery_low_V: { ...t("critical", 120, 600), raise_below_V: 46.0, clear_above_V: 48.8, toBank: true },
   charger_fault: t("critical", 0, 60),
   inverter_fault: t("critical", 0, 60),
   overload: { ...t("warning", 60, 120), raise_above_frac: 1.0, clear_below_frac: 0.9 },
@@ -105,7 +112,11 @@ function mergeInto(base: SiteAlarmsConfig, over: SiteAlarmsOverrides | undefined
 
 /** The rules in force for one site: built-in defaults, then `defaults`, then `sites.<site>`. */
 export function siteAlarms(config: AlarmsConfig, site: string): SiteAlarmsConfig {
-  return mergeInto(mergeInto(defaultSiteAlarms, config.defaults), config.sites[site]);
+  const c = mergeInto(mergeInto(defaultSiteAlarms, config.defaults), config.sites[site]);
+  // voltages an operator wrote are meant as written; only the defaults follow the bank's nominal voltage
+  const written = [config.defaults, config.sites[site]].some((o) => o?.battery_low_V && ("raise_below_V" in o.battery_low_V || "clear_above_V" in o.battery_low_V));
+  if (written) c.battery_low_V = { ...c.battery_low_V, toBank: false };
+  return c;
 }
 
 const timing = {
@@ -131,8 +142,9 @@ const siteSchema = {
     longitude_deg: { type: "number", minimum: -180, maximum: 180 },
     pv_kWp: nonNeg,
     inverter_rating_W: nonNeg,
+    battery_system_V: { type: "number", minimum: 2, maximum: 1000 },
     soc_low: rule({ raise_below_pct: { type: "number", minimum: 0, maximum: 100 }, clear_above_pct: { type: "number", minimum: 0, maximum: 100 } }),
-    battery_low_V: rule({ raise_below_V: nonNeg, clear_above_V: nonNeg }),
+    battery_low_V: rule({ raise_below_V: nonNeg, clear_above_V: nonNeg, toBank: { type: "boolean" } }),
     charger_fault: rule(),
     inverter_fault: rule(),
     overload: rule({ raise_above_frac: frac, clear_below_frac: frac }),

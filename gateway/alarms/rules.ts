@@ -52,6 +52,9 @@ export class NodeAlarms {
   readonly st: { [rule: string]: DebounceState } = {};
   private snaps: Snapshot[] = [];
 
+  /** The nominal bank voltage recognised from the node's first battery voltage reading. */
+  private bankV: number | undefined;
+
   /** activeRules: the rules whose alarm is open in the store, so that a restart neither re-raises nor forgets them. */
   constructor(activeRules: string[] = []) {
     for (const r of activeRules) this.st[r] = newDebounce(true);
@@ -70,7 +73,11 @@ export class NodeAlarms {
 
     const batV = usable(f.r.battery_V);
     const bv = cfg.battery_low_V;
-    this.feed(out, f, "battery_low_V", bv, lowCondition(batV, bv.raise_below_V, bv.clear_above_V), batV, (v) => `battery voltage ${fmt(v)} V (alarm below ${bv.raise_below_V} V)`);
+    if (this.bankV === undefined && batV !== null) this.bankV = batV < 18 ? 12 : batV < 36 ? 24 : 48;
+    const k = bv.toBank ? (cfg.battery_system_V ?? this.bankV ?? 48) / 48 : 1; // the defaults are for a 48 V bank
+    const below = Math.round(bv.raise_below_V * k * 100) / 100;
+    const above = Math.round(bv.clear_above_V * k * 100) / 100;
+    this.feed(out, f, "battery_low_V", bv, lowCondition(batV, below, above), batV, (v) => `battery voltage ${fmt(v)} V (alarm below ${below} V)`);
 
     for (const name of ["charger_fault", "inverter_fault"] as const) {
       const code = usable(f.r[name]);

@@ -66,6 +66,21 @@ describe("alarm rules over synthetic series", () => {
     expect(t[0].message).toContain("25 %");
     expect(t[0].severity).toBe("warning");
   });
+  it("battery_low_V defaults follow the bank: recognised from the first reading, or battery_system_V", () => {
+    const volts = (v: number[], cfg: SiteAlarmsConfig) => run(v.map((x) => ({ battery_V: x })), cfg).filter((x) => x.rule === "battery_low_V");
+    const sag = (nominal: number) => [1.08, 1.08, 0.94, 0.94, 0.94, 0.94].map((f) => Math.round(nominal * f * 100) / 100);
+    // 12 V bank at 11.28 V (below 11.5): raised, with the scaled threshold in the message; 13 V is no alarm
+    const twelve = volts(sag(12), defaultSiteAlarms);
+    expect(twelve.map((x) => x.kind)).toEqual(["raised"]);
+    expect(twelve[0].message).toBe("battery voltage 11.28 V (alarm below 11.5 V)");
+    expect(volts([13.3, 13.3, 13.2, 13.2, 13.2], defaultSiteAlarms)).toEqual([]);
+    expect(volts(sag(24), defaultSiteAlarms)[0].message).toContain("alarm below 23 V");
+    expect(volts(sag(48), defaultSiteAlarms)[0].message).toContain("alarm below 46 V");
+    // said in the settings: a 24 V bank whose first reading is very low is still judged as 24 V
+    const said = siteAlarms({ enabled: true, defaults: { battery_system_V: 24 }, sites: {} }, "s");
+    expect(volts([17, 17, 17, 17], said).map((x) => x.kind)).toEqual(["raised"]);
+    expect(volts([17, 17, 17, 17], defaultSiteAlarms)).toEqual([]); // taken for a 12 V bank at 17 V
+  });
   it("battery_low_V with site thresholds; a failed reading neither raises nor clears", () => {
     const cfg = siteAlarms({ enabled: true, defaults: {}, sites: { s: { battery_low_V: { raise_below_V: 23, clear_above_V: 24.4, raise_after_s: 60, clear_after_s: 60 } } } }, "s");
     const v = [25, 22.8, 22.7, null, 22.5, 24.0, 24.5, null, 24.6];
