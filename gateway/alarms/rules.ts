@@ -134,19 +134,19 @@ export class NodeAlarms {
    * has for clear_after_s. The message names the failed channels.
    */
   private sensors(out: Transition[], f: Frame, t: RuleTiming): void {
+    // the failed channels of each device in the frame (an empty list: the device reported, nothing failed)
     const failed: { [device: string]: string[] } = {};
     for (const k of Object.keys(f.r)) {
       if (k.indexOf(":") >= 0) continue;
-      const d = sensorDevice(k);
-      const list = failed[d] ?? (failed[d] = []);
+      const list = (failed[sensorDevice(k)] ??= []);
       if (f.r[k]!.q === "f") list.push(k);
     }
-    for (const rule of Object.keys(this.st)) if (rule.startsWith("sensor_failed:") && !failed[rule.slice(14)]) failed[rule.slice(14)] = [];
-    for (const d of Object.keys(failed)) {
-      const seen = Object.keys(f.r).some((k) => k.indexOf(":") < 0 && sensorDevice(k) === d);
-      const cond: Condition = !seen ? "unknown" : failed[d].length > 0 ? "raise" : "clear";
-      const keys = failed[d].join(", ");
-      this.feed(out, f, "sensor_failed:" + d, t, cond, null, () => `${deviceNames[d] ?? d} failed (${keys})`);
+    const devices = Object.keys(failed);
+    for (const rule of Object.keys(this.st)) if (rule.startsWith("sensor_failed:") && !failed[rule.slice(14)]) devices.push(rule.slice(14));
+    for (const d of devices) {
+      const list = failed[d];
+      const cond: Condition = !list ? "unknown" : list.length > 0 ? "raise" : "clear";
+      this.feed(out, f, "sensor_failed:" + d, t, cond, null, () => `${deviceNames[d] ?? d} failed (${(list ?? []).join(", ")})`);
     }
   }
 

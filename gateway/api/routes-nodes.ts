@@ -1,6 +1,6 @@
 // Read endpoints: sites, nodes, latest values and downsampled history.
 import { isValidId } from "../../firmware/protocol/topics";
-import type { Db } from "./db";
+import { stmt, type Db } from "./db";
 import { badParam, intParam, notFound, sendJson, timeParam } from "./http";
 import { historyQuery } from "./history";
 import { Ctx, route, Route } from "./router";
@@ -60,9 +60,11 @@ function linkQuality(rssi: number | null, liveShare: number | null): string | nu
 
 /** Share (0..1) of the batches of the last 24 h (by their time) that arrived live; null when there were none. */
 function liveShare24h(db: Db, site: string, node: string, now: number): number | null {
-  const r = db
-    .prepare("SELECT COUNT(*) AS n, SUM(CASE WHEN historical = 0 THEN 1 ELSE 0 END) AS live FROM batches WHERE site = ? AND node = ? AND t0 >= ?")
-    .get(site, node, now - 86400_000) as { n: number; live: number | null };
+  const r = stmt(db, "SELECT COUNT(*) AS n, SUM(CASE WHEN historical = 0 THEN 1 ELSE 0 END) AS live FROM batches WHERE site = ? AND node = ? AND t0 >= ?").get(
+    site,
+    node,
+    now - 86400_000,
+  ) as { n: number; live: number | null };
   return r.n > 0 ? Math.round(((r.live ?? 0) / r.n) * 1000) / 1000 : null;
 }
 
