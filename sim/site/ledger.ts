@@ -37,21 +37,27 @@ export class Ledger {
     this.book(node).produced.add(`${boot}.${seq}`);
   }
 
-  /** A batch as the receiver got it; stored unless its key (or a key its merge covers) is there already. */
+  /**
+   * A batch as the receiver got it, stored as the gateway stores it (gateway/ingest/coverage.ts): a duplicate only
+   * when every seq it stands for (s..e for a merged batch) is covered already; otherwise it covers the rest, and
+   * for the order check it starts at its first row that no stored batch of the boot covers in time.
+   */
   delivered(node: string, batch: { b: number; s: number; e?: number; t: number; i: number; r: unknown[]; m?: number }): boolean {
     const bk = this.book(node);
     bk.deliveries++;
-    const key = `${batch.b}.${batch.s}`;
-    const last = batch.e ?? batch.s;
-    const keys: string[] = [];
-    for (let s = batch.s; s <= last; s++) keys.push(`${batch.b}.${s}`);
-    if (keys.some((k) => bk.covered.has(k))) {
+    const last = typeof batch.e === "number" && batch.e >= batch.s ? batch.e : batch.s;
+    const fresh: string[] = [];
+    for (let s = batch.s; s <= last; s++) if (!bk.covered.has(`${batch.b}.${s}`)) fresh.push(`${batch.b}.${s}`);
+    if (fresh.length === 0) {
       bk.duplicates++;
       return false;
     }
-    for (const k of keys) bk.covered.add(k);
-    if ((batch.m ?? 1) > 1) bk.merged += keys.length;
-    bk.stored.set(key, { t: batch.t, i: batch.i, rows: batch.r.length });
+    for (const k of fresh) bk.covered.add(k);
+    if ((batch.m ?? 1) > 1) bk.merged += fresh.length;
+    const spans = [...bk.stored.entries()].filter(([k]) => k.startsWith(`${batch.b}.`)).map(([, v]) => ({ from: v.t, to: v.t + v.rows * v.i }));
+    let row = 0;
+    while (row < batch.r.length && spans.some((sp) => sp.from < batch.t + (row + 1) * batch.i && sp.to > batch.t + row * batch.i)) row++;
+    if (row < batch.r.length) bk.stored.set(fresh[0], { t: batch.t + row * batch.i, i: batch.i, rows: batch.r.length - row });
     return true;
   }
 
