@@ -1,10 +1,11 @@
 // require("net") of the virtual Espruino, bridged to real TCP sockets on this machine. Events from the real
-// socket are queued on the virtual clock at the current virtual instant. While a reply is awaited (bytes were
-// written and nothing has come back yet) the runner waits a little real time before moving virtual time on, so
-// that a request/response exchange with a real broker keeps its order.
+// socket are queued on the virtual clock at the current virtual instant. While an answer is due (an MQTT packet
+// that gets one went out and its answer has not come: mqtt-replies.ts) the runner waits a little real time before
+// moving virtual time on, so that a request/response exchange with a real broker keeps its order.
 import * as net from "node:net";
 import { VirtualClock } from "./virtual-clock";
 import { FirmwareCall, toBinaryString } from "./peripherals";
+import { MqttReplies } from "./mqtt-replies";
 
 export interface NetStats {
   connects: number;
@@ -18,7 +19,7 @@ interface Tracked {
   connecting: boolean;
   /** end() was called and the close has not come yet. */
   closingSince: number;
-  awaitingReply: boolean;
+  replies: MqttReplies;
   lastWriteAt: number;
 }
 
@@ -32,13 +33,13 @@ export class NetBridge {
 
   constructor(private clock: VirtualClock, private call: FirmwareCall, private makeError: (msg: string) => Error) {}
 
-  /** True while a connect is pending or a written request has had no answer for less than `replyWaitMs`. */
+  /** True while a connect is pending or an answer is due and the last write was less than `replyWaitMs` ago. */
   busy(replyWaitMs: number): boolean {
     const now = Date.now();
     for (const t of this.open) {
       if (t.connecting) return true;
       if (t.closingSince > 0 && now - t.closingSince < 1000) return true;
-      if (t.awaitingReply && now - t.lastWriteAt < replyWaitMs) return true;
+      if (t.replies.pending > 0 && now - t.lastWriteAt < replyWaitMs) return true;
     }
     return false;
   }
@@ -101,7 +102,7 @@ export class NetBridge {
       }, "system");
     };
     const socket = new net.Socket();
-    const tracked: Tracked = { socket, connecting: true, closingSince: 0, awaitingReply: false, lastWriteAt: 0 };
+    const tracked: Tracked = { socket, connecting: true, closingSince: 0, replies: new MqttReplies(), lastWriteAt: 0 };
     this.open.add(tracked);
     let closed = false;
     const api = {
@@ -109,10 +110,11 @@ export class NetBridge {
         if (closed) return false;
         const bytes = toBinaryString(data);
         this.stats.bytesOut += bytes.length;
-        tracked.awaitingReply = true;
+        const buf = Buffer.from(bytes, "latin1");
+        tracked.replies.sent(buf);
         tracked.lastWriteAt = Date.now();
         this.stirred = true;
-        socket.write(Buffer.from(bytes, "latin1"));
+        socket.write(buf);
         return true;
       },
       end: () => {
@@ -145,7 +147,7 @@ export class NetBridge {
     });
     if (onConnect) listeners["__connect"] = [onConnect as (...a: unknown[]) => unknown];
     socket.on("data", (buf) => {
-      tracked.awaitingReply = false;
+      tracked.replies.received(buf);
       this.stats.bytesIn += buf.length;
       emit("data", buf.toString("latin1"));
     });
