@@ -68,7 +68,7 @@ function applyToSite(vs: VirtualSite, a: FaultAction): void {
     case "wifi-up":
       return esp.net.setLinkUp(a.what === "wifi-up");
     case "power-cut":
-      return a.inWrite ? esp.powerCutDuringFlashWrite(a.inWrite) : esp.powerCut();
+      return a.inWrite ? esp.powerCutDuringFlashWrite(a.inWrite, { spareCompaction: true }) : esp.powerCut();
     case "unplug":
     case "plug": {
       const off = a.what === "unplug";

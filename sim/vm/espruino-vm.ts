@@ -117,8 +117,13 @@ export class VirtualEspruino {
   }
 
   /** Arm a power cut that strikes in the middle of a flash write, after `bytes` more bytes are programmed. */
-  powerCutDuringFlashWrite(bytes: number): void {
-    this.flash.armPowerCut(bytes);
+  /**
+   * The power fails `bytes` into the next flash writes. With spareCompaction the cut lands in the firmware's own
+   * writes (queue records, acks, page files, settings), never inside the interpreter's Storage compaction, which is
+   * not power-safe on a board either (storage-file.ts compact).
+   */
+  powerCutDuringFlashWrite(bytes: number, o: { spareCompaction?: boolean } = {}): void {
+    this.flash.armPowerCut(bytes, o);
   }
 
   /** Run virtual time forward by `ms`, letting real I/O (sockets) interleave. */

@@ -10,6 +10,9 @@
 // interrupted is modelled as fully erased (real silicon may leave weak bits; this model has no such state); the
 // "erase never started" case is a byte cut, above. After a cut the flash stays powered off (every program/erase throws)
 // until powerOn(); createStorage() powers it on, as a booting board does.
+// armPowerCut(n, { spareCompaction: true }) counts only bytes programmed outside Storage compaction (FileArea runs
+// it inside compacting()): the interpreter's compaction is not power-safe (storage-file.ts), and a proof of the
+// firmware's own writes uses this to place its cuts in them.
 // programUnitBytes (default 1) makes programming atomic per aligned unit (4 for the 32-bit word writes of STM32F4 and
 // nRF52 flash): a cut inside a unit leaves that whole unit unprogrammed.
 
@@ -72,6 +75,8 @@ export class VirtualFlash {
   needsBootCheck = true;
   private off = false;
   private cutBudget = -1;
+  private cutSparesCompaction = false;
+  private compactionDepth = 0;
   private cutEraseCountdown = -1;
   private listeners: ((e: PowerCutError) => void)[] = [];
 
@@ -106,9 +111,25 @@ export class VirtualFlash {
   }
 
   /** The power fails once `afterBytesProgrammed` more bytes have been programmed (see the file comment). */
-  armPowerCut(afterBytesProgrammed: number): void {
+  armPowerCut(afterBytesProgrammed: number, o: { spareCompaction?: boolean } = {}): void {
     if (!(afterBytesProgrammed >= 0)) throw new RangeError("armPowerCut needs a byte count >= 0");
     this.cutBudget = Math.floor(afterBytesProgrammed);
+    this.cutSparesCompaction = !!o.spareCompaction;
+  }
+
+  /** Storage compaction runs inside this (see the file comment on spareCompaction). */
+  compacting<T>(work: () => T): T {
+    this.compactionDepth++;
+    try {
+      return work();
+    } finally {
+      this.compactionDepth--;
+    }
+  }
+
+  /** The armed byte budget, unless this operation is one the armed cut spares. */
+  private budget(): number {
+    return this.cutSparesCompaction && this.compactionDepth > 0 ? -1 : this.cutBudget;
   }
 
   /** The power fails right after the `nthErase`-th page erase from now (1 = the next one). */
@@ -140,9 +161,10 @@ export class VirtualFlash {
     if (this.off) throw this.cut("off", addr, 0, false);
     let count = n;
     let cutting = false;
-    if (this.cutBudget >= 0 && this.cutBudget <= n) {
+    const budget = this.budget();
+    if (budget >= 0 && budget <= n) {
       cutting = true;
-      count = this.cutBudget;
+      count = budget;
       // A unit is programmed whole or not at all: stop at the last unit boundary before the cut.
       const u = this.programUnitBytes;
       if (u > 1 && count < n) count = Math.max(0, Math.floor((addr + count) / u) * u - addr);
@@ -158,7 +180,7 @@ export class VirtualFlash {
     this.bytesProgrammed += count;
     this.programCalls++;
     if (cutting) throw this.cut("program", addr, count, true);
-    if (this.cutBudget >= 0) this.cutBudget -= n;
+    if (budget >= 0) this.cutBudget -= n;
   }
 
   /** Set page `index` to 0xFF and count the erase. */
@@ -168,7 +190,7 @@ export class VirtualFlash {
     }
     const addr = index * this.pageBytes;
     if (this.off) throw this.cut("off", addr, 0, false);
-    if (this.cutBudget === 0) throw this.cut("erase", addr, 0, true);
+    if (this.budget() === 0) throw this.cut("erase", addr, 0, true);
     this.bytes.fill(0xff, addr, addr + this.pageBytes);
     this.erasesPerPage[index]++;
     if (this.cutEraseCountdown > 0 && --this.cutEraseCountdown === 0) throw this.cut("erase", addr, 0, true);

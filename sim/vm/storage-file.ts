@@ -175,6 +175,10 @@ export class FileArea {
    * A power cut leaves earlier pages rewritten, the current one partly written, later ones as they were.
    */
   compact(auto: boolean): boolean {
+    return this.flash.compacting(() => this.compactNow(auto));
+  }
+
+  private compactNow(auto: boolean): boolean {
     const st = this.stats();
     if (st.trashBytes === 0) return false;
     this.o.log("Compacting...");

@@ -241,6 +241,18 @@ describe("a cut during compaction", () => {
     expect(wiped).toBe(true);
     expect(t.getStats()).toMatchObject({ fileCount: 0, trashCount: 0, freeBytes: 2048 });
   });
+
+  it("a cut armed to spare compaction lets the compaction finish and strikes the next write after it", () => {
+    const { flash, s, want } = setup(4);
+    flash.armPowerCut(10, { spareCompaction: true });
+    s.compact(); // programs hundreds of bytes: none of them count
+    expect(flash.poweredOff).toBe(false);
+    expect(() => s.write("late", text(40))).toThrow(/power cut/);
+    const { s: t, wiped } = reboot(flash);
+    expect(wiped).toBe(false);
+    for (const [k, v] of want) expect(t.read(k)).toBe(v);
+    expect(t.read("late")).not.toBe(text(40));
+  });
 });
 
 describe("a cut while appending to a StorageFile", () => {
