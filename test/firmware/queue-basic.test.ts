@@ -1,6 +1,6 @@
 // The flash queue's everyday behaviour: write before send, oldest first, acknowledgement, reboot recovery,
 // live and backlog, on the virtual Storage and on a plain in-memory Storage.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { openQueue, markHistorical } from "../../firmware/app/queue/flash-queue";
 import { MemoryStore, VirtualBoard, batch, options, text } from "./queue-env";
 
@@ -16,6 +16,21 @@ describe("flash queue", () => {
     expect(q.ack(4, 1)).toBe(false);
     expect(q.next(10).map((it) => it.s)).toEqual([1, 3, 4, 5]);
     expect(q.stats().records).toBe(4);
+  });
+
+  it("counts the unacknowledged batches of a boot in a seq range without reading them", () => {
+    const board = new VirtualBoard();
+    const q = board.queue;
+    for (let s = 1; s <= 10; s++) q.push(2, s, text(batch(2, s)));
+    q.push(3, 4, text(batch(3, 4)));
+    q.ack(2, 5);
+    const read = vi.spyOn(board.storage, "read");
+    expect(q.count(2, 3, 7)).toBe(4); // 3, 4, 6, 7
+    expect(q.count(2, 11, 20)).toBe(0);
+    expect(q.count(3, 1, 100)).toBe(1);
+    expect(read).not.toHaveBeenCalled();
+    expect(q.next(20)).toHaveLength(10);
+    expect(read).toHaveBeenCalled(); // the spy does see the queue's reads
   });
 
   it("orders by boot then seq, whatever the push order", () => {

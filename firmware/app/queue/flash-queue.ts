@@ -158,6 +158,14 @@ export class FlashQueue {
     return out;
   }
 
+  /** Unacknowledged batches of boot b that cover a seq in [from, to], counted from the index (nothing read from flash). */
+  count(b: number, from: number, to: number): number {
+    const x = this.x;
+    let n = 0;
+    for (let i = 0; i < x.n; i++) if (x.kb[i] === b && x.ke[i] >= from && x.ks[i] <= to) n++;
+    return n;
+  }
+
   /** The gateway has the batch (boot b, seqs s..e; e defaults to s): mark it on flash and forget it. */
   ack(b: number, s: number, e?: number): boolean {
     const i = this.x.find(b, s, e === undefined ? s : e);
