@@ -35,13 +35,19 @@ export class NetBridge {
 
   /** True while a connect is pending or an answer is due and the last write was less than `replyWaitMs` ago. */
   busy(replyWaitMs: number): boolean {
+    return this.waitLeftMs(replyWaitMs) > 0;
+  }
+
+  /** Real ms until nothing is awaited any more unless a socket event comes first (0: nothing is awaited). */
+  private waitLeftMs(replyWaitMs: number): number {
     const now = Date.now();
+    let left = 0;
     for (const t of this.open) {
-      if (t.connecting) return true;
-      if (t.closingSince > 0 && now - t.closingSince < 1000) return true;
-      if (t.replies.pending > 0 && now - t.lastWriteAt < replyWaitMs) return true;
+      if (t.connecting) left = Math.max(left, replyWaitMs);
+      if (t.closingSince > 0) left = Math.max(left, 1000 - (now - t.closingSince));
+      if (t.replies.pending > 0) left = Math.max(left, replyWaitMs - (now - t.lastWriteAt));
     }
-    return false;
+    return left;
   }
 
   /** Whether the runner should let Node's I/O run before the next timer: a socket was written or had an event. */
@@ -51,14 +57,17 @@ export class NetBridge {
     return s;
   }
 
-  /** Resolves once nothing is awaited (see busy), waking as soon as a socket has an event instead of polling. */
+  /**
+   * Resolves once nothing is awaited (see busy). Every change to what is awaited comes with a socket event, which
+   * wakes it at once; the timer only ends a wait that ran out (a 1 ms poll per waiting board cost system time).
+   */
   async idle(replyWaitMs: number): Promise<void> {
-    while (this.busy(replyWaitMs)) {
+    for (let left = this.waitLeftMs(replyWaitMs); left > 0; left = this.waitLeftMs(replyWaitMs)) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           this.wake = undefined;
           resolve();
-        }, 1);
+        }, Math.max(1, Math.ceil(left)));
         this.wake = () => {
           clearTimeout(timer);
           this.wake = undefined;
