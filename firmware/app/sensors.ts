@@ -64,7 +64,9 @@ function modbusSamples(v: Values, q: Quality, t: number, battery: boolean, out: 
   put(MODBUS, v, q, t, out);
   const cs = num(v.charger_status);
   if (cs !== null) {
-    out("charge_state", (cs >> 2) & 3, q, t); // 0x3201 D3-2: 0 none, 1 float, 2 boost, 3 equalize
+    // 0x3201 D3-2 (0 none, 1 float, 2 boost, 3 equalize) as VE.Direct's CS codes (0 off, 5 float, 3 bulk,
+    // 7 equalize), so that charge_state means the same on every controller
+    out("charge_state", [0, 5, 3, 7][(cs >> 2) & 3], q, t);
     out("charger_fault", (cs >> 1) & 1, q, t); // D1 fault
   } else if (v.charger_status !== undefined) {
     out("charge_state", null, q, t);

@@ -23,6 +23,15 @@ describe("showValue", () => {
   });
 });
 
+describe("state codes", () => {
+  it("shows charge_state by name (VE.Direct CS codes), an unknown code as its number", () => {
+    expect(showValue(ch({ key: "charge_state", agg: "last", unit: null, value: 5 }))).toMatchObject({ text: "Float", state: "ok" });
+    expect(showValue(ch({ key: "charge_state", agg: "last", unit: null, value: 3, stale: true }))).toMatchObject({ text: "Bulk", state: "stale" });
+    expect(showValue(ch({ key: "charge_state", agg: "last", unit: null, value: 8 }))).toMatchObject({ text: "8" });
+    expect(showValue(ch({ key: "inverter_state", agg: "last", unit: null, value: 5 }))).toMatchObject({ text: "5" });
+  });
+});
+
 describe("formatting", () => {
   it("uses decimals by unit, integers for codes", () => {
     expect(formatNumber(13.384, "V")).toBe("13.38");

@@ -8,7 +8,7 @@ import type { MqttClient } from "mqtt";
 import { hasChromium, launchChromium } from "./chromium";
 import { simulatedSite, startGateway, type Harness } from "./site-harness";
 import { nodeClient, waitFor } from "../gateway/fixture";
-import { formatNumber, startOfDay } from "../../gateway/dashboard/src/view";
+import { codeName, formatNumber, startOfDay } from "../../gateway/dashboard/src/view";
 
 const TOKEN = "dashboard-test-token-0123";
 const ART = new URL("../../test-artifacts/", import.meta.url).pathname;
@@ -87,6 +87,11 @@ describe.skipIf(!hasChromium)("dashboard in chromium", () => {
         expect(await shown.getAttribute("data-state"), key).toBe("ok");
       }
     }
+    // the charger's state by name: the EPEver's status in VE.Direct's CS codes (3 bulk, 5 float, 0 off at night)
+    const cs = newest(25);
+    const csShown = await page.locator('#overview [data-key="charge_state"] .num').textContent();
+    expect(cs.value).not.toBeNull();
+    expect(csShown).toBe(codeName("charge_state", cs.value!));
     expect(newest(1).quality).toBe("f"); // battery_V after the unplug
     // energy in today: the pv_Wh counter's rise since local midnight
     const e = db().prepare("SELECT MAX(value) - MIN(value) AS wh FROM samples WHERE site = 's1' AND node = 'ctl-1' AND channel_id = 100 AND ts >= ?").get(startOfDay(Date.now())) as { wh: number };

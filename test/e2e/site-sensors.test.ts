@@ -44,5 +44,8 @@ describe("all drivers on, in the built bundle", () => {
       expect(batch.q[0][j], key).toBe("o");
       expect(Math.abs(value - expected), `${key}: ${value} vs ${expected}`).toBeLessThan(tol);
     }
+    // the EPEver's charger status (0x3201 D3-2) in VE.Direct's CS vocabulary: 3 bulk, 5 float
+    const cs = ch.findIndex((c) => c[1] === "charge_state");
+    expect(batch.r[0][cs]).toBe(s.stage === "float" ? 5 : 3);
   }, 300_000);
 });

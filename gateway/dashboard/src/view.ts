@@ -35,12 +35,26 @@ export function formatNumber(v: number, unit: string | null): string {
   return v.toFixed(d);
 }
 
+/**
+ * Names of charge_state codes: VE.Direct's CS values (VE.Direct protocol, field CS), which the firmware also uses
+ * for an EPEver's charger status (firmware/app/sensors.ts).
+ */
+const chargeStates: { [code: number]: string } = {
+  0: "Off", 1: "Low power", 2: "Fault", 3: "Bulk", 4: "Absorption", 5: "Float", 6: "Storage", 7: "Equalize", 9: "Inverting",
+  11: "Power supply", 245: "Starting up", 246: "Repeated absorption", 247: "Auto-equalize", 248: "BatterySafe", 252: "External control",
+};
+
+/** The name of a state code a channel carries (charge_state), or undefined. */
+export function codeName(key: string, code: number): string | undefined {
+  return key === "charge_state" ? chargeStates[code] : undefined;
+}
+
 /** How a latest value is shown: failed and missing readings show a dash with a badge, stale ones keep their number greyed with a badge. */
 export function showValue(ch: LatestChannel | undefined): ShownValue {
   if (!ch) return { text: "—", unit: "", state: "none", badge: "no data" };
   const unit = ch.unit ?? "";
   if (ch.value === null || ch.quality === "f") return { text: "—", unit, state: "failed", badge: ch.quality === null ? "no data" : "failed" };
-  const text = formatNumber(ch.value, ch.unit);
+  const text = codeName(ch.key, ch.value) ?? formatNumber(ch.value, ch.unit);
   if (ch.stale || ch.quality === "s") return { text, unit, state: "stale", badge: "stale" };
   if (ch.quality === "e") return { text, unit, state: "estimated", badge: "estimated" };
   return { text, unit, state: "ok", badge: "" };
