@@ -9,7 +9,9 @@ import Database from "better-sqlite3";
 import type { BirthPayload } from "../../firmware/protocol/messages";
 import { migrations } from "./migrations";
 import { SampleWriter } from "./samples";
-import { StoreCore } from "./store-core";
+import { StorePending, SeqSpan } from "./store-pending";
+
+export type { SeqSpan, PendingRow, ClockOffset } from "./store-pending";
 
 export interface NodeRow {
   site: string;
@@ -45,12 +47,6 @@ export interface BatchMeta {
   estimated?: boolean;
 }
 
-/** A range of seqs one stored or pending batch stands for. */
-export interface SeqSpan {
-  seq: number;
-  seq_last: number;
-}
-
 /** The time [from, to) ms the rows of one stored batch cover. */
 export interface TimeSpan {
   from: number;
@@ -65,31 +61,14 @@ function atBestEstimated(q: string): string {
   return out;
 }
 
-export interface PendingRow {
-  site: string;
-  node: string;
-  boot: number;
-  seq: number;
-  seq_last: number | null;
-  received_at: number;
-  payload: string;
-}
-
-export interface ClockOffset {
-  offset_ms: number;
-  source: string;
-}
-
 export interface StoreOptions {
   synchronous?: "FULL" | "NORMAL" | "OFF";
 }
 
-export class Store extends StoreCore {
-  private readonly spans = new Map<string, number>();
+export class Store extends StorePending {
   /** Highest seq_last stored per boot: a batch above it overlaps no stored batch (the usual case, no lookup). */
   private readonly tops = new Map<string, number>();
   private readonly nodes = new Map<string, NodeRow | null>();
-  private readonly offsets = new Map<string, ClockOffset | null>();
   private samples: SampleWriter | undefined;
 
   private constructor(db: Database.Database) {
@@ -97,9 +76,9 @@ export class Store extends StoreCore {
   }
 
   protected override rolledBack(): void {
+    super.rolledBack();
     this.samples?.discard();
     this.nodes.clear();
-    this.offsets.clear();
   }
 
   /** Open (creating the file and its folder) and bring the schema up to date. ":memory:" works for tests. */
@@ -242,31 +221,6 @@ export class Store extends StoreCore {
     ).all(site, node, boot, from - w, to, from) as SeqSpan[];
   }
 
-  /** The pending batches of one boot that cover any seq of from..to. */
-  pendingSeqSpans(site: string, node: string, boot: number, from: number, to: number): SeqSpan[] {
-    const w = this.maxSpan("pending_batches", site, node, boot);
-    return this.stmt(
-      "pendingSeqs",
-      "SELECT seq, coalesce(seq_last,seq) AS seq_last FROM pending_batches WHERE site=? AND node=? AND boot=? AND seq BETWEEN ? AND ? AND coalesce(seq_last,seq)>=? ORDER BY seq",
-    ).all(site, node, boot, from - w, to, from) as SeqSpan[];
-  }
-
-  /**
-   * The largest seq_last - seq of a boot's batches (0 when none is merged): read once, then raised by every insert.
-   * A rolled-back insert can leave it too large, which only widens a lookup.
-   */
-  private maxSpan(table: "batches" | "pending_batches", site: string, node: string, boot: number, raise?: number): number {
-    const key = table + "\u0000" + site + "\u0000" + node + "\u0000" + boot;
-    let w = this.spans.get(key);
-    if (w === undefined) {
-      const sql = `SELECT coalesce(max(coalesce(seq_last,seq)-seq),0) AS w FROM ${table} WHERE site=? AND node=? AND boot=?`;
-      w = (this.stmt("span." + table, sql).get(site, node, boot) as { w: number }).w;
-    }
-    if (raise !== undefined && raise > w) w = raise;
-    this.spans.set(key, w);
-    return w;
-  }
-
   /** The highest seq_last of a boot's stored batches (-1 when none): read once, then raised by every insert. */
   private top(site: string, node: string, boot: number): number {
     const key = site + "\u0000" + node + "\u0000" + boot;
@@ -295,69 +249,6 @@ export class Store extends StoreCore {
 
   hasBatch(site: string, node: string, boot: number, seq: number): boolean {
     return !!this.stmt("hasBatch", "SELECT 1 FROM batches WHERE site=? AND node=? AND boot=? AND seq=?").get(site, node, boot, seq);
-  }
-
-  /** Keep an uptime-stamped batch until its boot's clock offset is known. False when already kept. */
-  addPending(site: string, node: string, boot: number, seq: number, receivedAt: number, payload: string, seqLast = seq): boolean {
-    if (seqLast > seq) this.maxSpan("pending_batches", site, node, boot, seqLast - seq);
-    return (
-      this.stmt("addPending", "INSERT OR IGNORE INTO pending_batches(site,node,boot,seq,seq_last,received_at,payload) VALUES(?,?,?,?,?,?,?)").run(
-        site,
-        node,
-        boot,
-        seq,
-        seqLast,
-        receivedAt,
-        payload,
-      ).changes > 0
-    );
-  }
-
-  /** Boots of a node with batches waiting for a clock offset, newest first. */
-  pendingBoots(site: string, node: string): number[] {
-    return (this.stmt("pendingBoots", "SELECT DISTINCT boot FROM pending_batches WHERE site=? AND node=? ORDER BY boot DESC").all(site, node) as { boot: number }[]).map(
-      (r) => r.boot,
-    );
-  }
-
-  /** The clock offset of the first later boot of a node that has one. */
-  nextBootOffset(site: string, node: string, boot: number): { boot: number; offset_ms: number } | undefined {
-    return this.stmt("nextOffset", "SELECT boot, offset_ms FROM clock_offsets WHERE site=? AND node=? AND boot>? ORDER BY boot LIMIT 1").get(site, node, boot) as
-      | { boot: number; offset_ms: number }
-      | undefined;
-  }
-
-  pendingOf(site: string, node: string, boot: number): PendingRow[] {
-    return this.stmt("pendingOf", "SELECT * FROM pending_batches WHERE site=? AND node=? AND boot=? ORDER BY seq").all(site, node, boot) as PendingRow[];
-  }
-
-  deletePending(site: string, node: string, boot: number, seq: number): void {
-    this.stmt("delPending", "DELETE FROM pending_batches WHERE site=? AND node=? AND boot=? AND seq=?").run(site, node, boot, seq);
-  }
-
-  pendingCount(): number {
-    return (this.stmt("pendingCount", "SELECT count(*) AS n FROM pending_batches").get() as { n: number }).n;
-  }
-
-  /** wall clock (ms) = offset_ms + uptime (ms), for one boot of one node. */
-  setClockOffset(site: string, node: string, boot: number, offsetMs: number, source: string, now: number): void {
-    this.offsets.set(site + "\u0000" + node + "\u0000" + boot, { offset_ms: Math.round(offsetMs), source });
-    this.stmt(
-      "setOffset",
-      `INSERT INTO clock_offsets(site,node,boot,offset_ms,source,updated_at) VALUES(?,?,?,?,?,?)
-       ON CONFLICT(site,node,boot) DO UPDATE SET offset_ms=excluded.offset_ms, source=excluded.source, updated_at=excluded.updated_at`,
-    ).run(site, node, boot, Math.round(offsetMs), source, now);
-  }
-
-  /** The offset of one boot; the same object until it changes (read it, do not change it). */
-  getClockOffset(site: string, node: string, boot: number): ClockOffset | undefined {
-    const key = site + "\u0000" + node + "\u0000" + boot;
-    let o = this.offsets.get(key);
-    if (o === undefined) {
-      o = (this.stmt("getOffset", "SELECT offset_ms, source FROM clock_offsets WHERE site=? AND node=? AND boot=?").get(site, node, boot) as ClockOffset | undefined) ?? null;
-      this.offsets.set(key, o);
-    }
-    return o ?? undefined;
   }
 
   insertEvent(site: string, node: string, ts: number, code: string, detail: string | null): number {
