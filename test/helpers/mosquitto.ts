@@ -89,9 +89,15 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   const stop = async () => {
     const c = child;
     child = undefined;
-    if (!c || c.exitCode !== null) return;
+    // a process that already ended (also by a signal, when exitCode stays null) sends no more "exit"
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
     await new Promise<void>((resolve) => {
-      c.once("exit", () => resolve());
+      // SIGTERM saves the persistence file first; on a machine too busy to finish that in 10 s, SIGKILL
+      const kill = setTimeout(() => c.kill("SIGKILL"), 10_000);
+      c.once("exit", () => {
+        clearTimeout(kill);
+        resolve();
+      });
       c.kill("SIGTERM");
     });
   };
