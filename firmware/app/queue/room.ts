@@ -112,8 +112,11 @@ function collect(q: FlashQueue): void {
   }
   if (k < 0) return;
   const x = q.x;
-  // the copies must fit in what is left of the append page and the page files still allowed
+  // the copies must fit in what is left of the append page and the page files still allowed; one page beyond the
+  // limit is always allowed here, because the source page goes right after (a queue of mp + 2 page files with a
+  // full append page otherwise refused every push, across reboots, until acknowledgements freed a page)
   let at = q.ap < 0 ? q.as : q.aw;
+  if (q.hard < q.pages() + 1) q.hard = q.pages() + 1;
   let fresh = Math.max(q.hard, q.mp) - q.pages();
   for (let i = 0; i < x.n; i++) {
     if (x.kp[i] !== k) continue;
