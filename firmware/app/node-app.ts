@@ -125,7 +125,10 @@ export class NodeApp {
         if (this.d.probe) this.d.probe("push", this.boot, this.seq);
         this.seq++;
       }
-      else this.d.log("queue refused batch " + this.seq);
+      else {
+        this.d.log("queue refused batch " + this.seq);
+        if (this.d.probe) this.d.probe("refused", this.boot, this.seq);
+      }
       this.rows = [];
       this.qs = [];
       const st = this.stampNow();

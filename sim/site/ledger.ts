@@ -1,5 +1,6 @@
 // The run's ledger (DESIGN.md "The simulator"): per node, batches produced by the firmware (written to its flash
-// queue), delivered to the receiving side, stored once, duplicated, lost, merged into summaries.
+// queue), delivered to the receiving side, stored once, duplicated, lost, merged into summaries, and refused (the
+// queue would not take a batch although the board had power: a minute of data gone before it was produced).
 
 export interface LedgerRow {
   node: string;
@@ -10,6 +11,7 @@ export interface LedgerRow {
   lost: number;
   merged: number;
   outOfOrder: number;
+  refused: number;
 }
 
 interface NodeBook {
@@ -19,6 +21,7 @@ interface NodeBook {
   covered: Set<string>;
   merged: number;
   duplicates: number;
+  refused: number;
 }
 
 export class Ledger {
@@ -27,7 +30,7 @@ export class Ledger {
   private book(node: string): NodeBook {
     let b = this.books.get(node);
     if (!b) {
-      b = { produced: new Set(), deliveries: 0, stored: new Map(), covered: new Set(), merged: 0, duplicates: 0 };
+      b = { produced: new Set(), deliveries: 0, stored: new Map(), covered: new Set(), merged: 0, duplicates: 0, refused: 0 };
       this.books.set(node, b);
     }
     return b;
@@ -35,6 +38,11 @@ export class Ledger {
 
   produced(node: string, boot: number, seq: number): void {
     this.book(node).produced.add(`${boot}.${seq}`);
+  }
+
+  /** The queue refused a batch while the board had power (VirtualSite onRefused). */
+  refused(node: string): void {
+    this.book(node).refused++;
   }
 
   /**
@@ -76,14 +84,14 @@ export class Ledger {
         list.sort((x, y) => x.s - y.s);
         for (let j = 1; j < list.length; j++) if (list[j].t < list[j - 1].t) outOfOrder++;
       }
-      return { node, produced: b.produced.size, delivered: b.deliveries, stored: b.stored.size, duplicates: b.duplicates, lost, merged: b.merged, outOfOrder };
+      return { node, produced: b.produced.size, delivered: b.deliveries, stored: b.stored.size, duplicates: b.duplicates, lost, merged: b.merged, outOfOrder, refused: b.refused };
     });
   }
 
   format(): string {
     const rows = this.rows();
-    const head = ["node", "produced", "delivered", "stored", "duplicates", "merged", "lost", "outOfOrder"];
-    const lines = [head.join("\t"), ...rows.map((r) => [r.node, r.produced, r.delivered, r.stored, r.duplicates, r.merged, r.lost, r.outOfOrder].join("\t"))];
+    const head = ["node", "produced", "delivered", "stored", "duplicates", "merged", "lost", "outOfOrder", "refused"];
+    const lines = [head.join("\t"), ...rows.map((r) => [r.node, r.produced, r.delivered, r.stored, r.duplicates, r.merged, r.lost, r.outOfOrder, r.refused].join("\t"))];
     return "ledger\n" + lines.join("\n");
   }
 }

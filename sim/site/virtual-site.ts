@@ -28,6 +28,9 @@ export interface VirtualSiteOptions {
   onLog?: (line: string) => void;
   /** Called for every batch the firmware has written to its flash queue: (boot, seq). */
   onProduced?: (boot: number, seq: number) => void;
+  /** Called when the queue refused a batch while the board had power (a minute of data gone); a refusal because
+   * the power failed in the middle of writing it is not reported: that batch never was. */
+  onRefused?: (boot: number, seq: number) => void;
   /** CT clamps sampled (default true): they cost the simulation most CPU, a burst of analogRead every sample. */
   withCt?: boolean;
   /** Seed of the device models' noise (serial-noise faults). */
@@ -119,5 +122,6 @@ export class VirtualSite {
 
   private probe(kind: string, args: unknown[]): void {
     if (kind === "push") this.o.onProduced?.(args[0] as number, args[1] as number);
+    else if (kind === "refused" && !this.flash.poweredOff) this.o.onRefused?.(args[0] as number, args[1] as number);
   }
 }

@@ -24,6 +24,9 @@ describe("ledger", () => {
     l.delivered("a/n", one(1, 0));
     l.delivered("a/n", one(1, 0));
     l.delivered("a/n", one(1, 2));
-    expect(l.rows()[0]).toMatchObject({ produced: 3, stored: 2, duplicates: 1, lost: 1 });
+    expect(l.rows()[0]).toMatchObject({ produced: 3, stored: 2, duplicates: 1, lost: 1, refused: 0 });
+    l.refused("a/n");
+    expect(l.rows()[0].refused).toBe(1);
+    expect(l.format()).toContain("refused");
   });
 });
