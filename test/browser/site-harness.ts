@@ -22,15 +22,21 @@ export async function startGateway(token: string, alarms?: AlarmsConfig, nodes =
   return { gw, api, base: `http://127.0.0.1:${api.api!.port}`, stop: () => gw.stop() };
 }
 
-/** The pico board's firmware in the virtual Espruino, logging in as `node` of site s1 to the gateway's broker. */
+/**
+ * The pico board's firmware in the virtual Espruino, logging in as `node` of site s1 to the gateway's broker. The
+ * site's sun is at noon whenever the test runs (its model time is shifted; the readings keep the real time): the
+ * checks of PV and of energy today must not depend on the hour CI runs at.
+ */
 export function simulatedSite(gw: Gateway, node: string, startUnix: number): VirtualSite {
   const port = Number(new URL(gw.brokerUrl).port);
+  const sunny = syntheticSite();
+  const toNoon_s = 12 * 3600 - (startUnix % 86400);
   return new VirtualSite({
     board: findBoard("pico")!,
     site: "s1",
     node,
     broker: { host: "127.0.0.1", port, user: node, pass: "pw-" + node },
-    model: syntheticSite(),
+    model: (t) => sunny(t + toNoon_s),
     startUnix,
     report_s: 30,
     withCt: false,
