@@ -37,6 +37,8 @@ export interface VirtualSiteOptions {
   seed?: number;
   /** Boots this node had before (its boot counter in flash), as when the same node is simulated again later. */
   bootsBefore?: number;
+  /** Real ms a board waits for its broker's answer before virtual time moves on (net bridge; default 50). */
+  replyWaitMs?: number;
 }
 
 export class VirtualSite {
@@ -51,7 +53,7 @@ export class VirtualSite {
     this.o = o;
     const b = o.board;
     this.flash = new VirtualFlash({ sizeBytes: b.storageBytes, pageBytes: b.flashPageBytes });
-    this.esp = new VirtualEspruino({ board: b, flash: this.flash, onLog: o.onLog, probe: (kind, args) => this.probe(kind, args) });
+    this.esp = new VirtualEspruino({ board: b, flash: this.flash, onLog: o.onLog, replyWaitMs: o.replyWaitMs, probe: (kind, args) => this.probe(kind, args) });
     const now = () => o.startUnix + this.esp.clock.nowMs / 1000;
     const state = () => o.model(now());
     this.bmv = createVeDirectEmitter({

@@ -45,6 +45,8 @@ describe("a day of outages, power cuts and reboots", () => {
       model: syntheticSite(),
       startUnix: Date.UTC(2026, 5, 1) / 1000,
       withCt: false,
+      // a loaded CI machine may take longer than the default 50 ms to answer; a waiting board costs nothing here
+      replyWaitMs: 1000,
       onProduced: (b, s) => ledger.produced("proof/n1", b, s),
       onRefused: () => ledger.refused("proof/n1"),
     });
