@@ -33,12 +33,10 @@ export class NetBridge {
 
   constructor(private clock: VirtualClock, private call: FirmwareCall, private makeError: (msg: string) => Error) {}
 
-  /** True while a connect is pending or an answer is due and the last write was less than `replyWaitMs` ago. */
-  busy(replyWaitMs: number): boolean {
-    return this.waitLeftMs(replyWaitMs) > 0;
-  }
-
-  /** Real ms until nothing is awaited any more unless a socket event comes first (0: nothing is awaited). */
+  /**
+   * Real ms until nothing is awaited any more unless a socket event comes first (0: nothing is awaited): a connect
+   * pending, a close not yet come (up to 1 s), or an answer due while the last write is under `replyWaitMs` old.
+   */
   private waitLeftMs(replyWaitMs: number): number {
     const now = Date.now();
     let left = 0;
@@ -58,7 +56,7 @@ export class NetBridge {
   }
 
   /**
-   * Resolves once nothing is awaited (see busy). Every change to what is awaited comes with a socket event, which
+   * Resolves once nothing is awaited (see waitLeftMs). Every change to what is awaited comes with a socket event, which
    * wakes it at once; the timer only ends a wait that ran out (a 1 ms poll per waiting board cost system time).
    */
   async idle(replyWaitMs: number): Promise<void> {
