@@ -224,5 +224,7 @@ export class ModbusSlave implements SerialDevice {
 }
 
 function bin(a: Uint8Array): string {
-  return String.fromCharCode(...a);
+  let s = "";
+  for (let i = 0; i < a.length; i++) s += String.fromCharCode(a[i]);
+  return s;
 }

@@ -4,6 +4,7 @@ import { dirname, resolve } from "node:path";
 import { readFileSync } from "node:fs";
 import { findBoard } from "../../firmware/boards/index";
 import { readTraceFile } from "../traces/read-trace";
+import { Trace } from "../traces/canonical";
 import { SiteModel, SiteState } from "../site/site-model";
 import { SiteDescription, withDefaults } from "../site/site-description";
 
@@ -66,7 +67,17 @@ export function fleetSpecs(desc: SiteDescription & { trace: string }, o: FleetOp
   }));
 }
 
+/** Traces read in this thread, by path and column: a fleet's sites share one file, and a site model only reads it. */
+const tracesRead = new Map<string, Trace>();
+
+function sharedTrace(path: string, column: string | undefined): Trace {
+  const key = `${path}\0${column ?? ""}`;
+  let trace = tracesRead.get(key);
+  if (!trace) tracesRead.set(key, (trace = readTraceFile(path, { column })));
+  return trace;
+}
+
 export function modelFor(spec: SiteSpec): (t: number) => SiteState {
-  const m = new SiteModel(spec.description, readTraceFile(spec.trace, { column: spec.traceColumn }), { seed: spec.seed, shift_s: spec.shift_s, start_unix: spec.startUnix });
+  const m = new SiteModel(spec.description, sharedTrace(spec.trace, spec.traceColumn), { seed: spec.seed, shift_s: spec.shift_s, start_unix: spec.startUnix });
   return (t) => m.at(t);
 }

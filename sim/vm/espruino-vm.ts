@@ -66,7 +66,12 @@ export class VirtualEspruino {
     this.flash = opts.flash ?? new VirtualFlash({ sizeBytes: opts.board.storageBytes, pageBytes: opts.board.flashPageBytes });
     this.pins = new PinBank(() => this.uptimeSeconds());
     this.net = new NetBridge(this.clock, this.call, (m) => this.makeError(m));
-    this.i2c = new VirtualI2C("I2C1", (m) => this.makeError(m), (a) => new this.realm.Uint8Array(a));
+    this.i2c = new VirtualI2C("I2C1", (m) => this.makeError(m), (a) => {
+      // filled by index: an array of this realm is iterated (allocating) when given to the context's constructor
+      const bytes = new this.realm.Uint8Array(a.length);
+      for (let i = 0; i < a.length; i++) bytes[i] = a[i];
+      return bytes;
+    });
     for (const name of ["Serial1", "Serial2", "Serial3", "USB"]) this.serials.set(name, new VirtualSerial(name, this.clock, this.call));
     // A cut anywhere in a flash operation ends the program, even one the firmware's own try/catch would swallow.
     this.flash.onPowerCut(() => this.powerCut());

@@ -116,8 +116,10 @@ export class VirtualI2C {
       setup(_opts?: unknown) {},
       writeTo(address: number | { address: number }, ...data: unknown[]) {
         const addr = typeof address === "number" ? address : address.address;
-        const bytes = toBinaryString(data);
-        find(addr).write(Array.from(bytes, (c) => c.charCodeAt(0)));
+        const bytes = toBinaryString(data.length === 1 ? data[0] : data);
+        const codes: number[] = [];
+        for (let i = 0; i < bytes.length; i++) codes.push(bytes.charCodeAt(i));
+        find(addr).write(codes);
       },
       readFrom(address: number | { address: number }, quantity: number) {
         const addr = typeof address === "number" ? address : address.address;
