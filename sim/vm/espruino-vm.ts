@@ -9,6 +9,7 @@ import { resolve, isAbsolute } from "node:path";
 import { Board } from "../../firmware/boards/types";
 import { VirtualClock } from "./virtual-clock";
 import { VirtualSerial, VirtualI2C, PinBank, standardPinNames, FirmwareCall } from "./peripherals";
+import { yieldTurn } from "./turns";
 import { NetBridge } from "./net-bridge";
 import { estimateVars } from "./memory-estimate";
 import { removeMissingBuiltins, installVirtualDate } from "./context-globals";
@@ -144,13 +145,13 @@ export class VirtualEspruino {
     let yieldedAt = 0;
     for (;;) {
       if (this.net.takeStirred() || Date.now() - yieldedAt >= yieldEveryMs) {
-        await settle();
+        await yieldTurn();
         await this.net.idle(replyWaitMs);
         yieldedAt = Date.now();
       }
       if (this.pendingReset) this.applyReset();
       if (!this.clock.runNext(targetMs)) {
-        await settle();
+        await yieldTurn();
         await this.net.idle(replyWaitMs);
         yieldedAt = Date.now();
         if (this.clock.nextDueMs() !== undefined && this.clock.nextDueMs()! <= targetMs) continue;
@@ -470,8 +471,4 @@ export class VirtualEspruino {
     };
     return { readFileSync: read, readFile: read };
   }
-}
-
-function settle(): Promise<void> {
-  return new Promise((r) => setImmediate(r));
 }
