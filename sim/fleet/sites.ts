@@ -1,7 +1,7 @@
 // The sites of a run, as data a worker thread can receive: what the replay needs to build each VirtualSite and its
 // site model (description, trace file, seed, time shift), nothing that cannot be cloned.
 import { dirname, resolve } from "node:path";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { findBoard } from "../../firmware/boards/index";
 import { readTraceFile } from "../traces/read-trace";
 import { Trace } from "../traces/canonical";
@@ -67,11 +67,15 @@ export function fleetSpecs(desc: SiteDescription & { trace: string }, o: FleetOp
   }));
 }
 
-/** Traces read in this thread, by path and column: a fleet's sites share one file, and a site model only reads it. */
+/**
+ * Traces read in this thread, by path, column and the file's version: a fleet's sites share one file, and a site
+ * model only reads it.
+ */
 const tracesRead = new Map<string, Trace>();
 
 function sharedTrace(path: string, column: string | undefined): Trace {
-  const key = `${path}\0${column ?? ""}`;
+  const st = statSync(path);
+  const key = `${path}\0${column ?? ""}\0${st.mtimeMs}\0${st.size}`;
   let trace = tracesRead.get(key);
   if (!trace) tracesRead.set(key, (trace = readTraceFile(path, { column })));
   return trace;
