@@ -116,7 +116,7 @@ export class VirtualI2C {
       setup(_opts?: unknown) {},
       writeTo(address: number | { address: number }, ...data: unknown[]) {
         const addr = typeof address === "number" ? address : address.address;
-        const bytes = toBinaryString(data.length === 1 ? data[0] : data);
+        const bytes = toBinaryString(data);
         const codes: number[] = [];
         for (let i = 0; i < bytes.length; i++) codes.push(bytes.charCodeAt(i));
         find(addr).write(codes);
