@@ -8,7 +8,7 @@ import { createSampler } from "./sampler";
 import { Sensors, SensorHardware } from "./sensors";
 import { openQueue } from "./queue/flash-queue";
 import { QueueStore } from "./queue/types";
-import { createMqttClient, MqttConnectFn } from "./mqtt/client";
+import { createMqttClient } from "./mqtt/client";
 import { Aggregation } from "../protocol/channels";
 import { AckResult, BirthPayload } from "../protocol/messages";
 import { nodeTopics, protocolVersion, topicRoot } from "../protocol/topics";
@@ -31,18 +31,15 @@ export interface NodeDeps {
   crc: (s: string) => number;
   reboot: () => void;
   /** E.enableWatchdog(seconds, false) and E.kickWatchdog. */
-  watchdog?: (seconds: number, auto: boolean) => void;
-  kick?: () => void;
-  connect?: MqttConnectFn;
-  rand?: () => number;
+  watchdog: (seconds: number, auto: boolean) => void;
+  kick: () => void;
   /** The simulator's ledger probe (MG_PROBE): told of every batch written to the queue. */
   probe?: (kind: string, a: number, b: number) => void;
 }
 
-/** Files in Storage: energy totals (Wh by counter key), boot counter {n}, reason for the next boot {r}. */
+/** Files in Storage: energy totals (Wh by counter key); boot counter {n} and the reason noted for the next boot {r}. */
 const energyFile = "mg.energy";
 const bootFile = "mg.boot";
-const reasonFile = "mg.rr";
 /** Unix seconds before which a clock is taken as never set (2020-09-13). */
 const wallClockFloor = 1.6e9;
 /** QoS 1 batches in flight at once. */
@@ -65,12 +62,10 @@ export function startNode(d: NodeDeps): void {
   // Boot counter and reset reason: the boot counter is part of every batch key (boot, seq), so it is written
   // before anything is sent. Without a note written before an intended restart, the board lost power, crashed or
   // was reset by the watchdog.
-  const rec = st.readJSON(bootFile, true);
-  const boot = (rec && rec.n > 0 ? rec.n : 0) + 1;
+  const rec = st.readJSON(bootFile, true) || {};
+  const boot = (rec.n > 0 ? rec.n : 0) + 1;
   st.writeJSON(bootFile, { n: boot });
-  const why = st.readJSON(reasonFile, true);
-  if (why) st.erase(reasonFile);
-  const rr: string = why && why.r ? why.r : boot === 1 ? "first" : "power-or-watchdog";
+  const rr: string = rec.r || (boot === 1 ? "first" : "power-or-watchdog");
 
   // The channel table as the birth lists it ([id, key, aggregation, scale]...) and the aggregations the queue
   // merges by; `chCrc` goes in every batch so the gateway recognises rows of an older table.
@@ -133,7 +128,7 @@ export function startNode(d: NodeDeps): void {
   function restart(reason: string): void {
     st.writeJSON(settingsFile, s);
     st.writeJSON(energyFile, sampler.energy());
-    st.writeJSON(reasonFile, { r: reason });
+    st.writeJSON(bootFile, { n: boot, r: reason });
     setTimeout(d.reboot, 2000);
   }
 
@@ -180,9 +175,9 @@ export function startNode(d: NodeDeps): void {
       rowsJson = qualityJson = "";
       rowCount = 0;
       const pushed = queue.push(boot, seq, text);
+      // refused (larger than a page, flash write failed): the seq is used again; the simulator's ledger counts it
       if (d.probe) d.probe(pushed ? "push" : "refused", boot, seq);
       if (pushed) seq++;
-      else console.log("queue refused batch " + seq);
       batchT = now();
       batchTs = synced ? 1 : 0;
       pump();
@@ -254,9 +249,7 @@ export function startNode(d: NodeDeps): void {
     keepalive_s: Math.min(1800, Math.max(120, 2 * s.report_s)),
     // room for birth and state besides the batches
     window: batchWindow + 2,
-    connect: d.connect,
     time: uptime,
-    rand: d.rand,
     onConnect: function () {
       // in flight before the drop: the client sends them again itself (DUP, same packet id)
       publish(nodeTopics.birth, birth(), true);
@@ -269,10 +262,9 @@ export function startNode(d: NodeDeps): void {
   batchT = now();
   batchTs = synced ? 1 : 0;
   setInterval(report, s.report_s * 1000);
-  if (d.watchdog && d.kick) {
-    d.watchdog(Math.max(30, s.report_s * 3), false);
-    setInterval(d.kick, 1000);
-  }
+  // kicked every second; a hang longer than three reports (at least 30 s) resets the board
+  d.watchdog(Math.max(30, s.report_s * 3), false);
+  setInterval(d.kick, 1000);
   // The first connection is opened from a timer, outside the boot's call chain: a net.connect that throws (refused
   // on Linux) gets a stack with the source text of every frame, and the boot's outermost frame is the whole
   // program, which on a build with a Pico's 5,100 variables ran out of memory.
