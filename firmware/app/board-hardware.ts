@@ -27,10 +27,9 @@ export function boardHardware(board: RuntimeBoard): SensorHardware {
           let f: EspruinoFile | undefined;
           const step = Math.max(1, Math.round(baud / 100));
           setInterval(function () {
-            if (!f) f = E.openFile(path, "r");
-            let d = f.read(step);
-            if (!d || d.length === 0) {
-              f.close();
+            let d = f && f.read(step);
+            if (!d) {
+              if (f) f.close();
               f = E.openFile(path, "r");
               d = f.read(step);
             }

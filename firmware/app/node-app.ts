@@ -70,7 +70,7 @@ export function startNode(d: NodeDeps): void {
   // The channel table as the birth lists it ([id, key, aggregation, scale]...) and the aggregations the queue
   // merges by; `chCrc` goes in every batch so the gateway recognises rows of an older table.
   const table = channelTable(s);
-  const words = table.split(" ");
+  let words = table.split(" ");
   let chJson = "";
   const aggs: Aggregation[] = [];
   for (let i = 0; i < words.length; i += 4) {
@@ -78,6 +78,7 @@ export function startNode(d: NodeDeps): void {
     aggs.push(words[i + 2] as Aggregation);
   }
   chJson += "]";
+  words = []; // the closures below keep this scope: not the table's words
   const chCrc = d.crc(chJson);
   const sampler = createSampler(table, s.sample_s * 3 + 5, st.readJSON(energyFile, true) || {});
 

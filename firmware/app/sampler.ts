@@ -110,8 +110,10 @@ export function createSampler(table: string, maxGapS: number, energyWh: { [key: 
           else if (agg === 3 && f[o + HAS_LAST] && !f[o + FAILED]) v = f[o + LAST];
           q += n ? qualities.charAt(f[o + WORST]) : f[o + FAILED] ? "f" : "s";
         }
-        // the integer on the wire, or null (never 0) when there is none
-        r += (c ? "," : "") + (v === null ? "null" : Math.round(v * Math.pow(10, ch[c * 4 + 1])));
+        // the integer on the wire, or null (never 0) when there is none; like JSON.stringify, null for NaN and
+        // infinities
+        const x = v === null ? NaN : Math.round(v * Math.pow(10, ch[c * 4 + 1]));
+        r += (c ? "," : "") + (isFinite(x) ? x : "null");
       }
       for (let o = 0; o < f.length; o += STRIDE) f[o + N] = f[o + SUM] = f[o + WORST] = 0;
       return ["[" + r + "]", q];

@@ -86,3 +86,12 @@ describe("sampler: energy counters", () => {
     expect(q[channelDefs(channels).findIndex((c) => c.key === "pv_Wh")]).toBe("e");
   });
 });
+
+describe("sampler: the row's JSON text", () => {
+  it("a value that is not finite goes out as null, as JSON.stringify writes it", () => {
+    const s = sampler({ channels: pick(batteryTable, [1, 5]), maxGapS: 10 });
+    s.add("battery_V", Infinity, "o", 0);
+    s.add("battery_W", 10, "o", 0);
+    expect(s.row()).toEqual({ r: [null, 100], q: "oo" });
+  });
+});
