@@ -51,7 +51,9 @@ export function createSampler(table: string, maxGapS: number, energyWh: { [key: 
     ch[c * 4 + 2] = keys.indexOf(key);
   }
   const f = new Float64Array(keys.length * STRIDE);
-  w = []; // the closures below keep this scope: not the table's words
+  // the closures below keep this scope: not the table's words nor the totals read from flash
+  w = [];
+  energyWh = {};
 
   return {
     add: function (key, value, quality, t) {
