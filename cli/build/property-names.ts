@@ -3,7 +3,7 @@
 //   - a member of any declaration file the firmware compiles against (ES5 library, @types/espruino,
 //     firmware/types/*.d.ts): the interpreter's API and the options objects it reads (setup, write, on, readJSON...);
 //   - any property in the files that define data read or written outside the bundle: the wire payloads and topics
-//     (firmware/protocol/), the settings (node-settings.ts), what is kept in Storage as JSON (boot-record.ts), the
+//     (firmware/protocol/), the settings (node-settings.ts), what is kept in Storage as JSON (one-letter keys), the
 //     hardware interfaces (hal/), labels of the VE.Direct text protocol (vedirect-decode.ts, vedirect-names.ts),
 //     register maps (drivers/maps/);
 //   - the text of every string literal in firmware/ (a key looked up as obj[name] or named in a table);
@@ -19,7 +19,6 @@ const boundaryFiles = [
   "hal/",
   "types/",
   "app/node-settings.ts",
-  "app/boot-record.ts",
   "drivers/vedirect-decode.ts",
   "drivers/vedirect-names.ts",
   "drivers/maps/",

@@ -4,51 +4,46 @@ import { RuntimeBoard } from "../boards/types";
 import { SerialPort } from "../hal/types";
 import { SensorHardware } from "./sensors";
 
-/** A capture file played as a UART: `baud / 10` bytes a second in 100 ms steps, from the start again at its end. */
-export function replaySerial(path: string, baud: number): SerialPort {
-  const listeners: ((d: string) => void)[] = [];
-  let f: EspruinoFile | undefined;
-  const step = Math.max(1, Math.round(baud / 100));
-  setInterval(() => {
-    if (!f) f = E.openFile(path, "r");
-    let d = f.read(step);
-    if (!d || d.length === 0) {
-      f.close();
-      f = E.openFile(path, "r");
-      d = f.read(step);
-    }
-    if (d) for (let i = 0; i < listeners.length; i++) listeners[i](d);
-  }, 100);
-  return {
-    setup: function () {},
-    write: function () {},
-    on: function (_e: "data", cb: (d: string) => void) {
-      listeners.push(cb);
-    },
-  };
-}
-
 export function boardHardware(board: RuntimeBoard): SensorHardware {
+  const nothing = function () {};
   return {
-    // The port comes bound to the board's pins: setup(baud, options) adds them.
+    // The interpreter's own UART, its setup(baud, options) made to add the board's pins.
     serial: function (name: string, rx: string, tx: string): SerialPort {
-      const s = name === "soft" ? new global.Serial() : global[name];
-      return {
-        setup: function (baud: number, opts?: any) {
-          const o = opts || {};
-          o.rx = global[rx];
-          o.tx = global[tx];
-          s.setup(baud, o);
-        },
-        write: function (d: any) {
-          s.write(d);
-        },
-        on: function (e: "data", cb: (d: string) => void) {
-          s.on(e, cb);
-        },
+      const port = name === "soft" ? new global.Serial() : global[name];
+      const setup = port.setup;
+      port.setup = function (baud: number, opts?: any) {
+        const o = opts || {};
+        o.rx = global[rx];
+        o.tx = global[tx];
+        setup.call(port, baud, o);
       };
+      return port;
     },
-    replay: board.settingsFile ? replaySerial : undefined,
+    // Linux: a capture file played as a UART: `baud / 10` bytes a second in 100 ms steps, from the start again at
+    // its end.
+    replay: board.settingsFile
+      ? function (path: string, baud: number): SerialPort {
+          const listeners: ((d: string) => void)[] = [];
+          let f: EspruinoFile | undefined;
+          const step = Math.max(1, Math.round(baud / 100));
+          setInterval(function () {
+            let d = f && f.read(step);
+            if (!d) {
+              if (f) f.close();
+              f = E.openFile(path, "r");
+              d = f.read(step);
+            }
+            if (d) for (let i = 0; i < listeners.length; i++) listeners[i](d);
+          }, 100);
+          return {
+            setup: nothing,
+            write: nothing,
+            on: function (_e: "data", cb: (d: string) => void) {
+              listeners.push(cb);
+            },
+          };
+        }
+      : undefined,
     i2c: board.i2c
       ? function () {
           const w = board.i2c!;
@@ -60,11 +55,7 @@ export function boardHardware(board: RuntimeBoard): SensorHardware {
     pin: function (name: string) {
       return global[name];
     },
-    analogRead: function (pin: any) {
-      return analogRead(pin);
-    },
-    digitalWrite: function (pin: any, v: boolean) {
-      digitalWrite(pin, v);
-    },
+    analogRead: analogRead,
+    digitalWrite: digitalWrite,
   };
 }

@@ -1,216 +1,276 @@
 // The controller's application: sensors -> sampler -> a row every report interval -> batches in the flash queue ->
 // MQTT; commands from the gateway; time sync; watchdog. Hardware and the interpreter's globals come in as `deps`.
+// One function whose closures share the node's state: a board pays per function definition, not per line.
 import { RuntimeBoard } from "../boards/types";
 import { NodeSettings, applyConfig, settingsFile } from "./node-settings";
 import { channelTable } from "./channel-table";
-import { Sampler } from "./sampler";
+import { createSampler } from "./sampler";
 import { Sensors, SensorHardware } from "./sensors";
-import { NodeClock } from "./node-clock";
-import { nextBoot, noteRebootReason } from "./boot-record";
-import { Uplink } from "./uplink";
-import { openQueue, FlashQueue } from "./queue/flash-queue";
+import { openQueue } from "./queue/flash-queue";
 import { QueueStore } from "./queue/types";
-import { MqttConnectFn } from "./mqtt/client";
-import { Aggregation, ChannelDef } from "../protocol/channels";
-import { BatchPayload, BirthPayload, WireChannel } from "../protocol/messages";
-import { checkCommand, parseJson } from "../protocol/validate";
-import { parseTopic, protocolVersion } from "../protocol/topics";
+import { createMqttClient } from "./mqtt/client";
+import { Aggregation } from "../protocol/channels";
+import { AckResult, BirthPayload } from "../protocol/messages";
+import { nodeTopics, protocolVersion, topicRoot } from "../protocol/topics";
 
 export const firmwareVersion = "0.1.0";
 
+export interface NodeStore extends QueueStore {
+  readJSON(name: string, noExceptions?: boolean): any;
+  writeJSON(name: string, data: any): boolean;
+}
+
+/** The interpreter's globals the node uses; on a board, E.CRC32, E.reboot... themselves. */
 export interface NodeDeps {
   board: RuntimeBoard;
   settings: NodeSettings;
-  storage: QueueStore & { readJSON(n: string, q?: boolean): any; writeJSON(n: string, d: any): boolean };
+  storage: NodeStore;
   hw: SensorHardware;
   getTime: () => number;
   setTime: (t: number) => void;
   crc: (s: string) => number;
   reboot: () => void;
-  watchdog?: { enable(s: number): void; kick(): void };
-  connect?: MqttConnectFn;
-  rand?: () => number;
-  log: (line: string) => void;
+  /** E.enableWatchdog(seconds, false) and E.kickWatchdog. */
+  watchdog: (seconds: number, auto: boolean) => void;
+  kick: () => void;
   /** The simulator's ledger probe (MG_PROBE): told of every batch written to the queue. */
   probe?: (kind: string, a: number, b: number) => void;
 }
 
+/** Files in Storage: energy totals (Wh by counter key); boot counter {n} and the reason noted for the next boot {r}. */
 const energyFile = "mg.energy";
+const bootFile = "mg.boot";
+/** Unix seconds before which a clock is taken as never set (2020-09-13). */
+const wallClockFloor = 1.6e9;
+/** QoS 1 batches in flight at once. */
+const batchWindow = 4;
 
-export class NodeApp {
-  d: NodeDeps;
-  s: NodeSettings;
-  boot = 0;
-  rr = "";
-  seq = 0;
-  ch: ChannelDef[];
-  chCrc: number;
-  clock: NodeClock;
-  sampler: Sampler;
-  queue!: FlashQueue;
-  uplink!: Uplink;
-  sensors: Sensors;
-  rows: (number | null)[][] = [];
-  qs: string[] = [];
-  rowT = 0;
-  rowTs: 0 | 1 = 0;
-  nRows = 0;
+export function startNode(d: NodeDeps): void {
+  const s = d.settings;
+  const st = d.storage;
+  const prefix = topicRoot + "/" + s.site + "/" + s.node + "/";
 
-  constructor(d: NodeDeps) {
-    this.d = d;
-    this.s = d.settings;
-    this.clock = new NodeClock(d.getTime, d.setTime);
-    this.ch = channelTable(this.s);
-    this.chCrc = d.crc(JSON.stringify(this.wireChannels()));
-    this.sampler = new Sampler({ channels: this.ch, maxGapS: this.s.sample_s * 3 + 5, energyWh: d.storage.readJSON(energyFile, true) || {} });
-    this.sensors = new Sensors(d.board, this.s, d.hw, { seconds: () => this.clock.uptime() }, (k, v, q, t) => this.sampler.add(k, v, q, t));
+  // Honest time (DESIGN.md guarantee 4): uptime and boot counter until the gateway has set the clock, wall-clock
+  // time after. getTime() jumps when setTime() is called, so uptime counts from t0, moved by every such jump.
+  // A soft reboot keeps the real-time clock: a time after the floor was set before and is still right.
+  let t0 = d.getTime();
+  let synced = t0 > wallClockFloor;
+  function uptime(): number {
+    return d.getTime() - t0;
   }
 
-  wireChannels(): WireChannel[] {
-    const out: WireChannel[] = [];
-    for (let i = 0; i < this.ch.length; i++) out.push([this.ch[i].id, this.ch[i].key, this.ch[i].agg, this.ch[i].scale]);
-    return out;
+  // Boot counter and reset reason: the boot counter is part of every batch key (boot, seq), so it is written
+  // before anything is sent. Without a note written before an intended restart, the board lost power, crashed or
+  // was reset by the watchdog.
+  const rec = st.readJSON(bootFile, true) || {};
+  const boot = (rec.n > 0 ? rec.n : 0) + 1;
+  st.writeJSON(bootFile, { n: boot });
+  const rr: string = rec.r || (boot === 1 ? "first" : "power-or-watchdog");
+
+  // The channel table as the birth lists it ([id, key, aggregation, scale]...) and the aggregations the queue
+  // merges by; `chCrc` goes in every batch so the gateway recognises rows of an older table.
+  const table = channelTable(s);
+  let words = table.split(" ");
+  let chJson = "";
+  const aggs: Aggregation[] = [];
+  for (let i = 0; i < words.length; i += 4) {
+    chJson += (i ? ',[' : '[[') + words[i] + ',"' + words[i + 1] + '","' + words[i + 2] + '",' + words[i + 3] + "]";
+    aggs.push(words[i + 2] as Aggregation);
+  }
+  chJson += "]";
+  words = []; // the closures below keep this scope: not the table's words
+  const chCrc = d.crc(chJson);
+  const sampler = createSampler(table, s.sample_s * 3 + 5, st.readJSON(energyFile, true) || {});
+
+  // The batch being filled: rows and qualities as the JSON text they take in it (one string each, not arrays of
+  // numbers), its time anchor and row count; then the next seq of this boot.
+  let rowsJson = "";
+  let qualityJson = "";
+  let rowCount = 0;
+  let batchT = 0;
+  let batchTs = 0;
+  let seq = 0;
+  let reports = 0;
+  // Batches the MQTT client holds in flight, by "boot.seq".
+  const inFlight: { [key: string]: boolean } = {};
+  let nInFlight = 0;
+
+  /** The time anchor for a batch or event: wall clock when set (ts 1), else uptime (ts 0); rounded to ms. */
+  function now(): number {
+    return Math.round((synced ? d.getTime() : uptime()) * 1000) / 1000;
   }
 
-  start(): void {
-    const d = this.d;
-    const b = nextBoot(d.storage);
-    this.boot = b.boot;
-    this.rr = b.rr;
-    const aggs: Aggregation[] = [];
-    for (let i = 0; i < this.ch.length; i++) aggs.push(this.ch[i].agg);
-    this.queue = openQueue(d.storage, { crc: d.crc, aggs: aggs, ch: this.chCrc, onEvent: (ev) => this.event(ev.e, ev.d) });
-    this.uplink = new Uplink({
-      settings: this.s,
-      queue: this.queue,
-      birth: () => JSON.stringify(this.birth()),
-      onMessage: (t, p) => this.message(t, p),
-      connect: d.connect,
-      time: () => this.clock.uptime(),
-      rand: d.rand,
-    });
-    this.sensors.start();
-    this.rowT = this.stampNow().t;
-    this.rowTs = this.stampNow().ts;
-    setInterval(() => this.report(), this.s.report_s * 1000);
-    if (d.watchdog) {
-      d.watchdog.enable(Math.max(30, this.s.report_s * 3));
-      setInterval(() => d.watchdog!.kick(), 1000);
-    }
-    this.uplink.start();
-    d.log("minigrid " + firmwareVersion + " " + d.board.id + " " + this.s.site + "/" + this.s.node + " boot " + this.boot + " (" + this.rr + ")");
+  function publish(leaf: string, payload: string, retain?: boolean): boolean {
+    return mqtt.publish(prefix + leaf, payload, { qos: 1, retain: !!retain });
   }
 
-  stampNow() {
-    return this.clock.stamp();
-  }
-
-  birth(): BirthPayload {
-    const q = this.queue ? this.queue.stats() : undefined;
-    return {
-      v: protocolVersion, fw: firmwareVersion, bd: this.d.board.id, boot: this.boot, rr: this.rr,
-      cfh: this.d.crc(JSON.stringify(this.s)), cfg: { report_s: this.s.report_s, sample_s: this.s.sample_s, rows: this.s.rows, off: this.s.off },
-      clk: this.clock.synced ? 1 : 0, up: Math.round(this.clock.uptime()), ch: this.wireChannels(), qcap: q ? q.maxPages : 0,
+  /** Who the node is and what its batches mean (made fresh at every connection: clock state and uptime change). */
+  function birth(): string {
+    const b: BirthPayload = {
+      v: protocolVersion, fw: firmwareVersion, bd: d.board.id, boot: boot, rr: rr, cfh: d.crc(JSON.stringify(s)),
+      cfg: { report_s: s.report_s, sample_s: s.sample_s, rows: s.rows, off: s.off }, clk: synced ? 1 : 0, up: Math.round(uptime()),
+      ch: [],
     };
+    // the table goes in as the text it was hashed from; qcap last, as the contract lists it
+    const text = JSON.stringify(b);
+    return text.substr(0, text.length - 3) + chJson + ',"qcap":' + queue.stats().maxPages + "}";
   }
 
-  /** Close the report interval: a row; every `rows` rows a batch into the queue, then publish. */
-  report(): void {
-    const row = this.sampler.row();
-    this.rows.push(row.r);
-    this.qs.push(row.q);
-    if (this.rows.length >= this.s.rows) {
-      const batch: BatchPayload = { b: this.boot, s: this.seq, t: round3(this.rowT), ts: this.rowTs, i: this.s.report_s, r: this.rows, q: this.qs, ch: this.chCrc };
-      if (this.queue.push(this.boot, this.seq, JSON.stringify(batch))) {
-        if (this.d.probe) this.d.probe("push", this.boot, this.seq);
-        this.seq++;
-      }
-      else {
-        this.d.log("queue refused batch " + this.seq);
-        if (this.d.probe) this.d.probe("refused", this.boot, this.seq);
-      }
-      this.rows = [];
-      this.qs = [];
-      const st = this.stampNow();
-      this.rowT = st.t;
-      this.rowTs = st.ts;
-      this.uplink.pump();
-    }
-    // energy totals: once an hour of reports (flash wear), and the queue holds the latest in every batch
-    if (++this.nRows % Math.max(1, Math.round(3600 / this.s.report_s)) === 0) this.d.storage.writeJSON(energyFile, this.sampler.energy());
+  /** An evt (faults, queue merges, clock set) at QoS 1; best effort: dropped while the link is down. */
+  function event(ev: { e: string; d?: any }): void {
+    publish(nodeTopics.event, JSON.stringify({ b: boot, t: now(), ts: synced ? 1 : 0, e: ev.e, d: ev.d }));
   }
 
-  event(code: string, detail?: any): void {
-    const st = this.stampNow();
-    this.uplink.publish("event", JSON.stringify({ b: this.boot, t: round3(st.t), ts: st.ts, e: code, d: detail }));
+  function ack(id: string, ok: boolean, r?: AckResult | string): void {
+    publish(nodeTopics.ack, JSON.stringify({ id: id, ok: ok, r: r }));
   }
 
-  ack(id: string, ok: boolean, r?: any): void {
-    this.uplink.publish("ack", JSON.stringify({ id: id, ok: ok, r: r }));
-  }
-
-  message(topic: string, payload: string): void {
-    const t = parseTopic(topic);
-    if (!t) return;
-    const p = parseJson(payload);
-    if (!p.ok) return;
-    if (t.kind === "config") {
-      // retained: it comes again at every connection; only a change of what is applied restarts the node
-      const before = JSON.stringify(this.s);
-      const err = applyConfig(this.s, p.value);
-      if (!err && JSON.stringify(this.s) !== before) this.saveAndRestart("cfg");
-      return;
-    }
-    const c = checkCommand(p.value);
-    if (!c.ok) {
-      if (p.value && typeof p.value.id === "string") this.ack(p.value.id, false, c.detail);
-      return;
-    }
-    const cmd = c.value;
-    const wall = this.clock.wall();
-    if (wall !== undefined && cmd.x < wall) return this.ack(cmd.id, false, "expired");
-    const a = cmd.a || {};
-    if (cmd.c === "time") {
-      if (!(a.t > 1.6e9)) return this.ack(cmd.id, false, "a.t must be Unix seconds");
-      const wasSynced = this.clock.synced;
-      const off = this.clock.sync(a.t);
-      this.ack(cmd.id, true, { off: round3(off) });
-      if (!wasSynced) {
-        this.event("clock.synced", { off: round3(off) });
-        this.uplink.publish("birth", JSON.stringify(this.birth()));
-      }
-    } else if (cmd.c === "cfg") {
-      const err = applyConfig(this.s, a);
-      if (err) return this.ack(cmd.id, false, err);
-      this.ack(cmd.id, true, { applied: a });
-      this.saveAndRestart("cfg");
-    } else if (cmd.c === "reboot") {
-      this.ack(cmd.id, true);
-      noteRebootReason(this.d.storage, "cmd");
-      setTimeout(() => this.d.reboot(), 2000);
-    } else if (cmd.c === "resend") {
-      this.ack(cmd.id, true, this.resend(a.from, a.to));
-    }
+  /** Save what the next boot needs (settings, energy totals, why it restarts), then reboot. */
+  function restart(reason: string): void {
+    st.writeJSON(settingsFile, s);
+    st.writeJSON(energyFile, sampler.energy());
+    st.writeJSON(bootFile, { n: boot, r: reason });
+    setTimeout(d.reboot, 2000);
   }
 
   /**
-   * Batches of this boot with seq in [from, to] still in flash go out again (the gateway drops duplicates). Counted
-   * from the queue's index: reading their texts to count them held up to a whole backlog in RAM at once.
+   * Store and forward (DESIGN.md guarantee 1): every batch is in the flash queue before it is published, and leaves
+   * the queue only on its PUBACK. The live batch goes first; backlog (oldest first, marked historical) fills the
+   * rest of the window, so an outage drains while live data keeps flowing.
    */
-  resend(from: number, to: number): { queued: number } {
-    const n = this.queue.count(this.boot, from, to);
-    this.uplink.pump();
-    return { queued: n };
+  function pump(): void {
+    if (mqtt.state() !== 2) return;
+    const live = queue.live();
+    if (live) send(live.b, live.s, live.e, live.t);
+    if (nInFlight >= batchWindow) return;
+    const items = queue.next(batchWindow + nInFlight);
+    for (let i = 0; i < items.length; i++) send(items[i].b, items[i].s, items[i].e, items[i].t);
   }
 
-  saveAndRestart(reason: string): void {
-    this.d.storage.writeJSON(settingsFile, this.s);
-    this.d.storage.writeJSON(energyFile, this.sampler.energy());
-    noteRebootReason(this.d.storage, reason);
-    setTimeout(() => this.d.reboot(), 2000);
+  /** A queued batch (boot b, seqs first..last) unless it is in flight already or the window is full. */
+  function send(b: number, first: number, last: number, text: string): void {
+    const key = b + "." + first;
+    if (nInFlight >= batchWindow || inFlight[key]) return;
+    const ok = mqtt.publish(prefix + nodeTopics.batch, text, { qos: 1 }, function () {
+      delete inFlight[key];
+      nInFlight--;
+      queue.ack(b, first, last);
+      pump();
+    });
+    text = ""; // the client holds the packet: this scope, kept by the callback until the PUBACK, need not
+    if (ok) {
+      inFlight[key] = true;
+      nInFlight++;
+    }
   }
-}
 
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
+  /** Close the report interval: a row; every `rows` rows a batch into the queue, then publish. */
+  function report(): void {
+    const row = sampler.row();
+    rowsJson += (rowCount ? "," : "") + row[0];
+    qualityJson += (rowCount ? ',"' : '"') + row[1] + '"';
+    if (++rowCount >= s.rows) {
+      // exactly JSON.stringify of a BatchPayload {b, s, t, ts, i, r, q, ch}
+      const text = '{"b":' + boot + ',"s":' + seq + ',"t":' + batchT + ',"ts":' + batchTs + ',"i":' + s.report_s +
+        ',"r":[' + rowsJson + '],"q":[' + qualityJson + '],"ch":' + chCrc + "}";
+      rowsJson = qualityJson = "";
+      rowCount = 0;
+      const pushed = queue.push(boot, seq, text);
+      // refused (larger than a page, flash write failed): the seq is used again; the simulator's ledger counts it
+      if (d.probe) d.probe(pushed ? "push" : "refused", boot, seq);
+      if (pushed) seq++;
+      batchT = now();
+      batchTs = synced ? 1 : 0;
+      pump();
+    }
+    // energy totals: once an hour of reports (flash wear), and the queue holds the latest in every batch
+    if (++reports % Math.max(1, Math.round(3600 / s.report_s)) === 0) st.writeJSON(energyFile, sampler.energy());
+  }
+
+  /** The retained desired configuration (cfg) and commands (cmd), each acknowledged by id. */
+  function message(topic: string, payload: string): void {
+    let p: any;
+    try {
+      p = JSON.parse(payload);
+    } catch {
+      return;
+    }
+    if (topic === prefix + nodeTopics.config) {
+      // retained: it comes again at every connection; only a change of what is applied restarts the node
+      const before = JSON.stringify(s);
+      if (!applyConfig(s, p) && JSON.stringify(s) !== before) restart("cfg");
+      return;
+    }
+    if (topic !== prefix + nodeTopics.command || !p || typeof p.id !== "string") return;
+    if (typeof p.c !== "string" || typeof p.x !== "number") return ack(p.id, false, "command must have id, c and x");
+    if (" cfg time resend reboot ".indexOf(" " + p.c + " ") < 0) return ack(p.id, false, "unknown command " + p.c);
+    if (synced && p.x < d.getTime()) return ack(p.id, false, "expired");
+    const a = p.a || {};
+    if (p.c === "time") {
+      if (!(a.t > wallClockFloor)) return ack(p.id, false, "a.t must be Unix seconds");
+      const wasSynced = synced;
+      t0 += a.t - d.getTime();
+      d.setTime(a.t);
+      synced = true;
+      // the offset wall - uptime (s) the gateway uses to re-anchor what was sent before
+      const off = Math.round((a.t - uptime()) * 1000) / 1000;
+      ack(p.id, true, { off: off });
+      if (!wasSynced) {
+        event({ e: "clock.synced", d: { off: off } });
+        publish(nodeTopics.birth, birth(), true);
+      }
+    } else if (p.c === "cfg") {
+      const err = applyConfig(s, a);
+      if (err) return ack(p.id, false, err);
+      ack(p.id, true, { applied: a });
+      restart("cfg");
+    } else if (p.c === "reboot") {
+      ack(p.id, true);
+      restart("cmd");
+    } else {
+      // batches of this boot with seq in [from, to] still in flash go out again (the gateway drops duplicates),
+      // counted from the queue's index, not by reading their texts
+      const n = queue.count(boot, a.from, a.to);
+      pump();
+      ack(p.id, true, { queued: n });
+    }
+  }
+
+  const queue = openQueue(st, { crc: d.crc, aggs: aggs, ch: chCrc, onEvent: event });
+  const mqtt = createMqttClient({
+    host: s.broker.host,
+    port: s.broker.port,
+    id: s.site + "." + s.node,
+    user: s.broker.user,
+    pass: s.broker.pass,
+    will: { topic: prefix + nodeTopics.state, msg: "offline", qos: 1, retain: true },
+    subs: [prefix + nodeTopics.command, prefix + nodeTopics.config],
+    // longer than two reports: every report and its PUBACK already prove the link (3.1.2.10), so a PINGREQ only
+    // goes out when reports stop, and a cellular link does not pay for a ping round trip every minute
+    keepalive_s: Math.min(1800, Math.max(120, 2 * s.report_s)),
+    // room for birth and state besides the batches
+    window: batchWindow + 2,
+    time: uptime,
+    onConnect: function () {
+      // in flight before the drop: the client sends them again itself (DUP, same packet id)
+      publish(nodeTopics.birth, birth(), true);
+      publish(nodeTopics.state, "online", true);
+      pump();
+    },
+    onMessage: message,
+  });
+  new Sensors(d.board, s, d.hw, { seconds: uptime }, sampler.add).start();
+  batchT = now();
+  batchTs = synced ? 1 : 0;
+  setInterval(report, s.report_s * 1000);
+  // kicked every second; a hang longer than three reports (at least 30 s) resets the board
+  d.watchdog(Math.max(30, s.report_s * 3), false);
+  setInterval(d.kick, 1000);
+  // The first connection is opened from a timer, outside the boot's call chain: a net.connect that throws (refused
+  // on Linux) gets a stack with the source text of every frame, and the boot's outermost frame is the whole
+  // program, which on a build with a Pico's 5,100 variables ran out of memory.
+  setTimeout(function () {
+    mqtt.start();
+  }, 0);
+  console.log("minigrid " + firmwareVersion + " " + d.board.id + " " + s.site + "/" + s.node + " boot " + boot + " (" + rr + ")");
 }

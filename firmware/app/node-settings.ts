@@ -75,9 +75,9 @@ export function applyConfig(s: NodeSettings, change: { [k: string]: any }): stri
   for (const k in change) {
     const v = change[k];
     if (k === "report_s" || k === "sample_s" || k === "rows") {
-      if (typeof v !== "number" || !(v > 0) || v > 86400) return k + " must be a number of seconds (rows: a count) from 1 to 86400";
+      if (typeof v !== "number" || !(v > 0) || v > 86400) return k + " must be 1..86400";
     } else if (k === "off") {
-      if (!Array.isArray(v)) return "off must be a list of channel ids";
+      if (!Array.isArray(v)) return "off must be a list";
     } else if (k !== "broker") return "unknown setting " + k;
   }
   for (const k in change) (s as any)[k] = change[k];

@@ -1,159 +1,131 @@
 // Aggregation of samples into report rows, and energy counters (DESIGN.md guarantees 3 and 5). Pure: the caller
 // passes every sample with its time and quality; nothing here touches a bus or a clock.
-import { ChannelDef } from "../protocol/channels";
 import { Quality } from "../protocol/messages";
-import { scaleToWire } from "../protocol/channels";
+import { counterPower } from "../protocol/channels";
 
-/** Energy counter key -> the power key it integrates, and which sign of that power counts. */
-interface CounterSource {
-  power: string;
-  sign: number; // 1: positive power only, -1: negative power only (as a positive energy), 0: both signs as they are
+export interface Sampler {
+  /** A sample of quantity `key` at time `t` (s). A failed or missing reading is `null` with quality "f" or "s". */
+  add(key: string, value: number | null, quality: Quality, t: number): void;
+  /**
+   * Close the interval: the row as the batch carries it (JSON array of scaled integers in channel order) and its
+   * quality letters. Mean/min/max with no sample are null; a `last` with no new sample repeats the last value
+   * marked stale.
+   */
+  row(): string[];
+  /** Energy totals (Wh by counter key) to persist across reboots. */
+  energy(): { [key: string]: number };
 }
 
-export function counterSource(key: string): CounterSource | undefined {
-  if (key === "battery_charge_Wh") return { power: "battery_W", sign: 1 };
-  if (key === "battery_discharge_Wh") return { power: "battery_W", sign: -1 };
-  if (key.length > 3 && key.substr(key.length - 3) === "_Wh") return { power: key.substr(0, key.length - 3) + "_W", sign: 0 };
-  return undefined;
-}
-
-const qualityRank: { [q: string]: number } = { o: 0, e: 1, s: 2, f: 3 };
-
-export interface SamplerOptions {
-  channels: ChannelDef[];
-  /** A power sample older than this (s) is not extended across the gap: the counter marks the interval estimated. */
-  maxGapS: number;
-  /** Energy totals to start from (Wh by counter key), e.g. restored from flash after a reboot. */
-  energyWh?: { [key: string]: number };
-}
+// Quality letters by rank: the worst of an interval is reported.
+const qualities = "oesf";
+// Per quantity, in one Float64Array (style.md 13): sample count, sum, min, max, last value, its time, whether there
+// is a last value, worst quality rank of the interval, whether the sensor is failed.
+const N = 0, SUM = 1, LAST = 4, LAST_T = 5, HAS_LAST = 6, WORST = 7, FAILED = 8, STRIDE = 9;
 
 /**
- * Sampler state. Quantities (distinct keys) are indexed; per quantity, typed arrays hold count, sum, min, max, last
- * and the worst quality seen in the interval (style.md 13: typed arrays, not arrays of objects).
+ * A sampler for a channel table ("id key aggregation scale" words, protocol/channels.ts). A counter integrates the
+ * power it reads (trapezoids, Wh = W * s / 3600); a power sample more than `maxGapS` after the previous one is not
+ * extended across the gap: the counter holds and its interval is marked estimated. `energyWh`: totals to start
+ * from, e.g. restored from flash after a reboot.
  */
-export class Sampler {
-  ch: ChannelDef[];
-  keys: string[];
-  n: Uint16Array;
-  sum: Float64Array;
-  min: Float64Array;
-  max: Float64Array;
-  last: Float64Array;
-  lastT: Float64Array;
-  hasLast: Uint8Array;
-  worst: Uint8Array;
-  failed: Uint8Array;
-  wh: { [key: string]: number };
-  whGap: { [key: string]: boolean };
-  maxGapS: number;
-
-  constructor(opts: SamplerOptions) {
-    this.ch = opts.channels;
-    this.maxGapS = opts.maxGapS;
-    this.keys = [];
-    this.wh = {};
-    this.whGap = {};
-    for (let i = 0; i < opts.channels.length; i++) {
-      const c = opts.channels[i];
-      if (c.agg === "counter") {
-        this.wh[c.key] = (opts.energyWh && opts.energyWh[c.key]) || 0;
-        const src = counterSource(c.key);
-        if (src && this.keys.indexOf(src.power) < 0) this.keys.push(src.power);
-      } else if (this.keys.indexOf(c.key) < 0) this.keys.push(c.key);
+export function createSampler(table: string, maxGapS: number, energyWh: { [key: string]: number }): Sampler {
+  let w = table.split(" ");
+  const nch = w.length >> 2;
+  const keys: string[] = [];
+  // per channel: aggregation (index in "mean min max last counter"), scale, quantity index, sign of the power a
+  // counter counts (1 positive only, -1 negative only as a positive energy, 0 both as they are)
+  const ch = new Int8Array(nch * 4);
+  const wh = new Float64Array(nch);
+  const gap = new Uint8Array(nch);
+  for (let c = 0; c < nch; c++) {
+    let key = w[c * 4 + 1];
+    const agg = "mean min max last counter".split(" ").indexOf(w[c * 4 + 2]);
+    ch[c * 4] = agg;
+    ch[c * 4 + 1] = +w[c * 4 + 3];
+    if (agg === 4) {
+      wh[c] = energyWh[key] || 0;
+      ch[c * 4 + 3] = key.indexOf("_charge_Wh") > 0 ? 1 : key.indexOf("_discharge_Wh") > 0 ? -1 : 0;
+      key = counterPower(key);
     }
-    const k = this.keys.length;
-    this.n = new Uint16Array(k);
-    this.sum = new Float64Array(k);
-    this.min = new Float64Array(k);
-    this.max = new Float64Array(k);
-    this.last = new Float64Array(k);
-    this.lastT = new Float64Array(k);
-    this.hasLast = new Uint8Array(k);
-    this.worst = new Uint8Array(k);
-    this.failed = new Uint8Array(k);
+    if (keys.indexOf(key) < 0) keys.push(key);
+    ch[c * 4 + 2] = keys.indexOf(key);
   }
+  const f = new Float64Array(keys.length * STRIDE);
+  // the closures below keep this scope: not the table's words nor the totals read from flash
+  w = [];
+  energyWh = {};
 
-  /** A sample of quantity `key` at time `t` (s). A failed or missing reading is `null` with quality "f" or "s". */
-  add(key: string, value: number | null, quality: Quality, t: number): void {
-    const i = this.keys.indexOf(key);
-    if (i < 0) return;
-    if (value === null || value !== value) {
-      this.failed[i] = quality === "f" ? 1 : 0;
-      if (qualityRank[quality] > this.worst[i]) this.worst[i] = qualityRank[quality];
-      return;
-    }
-    this.failed[i] = 0;
-    this.integrate(key, i, value, t);
-    if (this.n[i] === 0 || value < this.min[i]) this.min[i] = value;
-    if (this.n[i] === 0 || value > this.max[i]) this.max[i] = value;
-    if (this.n[i] < 65535) this.n[i]++;
-    this.sum[i] += value;
-    this.last[i] = value;
-    this.lastT[i] = t;
-    this.hasLast[i] = 1;
-    if (qualityRank[quality] > this.worst[i]) this.worst[i] = qualityRank[quality];
-  }
-
-  /** Trapezoidal integration of power into every counter that reads it (Wh = W * s / 3600). */
-  private integrate(key: string, i: number, value: number, t: number): void {
-    if (!this.hasLast[i]) return;
-    const dt = t - this.lastT[i];
-    if (!(dt > 0)) return;
-    for (let c = 0; c < this.ch.length; c++) {
-      const def = this.ch[c];
-      if (def.agg !== "counter") continue;
-      const src = counterSource(def.key);
-      if (!src || src.power !== key) continue;
-      if (dt > this.maxGapS) {
-        this.whGap[def.key] = true;
-        continue;
+  return {
+    add: function (key, value, quality, t) {
+      const i = keys.indexOf(key);
+      if (i < 0) return;
+      const o = i * STRIDE;
+      const rank = qualities.indexOf(quality);
+      if (rank > f[o + WORST]) f[o + WORST] = rank;
+      if (value === null || value !== value) {
+        f[o + FAILED] = quality === "f" ? 1 : 0;
+        return;
       }
-      let a = this.last[i];
-      let b = value;
-      if (src.sign > 0) {
-        a = a > 0 ? a : 0;
-        b = b > 0 ? b : 0;
-      } else if (src.sign < 0) {
-        a = a < 0 ? -a : 0;
-        b = b < 0 ? -b : 0;
+      f[o + FAILED] = 0;
+      const dt = t - f[o + LAST_T];
+      if (f[o + HAS_LAST] && dt > 0) {
+        for (let c = 0; c < nch; c++) {
+          if (ch[c * 4] !== 4 || ch[c * 4 + 2] !== i) continue;
+          if (dt > maxGapS) gap[c] = 1;
+          else {
+            const sign = ch[c * 4 + 3];
+            let a = f[o + LAST];
+            let b = value;
+            if (sign) {
+              a = a * sign > 0 ? a * sign : 0;
+              b = b * sign > 0 ? b * sign : 0;
+            }
+            wh[c] += ((a + b) / 2) * dt / 3600;
+          }
+        }
       }
-      this.wh[def.key] += ((a + b) / 2) * dt / 3600;
-    }
-  }
+      // min at o+2, max at o+3
+      if (!f[o + N] || value < f[o + 2]) f[o + 2] = value;
+      if (!f[o + N] || value > f[o + 3]) f[o + 3] = value;
+      f[o + N]++;
+      f[o + SUM] += value;
+      f[o + LAST] = value;
+      f[o + LAST_T] = t;
+      f[o + HAS_LAST] = 1;
+    },
 
-  /**
-   * Close the interval: one row of scaled integers in channel order, and its quality letters. Mean/min/max with no
-   * sample are null; a `last` with no new sample repeats the last value marked stale.
-   */
-  row(): { r: (number | null)[]; q: string } {
-    const r: (number | null)[] = [];
-    let q = "";
-    for (let c = 0; c < this.ch.length; c++) {
-      const def = this.ch[c];
-      if (def.agg === "counter") {
-        r.push(scaleToWire(this.wh[def.key], def.scale));
-        q += this.whGap[def.key] ? "e" : "o";
-        this.whGap[def.key] = false;
-        continue;
+    row: function () {
+      let r = "";
+      let q = "";
+      for (let c = 0; c < nch; c++) {
+        const agg = ch[c * 4];
+        const o = ch[c * 4 + 2] * STRIDE;
+        const n = f[o + N];
+        let v: number | null = null;
+        if (agg === 4) {
+          v = wh[c];
+          q += gap[c] ? "e" : "o";
+          gap[c] = 0;
+        } else {
+          // mean is the sum over the count; min, max and last sit at o+2, o+3, o+4 (aggregation 1, 2, 3)
+          if (n) v = agg ? f[o + 1 + agg] : f[o + SUM] / n;
+          else if (agg === 3 && f[o + HAS_LAST] && !f[o + FAILED]) v = f[o + LAST];
+          q += n ? qualities.charAt(f[o + WORST]) : f[o + FAILED] ? "f" : "s";
+        }
+        // the integer on the wire, or null (never 0) when there is none; like JSON.stringify, null for NaN and
+        // infinities
+        const x = v === null ? NaN : Math.round(v * Math.pow(10, ch[c * 4 + 1]));
+        r += (c ? "," : "") + (isFinite(x) ? x : "null");
       }
-      const i = this.keys.indexOf(def.key);
-      const has = this.n[i] > 0;
-      let v: number | null = null;
-      if (has) v = def.agg === "mean" ? this.sum[i] / this.n[i] : def.agg === "min" ? this.min[i] : def.agg === "max" ? this.max[i] : this.last[i];
-      else if (def.agg === "last" && this.hasLast[i] && !this.failed[i]) v = this.last[i];
-      r.push(scaleToWire(v, def.scale));
-      q += has ? "oesf".charAt(this.worst[i]) : this.failed[i] ? "f" : "s";
-    }
-    for (let i = 0; i < this.keys.length; i++) {
-      this.n[i] = 0;
-      this.sum[i] = 0;
-      this.worst[i] = 0;
-    }
-    return { r: r, q: q };
-  }
+      for (let o = 0; o < f.length; o += STRIDE) f[o + N] = f[o + SUM] = f[o + WORST] = 0;
+      return ["[" + r + "]", q];
+    },
 
-  /** Energy totals (Wh) to persist across reboots. */
-  energy(): { [key: string]: number } {
-    return this.wh;
-  }
+    energy: function () {
+      const out: { [key: string]: number } = {};
+      const w = table.split(" ");
+      for (let c = 0; c < nch; c++) if (ch[c * 4] === 4) out[w[c * 4 + 1]] = wh[c];
+      return out;
+    },
+  };
 }

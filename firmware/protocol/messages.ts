@@ -69,6 +69,13 @@ export interface AckPayload {
   r?: any; // result, or the reason when ok is false
 }
 
+/** What an ack's `r` carries when ok: time -> {off} (wall - uptime, s), cfg -> {applied}, resend -> {queued}. */
+export interface AckResult {
+  off?: number;
+  applied?: { [k: string]: any };
+  queued?: number;
+}
+
 /** state (retained): "online", or "offline" from the node's will. */
 export type StatePayload = "online" | "offline";
 

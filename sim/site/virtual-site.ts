@@ -116,7 +116,7 @@ export class VirtualSite {
   /** Write the settings into flash and power the board on with the built firmware. */
   powerOn(): void {
     this.esp.storage().writeJSON("mg.settings", this.settings());
-    // the boot counter the firmware keeps (app/boot-record.ts): a later run of the same node goes on counting, so
+    // the boot counter the firmware keeps (mg.boot, app/node-app.ts): a later run of the same node goes on counting, so
     // its (boot, seq) keys do not collide with batches the gateway stored from an earlier run
     if (this.o.bootsBefore) this.esp.storage().writeJSON("mg.boot", { n: this.o.bootsBefore });
     this.esp.loadFile(this.o.firmwareFile ?? join(firmwareOutDir, `${this.o.board.id}.js`));

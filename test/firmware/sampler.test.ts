@@ -1,12 +1,26 @@
 import { describe, expect, it } from "vitest";
-import { Sampler } from "../../firmware/app/sampler";
-import { batteryChannels, energyChannels, chargerChannels, ChannelDef } from "../../firmware/protocol/channels";
+import { createSampler, Sampler } from "../../firmware/app/sampler";
+import { batteryTable, energyTable, chargerTable, channelDefs } from "../../firmware/protocol/channels";
 
-const pick = (defs: ChannelDef[], ids: number[]) => defs.filter((d) => ids.includes(d.id));
+/** The channels of a table string with these ids, as a table string. */
+const pick = (table: string, ids: number[]) =>
+  channelDefs(table)
+    .filter((d) => ids.includes(d.id))
+    .map((d) => `${d.id} ${d.key} ${d.agg} ${d.scale}`)
+    .join(" ");
+/** The sampler as the tests read it: a row's values parsed from the JSON text the batch carries. */
+const sampler = (o: { channels: string; maxGapS: number; energyWh?: { [k: string]: number } }) => {
+  const s = createSampler(o.channels, o.maxGapS, o.energyWh || {});
+  return { add: s.add, energy: s.energy, row: () => rowOf(s) };
+};
+const rowOf = (s: Sampler) => {
+  const [r, q] = s.row();
+  return { r: JSON.parse(r) as (number | null)[], q };
+};
 
 describe("sampler: aggregation over a report interval", () => {
   it("mean, min, max and last in channel order, scaled to integers", () => {
-    const s = new Sampler({ channels: pick(batteryChannels(), [1, 2, 3, 6]), maxGapS: 10 });
+    const s = sampler({ channels: pick(batteryTable, [1, 2, 3, 6]), maxGapS: 10 });
     [12.5, 12.7, 12.3, 12.9].forEach((v, k) => s.add("battery_V", v, "o", k));
     s.add("battery_soc_pct", 81.2, "o", 1);
     s.add("battery_soc_pct", 80.9, "o", 3);
@@ -14,7 +28,7 @@ describe("sampler: aggregation over a report interval", () => {
   });
 
   it("an interval with no sample: null, never 0; stale when the sensor is not failed, failed when it is", () => {
-    const s = new Sampler({ channels: pick(batteryChannels(), [1, 6]), maxGapS: 10 });
+    const s = sampler({ channels: pick(batteryTable, [1, 6]), maxGapS: 10 });
     s.add("battery_V", 12.4, "o", 0);
     s.add("battery_soc_pct", 75, "o", 0);
     s.row();
@@ -27,7 +41,7 @@ describe("sampler: aggregation over a report interval", () => {
   });
 
   it("the worst quality of the interval is reported", () => {
-    const s = new Sampler({ channels: pick(batteryChannels(), [1]), maxGapS: 10 });
+    const s = sampler({ channels: pick(batteryTable, [1]), maxGapS: 10 });
     s.add("battery_V", 12, "o", 0);
     s.add("battery_V", 12, "s", 1);
     expect(s.row().q).toBe("s");
@@ -37,10 +51,10 @@ describe("sampler: aggregation over a report interval", () => {
 });
 
 describe("sampler: energy counters", () => {
-  const channels = [...pick(chargerChannels(), [22]), ...pick(batteryChannels(), [5]), ...energyChannels()];
+  const channels = [pick(chargerTable, [22]), pick(batteryTable, [5]), energyTable].join(" ");
 
   it("integrates power exactly: 100 W for an hour is 100 Wh; battery charge and discharge counted apart", () => {
-    const s = new Sampler({ channels, maxGapS: 10 });
+    const s = sampler({ channels, maxGapS: 10 });
     for (let t = 0; t <= 3600; t++) {
       s.add("pv_W", 100, "o", t);
       s.add("battery_W", t < 1800 ? 200 : -50, "o", t);
@@ -54,21 +68,30 @@ describe("sampler: energy counters", () => {
   });
 
   it("counters are monotonic and start from the totals kept in flash", () => {
-    const s = new Sampler({ channels, maxGapS: 10, energyWh: { pv_Wh: 1000 } });
+    const s = sampler({ channels, maxGapS: 10, energyWh: { pv_Wh: 1000 } });
     s.add("pv_W", 360, "o", 0);
     s.add("pv_W", 360, "o", 10);
     const { r, q } = s.row();
-    const pvWhIndex = channels.findIndex((c) => c.key === "pv_Wh");
+    const pvWhIndex = channelDefs(channels).findIndex((c) => c.key === "pv_Wh");
     expect(r[pvWhIndex]).toBe(10010); // 1001.0 Wh at scale 1
     expect(q[pvWhIndex]).toBe("o");
   });
 
   it("a gap longer than maxGapS is not extrapolated: the counter holds and is marked estimated", () => {
-    const s = new Sampler({ channels, maxGapS: 10 });
+    const s = sampler({ channels, maxGapS: 10 });
     s.add("pv_W", 500, "o", 0);
     s.add("pv_W", 500, "o", 600);
     const { q } = s.row();
     expect(s.energy().pv_Wh).toBe(0);
-    expect(q[channels.findIndex((c) => c.key === "pv_Wh")]).toBe("e");
+    expect(q[channelDefs(channels).findIndex((c) => c.key === "pv_Wh")]).toBe("e");
+  });
+});
+
+describe("sampler: the row's JSON text", () => {
+  it("a value that is not finite goes out as null, as JSON.stringify writes it", () => {
+    const s = sampler({ channels: pick(batteryTable, [1, 5]), maxGapS: 10 });
+    s.add("battery_V", Infinity, "o", 0);
+    s.add("battery_W", 10, "o", 0);
+    expect(s.row()).toEqual({ r: [null, 100], q: "oo" });
   });
 });
