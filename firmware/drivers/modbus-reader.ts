@@ -61,7 +61,7 @@ export function crc16(s: string, n: number): number {
  */
 export function startModbusReader(port: SerialPort, baud: number, de: (on: boolean) => void, slave: number, map: BoardMap,
   clock: Clock, out: QuantitySink, set: SetTimer, clear: ClearTimer): ModbusReader {
-  const f = map.split(" ");
+  let f: string[] = []; // the map's words, split for the time of a poll only (variables, espruino.md)
   const c = new Uint32Array(12);
   // MOSL §2.5.1.1: a frame ends after 3.5 character times of silence (10-bit characters, 8N1), 1.75 ms above 19200 baud
   const gap = Math.ceil(baud > 19200 ? 1.75 : 35000 / baud);
@@ -137,6 +137,7 @@ export function startModbusReader(port: SerialPort, baud: number, de: (on: boole
       } else out(k, y, mark, t);
     }
     if (!lost) last = v;
+    f = [];
     if (battery) {
       // a map without a battery current (Growatt SPF) reports it, and so the battery power, as missing
       const a = v.battery_A;
@@ -208,6 +209,7 @@ export function startModbusReader(port: SerialPort, baud: number, de: (on: boole
       if (busy) return false;
       busy = true;
       battery = withBattery;
+      f = map.split(" ");
       lost = false;
       got = {};
       i = 0;
