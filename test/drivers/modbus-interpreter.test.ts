@@ -64,7 +64,7 @@ var reader = startModbusReader(port, 115200, function (on) { if (on) de++; }, 1,
   }, setTimeout, clearTimeout);
 var m1 = process.memory().usage;
 done = function (v, q) {
-  console.log("RESULT " + JSON.stringify({ v: v, q: q, de: de, vars: m1 - m0, ok: reader.c[0] }));
+  console.log("RESULT " + JSON.stringify({ v: v, q: q, de: de, vars: m1 - m0, ok: reader.c[0], retries: reader.c[10] }));
   silent = true;
   done = function (v2, q2) {
     console.log("SILENT " + JSON.stringify({ pv: v2.pv_V, q: q2, timeout: reader.c[8], failed: reader.c[9], steady: process.memory().usage - m0 }));
@@ -111,8 +111,10 @@ describe("Modbus driver through the firmware pipeline", () => {
     expect(want.pv_V).toBe(reg(0x3100) / 100);
     expect(got.v).toEqual(want);
     expect(got.q).toBe("o");
-    expect(got.de).toBe(5); // five contiguous runs of registers
+    // five contiguous runs of registers, five requests; on a loaded host the timer that delivers the second
+    // chunk may run after the silence timer: the request is then retried, and counted as such
     expect(got.ok).toBe(5);
+    expect(got.de).toBe(5 + got.retries);
     const silent = JSON.parse(/SILENT (.*)/.exec(r.stdout)![1]);
     console.log(`Modbus reader + EPEver map: ${got.vars} variables once started, ${silent.steady} after two polls, ${code.length} bytes minified`);
     expect(silent).toMatchObject({ pv: got.v.pv_V, q: "s", timeout: RETRIES + 1, failed: 1 });
