@@ -53,6 +53,31 @@ export function crc16(s: string, n: number): number {
 }
 
 /**
+ * Judges the answer b to the FC 03/04 read request req (binary strings, CRC included): 0 a good answer,
+ * 7 an exception (MAP §7: function | 0x80; an answer all the same), else the rejection (modbus-rtu E_*):
+ * 8 nothing (timeout), 1 shorter than its header announces, 2 CRC (MOSL §2.5.1.2), 3 another slave,
+ * 4 another function, 5 a byte count other than the registers asked for.
+ */
+export function checkAnswer(req: string, b: string): number {
+  const L = b.length;
+  const fc = req.charCodeAt(1);
+  const qty = req.charCodeAt(5);
+  const r = b.charCodeAt(1);
+  return !L ? 8 : L < 5 || L < (r & 0x80 ? 5 : 5 + b.charCodeAt(2)) ? 1 : crc16(b, L) ? 2 : b.charCodeAt(0) !== req.charCodeAt(0) ? 3
+    : r === (fc | 0x80) ? (L === 5 ? 7 : 5) : r !== fc ? 4 : b.charCodeAt(2) !== 2 * qty || L !== 5 + 2 * qty ? 5 : 0;
+}
+
+/** The raw value of a field with board-map flags t (1 signed, 2 low word first, 8 two registers) whose first
+ *  register is register o of a good FC 03/04 answer b (registers big-endian from byte 3, MAP §6.3). */
+export function registerValue(b: string, o: number, t: number): number {
+  const p = 3 + 2 * o;
+  let x = (b.charCodeAt(p) << 8) | b.charCodeAt(p + 1);
+  const lo = (b.charCodeAt(p + 2) << 8) | b.charCodeAt(p + 3);
+  if (t & 8) x = t & 2 ? lo * 65536 + x : x * 65536 + lo;
+  return t & 1 && x >= (t & 8 ? 0x80000000 : 0x8000) ? x - (t & 8 ? 0x100000000 : 0x10000) : x;
+}
+
+/**
  * Starts listening on the port (set up by the board wiring) and returns the poller. de drives the RS-485
  * driver enable (espruino.md: Serial.setup has no DE pin). Quality of a poll: ok when every block got an
  * answer (an exception is an answer: its fields are null); otherwise stale, with the values of the last
@@ -152,13 +177,7 @@ export function startModbusReader(port: SerialPort, baud: number, de: (on: boole
   function judge(): void {
     timer = 0;
     listening = false;
-    const b = buf;
-    const L = b.length;
-    const fc = req.charCodeAt(1);
-    const qty = req.charCodeAt(5);
-    const r = b.charCodeAt(1);
-    const e = !L ? 8 : L < 5 || L < (r & 0x80 ? 5 : 5 + b.charCodeAt(2)) ? 1 : crc16(b, L) ? 2 : b.charCodeAt(0) !== slave ? 3
-      : r === (fc | 0x80) ? (L === 5 ? 7 : 5) : r !== fc ? 4 : b.charCodeAt(2) !== 2 * qty || L !== 5 + 2 * qty ? 5 : 0;
+    const e = checkAnswer(req, buf);
     c[e]++;
     if (e && e !== 7) {
       if (tries <= RETRIES) {
@@ -171,15 +190,7 @@ export function startModbusReader(port: SerialPort, baud: number, de: (on: boole
       lost = true;
     } else {
       failedRun = 0;
-      for (let j = i; j < i + n; j++) {
-        const t = +f[j * 4 + 2];
-        const p = 3 + 2 * (+f[j * 4 + 1] - start);
-        let x = (b.charCodeAt(p) << 8) | b.charCodeAt(p + 1);
-        const lo = (b.charCodeAt(p + 2) << 8) | b.charCodeAt(p + 3);
-        if (t & 8) x = t & 2 ? lo * 65536 + x : x * 65536 + lo;
-        if (t & 1 && x >= (t & 8 ? 0x80000000 : 0x8000)) x -= t & 8 ? 0x100000000 : 0x10000;
-        got[f[j * 4]] = e ? null : x / +f[j * 4 + 3];
-      }
+      for (let j = i; j < i + n; j++) got[f[j * 4]] = e ? null : registerValue(buf, +f[j * 4 + 1] - start, +f[j * 4 + 2]) / +f[j * 4 + 3];
       i += n;
     }
     timer = set(next, TURNAROUND_MS);

@@ -4,11 +4,13 @@ import { describe, expect, it } from "vitest";
 import { EPEVER_TRACER, epeverLive } from "../../firmware/drivers/maps/epever-tracer";
 import { GROWATT_SPF, growattSpf } from "../../firmware/drivers/maps/growatt-spf";
 import { HOLDING, LOW_FIRST, RegMap, SIGNED } from "../../firmware/drivers/modbus-map";
-import { COUNTERS, crc16, FAIL_AFTER, RETRIES, startModbusReader, TIMEOUT_MS } from "../../firmware/drivers/modbus-reader";
-import { adu, crc16 as crc16Lib, E_CRC, E_EXCEPTION, E_SHORT, E_SLAVE, E_TIMEOUT, OK, parseRequest } from "../../firmware/drivers/modbus-rtu";
+import { checkAnswer, COUNTERS, crc16, FAIL_AFTER, registerValue, RETRIES, startModbusReader, TIMEOUT_MS } from "../../firmware/drivers/modbus-reader";
+import {
+  adu, crc16 as crc16Lib, E_CRC, E_EXCEPTION, E_SHORT, E_SLAVE, E_TIMEOUT, OK, parseRequest, parseResponse, s16, word32,
+} from "../../firmware/drivers/modbus-rtu";
 import type { SerialDevice, SerialLine } from "../../sim/devices/types";
 import { VirtualBus } from "../sim/modbus-bus";
-import { bytesToBin } from "./modbus-fixture";
+import { bytesToBin, hexToBin, hexToBytes, loadPairs } from "./modbus-fixture";
 
 const C_FAILED = 9;
 const C_RETRY = 10;
@@ -56,6 +58,47 @@ function pollOnce(r: ReturnType<typeof setup>, battery = false): { s: Sample[]; 
 }
 
 const ANSWER = bytesToBin(adu([1, 4, 2, 0x05, 0x10])); // 12.96 V
+
+describe("board Modbus answer check and register decoding, pure, on the real Tracer2215BN capture", () => {
+  const reads = loadPairs().filter((p) => /^01 0[34]/.test(p.request));
+
+  it("judges every captured FC 03/04 answer as the full parser does", () => {
+    expect(reads.length).toBeGreaterThan(100);
+    for (const p of reads) {
+      const r = parseResponse(hexToBin(p.response), hexToBytes(p.request));
+      expect(checkAnswer(hexToBin(p.request), hexToBin(p.response)), p.response).toBe(r.e);
+    }
+    expect(reads.some((p) => checkAnswer(hexToBin(p.request), hexToBin(p.response)) === E_EXCEPTION)).toBe(true);
+  });
+
+  it("decodes each register of the captured answers as 16/32-bit, signed or not, either word order", () => {
+    let n = 0;
+    for (const p of reads) {
+      const b = hexToBin(p.response);
+      const v = parseResponse(b, hexToBytes(p.request)).v;
+      if (!v) continue;
+      for (let o = 0; o < v.length; o++, n++) {
+        expect(registerValue(b, o, 0)).toBe(v[o]);
+        expect(registerValue(b, o, 1)).toBe(s16(v[o]));
+        if (o + 1 >= v.length) continue;
+        for (const t of [8, 9, 10, 11]) expect(registerValue(b, o, t)).toBe(word32(v, o, !!(t & 2), !!(t & 1)));
+      }
+    }
+    expect(n).toBeGreaterThan(100);
+  });
+
+  it("rejects a frame cut short, a bad CRC, another slave, another function and a wrong byte count", () => {
+    const req = bytesToBin(adu([1, 4, 0x31, 0x04, 0, 1]));
+    expect(checkAnswer(req, "")).toBe(E_TIMEOUT);
+    expect(checkAnswer(req, ANSWER)).toBe(OK);
+    expect(checkAnswer(req, ANSWER.slice(0, 6))).toBe(E_SHORT);
+    expect(checkAnswer(req, ANSWER.slice(0, -1) + "\x00")).toBe(E_CRC);
+    expect(checkAnswer(req, bytesToBin(adu([2, 4, 2, 5, 0x10])))).toBe(E_SLAVE);
+    expect(checkAnswer(req, bytesToBin(adu([1, 3, 2, 5, 0x10])))).toBe(4);
+    expect(checkAnswer(req, bytesToBin(adu([1, 4, 4, 5, 0x10, 0, 0])))).toBe(5);
+    expect(checkAnswer(req, bytesToBin(adu([1, 0x84, 2])))).toBe(E_EXCEPTION);
+  });
+});
 
 describe("board Modbus master on a fake serial line and a virtual clock", () => {
   it("computes the CRC-16/MODBUS of the specification, and 0 over a frame with its CRC", () => {
