@@ -6,11 +6,9 @@ import { Quality } from "../protocol/messages";
 import { NodeSettings } from "./node-settings";
 import { openVeDirectPort, VeDirectPort } from "../drivers/vedirect-port";
 import { decodeVeDirectBlock, VeDirectValues } from "../drivers/vedirect-decode";
-import { ModbusMaster } from "../drivers/modbus-master";
-import { ModbusPoller } from "../drivers/modbus-poll";
-import { Values } from "../drivers/modbus-map";
-import { epeverLive } from "../drivers/maps/epever-tracer";
-import { growattSpf } from "../drivers/maps/growatt-spf";
+import { ModbusReader, startModbusReader } from "../drivers/modbus-reader";
+import { EPEVER_TRACER } from "../drivers/maps/epever-tracer";
+import { GROWATT_SPF } from "../drivers/maps/growatt-spf";
 import { InaPort } from "../drivers/ina2xx-port";
 import { CtPort } from "../drivers/ct-clamp-port";
 import { CtRms } from "../drivers/ct-clamp";
@@ -29,7 +27,6 @@ export interface SensorHardware {
 }
 
 const veQ: { [q: string]: Quality } = { ok: "o", stale: "s", failed: "f" };
-const mbQ: Quality[] = ["o", "s", "f"];
 
 // Quantities as source key, quantity key ("=" the same) and divisor, three words each: one string in the code,
 // split when used, rather than tables of objects kept in the board's variables. A value that is not a number
@@ -37,8 +34,6 @@ const mbQ: Quality[] = ["o", "s", "f"];
 const BMV = "battery_mV battery_V 1000 battery_mA battery_A 1000 power_W battery_W 1 soc_permille battery_soc_pct 10 " +
   "consumed_mAh battery_consumed_Ah 1000 timeToGo_min battery_ttg_min 1 battery_degC battery_temp_C 1";
 const MPPT = "pv_mV pv_V 1000 pv_W = 1 battery_mA charge_A 1000 chargeState charge_state 1 error charger_fault 1 load_mA load_A 1000";
-// EPEver Tracer / Growatt SPF map keys
-const MODBUS = "pv_V = 1 pv_A = 1 pv_W = 1 load_V = 1 load_A = 1 load_W = 1 battery_charge_A charge_A 1 ac_out_W = 1 ac_out_V = 1";
 
 function put(table: string, v: { [k: string]: unknown }, q: Quality, t: number, out: SampleSink): void {
   const f = table.split(" ");
@@ -57,36 +52,9 @@ function veSamples(kind: string, v: VeDirectValues, q: Quality, t: number, out: 
   if (v.load_mA !== undefined && v.battery_mV) out("load_W", v.load_mA === null ? null : (v.load_mA / 1000) * (v.battery_mV / 1000), q, t);
 }
 
-const num = (x: number | string | null | undefined): number | null => (typeof x === "number" ? x : null);
-
-/** Charge controller / inverter record -> quantities (EPEver Tracer or Growatt SPF map keys). */
-function modbusSamples(v: Values, q: Quality, t: number, battery: boolean, out: SampleSink): void {
-  put(MODBUS, v, q, t, out);
-  const cs = num(v.charger_status);
-  if (cs !== null) {
-    // 0x3201 D3-2 (0 none, 1 float, 2 boost, 3 equalize) as VE.Direct's CS codes (0 off, 5 float, 3 bulk,
-    // 7 equalize), so that charge_state means the same on every controller
-    out("charge_state", [0, 5, 3, 7][(cs >> 2) & 3], q, t);
-    out("charger_fault", (cs >> 1) & 1, q, t); // D1 fault
-  } else if (v.charger_status !== undefined) {
-    out("charge_state", null, q, t);
-    out("charger_fault", null, q, t);
-  }
-  if (battery) {
-    const bv = num(v.battery_V);
-    const ba = num(v.battery_net_A);
-    out("battery_V", bv, q, t);
-    out("battery_A", ba, q, t);
-    out("battery_W", bv !== null && ba !== null ? bv * ba : null, q, t);
-    if (v.soc_pct !== undefined) out("battery_soc_pct", num(v.soc_pct), q, t);
-    if (v.battery_temp_degC !== undefined) out("battery_temp_C", num(v.battery_temp_degC), q, t);
-  }
-}
-
 export class Sensors {
   ve: VeDirectPort[] = [];
-  poller: ModbusPoller | undefined;
-  master: ModbusMaster | undefined;
+  modbus: ModbusReader | undefined;
   ina: InaPort | undefined;
   ct: CtPort[] = [];
   timer: number | undefined;
@@ -103,14 +71,8 @@ export class Sensors {
       const de = this.hw.pin(w.driverEnable);
       const port = this.hw.serial(w.serial, w.rx, w.tx);
       port.setup(w.baud);
-      this.master = new ModbusMaster({
-        port: port,
-        baud: w.baud,
-        clock: this.clock,
-        de: (on) => this.hw.digitalWrite(de, on),
-      });
-      this.master.start();
-      this.poller = new ModbusPoller(this.master, mb.slave, mb.map === "growatt" ? growattSpf() : epeverLive());
+      this.modbus = startModbusReader(port, w.baud, (on) => this.hw.digitalWrite(de, on), mb.slave,
+        mb.map === "growatt" ? GROWATT_SPF : EPEVER_TRACER, this.clock, this.out, setTimeout, clearTimeout);
     }
     if (s.feeders.length > 0 && this.board.i2c && this.hw.i2c) {
       const feeders = s.feeders.map((f) => ({ addr: f.addr, chip: 226, shunt_ohm: f.shunt_ohm, max_A: f.max_A }));
@@ -142,9 +104,7 @@ export class Sensors {
   /** One round of the polled sensors. */
   poll(modbusBattery: boolean): void {
     const t = this.clock.seconds();
-    if (this.poller) {
-      this.poller.poll((v, q) => modbusSamples(v, mbQ[q] || "f", this.clock.seconds(), modbusBattery, this.out));
-    }
+    if (this.modbus) this.modbus.poll(modbusBattery);
     if (this.ina) {
       for (let i = 0; i < this.s.feeders.length; i++) {
         const r = this.ina.read(i);
@@ -171,6 +131,6 @@ export class Sensors {
 
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
-    if (this.master) this.master.stop();
+    if (this.modbus) this.modbus.stop();
   }
 }

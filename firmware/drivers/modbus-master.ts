@@ -1,6 +1,8 @@
-// Modbus RTU master: the thin I/O part. One request in flight on a SerialPort, RS-485 driver enable by hand,
-// response timeout and retries, counters and data quality per slave. Framing and parsing are in
-// modbus-frame.ts / modbus-rtu.ts; timers and the clock are passed in (style.md 5).
+// Modbus RTU master for the Node tools and the simulator's tests: every function code of modbus-rtu.ts (reads,
+// FC 06/10 writes, broadcasts), any number of slaves and SunSpec discovery (modbus-poll.ts). The board runs
+// the much smaller modbus-reader.ts, which only polls one map. One request in flight on a SerialPort, RS-485
+// driver enable by hand, response timeout and retries, counters and data quality per slave. Framing and
+// parsing are in modbus-frame.ts / modbus-rtu.ts; timers and the clock are passed in (style.md 5).
 
 import { Clock, SerialPort } from "../hal/types";
 import { CUT_RESPONSES, RtuFramer } from "./modbus-frame";

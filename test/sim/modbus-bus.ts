@@ -30,6 +30,12 @@ export class VirtualBus {
     },
   };
 
+  /** setTimeout / clearTimeout on the virtual clock, extra arguments passed to the callback (modbus-reader). */
+  readonly setTimer = (cb: (...a: any[]) => void, ms: number, ...args: any[]): unknown => this.at(this.now_ms + Math.max(0, ms), () => cb(...args));
+  readonly clearTimer = (id: unknown): void => {
+    this.jobs = this.jobs.filter((j) => j !== id);
+  };
+
   readonly port: SerialPort = {
     setup: () => undefined,
     write: (data) => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { epeverLive } from "../../firmware/drivers/maps/epever-tracer";
+import { EPEVER_TRACER, epeverLive } from "../../firmware/drivers/maps/epever-tracer";
 import { Values } from "../../firmware/drivers/modbus-map";
 import { COUNTER_NAMES, ModbusMaster, Q_FAILED, Q_OK, Q_STALE } from "../../firmware/drivers/modbus-master";
 import { ModbusPoller } from "../../firmware/drivers/modbus-poll";
+import { RETRIES, startModbusReader } from "../../firmware/drivers/modbus-reader";
 import { E_CRC, E_SHORT, E_TIMEOUT } from "../../firmware/drivers/modbus-rtu";
 import { fillFromRecord } from "../../sim/devices/modbus-image";
 import { ModbusSlave, SlaveFault } from "../../sim/devices/modbus-slave";
@@ -92,5 +93,95 @@ describe("faults: counted per slave, reported as quality, never thrown, recovere
     const rejected = ["truncated", "crc", "wrong slave", "wrong function", "byte count", "echo mismatch", "timeout"]
       .reduce((n, k) => n + (s[k] as number), 0);
     expect(rejected).toBe((s.retries as number) + (s.failed as number));
+  });
+});
+
+// The same faults against the board's reader (modbus-reader.ts), which publishes quantities.
+describe("faults on the board's reader: counted, reported as quality, held then null, recovered from", () => {
+  function boardSite(seed = 7) {
+    const slave = new ModbusSlave({ id: 1, delay_ms: 8, slow_ms: 1500, seed });
+    fillFromRecord(slave, epeverLive(), VALUES);
+    const bus = new VirtualBus();
+    bus.attach(slave);
+    const samples: { [k: string]: number | null }[] = [];
+    const quality: string[] = [];
+    let cur: { [k: string]: number | null } = {};
+    const reader = startModbusReader(bus.port, 115200, bus.setDriverEnable, 1, EPEVER_TRACER, bus.clock, (k, v, q) => {
+      cur[k] = v;
+      if (k === "battery_W") {
+        samples.push(cur);
+        quality.push(q);
+        cur = {};
+      }
+    }, bus.setTimer, bus.clearTimer);
+    const poll = () => {
+      const n = samples.length;
+      expect(reader.poll(true)).toBe(true);
+      bus.runUntil(() => samples.length > n);
+      expect(samples.length).toBe(n + 1);
+      bus.run(bus.now_ms + 2000); // let late answers of a slow device drain before the next poll
+      return { v: samples[n], q: quality[n] };
+    };
+    return { slave, reader, poll };
+  }
+  const published = { pv_V: 18.5, battery_V: 13.1, load_W: 42.5, battery_soc_pct: 80, battery_A: -1.5 };
+
+  const cases: [SlaveFault, number[]][] = [
+    ["unplugged", [E_TIMEOUT]],
+    ["slow", [E_TIMEOUT]],
+    ["badCrc", [E_CRC]],
+    ["truncated", [E_SHORT]],
+    ["garbage", []],
+  ];
+  for (const [fault, reasons] of cases) {
+    it(fault, () => {
+      const { slave, reader, poll } = boardSite();
+      const first = poll();
+      expect(first.q).toBe("o");
+      expect(first.v).toMatchObject(published);
+      slave.setFault(fault);
+      const seen: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const r = poll();
+        seen.push(r.q);
+        if (r.q === "s") expect(r.v).toMatchObject(published); // held from the last good poll
+        if (r.q === "f") expect(Object.values(r.v).every((x) => x === null)).toBe(true);
+      }
+      expect(seen).toEqual(["s", "s", "f", "f"]);
+      const c = reader.c;
+      const failedAttempts = 4 * (RETRIES + 1); // 4 polls, each stops at its first block after every attempt
+      for (const e of reasons) expect(c[e], COUNTER_NAMES[e]).toBe(failedAttempts);
+      expect([1, 2, 3, 4, 5, 6, 8].reduce((n, e) => n + c[e], 0)).toBe(failedAttempts);
+      expect([c[9], c[10]]).toEqual([4, 4 * RETRIES]); // failed transactions, retries
+      expect(slave.stats.faulted).toBeGreaterThanOrEqual(fault === "slow" ? 4 : failedAttempts);
+      slave.setFault("none");
+      const back = poll();
+      expect(back.q).toBe("o");
+      expect(back.v).toMatchObject(published);
+    });
+  }
+
+  it("a slow device's late answers are dropped as stray bytes, not taken for another request's answer", () => {
+    const { slave, reader, poll } = boardSite();
+    poll();
+    slave.setFault("slow");
+    poll();
+    expect(reader.c[11]).toBeGreaterThan(0);
+    expect(slave.stats.busy).toBeGreaterThan(0);
+  });
+
+  it("switching faults at random never throws and every failed attempt has a counted reason", () => {
+    const { slave, reader, poll } = boardSite(99);
+    const faults: SlaveFault[] = ["none", "unplugged", "garbage", "truncated", "badCrc", "slow"];
+    let seed = 5;
+    for (let i = 0; i < 40; i++) {
+      seed = (seed * 48271) % 0x7fffffff;
+      slave.setFault(faults[seed % faults.length]);
+      expect(["o", "s", "f"]).toContain(poll().q);
+    }
+    slave.setFault("none");
+    expect(poll().q).toBe("o");
+    const c = reader.c;
+    expect([1, 2, 3, 4, 5, 6, 8].reduce((n, e) => n + c[e], 0)).toBe(c[10] + c[9]);
   });
 });

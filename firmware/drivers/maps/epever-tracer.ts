@@ -9,6 +9,17 @@ import { defineMap, HOLDING, LOW_FIRST, RegMap, SIGNED } from "../modbus-map";
 
 const L = LOW_FIRST;
 
+/**
+ * What the board reads and publishes, as a board map (modbus-reader.ts: quantity key, register, flags, divisor;
+ * 10 = 32-bit low word first, 16 battery quantity, 17 signed battery quantity, 27 signed 32-bit low word first
+ * battery quantity, 32 charger status bits): the fields of epeverLive() below that become quantities, in
+ * 5 contiguous reads. Their keys there: battery_charge_A, battery_temp_degC, soc_pct, charger_status, battery_net_A.
+ */
+export const EPEVER_TRACER =
+  "pv_V 0x3100 0 100 pv_A 0x3101 0 100 pv_W 0x3102 10 100 battery_V 0x3104 16 100 charge_A 0x3105 0 100 " +
+  "load_V 0x310c 0 100 load_A 0x310d 0 100 load_W 0x310e 10 100 battery_temp_C 0x3110 17 100 " +
+  "battery_soc_pct 0x311a 16 1 charger_status 0x3201 32 1 battery_A 0x331b 27 100";
+
 /** Real-time data (0x31xx), status (0x32xx) and statistics (0x33xx): the map polled every interval. */
 export function epeverLive(): RegMap {
   return defineMap("EPEver Tracer", [

@@ -4,6 +4,13 @@
 
 import { defineMap, RegMap, SIGNED } from "../modbus-map";
 
+/**
+ * What the board reads and publishes, as a board map (modbus-reader.ts: quantity key, register, flags, divisor;
+ * 8 = 32-bit high word first, 16 battery quantity): the fields of growattSpf() below that become quantities.
+ * The SPF gives no battery current here: battery_A and battery_W are reported as missing.
+ */
+export const GROWATT_SPF = "pv_V 1 0 10 pv_W 3 8 10 load_W 9 8 10 battery_V 17 16 100 battery_soc_pct 18 16 1 ac_out_V 22 0 10";
+
 export function growattSpf(): RegMap {
   return defineMap("Growatt SPF", [
     ["status", 0, 1, 0, 0], // 0 standby, 1 no use, 2 discharge, 3 fault, 4 flash, 5 PV charge, 6 AC charge, 7 combine charge, ...
