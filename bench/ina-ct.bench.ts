@@ -55,7 +55,11 @@ export async function bench(): Promise<Record<string, number>> {
   };
   const ctPort = rate((n) => {
     let done = 0;
-    while (done < n) done += ctMeasure(new Float64Array(7), clamp, hwT, { seconds: () => c.t }, 50, 10, 100000)!.n;
+    while (done < n) {
+      const s = new Float64Array(7);
+      ctMeasure(s, clamp, hwT, { seconds: () => c.t }, 50, 10, 100000);
+      done += s[0];
+    }
   });
 
   // INA226 decode of 8 register bytes.

@@ -77,8 +77,8 @@ export function ctMeasure(s: CtSums, c: CtClamp, hw: AnalogPins, clock: Clock, h
   }
   // analogRead gives 0..1 of the 3.3 V ADC reference: amperes (volts) per unit of it are ICAL (VCAL) * 3.3
   const r = ctResult(s, c.ical * 3.3, (c.vcal || 0) * 3.3);
-  if (!r || Math.abs(r.dc - 0.5) > 0.2) return undefined;
-  r.q = r.clip || cut || r.n < 20 * cycles ? "e" : "o";
+  if (!r || Math.abs(s[2] / s[0] - 0.5) > 0.2) return undefined;
+  r.q = s[1] || cut || s[0] < 20 * cycles ? "e" : "o";
   return r;
 }
 

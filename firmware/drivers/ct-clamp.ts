@@ -15,7 +15,8 @@
 
 /**
  * Running sums of one measurement, by slot: 0 samples, 1 samples within 0.001 of either end of the ADC range
- * (clipped), 2 sum of current samples, 3 of their squares, 4 sum of voltage samples, 5 of their squares, 6 of
+ * (clipped: the signal is larger than the input can show), 2 sum of current samples (divided by slot 0: the
+ * bias actually present, about 0.5 when the divider is sound), 3 of their squares, 4 sum of voltage samples, 5 of their squares, 6 of
  * voltage * current. ct-clamp-port.ts fills them.
  */
 export type CtSums = Float64Array;
@@ -27,12 +28,6 @@ export interface CtReading {
   current_A: number;
   /** With a voltage reference: real power, mean(v * i). */
   power_W?: number;
-  /** Samples used. */
-  n: number;
-  /** Samples at the ends of the ADC range (clipped: the signal is larger than the input can show). */
-  clip: number;
-  /** Mean current-pin sample (0..1 of Vref): the bias actually present, about 0.5 when the divider is sound. */
-  dc: number;
   /** Quality as on the wire, given by ct-clamp-port.ts: "o" ok, "e" estimated. */
   q?: Quality;
 }
@@ -45,7 +40,7 @@ export function ctResult(s: CtSums, amps: number, volts: number): CtReading | un
   const n = s[0];
   if (!n) return undefined;
   const mi = s[2] / n;
-  const r: CtReading = { current_A: amps * Math.sqrt(Math.max(0, s[3] / n - mi * mi)), n: n, clip: s[1], dc: mi };
+  const r: CtReading = { current_A: amps * Math.sqrt(Math.max(0, s[3] / n - mi * mi)) };
   if (volts && s[5]) r.power_W = volts * amps * (s[6] / n - (s[4] / n) * mi);
   return r;
 }

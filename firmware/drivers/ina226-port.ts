@@ -74,8 +74,10 @@ export function ina226Poll(port: Ina226Port, t: number, out?: InaSink): void {
         }
         if (r[12] === 0x54 && r[13] === 0x49 && r[14] === 0x22 && r[15] >> 4 === 6) {
           fresh = r[1] & 8;
-          s[j] = fresh ? 0 : s[j] + 1;
-          if (fresh) s[j + 1] = 1;
+          if (fresh) {
+            s[j] = 0;
+            s[j + 1] = 1;
+          } else s[j]++;
           if (((r[10] << 8) | r[11]) !== cal || s[j] > 3) {
             s[j + 1] = 0;
             bus.writeTo(a, [0, 0x80, 0]);
@@ -88,7 +90,7 @@ export function ina226Poll(port: Ina226Port, t: number, out?: InaSink): void {
       }
     if (out) {
       const q = m ? (fresh ? (m.ovf ? "e" : "o") : "s") : "f";
-      for (let k = 0; k < 3; k++) out("feeder" + (i + 1) + "_" + "VAW".charAt(k), m ? [m.bus_V, m.current_A, m.power_W][k] : null, q, t);
+      for (let k = 0; k < 3; k++) out("feeder" + (i + 1) + "_" + "VAW"[k], m ? [m.bus_V, m.current_A, m.power_W][k] : null, q, t);
     }
   }
 }

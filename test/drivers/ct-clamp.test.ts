@@ -33,8 +33,8 @@ function feed(
 
 describe("CT RMS current", () => {
   it("a square wave of +-0.05 around the bias is exactly 0.05 RMS: 60.6 * 3.3 * 0.05 = 10.0 A", () => {
-    const { r } = feed(10, 40, (ph) => (Math.sin(ph + 0.01) >= 0 ? 0.55 : 0.45));
-    expect(r.n).toBe(400);
+    const { r, s } = feed(10, 40, (ph) => (Math.sin(ph + 0.01) >= 0 ? 0.55 : 0.45));
+    expect(s[0]).toBe(400); // samples
     expect(r.current_A).toBeCloseTo(ICAL * VREF * 0.05, 6); // 10.000 A
     expect(r.current_A).toBeCloseTo(10, 6);
   });
@@ -65,15 +65,15 @@ describe("CT RMS current", () => {
   it("a tiny current on an off-centre bias keeps its precision over many cycles (no cancellation error)", () => {
     // 0.02 A on a bias of 0.47, 8,000 samples: the sums are large and the variance small.
     const A = (0.02 / ICAL / VREF) * Math.SQRT2;
-    const { r } = feed(200, 40, (ph) => 0.47 + A * Math.sin(ph));
+    const { r, s } = feed(200, 40, (ph) => 0.47 + A * Math.sin(ph));
     expect(Math.abs(r.current_A / 0.02 - 1)).toBeLessThan(1e-6);
-    expect(r.dc).toBeCloseTo(0.47, 9); // mean of the raw samples over whole cycles: the bias
+    expect(s[2] / s[0]).toBeCloseTo(0.47, 9); // mean of the raw samples over whole cycles: the bias
   });
 
   it("counts clipped samples and reports the mean sample (bias)", () => {
-    const { r } = feed(2, 40, (ph) => Math.min(1, Math.max(0, 0.5 + 0.7 * Math.sin(ph))));
-    expect(r.clip).toBeGreaterThan(10);
-    expect(r.dc).toBeCloseTo(0.5, 6);
+    const { s } = feed(2, 40, (ph) => Math.min(1, Math.max(0, 0.5 + 0.7 * Math.sin(ph))));
+    expect(s[1]).toBeGreaterThan(10); // clipped samples
+    expect(s[2] / s[0]).toBeCloseTo(0.5, 6); // the bias
   });
 
   it("has no reading without samples", () => {
