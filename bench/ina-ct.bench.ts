@@ -1,11 +1,10 @@
-// Throughput of the INA226/INA219 and CT clamp drivers on Node (the interpreter is orders of magnitude slower;
+// Throughput of the INA226 and CT clamp drivers on Node (the interpreter is orders of magnitude slower;
 // these figures compare changes to the code, they say nothing about a board).
 
 import type { I2CBus } from "../firmware/hal/types";
 import { ina226Calibrate, ina226Decode } from "../firmware/drivers/ina226";
-import { InaPort } from "../firmware/drivers/ina2xx-port";
-import { CtRms } from "../firmware/drivers/ct-clamp";
-import { CtPort } from "../firmware/drivers/ct-clamp-port";
+import { ina226Poll, ina226Port } from "../firmware/drivers/ina226-port";
+import { CtClamp, ctMeasure } from "../firmware/drivers/ct-clamp-port";
 import { InaModel } from "../sim/devices/ina226-model";
 import { acVoltageWaveform, ctWaveform } from "../sim/devices/ct-waveform";
 
@@ -31,60 +30,63 @@ export async function bench(): Promise<Record<string, number>> {
     si[k] = src(k / 100000);
     sv[k] = vsrc(k / 100000);
   }
-  const acc = new CtRms({ ical: 2000 / 33 });
-  const accV = new CtRms({ ical: 2000 / 33, vcal: 325, phase: 0.5 });
   let sink = 0;
-
+  // The sampling loop with a frozen clock, each window ending at 2,000 samples: the cost of one sample.
+  let k = 0;
+  const hw = { pin: (name: string) => name, analogRead: (pin: string) => (pin === "I" ? si[k++ % 2000] : sv[k % 2000]) };
+  const frozen = { seconds: () => 0 };
+  const clamp: CtClamp = { pin: "I", ical: 2000 / 33, V: 230 };
+  const clampV: CtClamp = { pin: "I", ical: 2000 / 33, V: 230, vpin: "U", vcal: 325, phase: 0.5 };
   const ctRms = rate((n) => {
-    for (let k = 0; k < n; k++) acc.add(si[k % 2000]);
-    sink += acc.result()!.current_A;
-    acc.clear();
+    sink += ctMeasure(new Float64Array(7), clamp, hw, frozen, 50, Math.ceil(n / 2000), 2000)!.current_A;
   });
   const ctRmsV = rate((n) => {
-    for (let k = 0; k < n; k++) accV.add(si[k % 2000], sv[k % 2000]);
-    sink += accV.result()!.power_W!;
-    accV.clear();
+    sink += ctMeasure(new Float64Array(7), clampV, hw, frozen, 50, Math.ceil(n / 2000), 2000)!.power_W!;
   });
 
-  // The port's loop with a clock that moves 1 µs per read: cost of the window bookkeeping on top of add().
+  // The same loop on a clock that moves 1 µs per read: the window bookkeeping on top of the sums.
   const c = { t: 0 };
-  const port = new CtPort(
-    new CtRms({ ical: 2000 / 33 }),
-    () => {
+  const hwT = {
+    pin: (name: string) => name,
+    analogRead: () => {
       c.t += 1e-6;
       return si[(c.t * 1e6) % 2000 | 0];
     },
-    () => c.t,
-    { cycles: 10, max: 100000 },
-  );
+  };
   const ctPort = rate((n) => {
     let done = 0;
-    while (done < n) done += port.burst()!.n;
+    while (done < n) {
+      const s = new Float64Array(7);
+      ctMeasure(s, clamp, hwT, { seconds: () => c.t }, 50, 10, 100000);
+      done += s[0];
+    }
   });
 
   // INA226 decode of 8 register bytes.
-  const cal = ina226Calibrate(0.002, 20)!;
+  const cal = ina226Calibrate(0.002, 20);
   const regs = new Uint8Array([0x1f, 0x40, 0x25, 0x80, 0x12, 0xc0, 0x27, 0x10]);
   const decode = rate((n) => {
     for (let k = 0; k < n; k++) {
       regs[7] = k & 0xff;
-      sink += ina226Decode(regs, cal).current_mA;
+      sink += ina226Decode(regs, cal, 0.002).current_A;
     }
   });
 
-  // A whole feeder read (6 register reads) through the device model on a routed fake bus.
+  // A whole feeder poll (8 register reads) through the device model on a routed fake bus.
   const clk = { t: 0 };
   const model = new InaModel({ shunt_ohm: 0.002, source: (t) => ({ bus_V: 12 + Math.sin(t), current_A: 5 }), now: () => clk.t });
   const bus: I2CBus = {
     writeTo: (_a, d) => model.write(typeof d === "number" ? [d] : Array.from(d)),
     readFrom: (_a, q) => new Uint8Array(model.read(q)),
   };
-  const ina = new InaPort(bus, [{ addr: 0x40, chip: 226, shunt_ohm: 0.002, max_A: 20 }]);
-  ina.setup(0);
+  const ina = ina226Port(bus, [{ addr: 0x40, shunt_ohm: 0.002, max_A: 20 }]);
+  ina226Poll(ina, 0);
   const portReads = rate((n) => {
     for (let k = 0; k < n; k++) {
       clk.t += 1;
-      sink += ina.read(0)?.current_mA ?? 0;
+      ina226Poll(ina, clk.t, (key, v) => {
+        if (key === "feeder1_A") sink += v ?? 0;
+      });
     }
   });
 

@@ -9,9 +9,8 @@ import { decodeVeDirectBlock, VeDirectValues } from "../drivers/vedirect-decode"
 import { ModbusReader, startModbusReader } from "../drivers/modbus-reader";
 import { EPEVER_TRACER } from "../drivers/maps/epever-tracer";
 import { GROWATT_SPF } from "../drivers/maps/growatt-spf";
-import { InaPort } from "../drivers/ina2xx-port";
-import { CtPort } from "../drivers/ct-clamp-port";
-import { CtRms } from "../drivers/ct-clamp";
+import { Ina226Port, ina226Poll, ina226Port } from "../drivers/ina226-port";
+import { ctPoll } from "../drivers/ct-clamp-port";
 
 export type SampleSink = (key: string, value: number | null, q: Quality, t: number) => void;
 
@@ -55,8 +54,7 @@ function veSamples(kind: string, v: VeDirectValues, q: Quality, t: number, out: 
 export class Sensors {
   ve: VeDirectPort[] = [];
   modbus: ModbusReader | undefined;
-  ina: InaPort | undefined;
-  ct: CtPort[] = [];
+  ina: Ina226Port | undefined;
   timer: number | undefined;
 
   constructor(private board: RuntimeBoard, private s: NodeSettings, private hw: SensorHardware, private clock: Clock, private out: SampleSink) {}
@@ -75,14 +73,8 @@ export class Sensors {
         mb.map === "growatt" ? GROWATT_SPF : EPEVER_TRACER, this.clock, this.out, setTimeout, clearTimeout);
     }
     if (s.feeders.length > 0 && this.board.i2c && this.hw.i2c) {
-      const feeders = s.feeders.map((f) => ({ addr: f.addr, chip: 226, shunt_ohm: f.shunt_ohm, max_A: f.max_A }));
-      this.ina = new InaPort(this.hw.i2c(), feeders);
-      this.ina.setupAll();
-    }
-    for (let i = 0; i < s.ct.length; i++) {
-      const c = s.ct[i];
-      const pin = this.hw.pin(c.pin);
-      this.ct.push(new CtPort(new CtRms({ ical: c.ical }), () => this.hw.analogRead(pin), () => this.clock.seconds(), {}));
+      this.ina = ina226Port(this.hw.i2c(), s.feeders);
+      ina226Poll(this.ina, 0); // sets the chips up, so that the first poll reads them
     }
     this.timer = setInterval(() => this.poll(!hasBmv), s.sample_s * 1000);
   }
@@ -105,23 +97,8 @@ export class Sensors {
   poll(modbusBattery: boolean): void {
     const t = this.clock.seconds();
     if (this.modbus) this.modbus.poll(modbusBattery);
-    if (this.ina) {
-      for (let i = 0; i < this.s.feeders.length; i++) {
-        const r = this.ina.read(i);
-        const q = this.ina.quality(i) as Quality;
-        const p = "feeder" + (i + 1) + "_";
-        this.out(p + "V", r ? r.bus_mV / 1000 : null, r ? q : "f", t);
-        this.out(p + "A", r ? r.current_mA / 1000 : null, r ? q : "f", t);
-        this.out(p + "W", r ? r.power_W : null, r ? q : "f", t);
-      }
-    }
-    for (let i = 0; i < this.ct.length; i++) {
-      const r = this.ct[i].burst();
-      const q = this.ct[i].quality() as Quality;
-      const p = "ct" + (i + 1) + "_";
-      this.out(p + "A", r ? r.current_A : null, r ? q : "f", t);
-      this.out(p + "W", r ? (r.power_W !== undefined ? r.power_W : r.current_A * this.s.ct[i].V) : null, r ? (r.power_W !== undefined ? q : "e") : "f", t);
-    }
+    if (this.ina) ina226Poll(this.ina, t, this.out);
+    ctPoll(this.s.ct, this.hw, this.clock, t, this.out);
     // VE.Direct quality is judged by time: a port gone silent reports its state even without blocks
     for (let i = 0; i < this.ve.length; i++) {
       const q = veQ[this.ve[i].quality()];

@@ -1,140 +1,99 @@
-// Sampling for a CT clamp: reads an ADC pin through a function passed in (on a board, () => analogRead(pin)),
-// in windows of exactly one mains period measured on a clock (getTime), and turns the sums into a reading and
-// a quality. The arithmetic is in ct-clamp.ts.
+// Sampling for CT clamps, and the clamp quantities (ctN_A, ctN_W): reads the ADC pins through the board's
+// analogRead, in windows of exactly one mains period measured on the clock, and turns the sums into a reading
+// and a quality. The arithmetic is in ct-clamp.ts.
 //
 // Whole cycles by time: each window samples in a tight loop until 1/hz seconds have passed, so the window is a
 // whole mains cycle to within one sample, at whatever rate the interpreter manages. This needs the mains
 // frequency (50 or 60 Hz, configured); an inverter-fed mini-grid holds it closely, and a generator 2 % off over
 // a 10-cycle measurement leaves a part-cycle of 0.2, an RMS error well under 1 %.
-// A tight loop blocks the interpreter, and UART input (VE.Direct, Modbus) queues meanwhile in a small buffer;
-// measure() therefore takes one window per timer tick, so other events run between windows; burst() takes all
-// windows back to back.
+// The windows run back to back, so a measurement blocks the interpreter for cycles/hz seconds (0.2 s for 10
+// cycles of 50 Hz); UART input (VE.Direct, Modbus) queues meanwhile in the interpreter's buffer.
 
-import { CtReading, CtRms } from "./ct-clamp";
+import { Clock } from "../hal/types";
+import { Quality } from "../protocol/messages";
+import { CtReading, CtSums, ctResult } from "./ct-clamp";
 
-/** Quality letters as on the wire (DESIGN.md guarantee 5; firmware/protocol Quality): ok, estimated, failed. */
-export const CT_OK = "o";
-export const CT_ESTIMATED = "e";
-export const CT_FAILED = "f";
-
-export interface CtPortOptions {
-  /** Mains frequency, 50 (default) or 60 Hz. */
-  hz?: number;
-  /** Mains cycles per measurement. Default 10. */
-  cycles?: number;
-  /** Most samples in one window, so that a clock that does not move cannot hang the loop. Default 1000. */
-  max?: number;
-  /** DC bias of the input as a fraction of Vref; a mean sample further than 0.2 from it means the bias
-   * divider or the input is broken. Default 0.5. */
-  bias?: number;
-}
-
-/** Counters since boot. */
-export interface CtCounters {
-  ok: number;
-  est: number;
-  failed: number;
-}
-
-/** Fewer samples per cycle than this cannot follow the harmonics of a real load (protocols.md). */
-const MIN_PER_CYCLE = 20;
-
-export class CtPort {
-  private a: CtRms;
-  private ri: () => number;
-  private rv: (() => number) | undefined;
-  private t: () => number;
-  private hz: number;
-  private nc: number;
-  private mx: number;
-  private b: number;
-  private q = CT_FAILED;
-  /** A window of this measurement ended at `max` samples instead of at the period. */
-  private cut = false;
-  private cnt = new Uint32Array(3);
-
+/** One clamp as the node's settings describe it, and its optional AC voltage reference. */
+export interface CtClamp {
+  /** The CT's ADC pin. */
+  pin: string;
+  /** Amperes in the conductor per volt at the pin: CT turns / burden ohms. SCT-013-000 (100 A : 50 mA = 2000 turns) with 33 ohm: 60.6. */
+  ical: number;
+  /** Nominal mains volts, for apparent power when no voltage reference is wired. */
+  V: number;
+  /** The voltage reference's ADC pin (an AC-AC adapter and divider on a VCC/2 bias), when one is wired. */
+  vpin?: string;
+  /** Mains volts per volt at the voltage pin. */
+  vcal?: number;
   /**
-   * readI (and readV with a voltage reference) return analogRead() values; now returns seconds (getTime).
+   * Voltage phase correction: the voltage used is vPrev + phase * (v - vPrev), a linear interpolation between
+   * the previous and the current voltage sample. The pins are read one after the other, so the voltage sample
+   * is late by the time of one read: with current and voltage reads of equal cost, 0.5 puts it back beside its
+   * current sample. Absent (or 0): 1, no shift. A transformer's own phase error can be folded in here too.
    */
-  constructor(acc: CtRms, readI: () => number, now: () => number, o: CtPortOptions, readV?: () => number) {
-    this.a = acc;
-    this.ri = readI;
-    this.rv = readV;
-    this.t = now;
-    this.hz = o.hz ?? 50;
-    this.nc = o.cycles ?? 10;
-    this.mx = o.max ?? 1000;
-    this.b = o.bias ?? 0.5;
-  }
+  phase?: number;
+}
 
-  /** Samples one mains period in a tight loop; returns the number of samples. */
-  cycle(): number {
-    const acc = this.a;
-    const ri = this.ri;
-    const rv = this.rv;
-    const now = this.t;
-    const mx = this.mx;
-    const end = now() + 1 / this.hz;
-    let k = 0;
-    acc.gap();
-    if (rv) {
-      while (k < mx && now() < end) {
-        acc.add(ri(), rv());
-        k++;
-      }
-    } else {
-      while (k < mx && now() < end) {
-        acc.add(ri());
-        k++;
+/** What the port reads the pins through: the board's pin lookup and analogRead (0..1 of Vref). */
+export interface AnalogPins {
+  pin(name: string): any;
+  analogRead(pin: any): number;
+}
+
+/**
+ * One measurement into the sums s (zeros; ct-clamp.ts CtSums) of `cycles` windows of one mains period each (hz: 50 or 60), each window cut at `max` samples
+ * so that a clock that does not move cannot hang the loop. Undefined (sensor failed) with no samples or a lost
+ * bias: a mean sample further than 0.2 from the VCC/2 bias (0.5) means the bias divider or the input is broken.
+ * Else the reading, with quality "e" (estimated) when samples clipped, a window was cut short, or there were
+ * fewer than 20 samples per cycle (too few to follow the harmonics of a real load, protocols.md), "o" otherwise.
+ */
+export function ctMeasure(s: CtSums, c: CtClamp, hw: AnalogPins, clock: Clock, hz: number, cycles: number, max: number): CtReading | undefined {
+  const pi = hw.pin(c.pin);
+  const pv = c.vpin && hw.pin(c.vpin);
+  const phase = c.phase || 1;
+  let cut = 0;
+  for (let k = 0; k < cycles; k++) {
+    const end = clock.seconds() + 1 / hz;
+    let prev = NaN; // no interpolation across the pause before a window
+    let n = 0;
+    for (; n < max && clock.seconds() < end; n++) {
+      const i = hw.analogRead(pi);
+      s[0]++;
+      if (i < 0.001 || i > 0.999) s[1]++;
+      s[2] += i;
+      s[3] += i * i;
+      if (pv) {
+        let v = hw.analogRead(pv);
+        if (v < 0.001 || v > 0.999) s[1]++;
+        const p = prev;
+        prev = v;
+        if (p === p) v = p + phase * (v - p);
+        s[4] += v;
+        s[5] += v * v;
+        s[6] += v * i;
       }
     }
-    if (k >= mx) this.cut = true;
-    return k;
+    if (n >= max) cut = 1;
   }
+  // analogRead gives 0..1 of the 3.3 V ADC reference: amperes (volts) per unit of it are ICAL (VCAL) * 3.3
+  const r = ctResult(s, c.ical * 3.3, (c.vcal || 0) * 3.3);
+  if (!r || Math.abs(s[2] / s[0] - 0.5) > 0.2) return undefined;
+  r.q = s[1] || cut || s[0] < 20 * cycles ? "e" : "o";
+  return r;
+}
 
-  /** All cycles back to back (blocks for cycles/hz seconds). */
-  burst(): CtReading | undefined {
-    this.start();
-    for (let c = 0; c < this.nc; c++) this.cycle();
-    return this.finish();
-  }
-
-  /** One cycle per timer tick; calls done with the reading (undefined when the sensor failed). */
-  measure(done: (r: CtReading | undefined) => void): void {
-    this.start();
-    let c = 0;
-    const step = () => {
-      this.cycle();
-      if (++c < this.nc) setTimeout(step, 0);
-      else done(this.finish());
-    };
-    setTimeout(step, 0);
-  }
-
-  /** Quality of the last measurement: CT_OK, CT_ESTIMATED (too few samples per cycle, clipped, window cut
-   * short) or CT_FAILED (no samples, bias lost). */
-  quality(): string {
-    return this.q;
-  }
-
-  counters(): CtCounters {
-    return { ok: this.cnt[0], est: this.cnt[1], failed: this.cnt[2] };
-  }
-
-  private start(): void {
-    this.a.clear();
-    this.cut = false;
-  }
-
-  private finish(): CtReading | undefined {
-    const r = this.a.result();
-    if (!r || Math.abs(r.dc - this.b) > 0.2) {
-      this.q = CT_FAILED;
-      this.cnt[2]++;
-      return undefined;
-    }
-    this.q = r.clip > 0 || this.cut || r.n < MIN_PER_CYCLE * this.nc ? CT_ESTIMATED : CT_OK;
-    this.cnt[this.q === CT_OK ? 0 : 1]++;
-    return r;
+/**
+ * Measures every clamp (10 cycles of 50 Hz mains, at most 1000 samples a cycle) and gives ctN_A (RMS current) and
+ * ctN_W to `out`: real power with a voltage reference, else apparent power from the nominal mains volts, which
+ * is estimated ("e"). A failed measurement is null with quality failed ("f").
+ */
+export function ctPoll(clamps: CtClamp[], hw: AnalogPins, clock: Clock, t: number, out: (key: string, value: number | null, q: Quality, t: number) => void): void {
+  for (let k = 0; k < clamps.length; k++) {
+    const r = ctMeasure(new Float64Array(7), clamps[k], hw, clock, 50, 10, 1000);
+    const p = "ct" + (k + 1) + "_";
+    const q = r ? (r.q as Quality) : "f";
+    const real = r && r.power_W !== undefined;
+    out(p + "A", r ? r.current_A : null, q, t);
+    out(p + "W", r ? (real ? (r.power_W as number) : r.current_A * clamps[k].V) : null, real || !r ? q : "e", t);
   }
 }

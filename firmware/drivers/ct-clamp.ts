@@ -1,141 +1,63 @@
 // RMS current from a current transformer (CT) clamp on an ADC pin, and with an AC voltage reference on a
-// second pin also RMS voltage, real power and power factor. Pure: samples go in, a reading comes out; the
-// sampling loop is in ct-clamp-port.ts. Method: shared/docs/protocols.md "CT clamp on ADC".
+// second pin also real power (and, for tools and tests, RMS voltage and power factor). Pure: samples go into running sums, a reading comes
+// out of them; the sampling loop is in ct-clamp-port.ts. Method: shared/docs/protocols.md "CT clamp on ADC".
 //
 // Scale: samples are Espruino analogRead() values, 0..1 of the ADC reference Vref (not ADC counts), so
 // volts at the pin = sample * Vref and the protocols.md ratio ICAL * (Vref / ADC_counts) becomes ICAL * Vref.
 // The CT secondary drives a burden resistor riding on a VCC/2 divider, so a sample is 0.5 + i(t)/ICAL/Vref.
 //
-// Whole cycles: the caller feeds samples spanning a whole number of mains cycles (the port samples for a fixed
-// time of N periods at the configured 50/60 Hz). No arrays of samples: only running sums are kept.
+// Whole cycles: the sums span a whole number of mains cycles. No arrays of samples: only running sums are kept.
 //
-// DC removal: the slow high-pass of protocols.md, offset += (s - offset) / 1024, runs on every sample. It settles
-// in thousands of samples; until then a leftover DC error d adds in quadrature (sqrt(I^2 + d^2)), large at small
-// currents, and an offset that moves during the measurement adds its own ramp. So within one measurement the
-// offset subtracted is the filter's value when the measurement began (constant), and since the AC part has zero
-// mean over whole cycles, the mean of f = s - offset is exactly the leftover DC: the variance
-// sum(f^2)/N - (sum(f)/N)^2 removes it. The result is exact from the first measurement; the filter keeps the
-// subtracted offset close to the bias so that the sums stay small.
+// DC removal: the AC part has zero mean over whole cycles, so the mean of the samples is exactly the bias, and
+// the variance sum(s^2)/N - (sum(s)/N)^2 is the AC part's mean square whatever the bias is, from the first
+// measurement on and while the bias drifts. In doubles the cancellation costs nothing measurable: samples are
+// below 1 and N a few thousand, so the error is near 1e-13 of a full-scale square, against 1e-8 for 0.02 A.
 
-/** Calibration of a CT input (and optional voltage input). */
-export interface CtOptions {
-  /** Amperes in the conductor per volt at the ADC pin: CT turns / burden ohms. SCT-013-000 (100 A : 50 mA = 2000 turns) with 33 ohm: 60.6. */
-  ical: number;
-  /** ADC reference in volts; analogRead() returns 0..1 of it. Default 3.3. */
-  vref_V?: number;
-  /** Mains volts per volt at the voltage ADC pin (AC-AC adapter and divider). Needed for voltage and power. */
-  vcal?: number;
-  /** DC bias as a fraction of Vref, the high-pass filter's starting point. Default 0.5 (VCC/2 divider). */
-  bias?: number;
-  /**
-   * Voltage phase correction: the voltage used is vPrev + phase * (v - vPrev), a linear interpolation between
-   * the previous and the current voltage sample. The pins are read one after the other, so the voltage sample
-   * is late by the time of one read: with current and voltage reads of equal cost, 0.5 puts it back beside
-   * its current sample. Default 1 (no shift). A transformer's own phase error can be folded in here too.
-   */
-  phase?: number;
-}
+/**
+ * Running sums of one measurement, by slot: 0 samples, 1 samples within 0.001 of either end of the ADC range
+ * (clipped: the signal is larger than the input can show), 2 sum of current samples (divided by slot 0: the
+ * bias actually present, about 0.5 when the divider is sound), 3 of their squares, 4 sum of voltage samples, 5 of their squares, 6 of
+ * voltage * current. ct-clamp-port.ts fills them.
+ */
+export type CtSums = Float64Array;
 
-/** RMS values over the samples since the last clear(). */
+import { Quality } from "../protocol/messages";
+
+/** RMS values of one measurement. */
 export interface CtReading {
   current_A: number;
-  /** Present with a voltage reference: RMS voltage, real power mean(v*i), power factor P / (Vrms * Irms) (pf only when both are non-zero). */
-  voltage_V?: number;
+  /** With a voltage reference: real power, mean(v * i). */
   power_W?: number;
-  pf?: number;
-  /** Samples used. */
-  n: number;
-  /** Samples at the ends of the ADC range (clipped: the signal is larger than the input can show). */
-  clip: number;
-  /** Mean current-pin sample (0..1 of Vref): the bias actually present, about 0.5 when the divider is sound. */
-  dc: number;
+  /** Quality as on the wire, given by ct-clamp-port.ts: "o" ok, "e" estimated. */
+  q?: Quality;
 }
 
-// A sample this close to 0 or 1 is treated as clipped.
-const CLIP = 0.001;
+/**
+ * RMS current, and real power with a voltage reference, of the sums; undefined with no samples. amps: amperes
+ * per unit of analogRead scale (ICAL * Vref); volts likewise for the voltage reference (VCAL * Vref), 0 without.
+ */
+export function ctResult(s: CtSums, amps: number, volts: number): CtReading | undefined {
+  const n = s[0];
+  if (!n) return undefined;
+  const mi = s[2] / n;
+  const r: CtReading = { current_A: amps * Math.sqrt(Math.max(0, s[3] / n - mi * mi)) };
+  if (volts && s[5]) r.power_W = volts * amps * (s[6] / n - (s[4] / n) * mi);
+  return r;
+}
 
-export class CtRms {
-  /** Amperes per unit of analogRead scale (ICAL * Vref), volts likewise. */
-  private ki: number;
-  private kv: number;
-  /** High-pass offsets of the current and voltage channels (analogRead scale), updated on every sample. */
-  oi: number;
-  ov: number;
-  /** The offsets frozen at the start of the measurement, which are subtracted. */
-  private bi: number;
-  private bv: number;
-  private n = 0;
-  private si = 0;
-  private sii = 0;
-  private sv = 0;
-  private svv = 0;
-  private svi = 0;
-  private c = 0;
-  /** Sum of raw current samples, for the bias check. */
-  private sr = 0;
-  /** Previous filtered voltage sample (NaN before the first), and the phase factor. */
-  private pv = NaN;
-  private ph: number;
+// The board reports current and power only; RMS voltage and power factor are for tools and tests.
 
-  constructor(o: CtOptions) {
-    const vref = o.vref_V ?? 3.3;
-    this.ki = o.ical * vref;
-    this.kv = (o.vcal ?? 0) * vref;
-    this.oi = this.ov = this.bi = this.bv = o.bias ?? 0.5;
-    this.ph = o.phase ?? 1;
-  }
+/** RMS voltage of the sums (volts as for ctResult). */
+export function ctVoltage(s: CtSums, volts: number): number {
+  const mv = s[4] / s[0];
+  return volts * Math.sqrt(Math.max(0, s[5] / s[0] - mv * mv));
+}
 
-  /** One current sample, and the voltage sample taken with it when a voltage reference is wired. */
-  add(i: number, v?: number): void {
-    if (i <= CLIP || i >= 1 - CLIP) this.c++;
-    this.oi += (i - this.oi) / 1024;
-    const fi = i - this.bi;
-    this.n++;
-    this.sr += i;
-    this.si += fi;
-    this.sii += fi * fi;
-    if (v !== undefined) {
-      if (v <= CLIP || v >= 1 - CLIP) this.c++;
-      this.ov += (v - this.ov) / 1024;
-      let fv = v - this.bv;
-      const pv = this.pv;
-      this.pv = fv;
-      if (pv === pv) fv = pv + this.ph * (fv - pv); // pv is NaN only before the first sample
-      this.sv += fv;
-      this.svv += fv * fv;
-      this.svi += fv * fi;
-    }
-  }
-
-  /** RMS values of what was added since clear(); undefined with no samples. */
-  result(): CtReading | undefined {
-    const n = this.n;
-    if (n === 0) return undefined;
-    const mi = this.si / n;
-    const irms = this.ki * Math.sqrt(Math.max(0, this.sii / n - mi * mi));
-    const r: CtReading = { current_A: irms, n: n, clip: this.c, dc: this.sr / n };
-    if (this.kv > 0 && (this.svv > 0 || this.sv !== 0)) {
-      const mv = this.sv / n;
-      const vrms = this.kv * Math.sqrt(Math.max(0, this.svv / n - mv * mv));
-      const p = this.kv * this.ki * (this.svi / n - mv * mi);
-      r.voltage_V = vrms;
-      r.power_W = p;
-      // With no current (or no voltage) the power factor is undefined (0/0): left out, never reported as 0.
-      if (vrms * irms > 0) r.pf = Math.max(-1, Math.min(1, p / (vrms * irms)));
-    }
-    return r;
-  }
-
-  /** Marks a pause in sampling: the next voltage sample is not interpolated with one from before it. */
-  gap(): void {
-    this.pv = NaN;
-  }
-
-  /** Starts a new measurement; the high-pass offsets carry over and are frozen for it. */
-  clear(): void {
-    this.n = this.si = this.sii = this.sv = this.svv = this.svi = this.c = this.sr = 0;
-    this.pv = NaN;
-    this.bi = this.oi;
-    this.bv = this.ov;
-  }
+/**
+ * Power factor P / (Vrms * Irms), within -1..1. With no current (or no voltage) it is undefined (0/0): left
+ * out, never reported as 0.
+ */
+export function ctPowerFactor(power_W: number, voltage_V: number, current_A: number): number | undefined {
+  const va = voltage_V * current_A;
+  return va > 0 ? Math.max(-1, Math.min(1, power_W / va)) : undefined;
 }

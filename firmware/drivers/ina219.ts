@@ -1,8 +1,10 @@
 // TI INA219 current/power monitor: calibration, configuration and a pure decode from the raw register bytes.
 // Register pointers 0x00..0x05 are those of the INA226 (INA226_REG); there are no ID registers.
 // Facts: INA219 datasheet (SBOS448), as summarised in shared/docs/protocols.md "INA226 / INA219".
+// The board's port (ina226-port.ts) drives INA226 chips only; this module serves the simulator, the tests and the
+// tools.
 
-import { InaCal, InaReading, s16, u16be } from "./ina226";
+import { InaReading, s16, u16be } from "./ina226";
 
 /** Configuration register value after power-on or reset (datasheet, Configuration Register 00h). */
 export const INA219_POR = 0x399f;
@@ -16,19 +18,14 @@ export const INA219_OVF = 0x01;
 const ADC_US = [84, 148, 276, 532, 84, 148, 276, 532, 532, 1060, 2130, 4260, 8510, 17020, 34050, 68100];
 
 /**
- * CAL and LSBs (datasheet, Programming the Calibration Register, equations 1-2):
- * Current_LSB = Imax / 2^15, CAL = trunc(0.04096 / (Current_LSB * Rshunt)), Power_LSB = 20 * Current_LSB.
+ * CAL register value (datasheet, Programming the Calibration Register, equations 1-2):
+ * Current_LSB = Imax / 2^15, CAL = trunc(0.04096 / (Current_LSB * Rshunt)).
  * Bit 0 of the calibration register is void and reads 0, so CAL is kept even.
- * Returns undefined when CAL falls outside 2..0xFFFE.
+ * Returns 0 (no valid CAL) when CAL falls outside 2..0xFFFE.
  */
-export function ina219Calibrate(shunt_ohm: number, max_A: number): InaCal | undefined {
-  if (!(shunt_ohm > 0) || !(max_A > 0)) return undefined;
-  let cal = Math.floor(0.04096 / ((max_A / 32768) * shunt_ohm));
-  if (!(cal >= 2 && cal <= 0xffff)) return undefined;
-  cal &= 0xfffe;
-  // The chip computes Current = Shunt * CAL / 4096 (equation 3); with the CAL written one count is worth:
-  const iLsb_A = 0.04096 / (cal * shunt_ohm);
-  return { cal: cal, iLsb_A: iLsb_A, pLsb_W: 20 * iLsb_A };
+export function ina219Calibrate(shunt_ohm: number, max_A: number): number {
+  const cal = Math.floor(0.04096 / ((max_A / 32768) * shunt_ohm));
+  return shunt_ohm > 0 && cal >= 2 && cal <= 0xffff ? cal & 0xfffe : 0;
 }
 
 /** Ranges and averaging for the configuration register. */
@@ -68,18 +65,21 @@ export function ina219Period_ms(config: number): number {
 }
 
 /**
- * Decode 8 bytes: registers 0x01..0x04 (shunt, bus, power, current), two bytes each, MSB first.
+ * Decode 8 bytes: registers 0x01..0x04 (shunt, bus, power, current), two bytes each, MSB first, read from a
+ * chip holding `cal` in its CAL register. The chip computes Current = Shunt * CAL / 4096 (equation 3), so one
+ * current count is worth 0.04096 / (CAL * Rshunt) A and one power count 20 times that.
  * Shunt: signed, 10 µV/LSB at every PGA setting (01h). Bus: (reg >> 3) * 4 mV, bit 1 CNVR, bit 0 OVF (02h).
- * Power: unsigned, 20 * Current_LSB (03h). Current: signed, Current_LSB (04h).
+ * Power: unsigned (03h). Current: signed (04h).
  */
-export function ina219Decode(b: ArrayLike<number>, c: InaCal): InaReading {
+export function ina219Decode(b: ArrayLike<number>, cal: number, shunt_ohm: number): InaReading {
+  const iLsb_A = 0.04096 / (cal * shunt_ohm);
   const bus = u16be(b, 2);
   const cur = s16(u16be(b, 6));
-  const p = u16be(b, 4) * c.pLsb_W;
+  const p = u16be(b, 4) * 20 * iLsb_A;
   return {
-    bus_mV: (bus >> 3) * 4,
+    bus_V: (bus >> 3) / 250,
     shunt_uV: s16(u16be(b, 0)) * 10,
-    current_mA: cur * c.iLsb_A * 1000,
+    current_A: cur * iLsb_A,
     power_W: cur < 0 ? -p : p,
     ovf: (bus & INA219_OVF) !== 0,
   };

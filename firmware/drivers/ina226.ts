@@ -1,6 +1,9 @@
-// TI INA226 current/power monitor: register map, calibration, configuration and a pure decode from the
-// raw register bytes. The I2C traffic lives in ina2xx-port.ts. Facts: INA226 datasheet (SBOS547), as summarised
-// in shared/docs/protocols.md "INA226 / INA219". Registers are 16-bit, big-endian (MSB first) on I2C.
+// TI INA226 current/power monitor: calibration and a pure decode from the raw register bytes. The I2C traffic is
+// in ina226-port.ts. Facts: INA226 datasheet (SBOS547), as summarised in shared/docs/protocols.md
+// "INA226 / INA219". Registers are 16-bit, big-endian (MSB first) on I2C.
+//
+// The board needs only ina226Calibrate and ina226Decode; the configuration helpers below serve the simulator,
+// the tests and the tools, and the bundler leaves them out of the firmware.
 
 /** Register pointers (datasheet, Register Map table). */
 export const INA226_REG = {
@@ -23,12 +26,17 @@ export const INA226_DIE_ID = 0x2260;
 export const INA226_CVRF = 0x08;
 /** Mask/Enable bit 2: the current or power computation overflowed (datasheet, Mask/Enable 06h, OVF). */
 export const INA226_OVF = 0x04;
+/**
+ * The configuration the board writes: ina226Config({}), averages of 64, 1.1 ms bus and shunt conversions,
+ * continuous (a new result every 141 ms).
+ */
+export const INA226_CONFIG = 0x4727;
 
 /** One reading of an INA226 or INA219 channel, in engineering units. */
 export interface InaReading {
-  bus_mV: number;
+  bus_V: number;
   shunt_uV: number;
-  current_mA: number;
+  current_A: number;
   /**
    * Signed like the current. The chips' power register holds the magnitude only (users report it:
    * esphome/issues#2949 for the INA226, #5732 for the INA219), so the sign comes from the current register.
@@ -38,22 +46,38 @@ export interface InaReading {
   ovf: boolean;
 }
 
-/** Calibration of one channel: the CAL register value and the LSBs that go with it. */
-export interface InaCal {
-  cal: number;
-  /** Amperes per current-register count, from the CAL actually written (so truncation of CAL costs nothing). */
-  iLsb_A: number;
-  /** Watts per power-register count. */
-  pLsb_W: number;
+/**
+ * CAL register value for a shunt and the largest current to measure (datasheet, Programming: equations 1 and 2):
+ * Current_LSB = Imax / 2^15, CAL = trunc(0.00512 / (Current_LSB * Rshunt)). Returns 0 (no valid CAL) when CAL
+ * falls outside 1..0x7FFF (Imax * Rshunt below 5.12 mV, or nonsense inputs).
+ */
+export function ina226Calibrate(shunt_ohm: number, max_A: number): number {
+  const cal = Math.floor(0.00512 / ((max_A / 32768) * shunt_ohm));
+  return shunt_ohm > 0 && cal >= 1 && cal <= 0x7fff ? cal : 0;
 }
 
-const AVG = [1, 4, 16, 64, 128, 256, 512, 1024];
-const CT_US = [140, 204, 332, 588, 1100, 2116, 4156, 8244];
-
-/** Index of the first table entry >= v (the last one if v is larger than all). */
-function pick(table: number[], v: number): number {
-  for (let k = 0; k < table.length; k++) if (table[k] >= v) return k;
-  return table.length - 1;
+/**
+ * Decode 8 bytes: registers 0x01..0x04 (shunt, bus, power, current), two bytes each, MSB first, read from a
+ * chip holding `cal` in its CAL register. The chip computes Current = Shunt * CAL / 2048 (equation 3), so one
+ * current count is worth 0.00512 / (CAL * Rshunt) A, whatever truncation CAL had, and one power count 25 times
+ * that (equation 4).
+ * Shunt: signed, 2.5 µV/LSB (register 01h). Bus: 1.25 mV/LSB, no shift, bit 15 always 0 (02h).
+ * Power: unsigned (03h). Current: signed (04h).
+ */
+export function ina226Decode(b: ArrayLike<number>, cal: number, shunt_ohm: number): InaReading {
+  const iLsb_A = 0.00512 / (cal * shunt_ohm);
+  // (x << 24) >> 16 sign-extends the high byte of a two's complement 16-bit value
+  const shunt = ((b[0] << 24) >> 16) | b[1];
+  const current = ((b[6] << 24) >> 16) | b[7];
+  const power = ((b[4] << 8) | b[5]) * 25 * iLsb_A;
+  return {
+    bus_V: (((b[2] & 0x7f) << 8) | b[3]) / 800,
+    shunt_uV: shunt * 2.5,
+    current_A: current * iLsb_A,
+    power_W: current < 0 ? -power : power,
+    // Full scale is +-81.92 mV (register 01h): a saturated shunt ADC means the current is out of range.
+    ovf: shunt > 0x7ffe || shunt < -0x7fff,
+  };
 }
 
 /** Reads a big-endian unsigned 16-bit value. */
@@ -66,18 +90,13 @@ export function s16(v: number): number {
   return v & 0x8000 ? v - 0x10000 : v;
 }
 
-/**
- * CAL and LSBs for a shunt and the largest current to measure (datasheet, Programming: equations 1 and 2):
- * Current_LSB = Imax / 2^15, CAL = trunc(0.00512 / (Current_LSB * Rshunt)), Power_LSB = 25 * Current_LSB.
- * Returns undefined when CAL falls outside 1..0x7FFF (Imax * Rshunt below 5.12 mV, or nonsense inputs).
- */
-export function ina226Calibrate(shunt_ohm: number, max_A: number): InaCal | undefined {
-  if (!(shunt_ohm > 0) || !(max_A > 0)) return undefined;
-  const cal = Math.floor(0.00512 / ((max_A / 32768) * shunt_ohm));
-  if (cal < 1 || cal > 0x7fff) return undefined;
-  // The chip computes Current = Shunt * CAL / 2048 (equation 3); with the truncated CAL one count is worth:
-  const iLsb_A = 0.00512 / (cal * shunt_ohm);
-  return { cal: cal, iLsb_A: iLsb_A, pLsb_W: 25 * iLsb_A };
+const AVG = [1, 4, 16, 64, 128, 256, 512, 1024];
+const CT_US = [140, 204, 332, 588, 1100, 2116, 4156, 8244];
+
+/** Index of the first table entry >= v (the last one if v is larger than all). */
+function pick(table: number[], v: number): number {
+  for (let k = 0; k < table.length; k++) if (table[k] >= v) return k;
+  return table.length - 1;
 }
 
 /** Averaging and conversion times for the configuration register. */
@@ -103,28 +122,4 @@ export function ina226Config(o: Ina226Options): number {
 /** Time from one finished conversion to the next for a configuration word, in ms (continuous mode). */
 export function ina226Period_ms(config: number): number {
   return (AVG[(config >> 9) & 7] * (CT_US[(config >> 6) & 7] + CT_US[(config >> 3) & 7])) / 1000;
-}
-
-/** True for an INA226: manufacturer 0x5449 and die ID 0x226 (any revision in bits 3-0). */
-export function ina226Identify(manuf: number, die: number): boolean {
-  return manuf === INA226_MANUF_ID && (die & 0xfff0) === INA226_DIE_ID;
-}
-
-/**
- * Decode 8 bytes: registers 0x01..0x04 (shunt, bus, power, current), two bytes each, MSB first.
- * Shunt: signed, 2.5 µV/LSB (register 01h). Bus: 1.25 mV/LSB, no shift, bit 15 always 0 (02h).
- * Power: unsigned, 25 * Current_LSB (03h, equation 4). Current: signed, Current_LSB (04h).
- */
-export function ina226Decode(b: ArrayLike<number>, c: InaCal): InaReading {
-  const sh = s16(u16be(b, 0));
-  const cur = s16(u16be(b, 6));
-  const p = u16be(b, 4) * c.pLsb_W;
-  return {
-    bus_mV: (u16be(b, 2) & 0x7fff) * 1.25,
-    shunt_uV: sh * 2.5,
-    current_mA: cur * c.iLsb_A * 1000,
-    power_W: cur < 0 ? -p : p,
-    // Full scale is +-81.92 mV (register 01h): a saturated shunt ADC means the current is out of range.
-    ovf: sh >= 0x7fff || sh <= -0x8000,
-  };
 }

@@ -14,24 +14,25 @@ function regs(shunt: number, busReg: number, power: number, current: number): Ui
 describe("INA219 calibration", () => {
   it("gives CAL 4096 for 0.5 ohm and Current_LSB 20 µA; power LSB 400 µW", () => {
     // Current_LSB = Imax / 2^15 = 20 µA needs Imax = 0.65536 A; CAL = trunc(0.04096 / (20e-6 * 0.5)) = 4096.
-    const c = ina219Calibrate(0.5, 0.65536)!;
-    expect(c.cal).toBe(4096);
-    expect(c.iLsb_A).toBeCloseTo(20e-6, 15);
-    expect(c.pLsb_W).toBeCloseTo(400e-6, 15);
+    expect(ina219Calibrate(0.5, 0.65536)).toBe(4096);
+    // one count of the current register is 0.04096 / (CAL * R) A, of the power register 20 times that
+    const m = ina219Decode(regs(0, 0, 1, 1), 4096, 0.5);
+    expect(m.current_A).toBeCloseTo(20e-6, 15);
+    expect(m.power_W).toBeCloseTo(400e-6, 15);
   });
 
   it("truncates CAL and keeps it even (bit 0 of the register is void)", () => {
     // 0.1 ohm, 3.2 A: Current_LSB = 97.656 µA, CAL = 0.04096 / (97.656e-6 * 0.1) = 4194.3 -> 4194 (even).
-    expect(ina219Calibrate(0.1, 3.2)!.cal).toBe(4194);
+    expect(ina219Calibrate(0.1, 3.2)).toBe(4194);
     // 0.1 ohm, 2 A: CAL = 0.04096 * 32768 / 0.2 = 6710.9 -> 6710; 0.1 ohm, 3 A: 4473.9 -> 4473 -> 4472.
-    expect(ina219Calibrate(0.1, 2)!.cal).toBe(6710);
-    expect(ina219Calibrate(0.1, 3)!.cal).toBe(4472);
+    expect(ina219Calibrate(0.1, 2)).toBe(6710);
+    expect(ina219Calibrate(0.1, 3)).toBe(4472);
   });
 
   it("refuses a CAL beyond 0xFFFE or below 2", () => {
-    expect(ina219Calibrate(0.001, 1)).toBeUndefined(); // 1342177
-    expect(ina219Calibrate(100, 1000)).toBeUndefined(); // 0.013
-    expect(ina219Calibrate(-1, 1)).toBeUndefined();
+    expect(ina219Calibrate(0.001, 1)).toBe(0); // 1342177
+    expect(ina219Calibrate(100, 1000)).toBe(0); // 0.013
+    expect(ina219Calibrate(-1, 1)).toBe(0);
   });
 });
 
@@ -59,29 +60,29 @@ describe("INA219 configuration", () => {
 });
 
 describe("INA219 decode", () => {
-  const cal = ina219Calibrate(0.5, 0.65536)!; // 20 µA, 400 µW
+  const cal = ina219Calibrate(0.5, 0.65536); // 20 µA, 400 µW
 
   it("decodes 0.5 A through 0.5 ohm at 12 V by hand", () => {
     // Shunt 250 mV / 10 µV = 25000; bus 12 V / 4 mV = 3000, register 3000 << 3 | CNVR = 0x5DC2;
     // current = 25000 * 4096 / 4096 = 25000 (x 20 µA = 0.5 A); power = 25000 * 3000 / 5000 = 15000 (x 400 µW = 6 W).
-    const m = ina219Decode(regs(25000, 0x5dc2, 15000, 25000), cal);
+    const m = ina219Decode(regs(25000, 0x5dc2, 15000, 25000), cal, 0.5);
     expect(m.shunt_uV).toBe(250000);
-    expect(m.bus_mV).toBe(12000);
-    expect(m.current_mA).toBeCloseTo(500, 9);
+    expect(m.bus_V).toBe(12);
+    expect(m.current_A).toBeCloseTo(0.5, 12);
     expect(m.power_W).toBeCloseTo(6, 9);
     expect(m.ovf).toBe(false);
   });
 
   it("shifts the bus register by 3 and ignores CNVR; OVF in bit 0 is reported", () => {
-    expect(ina219Decode(regs(0, (8000 << 3) | 3, 0, 0), cal).bus_mV).toBe(32000);
-    expect(ina219Decode(regs(0, (8000 << 3) | 3, 0, 0), cal).ovf).toBe(true);
-    expect(ina219Decode(regs(0, 1 << 3, 0, 0), cal).bus_mV).toBe(4);
+    expect(ina219Decode(regs(0, (8000 << 3) | 3, 0, 0), cal, 0.5).bus_V).toBe(32);
+    expect(ina219Decode(regs(0, (8000 << 3) | 3, 0, 0), cal, 0.5).ovf).toBe(true);
+    expect(ina219Decode(regs(0, 1 << 3, 0, 0), cal, 0.5).bus_V).toBe(0.004);
   });
 
   it("handles negative shunt and current; power takes the current's sign", () => {
-    const m = ina219Decode(regs(-4000, 1000 << 3, 1600, -8000), cal);
+    const m = ina219Decode(regs(-4000, 1000 << 3, 1600, -8000), cal, 0.5);
     expect(m.shunt_uV).toBe(-40000);
-    expect(m.current_mA).toBeCloseTo(-160, 9);
+    expect(m.current_A).toBeCloseTo(-0.16, 12);
     expect(m.power_W).toBeCloseTo(-0.64, 9);
   });
 
@@ -89,12 +90,12 @@ describe("INA219 decode", () => {
     for (let k = 0; k < 200; k++) {
       const sh = ((k * 4099) % 64000) - 32000;
       const bus = (k * 41) % 8001;
-      const cur = Math.trunc((sh * cal.cal) / 4096);
+      const cur = Math.trunc((sh * cal) / 4096);
       const pw = Math.trunc((Math.abs(cur) * bus) / 5000);
-      const m = ina219Decode(regs(sh, bus << 3, pw, cur), cal);
+      const m = ina219Decode(regs(sh, bus << 3, pw, cur), cal, 0.5);
       expect(m.shunt_uV).toBeCloseTo(sh * 10, 6);
-      expect(m.bus_mV).toBe(bus * 4);
-      expect(m.current_mA).toBeCloseTo(cur * 0.02, 6);
+      expect(m.bus_V).toBeCloseTo(bus * 0.004, 12);
+      expect(m.current_A).toBeCloseTo(cur * 0.00002, 12);
       expect(Math.abs(m.power_W)).toBeCloseTo(pw * 0.0004, 9);
     }
   });

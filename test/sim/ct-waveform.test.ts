@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { acVoltageWaveform, ctWaveform, noiseAt } from "../../sim/devices/ct-waveform";
-import { CtRms } from "../../firmware/drivers/ct-clamp";
-import { CT_ESTIMATED, CT_OK, CtPort } from "../../firmware/drivers/ct-clamp-port";
+import { ctPowerFactor, ctVoltage } from "../../firmware/drivers/ct-clamp";
+import { CtClamp, ctMeasure } from "../../firmware/drivers/ct-clamp-port";
 import type { AnalogSource } from "../../sim/devices/types";
 
 /** Mean and RMS about the mean of a source over `cycles` whole cycles, finely sampled. */
@@ -82,13 +82,19 @@ describe("CT waveform", () => {
   });
 });
 
-/** An analogRead of `src` through a virtual clock that each read moves on by `cost` seconds. */
-function pin(c: { t: number }, src: AnalogSource, cost: number) {
-  return () => {
-    c.t += cost;
-    return src(c.t);
+/** analogRead of pin "I" (current) or "U" (voltage) through a virtual clock that each read moves on by `cost` seconds. */
+function pins(c: { t: number }, i: AnalogSource, cost: number, u?: AnalogSource) {
+  return {
+    pin: (name: string) => name,
+    analogRead: (pin: string) => {
+      c.t += cost;
+      return (pin === "I" ? i : u!)(c.t);
+    },
   };
 }
+
+/** A clamp on pin "I" with the calibration ICAL (amperes per volt at the pin). */
+const clampOf = (ical: number): CtClamp => ({ pin: "I", ical, V: 230 });
 
 describe("round trip: current -> waveform -> CT driver -> current", () => {
   const ICAL = 2000 / 33;
@@ -102,31 +108,30 @@ describe("round trip: current -> waveform -> CT driver -> current", () => {
           harmonic: { n: 3, frac: 0.15, phase_rad: 0.3 },
           noise: irms >= 1 ? { rms: 0.0002, seed: irms * 100 + hz } : undefined,
         });
-        const port = new CtPort(new CtRms({ ical: ICAL, vref_V: 3.3 }), pin(c, src, 90e-6), () => c.t, { hz, cycles: 10 });
-        const r = port.burst()!;
-        expect(port.quality()).toBe(CT_OK);
+        const r = ctMeasure(new Float64Array(7), clampOf(ICAL), pins(c, src, 90e-6), { seconds: () => c.t }, hz, 10, 1000)!;
+        expect(r.q).toBe("o");
         expect(Math.abs(r.current_A / irms - 1)).toBeLessThan(0.01);
       });
     }
   }
 
-  it("an off-centre bias: exact from the first measurement, and the high-pass settles on it", () => {
+  it("an off-centre bias: exact from the first measurement on, and the bias is measured", () => {
     const c = { t: 0 };
     const src = ctWaveform({ irms_A: 2, vcc_V: 3.3, vref_V: 3.25 }); // bias 0.5077
-    const acc = new CtRms({ ical: ICAL, vref_V: 3.25 });
-    const port = new CtPort(acc, pin(c, src, 100e-6), () => c.t, {});
+    // the driver takes a 3.3 V reference: a 3.25 V one is the same as an ICAL smaller by 3.25 / 3.3
+    const clamp = clampOf((ICAL * 3.25) / 3.3);
     for (let k = 0; k < 30; k++) {
-      const r = port.burst()!;
+      const s = new Float64Array(7);
+      const r = ctMeasure(s, clamp, pins(c, src, 100e-6), { seconds: () => c.t }, 50, 10, 1000)!;
       expect(Math.abs(r.current_A / 2 - 1)).toBeLessThan(0.01);
+      expect(Math.abs(s[2] / s[0] - 3.3 / 2 / 3.25)).toBeLessThan(0.001); // the bias
     }
-    expect(Math.abs(acc.oi - 3.3 / 2 / 3.25)).toBeLessThan(0.001);
   });
 
   it("80 A clips on 33 ohm: reported as estimated, and low", () => {
     const c = { t: 0 };
-    const port = new CtPort(new CtRms({ ical: ICAL }), pin(c, ctWaveform({ irms_A: 80 }), 100e-6), () => c.t, {});
-    const r = port.burst()!;
-    expect(port.quality()).toBe(CT_ESTIMATED);
+    const r = ctMeasure(new Float64Array(7), clampOf(ICAL), pins(c, ctWaveform({ irms_A: 80 }), 100e-6), { seconds: () => c.t }, 50, 10, 1000)!;
+    expect(r.q).toBe("e");
     expect(r.current_A).toBeLessThan(78);
   });
 
@@ -135,13 +140,13 @@ describe("round trip: current -> waveform -> CT driver -> current", () => {
     const vcal = 325;
     const i = ctWaveform({ irms_A: 12, phase_rad: -Math.PI / 6, noise: { rms: 0.0002, seed: 9 } });
     const v = acVoltageWaveform({ vrms_V: 230, vcal, noise: { rms: 0.0002, seed: 10 } });
-    const acc = new CtRms({ ical: ICAL, vcal, phase: 0.5 });
-    const port = new CtPort(acc, pin(c, i, 60e-6), () => c.t, { cycles: 10 }, pin(c, v, 60e-6));
-    const r = port.burst()!;
-    expect(port.quality()).toBe(CT_OK);
-    expect(Math.abs(r.voltage_V! / 230 - 1)).toBeLessThan(0.005);
+    const s = new Float64Array(7);
+    const r = ctMeasure(s, { ...clampOf(ICAL), vpin: "U", vcal, phase: 0.5 }, pins(c, i, 60e-6, v), { seconds: () => c.t }, 50, 10, 1000)!;
+    expect(r.q).toBe("o");
+    const vrms = ctVoltage(s, vcal * 3.3);
+    expect(Math.abs(vrms / 230 - 1)).toBeLessThan(0.005);
     expect(Math.abs(r.current_A / 12 - 1)).toBeLessThan(0.01);
-    expect(Math.abs(r.pf! / Math.cos(Math.PI / 6) - 1)).toBeLessThan(0.01);
+    expect(Math.abs(ctPowerFactor(r.power_W!, vrms, r.current_A)! / Math.cos(Math.PI / 6) - 1)).toBeLessThan(0.01);
     expect(Math.abs(r.power_W! / (230 * 12 * Math.cos(Math.PI / 6)) - 1)).toBeLessThan(0.01);
   });
 });

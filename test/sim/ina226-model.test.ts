@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { I2CBus } from "../../firmware/hal/types";
 import { InaModel } from "../../sim/devices/ina226-model";
-import { InaPort, Q_FAILED, Q_OK, Q_STALE } from "../../firmware/drivers/ina2xx-port";
+import { Ina226Port, ina226Poll, ina226Port } from "../../firmware/drivers/ina226-port";
 import { ina226Calibrate, ina226Config } from "../../firmware/drivers/ina226";
-import { ina219Calibrate } from "../../firmware/drivers/ina219";
+import { ina219Calibrate, ina219Config, ina219Decode } from "../../firmware/drivers/ina219";
 
 /** A plain I2C master that routes transfers to device models by address; NACK (throw) like Espruino's. */
 function busOf(...devs: InaModel[]): I2CBus {
@@ -175,6 +175,18 @@ function toBytes(v: number): number[] {
   return [(v >> 8) & 0xff, v & 0xff];
 }
 
+/** One poll of the port: feeder n's [bus V, A, W] and quality, or null values and "f". */
+function pollPort(port: Ina226Port): { V: number | null; A: number | null; W: number | null; q: string }[] {
+  const out: { V: number | null; A: number | null; W: number | null; q: string }[] = port.f.map(() => ({ V: null, A: null, W: null, q: "" }));
+  ina226Poll(port, 0, (k, v, q) => {
+    const m = /^feeder(\d+)_([VAW])$/.exec(k)!;
+    const f = out[+m[1] - 1];
+    f[m[2] as "V" | "A" | "W"] = v;
+    f.q = q;
+  });
+  return out;
+}
+
 describe("round trip: values -> model registers -> driver -> values", () => {
   it("INA226: bus within 1.25 mV, current within one current LSB plus half a shunt step, power likewise", () => {
     const c = clock();
@@ -182,47 +194,73 @@ describe("round trip: values -> model registers -> driver -> values", () => {
     const R = 0.002;
     const maxA = 20;
     const m = new InaModel({ address: 0x44, shunt_ohm: R, source: () => now, now: c.now });
-    const port = new InaPort(busOf(m), [{ addr: 0x44, chip: 226, shunt_ohm: R, max_A: maxA }]);
-    expect(port.setup(0)).toBe(true);
-    const cal = ina226Calibrate(R, maxA)!;
+    const bus = busOf(m);
+    const port = ina226Port(bus, [{ addr: 0x44, shunt_ohm: R, max_A: maxA }]);
+    ina226Poll(port, 0);
+    expect(reg(m, 5)).toBe(ina226Calibrate(R, maxA));
+    const iLsb_A = 0.00512 / (ina226Calibrate(R, maxA) * R);
+    const pLsb_W = 25 * iLsb_A;
     const shuntStep_A = 2.5e-6 / R;
     let worstI = 0;
     for (let k = 0; k < 400; k++) {
       now = { bus_V: 10 + (k % 37) * 0.4173, current_A: -19 + k * 0.0951 };
       c.t += 1;
-      const r = port.read(0)!;
-      expect(port.quality(0)).toBe(Q_OK);
-      const errI = Math.abs(r.current_mA / 1000 - now.current_A);
+      const r = pollPort(port)[0];
+      expect(r.q).toBe("o");
+      const errI = Math.abs(r.A! - now.current_A);
       worstI = Math.max(worstI, errI);
-      expect(errI).toBeLessThanOrEqual(cal.iLsb_A + shuntStep_A / 2 + 1e-12);
-      expect(Math.abs(r.bus_mV - now.bus_V * 1000)).toBeLessThanOrEqual(0.625 + 1e-9);
-      expect(Math.abs(r.shunt_uV - now.current_A * R * 1e6)).toBeLessThanOrEqual(1.25 + 1e-9);
+      expect(errI).toBeLessThanOrEqual(iLsb_A + shuntStep_A / 2 + 1e-12);
+      expect(Math.abs(r.V! - now.bus_V)).toBeLessThanOrEqual(0.000625 + 1e-12);
       const p = now.bus_V * now.current_A;
-      const tolP = cal.pLsb_W + now.bus_V * (cal.iLsb_A + shuntStep_A / 2) + Math.abs(now.current_A) * 0.000625;
-      expect(Math.abs(r.power_W - p)).toBeLessThanOrEqual(tolP);
-      expect(Math.sign(r.power_W)).toBe(Math.sign(Math.round(now.current_A / shuntStep_A)));
+      const tolP = pLsb_W + now.bus_V * (iLsb_A + shuntStep_A / 2) + Math.abs(now.current_A) * 0.000625;
+      expect(Math.abs(r.W! - p)).toBeLessThanOrEqual(tolP);
+      expect(Math.sign(r.W!)).toBe(Math.sign(Math.round(now.current_A / shuntStep_A)));
     }
     expect(worstI).toBeGreaterThan(0); // the test really sees quantisation
-    expect(port.counters(0)).toMatchObject({ ok: 400, err: 0, stale: 0 });
+    expect(port.s[2]).toBe(0); // no I2C errors
   });
 
-  it("INA219: bus within 2 mV, current within one current LSB plus half a 10 µV shunt step", () => {
+  it("INA226 shunt voltage: the decode of the model's registers within half a 2.5 µV step", () => {
+    // The port reports bus volts, current and power; the shunt voltage is in the same decode.
+    const c = clock();
+    let now = { bus_V: 12, current_A: 0 };
+    const R = 0.002;
+    const m = new InaModel({ shunt_ohm: R, source: () => now, now: c.now });
+    const port = ina226Port(busOf(m), [{ addr: 0x40, shunt_ohm: R, max_A: 20 }]);
+    ina226Poll(port, 0);
+    for (let k = 0; k < 50; k++) {
+      now = { bus_V: 12, current_A: -19 + k * 0.77 };
+      c.t += 1;
+      expect(pollPort(port)[0].q).toBe("o");
+      const sh = ((port.r[2] << 24) >> 16) | port.r[3]; // register 01h as the port read it
+      expect(Math.abs(sh * 2.5 - now.current_A * R * 1e6)).toBeLessThanOrEqual(1.25 + 1e-9);
+    }
+  });
+
+  it("INA219 (decode only; the board's port drives INA226s): bus within 2 mV, current within one current LSB plus half a 10 µV shunt step", () => {
     const c = clock();
     let now = { bus_V: 0, current_A: 0 };
     const R = 0.1;
     const maxA = 3.2;
     const m = new InaModel({ chip: 219, address: 0x41, shunt_ohm: R, source: () => now, now: c.now });
-    const port = new InaPort(busOf(m), [{ addr: 0x41, chip: 219, shunt_ohm: R, max_A: maxA }]);
-    expect(port.setup(0)).toBe(true);
-    const cal = ina219Calibrate(R, maxA)!;
+    const cal = ina219Calibrate(R, maxA);
+    const cfg = ina219Config({});
+    m.write([0, cfg >> 8, cfg & 0xff]);
+    m.write([5, cal >> 8, cal & 0xff]);
+    const iLsb_A = 0.04096 / (cal * R);
     const shuntStep_A = 10e-6 / R;
     for (let k = 0; k < 300; k++) {
       now = { bus_V: 3 + (k % 29) * 0.9, current_A: -3 + k * 0.0199 };
       c.t += 1;
-      const r = port.read(0)!;
-      expect(port.quality(0)).toBe(Q_OK);
-      expect(Math.abs(r.current_mA / 1000 - now.current_A)).toBeLessThanOrEqual(cal.iLsb_A + shuntStep_A / 2 + 1e-12);
-      expect(Math.abs(r.bus_mV - now.bus_V * 1000)).toBeLessThanOrEqual(2 + 1e-9);
+      const b: number[] = [];
+      for (let r = 1; r <= 4; r++) {
+        const v = reg(m, r);
+        b.push(v >> 8, v & 0xff);
+      }
+      expect(b[3] & 2).toBe(2); // CNVR: a new conversion
+      const r = ina219Decode(b, cal, R);
+      expect(Math.abs(r.current_A - now.current_A)).toBeLessThanOrEqual(iLsb_A + shuntStep_A / 2 + 1e-12);
+      expect(Math.abs(r.bus_V - now.bus_V)).toBeLessThanOrEqual(0.002 + 1e-9);
     }
   });
 
@@ -230,14 +268,16 @@ describe("round trip: values -> model registers -> driver -> values", () => {
     const c = clock();
     const a = new InaModel({ address: 0x40, shunt_ohm: 0.002, source: () => ({ bus_V: 24, current_A: 5 }), now: c.now });
     const b = new InaModel({ address: 0x41, shunt_ohm: 0.002, source: () => ({ bus_V: 24, current_A: -3 }), now: c.now });
-    const port = new InaPort(busOf(a, b), [
-      { addr: 0x40, chip: 226, shunt_ohm: 0.002, max_A: 20 },
-      { addr: 0x41, chip: 226, shunt_ohm: 0.002, max_A: 20 },
+    const port = ina226Port(busOf(a, b), [
+      { addr: 0x40, shunt_ohm: 0.002, max_A: 20 },
+      { addr: 0x41, shunt_ohm: 0.002, max_A: 20 },
     ]);
-    expect(port.setupAll()).toBe(2);
+    ina226Poll(port, 0);
+    expect([reg(a, 5), reg(b, 5)]).toEqual([ina226Calibrate(0.002, 20), ina226Calibrate(0.002, 20)]);
     c.t = 1;
-    expect(port.read(0)!.current_mA).toBeCloseTo(5000, -1);
-    expect(port.read(1)!.current_mA).toBeCloseTo(-3000, -1);
+    const r = pollPort(port);
+    expect(r[0].A!).toBeCloseTo(5, 2);
+    expect(r[1].A!).toBeCloseTo(-3, 2);
   });
 });
 
@@ -245,10 +285,10 @@ describe("faults end to end", () => {
   function rig() {
     const c = clock();
     const m = new InaModel({ shunt_ohm: 0.002, source: () => ({ bus_V: 13, current_A: 4 }), now: c.now });
-    const port = new InaPort(busOf(m), [{ addr: 0x40, chip: 226, shunt_ohm: 0.002, max_A: 20 }]);
+    const port = ina226Port(busOf(m), [{ addr: 0x40, shunt_ohm: 0.002, max_A: 20 }]);
     const step = () => {
       c.t += 1;
-      return port.read(0);
+      return pollPort(port)[0];
     };
     return { c, m, port, step };
   }
@@ -256,67 +296,65 @@ describe("faults end to end", () => {
   it("absent chip: failed at setup, found when it answers", () => {
     const { m, port, step } = rig();
     m.absent = true;
-    expect(port.setup(0)).toBe(false);
-    expect(step()).toBeUndefined();
-    expect(port.quality(0)).toBe(Q_FAILED);
+    ina226Poll(port, 0);
+    expect(step().q).toBe("f");
     m.absent = false;
-    step(); // set up again; the chip restarts its conversions
-    const r = step()!;
-    expect(r.current_mA).toBeCloseTo(4000, -1);
-    expect(port.quality(0)).toBe(Q_OK);
-    expect(port.counters(0).err).toBeGreaterThanOrEqual(2);
+    expect(step().A).toBeNull(); // set up; the chip restarts its conversions
+    const r = step();
+    expect(r.A!).toBeCloseTo(4, 2);
+    expect(r.q).toBe("o");
+    expect(port.s[2]).toBe(2); // I2C errors
   });
 
-  it("wrong ID: failed and counted; never configured", () => {
+  it("wrong ID: failed; never configured", () => {
     const { m, port, step } = rig();
     m.wrongId = true;
-    expect(port.setup(0)).toBe(false);
-    expect(step()).toBeUndefined();
-    expect(port.counters(0).badId).toBe(2);
+    ina226Poll(port, 0);
+    expect(step()).toEqual({ V: null, A: null, W: null, q: "f" });
     expect(reg(m, 5)).toBe(0);
     m.wrongId = false;
     step();
-    expect(step()!.bus_mV).toBe(13000);
+    expect(step().V).toBe(13);
   });
 
   it("stuck ADC: stale values, then failed; recovers when conversions resume", () => {
     const { m, port, step } = rig();
-    port.setup(0);
-    expect(step()).toBeDefined();
+    ina226Poll(port, 0);
+    expect(step().q).toBe("o");
     m.stuck = true;
     for (let k = 0; k < 3; k++) {
-      expect(step()!.current_mA).toBeCloseTo(4000, -1);
-      expect(port.quality(0)).toBe(Q_STALE);
+      const r = step();
+      expect(r.A!).toBeCloseTo(4, 2);
+      expect(r.q).toBe("s");
     }
-    expect(step()).toBeUndefined();
-    expect(port.quality(0)).toBe(Q_FAILED);
-    expect(step()).toBeUndefined();
+    expect(step()).toEqual({ V: null, A: null, W: null, q: "f" });
+    expect(step().q).toBe("f");
     m.stuck = false;
     step(); // set up again: new conversions under way
-    expect(step()!.current_mA).toBeCloseTo(4000, -1);
-    expect(port.quality(0)).toBe(Q_OK);
-    expect(port.counters(0).stuck).toBeGreaterThanOrEqual(1);
+    const r = step();
+    expect(r.A!).toBeCloseTo(4, 2);
+    expect(r.q).toBe("o");
   });
 
   it("brown-out (power cycle): CAL lost is noticed, the chip set up again, readings resume", () => {
     const { m, port, step } = rig();
-    port.setup(0);
-    expect(step()).toBeDefined();
+    ina226Poll(port, 0);
+    expect(step().q).toBe("o");
     m.powerCycle();
-    expect(step()).toBeUndefined();
-    expect(port.counters(0).recal).toBe(1);
-    expect(step()!.current_mA).toBeCloseTo(4000, -1);
+    expect(step().A).toBeNull();
+    expect(reg(m, 5)).toBe(ina226Calibrate(0.002, 20));
+    expect(step().A!).toBeCloseTo(4, 2);
   });
 
-  it("a chip that drops off the bus for a read: warning, then the next good read clears it", () => {
+  it("a chip that drops off the bus for a read: failed sample, then the next good read clears it", () => {
     const { m, port, step } = rig();
-    port.setup(0);
+    ina226Poll(port, 0);
     step();
     m.absent = true;
-    expect(step()).toBeUndefined();
-    expect(port.quality(0)).toBe(Q_STALE);
+    expect(step().q).toBe("f");
     m.absent = false;
-    expect(step()).toBeDefined();
-    expect(port.quality(0)).toBe(Q_OK);
+    const r = step();
+    expect(r.A).not.toBeNull();
+    expect(r.q).toBe("o");
   });
 });
