@@ -43,8 +43,6 @@ export interface QueueOptions {
   reserveBytes?: number;
   /** At most this many page files of data (the Storage free space is the other limit). */
   maxPages?: number;
-  /** At most this many unacknowledged batches in the RAM index; default: pages * pageBytes / 128. */
-  maxRecords?: number;
   /** Told of every merge (and drop), e.g. to publish an evt. */
   onEvent?: (ev: QueueEvent) => void;
 }
