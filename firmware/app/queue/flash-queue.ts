@@ -33,7 +33,6 @@ import { QueueItem, QueueOptions, QueueStats, QueueStore } from "./types";
 const PAGE_TAG = "MQ1\x00";
 const HEAD = 24; // record header bytes
 const FILE_HEADER = 32; // Storage's own header per file
-const ROW = 5; // words per record in the RAM index
 /**
  * Live bytes allowed, as a share of the page files, before merging starts. Page files hold dead (acknowledged)
  * records too; collecting a page copies its live ones, so the fuller the pages the more flash is written per
@@ -71,8 +70,10 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
   // one record header, as bytes and as words (both boards and Node are little-endian)
   const hb = new Uint8Array(HEAD);
   const hw = new Uint32Array(hb.buffer);
-  let X = new Uint32Array(16 * ROW);
-  let n = 0; // records in X
+  // the index: 5 words a record (boot, first seq, last seq, page number, offset * 65536 + text length); code
+  // below addresses a record by its first word's position r, a multiple of 5
+  let X = new Uint32Array(80);
+  let end = 0; // words in use in X
   let live = 0; // bytes the unacknowledged records take in their pages
   const pages: number[] = []; // numbers of the page files on flash
   let ap = 0; // append page number (0: none), write offset, file size
@@ -89,55 +90,53 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
   let dropped = 0;
   let rejected = 0;
 
-  // Size: the page files that fit in Storage beside the reserve, less two pages of room for merging and copying;
-  // by default 60% of that: the rest is slack between Storage compactions, which is what wears the flash while an
-  // outage keeps the queue full (queue-wear.test.ts). At most 250 page files, maxRecords records in RAM.
+  // Size: the page files that fit in Storage beside 4 KB for other files and compaction, less two pages of room
+  // for merging and copying; by default 60% of that: the rest is slack between Storage compactions, which is what
+  // wears the flash while an outage keeps the queue full (queue-wear.test.ts). At most 250 page files.
   const names = st.list(/^mq[0-9]+$/);
   const space = st.getStats();
-  const fit = Math.floor((space.freeBytes + space.trashBytes + names.length * (FILE_HEADER + P) - (o.reserveBytes === undefined ? 4096 : o.reserveBytes)) / (FILE_HEADER + P)) - 2;
+  const fit = Math.floor((space.freeBytes + space.trashBytes + names.length * (FILE_HEADER + P) - 4096) / (FILE_HEADER + P)) - 2;
   const mp = Math.min(250, Math.max(3, o.maxPages ? Math.min(o.maxPages, fit) : Math.floor(fit * 0.6)));
-  const maxRecords = Math.floor(((mp + 1) * P) / 128);
+  const limit = Math.floor((mp * P * UTILISATION_PCT) / 100);
   let hard = mp; // a new page file is refused beyond this many: mp for pushes, more while making room
 
-  /** True for index row i when it is the live batch (pushed last this boot). */
-  function isLive(i: number): boolean {
-    i *= ROW;
-    return X[i] === lb && X[i + 1] === ls && X[i + 2] === ls;
+  /** True for the record at r when it is the live batch (pushed last this boot). */
+  function isLive(r: number): boolean {
+    return X[r] === lb && X[r + 1] === ls && X[r + 2] === ls;
   }
 
   /**
-   * Add a record to the RAM index in key order (boot, first seq, the wider range first). A record covered by the
-   * one before it (a merged batch, or a copy of the same batch) is left out; the ones it covers (the members it
-   * merged, the original it copies) are dropped from the index: their pages are erased once nothing else in them
-   * is live, and a boot scan that finds both keeps only the covering one.
+   * Add a record to the index in key order (boot, first seq, the wider range first). A record covered by the one
+   * before it (a merged batch, or a copy of the same batch) is left out; the ones it covers (the members it merged,
+   * the original it copies) leave the index: their page is erased once nothing else in it is live, and a boot scan
+   * that finds both keeps only the covering one.
    */
   function insert(b: number, s: number, e: number, p: number, loc: number): void {
-    let i = n;
-    while (i && (X[i * ROW - ROW] - b || X[i * ROW - ROW + 1] - s || e - X[i * ROW - ROW + 2]) >= 0) i--;
-    if (i && X[i * ROW - ROW] === b && X[i * ROW - ROW + 2] >= e) return;
-    if (++n * ROW > X.length) {
+    let r = end;
+    while (r && (X[r - 5] - b || X[r - 4] - s || e - X[r - 3]) >= 0) r -= 5;
+    if (r && X[r - 5] === b && X[r - 3] >= e) return;
+    if ((end += 5) > X.length) {
       const g = new Uint32Array(X.length * 2);
       g.set(X);
       X = g;
     }
-    X.set(X.subarray(i * ROW, n * ROW - ROW), i * ROW + ROW);
-    X.set([b, s, e, p, loc], i * ROW);
+    X.set(X.subarray(r, end - 5), r + 5);
+    X.set([b, s, e, p, loc], r);
     live += HEAD + (((loc & 65535) + 3) & -4);
-    while (i + 1 < n && X[i * ROW + ROW] === b && X[i * ROW + ROW + 2] <= e) remove(i + 1);
+    while (r + 5 < end && X[r + 5] === b && X[r + 7] <= e) remove(r + 5);
   }
 
-  /** Drop index row i (its page file too once nothing in it is live). */
-  function remove(i: number): void {
-    const r = i * ROW;
+  /** Drop the record at r from the index, and its page file once nothing in it is live (never the append page). */
+  function remove(r: number): void {
     const p = X[r + 3];
     live -= HEAD + (((X[r + 4] & 65535) + 3) & -4);
-    X.set(X.subarray(r + ROW, n-- * ROW), r);
+    X.set(X.subarray(r + 5, end), r);
+    end -= 5;
     dropIfEmpty(p);
   }
 
-  /** Erase page file p once no unacknowledged record is left in it (never the append page). */
   function dropIfEmpty(p: number): void {
-    for (let r = 3; r < n * ROW; r += ROW) if (X[r] === p) return;
+    for (let r = 3; r < end; r += 5) if (X[r] === p) return;
     if (p === ap) return;
     try {
       st.erase("mq" + p);
@@ -147,9 +146,8 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
     pages.splice(pages.indexOf(p), 1);
   }
 
-  /** Record i of the index read from flash (h: marked historical). */
-  function item(i: number, h: number): QueueItem {
-    const r = i * ROW;
+  /** The record at r read from flash (h: marked historical). */
+  function item(r: number, h: number): QueueItem {
     const t = st.read("mq" + X[r + 3], (X[r + 4] >>> 16) + HEAD, X[r + 4] & 65535) || "";
     return { b: X[r], s: X[r + 1], e: X[r + 2], t: h ? markHistorical(t) : t, h: h };
   }
@@ -198,14 +196,14 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
 
   /** The gateway has the batch (boot b, seqs s..e; e defaults to s): mark it on flash and forget it. */
   function ack(b: number, s: number, e?: number): boolean {
-    for (let r = 0; r < n * ROW; r += ROW) {
+    for (let r = 0; r < end; r += 5) {
       if (X[r] !== b || X[r + 1] !== s || X[r + 2] !== (e === undefined ? s : e)) continue;
       try {
         if (!st.write("mq" + X[r + 3], "\x00\x00\x00\x00", X[r + 4] >>> 16)) return false;
       } catch {
         return false; // not marked: it is sent again and the gateway drops the duplicate by key
       }
-      remove(r / ROW);
+      remove(r);
       return true;
     }
     return false;
@@ -218,9 +216,8 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
    * beyond mp, a copy one more; the size computed at boot leaves room for both.
    */
   function makeRoom(size: number): void {
-    const limit = Math.floor((mp * P * UTILISATION_PCT) / 100);
-    let merging = live + size > limit || n >= maxRecords;
-    for (let k = 0; k < 4 * mp + 8 && (merging || live + size > limit || n >= maxRecords || (pages.length >= mp && (!ap || aw + size > as))); k++) {
+    let merging = live + size > limit;
+    for (let k = 0; k < 4 * mp + 8 && (merging || live + size > limit || (pages.length >= mp && (!ap || aw + size > as))); k++) {
       if (pages.length >= mp) {
         // collect: copy the live records of the page file with the fewest live bytes to the append page (each copy
         // replaces its original in the index, and the page goes with the last one). They fit in one new page file.
@@ -228,16 +225,16 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
         let src = 0;
         for (let j = 0; j < pages.length; j++) {
           let sum = 0;
-          for (let r = 0; r < n * ROW; r += ROW) if (X[r + 3] === pages[j]) sum += X[r + 4] & 65535;
+          for (let r = 3; r < end; r += 5) if (X[r] === pages[j]) sum += X[r + 1] & 65535;
           if (pages[j] !== ap && sum < least) {
             least = sum;
             src = pages[j];
           }
         }
         hard = pages.length + 1;
-        for (let i = 0; i < n; i++) {
-          if (X[i * ROW + 3] !== src) continue;
-          const it = item(i, 0);
+        for (let r = 0; r < end; r += 5) {
+          if (X[r + 3] !== src) continue;
+          const it = item(r, 0);
           if (!append(it.b, it.s, it.e, it.t)) break;
         }
       }
@@ -256,39 +253,28 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
       let held = true;
       for (let level = 2; room && live > goal && held && level < 1 << 24; level *= 2) {
         held = false;
-        for (let i = 0; room && i + 1 < n && live > goal; i++) {
-          const r = i * ROW;
+        for (let r = 0; room && r + 5 < end && live > goal; r += 5) {
           const b = X[r];
           const s = X[r + 1];
-          const e1 = X[r + ROW + 2];
+          const e1 = X[r + 7];
           const over = e1 - s + 1 > level && 2 * (X[r + 2] - s + 1) > level;
           held = held || over;
-          if (isLive(i) || X[r + ROW] !== b || over) continue;
-          // both batches (a live one is never merged), unless unreadable or from another channel table
-          const pair: (BatchPayload | undefined)[] = [];
-          for (let j = 0; j < (isLive(i + 1) ? 1 : 2); j++) {
-            let v: BatchPayload | undefined;
-            try {
-              v = JSON.parse(item(i + j, 0).t);
-            } catch {
-              v = undefined;
-            }
-            pair[j] = v && v.r && v.q && (o.ch === undefined || v.ch === undefined || v.ch === o.ch) ? v : undefined;
-          }
-          let m = pair[0] && pair[1] ? mergeBatches(pair[0], pair[1], o.aggs) : undefined;
+          if (isLive(r) || X[r + 5] !== b || over) continue;
+          // both batches (a live one is never merged, nor one from another channel table: `aggs` would not fit it)
+          const a: BatchPayload = JSON.parse(item(r, 0).t);
+          let m = a.ch === o.ch ? mergeBatches(a, isLive(r + 5) ? undefined : JSON.parse(item(r + 5, 0).t), o.aggs) : undefined;
           const both = m ? 2 : 1;
-          if (!m && pair[0]) m = mergeBatches(pair[0], undefined, o.aggs);
-          if (!m || (m.m || 1) > level) {
+          if (!m && a.ch === o.ch) m = mergeBatches(a, undefined, o.aggs);
+          if (!m || m.m! > level) {
             held = held || !!m;
             continue;
           }
           // the merged batch takes the place of its members in the index (insert)
           const e = both > 1 ? e1 : X[r + 2];
-          room = append(b, s, e, JSON.stringify(m));
-          if (!room) break;
+          if (!(room = append(b, s, e, JSON.stringify(m)))) break;
           taken += both;
           written++;
-          if ((m.m || 1) > mmax) mmax = m.m || 1;
+          if (m.m! > mmax) mmax = m.m!;
           if (!first.length) first = [b, s];
           last = [b, e];
         }
@@ -302,7 +288,7 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
       merging = false;
       // last resort: nothing (more) could be merged
       let gone = 0;
-      while (n > 1 && (live + size > limit || n >= maxRecords)) {
+      while (end > 5 && live + size > limit) {
         if (!gone) first = [X[0], X[1]];
         last = [X[0], X[2]];
         if (!ack(X[0], X[1], X[2])) break;
@@ -316,38 +302,38 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
   }
 
   // Boot scan: index the unacknowledged records of every page file, skip torn ones; the page file with the highest
-  // number takes further records.
+  // number takes further records. (A page file torn while being created has no record: it is erased below, or
+  // takes records if it is the newest.)
   for (let j = 0; j < names.length; j++) {
     const p = parseInt(names[j].substr(2), 10);
-    const d = st.read(names[j]);
-    if (p >= nextPage) nextPage = p + 1;
-    if (!d || d.substr(0, 4) !== PAGE_TAG) {
-      st.erase(names[j]); // torn while being created: it holds no record
-      continue;
-    }
+    const d = st.read(names[j]) || "";
     pages.push(p);
     let at = 4;
     while (at + HEAD <= d.length) {
       for (let k = 0; k < HEAD; k++) hb[k] = d.charCodeAt(at + k);
       const len = hw[1] & 65535;
       const size = HEAD + ((len + 3) & -4);
-      if (hw[1] === 0xffffffff) break; // never written: the page's data ends here
       if (((hw[1] >>> 16) ^ len) !== 65535 || at + size > d.length) {
-        torn++;
-        at = d.length; // nothing after a torn length can be located: the page takes no more records
+        // never written (all ones): the page's data ends here; else a torn length, and nothing after it can be
+        // located: the page takes no more records
+        if (~hw[1]) {
+          torn++;
+          at = d.length;
+        }
         break;
       }
       // a torn ack word counts as acknowledged (the PUBACK had come)
       if (crc(d.substr(at + 4, 16) + d.substr(at + HEAD, len)) >>> 0 !== hw[5]) torn++;
-      else if (hw[0] === 0xffffffff) insert(hw[2], hw[3], hw[4], p, at * 65536 + len);
+      else if (!~hw[0]) insert(hw[2], hw[3], hw[4], p, at * 65536 + len);
       at += size;
     }
     if (p > ap) {
-      ap = p;
+      ap = nextPage = p;
       aw = at;
       as = d.length;
     }
   }
+  nextPage++;
   for (let j = pages.length; j--; ) dropIfEmpty(pages[j]);
 
   return {
@@ -366,22 +352,22 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
       return false;
     },
     live: function (): QueueItem | undefined {
-      for (let i = n; i--; ) if (isLive(i)) return item(i, 0);
+      for (let r = end; (r -= 5) >= 0; ) if (isLive(r)) return item(r, 0);
       return undefined;
     },
     next: function (max: number): QueueItem[] {
       const out: QueueItem[] = [];
-      for (let i = 0; i < n && out.length < max; i++) out.push(item(i, isLive(i) ? 0 : 1));
+      for (let r = 0; r < end && out.length < max; r += 5) out.push(item(r, isLive(r) ? 0 : 1));
       return out;
     },
     count: function (b: number, from: number, to: number): number {
       let c = 0;
-      for (let r = 0; r < n * ROW; r += ROW) if (X[r] === b && X[r + 2] >= from && X[r + 1] <= to) c++;
+      for (let r = 0; r < end; r += 5) if (X[r] === b && X[r + 2] >= from && X[r + 1] <= to) c++;
       return c;
     },
     ack: ack,
     stats: function (): QueueStats {
-      return { records: n, bytes: live, pages: pages.length, maxPages: mp, pageBytes: P, pagesCreated: created, compactions: compactions, torn: torn, merged: merged, mergeRounds: rounds, dropped: dropped, rejected: rejected };
+      return { records: end / 5, bytes: live, pages: pages.length, maxPages: mp, pageBytes: P, pagesCreated: created, compactions: compactions, torn: torn, merged: merged, mergeRounds: rounds, dropped: dropped, rejected: rejected };
     },
   };
 }

@@ -69,7 +69,7 @@ export function mergeBatches(a: BatchPayload, b: BatchPayload | undefined, aggs:
     outQ.push(q);
   }
   // e: the last seq the merged batch covers, so the gateway and the ledger know which keys it stands for
-  const out: BatchPayload = { b: a.b, s: a.s, e: b ? (b.e !== undefined ? b.e : b.s) : a.e !== undefined ? a.e : a.s, t: a.t, ts: a.ts, i: i, r: outR, q: outQ, h: 1, m: m };
-  if (a.ch !== undefined) out.ch = a.ch;
-  return out;
+  // (JSON.stringify leaves ch out when a has none)
+  const z = b || a;
+  return { b: a.b, s: a.s, e: z.e !== undefined ? z.e : z.s, t: a.t, ts: a.ts, i: i, r: outR, q: outQ, h: 1, m: m, ch: a.ch };
 }

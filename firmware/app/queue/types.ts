@@ -39,8 +39,6 @@ export interface QueueOptions {
   ch?: number;
   /** Bytes of one page file (a multiple of 4, default 2048). A batch must fit in one page. */
   pageBytes?: number;
-  /** Storage bytes to leave for other files (settings) and compaction; default 4096. */
-  reserveBytes?: number;
   /** At most this many page files of data (the Storage free space is the other limit). */
   maxPages?: number;
   /** Told of every merge (and drop), e.g. to publish an evt. */
