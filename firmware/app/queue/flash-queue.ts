@@ -95,9 +95,9 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
   // wears the flash while an outage keeps the queue full (queue-wear.test.ts). At most 250 page files.
   const names = st.list(/^mq[0-9]+$/);
   const space = st.getStats();
-  const fit = Math.floor((space.freeBytes + space.trashBytes + names.length * (FILE_HEADER + P) - 4096) / (FILE_HEADER + P)) - 2;
+  const fit = ((space.freeBytes + space.trashBytes + names.length * (FILE_HEADER + P) - 4096) / (FILE_HEADER + P) - 2) | 0;
   const mp = Math.min(250, Math.max(3, o.maxPages ? Math.min(o.maxPages, fit) : Math.floor(fit * 0.6)));
-  const limit = Math.floor((mp * P * UTILISATION_PCT) / 100);
+  const limit = ((mp * P * UTILISATION_PCT) / 100) | 0;
   let hard = mp; // a new page file is refused beyond this many: mp for pushes, more while making room
 
   /** True for the record at r when it is the live batch (pushed last this boot). */
@@ -217,7 +217,7 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
    */
   function makeRoom(size: number): void {
     let merging = live + size > limit;
-    for (let k = 0; k < 4 * mp + 8 && (merging || live + size > limit || (pages.length >= mp && (!ap || aw + size > as))); k++) {
+    for (let k = 0; k < 4 * mp + 8 && (merging || (pages.length >= mp && (!ap || aw + size > as))); k++) {
       if (pages.length >= mp) {
         // collect: copy the live records of the page file with the fewest live bytes to the append page (each copy
         // replaces its original in the index, and the page goes with the last one). They fit in one new page file.
@@ -241,7 +241,7 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
       if (!merging) continue;
       hard = mp + 1;
       const live0 = live;
-      const goal = Math.min(live, limit - size) - (limit >> 2);
+      const goal = limit - size - (limit >> 2);
       let taken = 0;
       let written = 0;
       let mmax = 1;
@@ -251,7 +251,7 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
       // A merge factor is at least the seqs a record covers (one per original batch), so pairs above the level are
       // skipped without reading them. Levels go up while something was held back only by the level.
       let held = true;
-      for (let level = 2; room && live > goal && held && level < 1 << 24; level *= 2) {
+      for (let level = 2; room && live > goal && held; level *= 2) {
         held = false;
         for (let r = 0; room && r + 5 < end && live > goal; r += 5) {
           const b = X[r];
@@ -260,19 +260,19 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
           const over = e1 - s + 1 > level && 2 * (X[r + 2] - s + 1) > level;
           held = held || over;
           if (isLive(r) || X[r + 5] !== b || over) continue;
-          // both batches (a live one is never merged, nor one from another channel table: `aggs` would not fit it)
+          // the pair (a live batch is never merged, nor one from another channel table: `aggs` would not fit it),
+          // else the first batch alone (halving its rows); its last seq tells which
           const a: BatchPayload = JSON.parse(item(r, 0).t);
-          let m = a.ch === o.ch ? mergeBatches(a, isLive(r + 5) ? undefined : JSON.parse(item(r + 5, 0).t), o.aggs) : undefined;
-          const both = m ? 2 : 1;
-          if (!m && a.ch === o.ch) m = mergeBatches(a, undefined, o.aggs);
+          const m = a.ch === o.ch ? mergeBatches(a, isLive(r + 5) ? undefined : JSON.parse(item(r + 5, 0).t), o.aggs) || mergeBatches(a, undefined, o.aggs) : undefined;
           if (!m || m.m! > level) {
             held = held || !!m;
             continue;
           }
           // the merged batch takes the place of its members in the index (insert)
-          const e = both > 1 ? e1 : X[r + 2];
+          const e = m.e!;
+          const n = e > X[r + 2] ? 2 : 1;
           if (!(room = append(b, s, e, JSON.stringify(m)))) break;
-          taken += both;
+          taken += n;
           written++;
           if (m.m! > mmax) mmax = m.m!;
           if (!first.length) first = [b, s];
@@ -305,7 +305,7 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
   // number takes further records. (A page file torn while being created has no record: it is erased below, or
   // takes records if it is the newest.)
   for (let j = 0; j < names.length; j++) {
-    const p = parseInt(names[j].substr(2), 10);
+    const p = +names[j].substr(2);
     const d = st.read(names[j]) || "";
     pages.push(p);
     let at = 4;

@@ -27,12 +27,10 @@ export function mergeBatches(a: BatchPayload, b: BatchPayload | undefined, aggs:
   const nc = aggs.length;
   let i = a.i * 2;
   let m = (a.m || 1) * 2;
-  let w: number[] | undefined;
   if (b && b.i !== a.i) {
     if (rows.length !== 2) return undefined;
     i = a.i + b.i;
     m = (a.m || 1) + (b.m || 1);
-    w = [a.i, b.i];
   }
   if (rows.length < 2 || rows.length % 2) return undefined;
   const outR: (number | null)[][] = [];
@@ -56,10 +54,11 @@ export function mergeBatches(a: BatchPayload, b: BatchPayload | undefined, aggs:
         if (x === null || x === undefined) continue;
         if (qj > best) best = qj;
         n++;
-        const wj = w ? w[j] : 1;
+        // weight: the interval the row covers (equal within a batch)
+        const wj = j < a.r.length ? a.i : b!.i;
         sum += x * wj;
         wsum += wj;
-        if (v === null || agg === "last" || agg === "counter" || (agg === "min" ? x < v : agg === "max" && x > v)) v = x;
+        if (v === null || (agg === "min" ? x < v : agg !== "max" || x > v)) v = x; // mean: summed above
       }
       if (agg === "mean" && n) v = Math.round(sum / wsum);
       row.push(v);
