@@ -11,8 +11,8 @@
 //   +8  u32 boot, +12 u32 first seq, +16 u32 last seq (a merged batch covers first..last)
 //   +20 u32 CRC-32 of bytes +4..+20 and the text (a record torn anywhere fails it and is skipped, never read)
 //   +24 text (the serialised batch, a binary string), then 0xFF padding to the next 4-byte boundary
-// A page file whose records are all acknowledged is erased (Storage trash, reclaimed by compact(), which the
-// queue asks for before trash would block a new page): flash wear grows with the bytes queued, in whole pages.
+// A page file whose records are all acknowledged is erased (Storage trash, reclaimed by the compaction Storage runs
+// when a new file finds no room): flash wear grows with the bytes queued, in whole pages.
 //
 // In RAM: one Uint32Array of 5 words per unacknowledged record in key order (boot, first seq, then the wider range
 // first): boot, first seq, last seq, page number, offset * 65536 + text length. 20 bytes a record, no objects.
@@ -82,8 +82,7 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
   let nextPage = 1;
   let lb = -1; // key of the last batch pushed this boot (the live one)
   let ls = 0;
-  let created = 0; // page files created since boot (flash wear comes from these), compactions asked for
-  let compactions = 0;
+  let created = 0; // page files created since boot (flash wear comes from these)
   let torn = 0;
   let merged = 0;
   let rounds = 0;
@@ -159,11 +158,7 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
     try {
       if (!ap || aw + size > as) {
         if (pages.length >= hard) return false;
-        const space = st.getStats();
-        if (space.freeBytes < FILE_HEADER + P && space.trashBytes) {
-          st.compact();
-          compactions++;
-        }
+        // (Storage compacts by itself when trash leaves no room for the file)
         if (st.write("mq" + nextPage, PAGE_TAG, 0, P)) {
           const old = ap;
           pages.push((ap = nextPage++));
@@ -173,10 +168,7 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
           if (old) dropIfEmpty(old);
         }
       }
-      hw[1] = len + (len ^ 65535) * 65536;
-      hw[2] = b;
-      hw[3] = s;
-      hw[4] = e;
+      hw.set([len + (len ^ 65535) * 65536, b, s, e], 1);
       let rec = "";
       for (let k = 4; k < HEAD; k++) {
         if (k === 20) hw[5] = crc(rec + t);
@@ -234,8 +226,7 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
         hard = pages.length + 1;
         for (let r = 0; r < end; r += 5) {
           if (X[r + 3] !== src) continue;
-          const it = item(r, 0);
-          if (!append(it.b, it.s, it.e, it.t)) break;
+          if (!append(X[r], X[r + 1], X[r + 2], item(r, 0).t)) break;
         }
       }
       if (!merging) continue;
@@ -272,10 +263,10 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
           const e = m.e!;
           const n = e > X[r + 2] ? 2 : 1;
           if (!(room = append(b, s, e, JSON.stringify(m)))) break;
+          if (!taken) first = [b, s];
           taken += n;
           written++;
           if (m.m! > mmax) mmax = m.m!;
-          if (!first.length) first = [b, s];
           last = [b, e];
         }
       }
@@ -367,7 +358,7 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
     },
     ack: ack,
     stats: function (): QueueStats {
-      return { records: end / 5, bytes: live, pages: pages.length, maxPages: mp, pageBytes: P, pagesCreated: created, compactions: compactions, torn: torn, merged: merged, mergeRounds: rounds, dropped: dropped, rejected: rejected };
+      return { records: end / 5, bytes: live, pages: pages.length, maxPages: mp, pageBytes: P, pagesCreated: created, torn: torn, merged: merged, mergeRounds: rounds, dropped: dropped, rejected: rejected };
     },
   };
 }

@@ -9,7 +9,6 @@ export interface QueueStore {
   read(name: string, offset?: number, length?: number): string | undefined;
   list(pattern?: RegExp): string[];
   erase(name: string): void;
-  compact(): void;
   getStats(): { totalBytes: number; freeBytes: number; trashBytes: number };
 }
 
@@ -63,8 +62,6 @@ export interface QueueStats {
   pageBytes: number;
   /** Page files created since boot (each becomes Storage trash once acknowledged: flash wear comes from these). */
   pagesCreated: number;
-  /** Storage compactions the queue asked for since boot. */
-  compactions: number;
   /** Torn records found at boot and skipped. */
   torn: number;
   /** Batches merged into coarser ones, merge rounds, batches dropped (nothing could be merged) since boot. */
