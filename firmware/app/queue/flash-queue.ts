@@ -17,14 +17,15 @@
 // In RAM: one Uint32Array of 5 words per unacknowledged record in key order (boot, first seq, then the wider range
 // first): boot, first seq, last seq, page number, offset * 65536 + text length. 20 bytes a record, no objects.
 //
-// Full (live bytes past UTILISATION_PCT of the page files, or too many records): the oldest pairs of batches that
-// continue each other are merged (merge.ts) into one record, finest first: level 2 merges only unmerged pairs,
-// then level 4, and so on, so a long outage coarsens the whole backlog evenly; one event reports each round.
-// A merged batch keeps the key of its first member and records the last one (b, s..e). Pages are reclaimed by
-// copying the live records of the emptiest page file to the append page, acknowledging each original, so the
-// page is erased. When nothing can be merged (e.g. every batch from another boot) the oldest batches are dropped,
-// reported as "queue.dropped". The boot scan drops whatever a merge or a copy superseded, so a power cut between
-// writing the new record and acknowledging the old ones leaves each minute covered once.
+// Full (live bytes past UTILISATION_PCT of the page files): the oldest pairs of batches that continue each other
+// are merged (merge.ts) into one record, finest first: level 2 merges only unmerged pairs, then level 4, and so on,
+// so a long outage coarsens the whole backlog evenly; one event reports each round. A merged batch keeps the key
+// of its first member and records the last one (b, s..e). Pages are reclaimed by copying the live records of the
+// emptiest page file to the append page. A merged record or a copy replaces what it covers in the index (insert),
+// without writing to the old records: their page file is erased once nothing in it is live, and a boot scan that
+// finds both (power cut in between) keeps only the covering one, so each minute stays covered once. When nothing
+// can be merged (e.g. every batch from another boot) the oldest batches are acknowledged (dropped), reported as
+// "queue.dropped".
 import { BatchPayload } from "../../protocol/messages";
 import { mergeBatches } from "./merge";
 import { QueueItem, QueueOptions, QueueStats, QueueStore } from "./types";

@@ -34,9 +34,9 @@ export interface QueueOptions {
   crc: (data: string) => number;
   /** Aggregation of each channel, in channel-table order (for merging when the queue is full). */
   aggs: Aggregation[];
-  /** CRC of the channel table `aggs` belongs to: batches carrying another `ch` are never merged. */
+  /** CRC of the channel table `aggs` belongs to: only batches carrying this `ch` (or none, when this is unset) are merged. */
   ch?: number;
-  /** Bytes of one page file (a multiple of 4, default 2048). A batch must fit in one page. */
+  /** Bytes of one page file (a multiple of 4, default 2048, at most 65532). A batch must fit in one page. */
   pageBytes?: number;
   /** At most this many page files of data (the Storage free space is the other limit). */
   maxPages?: number;
