@@ -18,7 +18,6 @@ export type Step =
 export interface QueueSetup {
   pageBytes?: number;
   maxPages?: number;
-  reserveBytes?: number;
 }
 
 /** One board: every boot() runs on the flash the previous ones left, as after a reset. */
@@ -41,7 +40,7 @@ function runSteps(openQueue, store, crc, steps, setup) {
   var aggs = ["mean","min","max","mean","mean","last","last","mean","mean","mean","mean","max","last","last","mean","mean","max","counter","counter","counter"];
   var events = [];
   var q = openQueue(store, { crc: crc, aggs: aggs, pageBytes: setup.pageBytes, maxPages: setup.maxPages,
-    reserveBytes: setup.reserveBytes, onEvent: function (e) { events.push(e.e); } });
+    onEvent: function (e) { events.push(e.e); } });
   var out = [];
   for (var k = 0; k < steps.length; k++) {
     var st = steps[k];

@@ -2,49 +2,56 @@
 // and the whole measured time stays covered, also across a power cut in the middle of a merge.
 import { describe, expect, it } from "vitest";
 import { markHistorical } from "../../firmware/app/queue/flash-queue";
-import { mergeBatches, mergeRows } from "../../firmware/app/queue/merge";
+import { mergeBatches } from "../../firmware/app/queue/merge";
 import { QueueEvent, QueueItem } from "../../firmware/app/queue/types";
 import { BatchPayload } from "../../firmware/protocol/messages";
 import { VirtualBoard, aggs20, batch, text } from "./queue-env";
 
 describe("merging rows", () => {
   const aggs = ["mean", "min", "max", "last", "counter"] as const;
+  /** A batch of these rows at one minute, on its own: merging it pairs up its rows. */
+  const rowsOf = (r: (number | null)[][], q: string[]): BatchPayload => ({ b: 1, s: 1, t: 0, ts: 1, i: 60, r, q });
 
   it("mean of means, min of mins, max of maxes, last of lasts, counter's last value", () => {
-    const m = mergeRows(
-      [
-        [10, 5, 20, 7, 100],
-        [21, 3, 30, 8, 110],
-        [-4, -2, 9, 1, 111],
-        [-6, 0, 8, 2, 115],
-      ],
-      ["ooooo", "ooooo", "ooooo", "ooooo"],
+    const m = mergeBatches(
+      rowsOf(
+        [
+          [10, 5, 20, 7, 100],
+          [21, 3, 30, 8, 110],
+          [-4, -2, 9, 1, 111],
+          [-6, 0, 8, 2, 115],
+        ],
+        ["ooooo", "ooooo", "ooooo", "ooooo"],
+      ),
+      undefined,
       aggs.slice(),
-      2,
     )!;
     expect(m.r).toEqual([
       [16, 3, 30, 8, 110], // (10 + 21) / 2 = 15.5 rounds to 16
       [-5, -2, 9, 2, 115],
     ]);
     expect(m.q).toEqual(["ooooo", "ooooo"]);
-    expect(mergeRows([[1, 2, 3, 4, 5]], ["ooooo"], aggs.slice(), 4)).toBeUndefined(); // 1 row is not 4
-    expect(mergeRows([[1, 2, 3, 4], [1, 2, 3, 4]], ["oooo", "oooo"], aggs.slice(), 2)).toBeUndefined(); // 4 channels, not 5
+    expect(mergeBatches(rowsOf([[1, 2, 3, 4, 5]], ["ooooo"]), undefined, aggs.slice())).toBeUndefined(); // 1 row cannot pair up
+    expect(mergeBatches(rowsOf([[1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5]], ["ooooo", "ooooo", "ooooo"]), undefined, aggs.slice())).toBeUndefined(); // 3 rows neither
+    expect(mergeBatches(rowsOf([[1, 2, 3, 4], [1, 2, 3, 4]], ["oooo", "oooo"]), undefined, aggs.slice())).toBeUndefined(); // 4 channels, not 5
   });
 
   it("quality: worst of the members with a value, estimated when only some have one, a gap stays null", () => {
-    const m = mergeRows(
-      [
-        [10, null, 20, null, 100],
-        [20, null, null, 8, null],
-      ],
-      ["ofofo", "sffof"],
+    const m = mergeBatches(
+      rowsOf(
+        [
+          [10, null, 20, null, 100],
+          [20, null, null, 8, null],
+        ],
+        ["ofofo", "sffof"],
+      ),
+      undefined,
       aggs.slice(),
-      2,
     )!;
     expect(m.r).toEqual([[15, null, 20, 8, 100]]);
     // mean: o and s -> s; min: none -> worst f; max: only one of two -> e; last: only one -> e; counter: one -> e
     expect(m.q).toEqual(["sfeee"]);
-    const w = mergeRows([[1, 1, 1, 1, 1], [2, 2, 2, 2, 2]], ["sesoo", "fooeo"], aggs.slice(), 2)!;
+    const w = mergeBatches(rowsOf([[1, 1, 1, 1, 1], [2, 2, 2, 2, 2]], ["sesoo", "fooeo"]), undefined, aggs.slice())!;
     expect(w.q).toEqual(["feseo"]);
   });
 

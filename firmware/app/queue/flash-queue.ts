@@ -1,304 +1,365 @@
 // Store-and-forward queue of batches in flash (DESIGN.md guarantees 1 and 2). A batch is pushed (written) before
 // it is sent and stays until ack() after its PUBACK; it survives reboots and power cuts at any instant.
 //
-// On flash: page files "mq<n>" (n counts up) pre-allocated at pageBytes with Storage.write(name, tag, 0, size),
-// records appended at offsets (record.ts). Nothing is ever rewritten: an ack clears the record's ack word; a page
-// file whose records are all acknowledged is erased (it becomes Storage trash; compact() reclaims it). Flash wear
-// therefore grows with the bytes queued, spread by Storage over its whole area; the queue asks for compact()
-// itself before trash would block a new page.
-// In RAM: the index of unacknowledged records (record-index.ts) and a few numbers per page file.
-// Full (page or record limit reached): room.ts merges the oldest batches into coarser ones and moves the live
-// records out of the emptiest page so it can be erased. A merged batch keeps the key of its first member and
-// records the last one (key b, s..e); the boot scan drops whatever a merge or a copy superseded, so a power cut
-// between writing the new record and acknowledging the old ones leaves each minute covered once.
-import { ACK_WORD, PAGE_TAG, RECORD_HEADER_BYTES, RecordInfo, SLOT_BROKEN, SLOT_OK, SLOT_TORN, encodeRecord, readRecord, recordBytes } from "./record";
-import { RecordIndex } from "./record-index";
-import { makeRoom } from "./room";
+// On flash: page files "mq<n>" (n counts up, never reused), pre-allocated at pageBytes with
+// Storage.write(name, PAGE_TAG, 0, size), records appended at offsets. Flash only clears bits and Storage.write
+// refuses to program bytes that are not 0xFF, so a record is written once, in one write, and later changed only by
+// clearing its ack word. Record layout, little-endian, each on a 4-byte boundary (a 32-bit flash word of
+// STM32F4/nRF52 is then programmed once, the ack word going from all-ones to all-zeros once):
+//   +0  ack word   FF FF FF FF until acknowledged, 00 00 00 00 after (not part of the record write)
+//   +4  u16 length of the text, u16 its complement (a length torn by a power cut fails the pair test)
+//   +8  u32 boot, +12 u32 first seq, +16 u32 last seq (a merged batch covers first..last)
+//   +20 u32 CRC-32 of bytes +4..+20 and the text (a record torn anywhere fails it and is skipped, never read)
+//   +24 text (the serialised batch, a binary string), then 0xFF padding to the next 4-byte boundary
+// A page file whose records are all acknowledged is erased (Storage trash, reclaimed by the compaction Storage runs
+// when a new file finds no room): flash wear grows with the bytes queued, in whole pages.
+//
+// In RAM: one Uint32Array of 5 words per unacknowledged record in key order (boot, first seq, then the wider range
+// first): boot, first seq, last seq, page number, offset * 65536 + text length. 20 bytes a record, no objects.
+//
+// Full (live bytes past UTILISATION_PCT of the page files): the oldest pairs of batches that continue each other
+// are merged (merge.ts) into one record, finest first: level 2 merges only unmerged pairs, then level 4, and so on,
+// so a long outage coarsens the whole backlog evenly; one event reports each round. A merged batch keeps the key
+// of its first member and records the last one (b, s..e). Pages are reclaimed by copying the live records of the
+// emptiest page file to the append page. A merged record or a copy replaces what it covers in the index (insert),
+// without writing to the old records: their page file is erased once nothing in it is live, and a boot scan that
+// finds both (power cut in between) keeps only the covering one, so each minute stays covered once. When nothing
+// can be merged (e.g. every batch from another boot) the oldest batches are acknowledged (dropped), reported as
+// "queue.dropped".
+import { BatchPayload } from "../../protocol/messages";
+import { mergeBatches } from "./merge";
 import { QueueItem, QueueOptions, QueueStats, QueueStore } from "./types";
 
+/** Tag at offset 0 of every page file (format 1); the first record is at offset 4. */
+const PAGE_TAG = "MQ1\x00";
+const HEAD = 24; // record header bytes
+const FILE_HEADER = 32; // Storage's own header per file
 /**
  * Live bytes allowed, as a share of the page files, before merging starts. Page files hold dead (acknowledged)
  * records too; collecting a page copies its live ones, so the fuller the pages the more flash is written per
  * batch while an outage lasts (measured on the Pico: test/firmware/queue-wear.test.ts).
  */
 const UTILISATION_PCT = 60;
-const FIRST = 4; // first record offset (after PAGE_TAG)
-const FILE_HEADER = 32; // Storage's own header per file
 
 /** The text of a batch with "h":1 (historical) added, unless it has one. */
 export function markHistorical(text: string): string {
   return text.indexOf('"h":') >= 0 || text.charAt(0) !== "{" ? text : '{"h":1,' + text.substr(1);
 }
 
-export class FlashQueue {
-  // Fields and helpers without `private` are shared with room.ts (making room when full), not an API.
-  x: RecordIndex;
-  /** Per page slot: page number (0 = free slot) and bytes of live (unacknowledged) records. */
-  pn: Uint32Array;
-  pl: Uint16Array;
-  /** Append page: slot (-1: none), write offset, file size. */
-  ap = -1;
-  aw = 0;
-  as = 0;
-  private nextN = 1;
-  P: number;
-  mp = 2;
-  mr = 0;
-  /** newPage() refuses to go beyond this many page files: mp for pushes, more while making room (room.ts). */
-  hard = 2;
-  /** Key of the last batch pushed this boot (the live one); lb = -1 when none. */
-  lb = -1;
-  ls = 0;
-  c: QueueStats;
-
-  constructor(
-    public st: QueueStore,
-    public o: QueueOptions,
-  ) {
-    this.P = o.pageBytes || 2048;
-    this.x = new RecordIndex(16);
-    this.pn = new Uint32Array(0);
-    this.pl = new Uint16Array(0);
-    this.c = { records: 0, bytes: 0, pages: 0, maxPages: 0, pageBytes: this.P, pagesCreated: 0, compactions: 0, torn: 0, merged: 0, mergeRounds: 0, dropped: 0, rejected: 0 };
-  }
-
-  /** Boot scan: rebuild the index from the page files, skip torn records, size the queue from Storage's space. */
-  recover(): FlashQueue {
-    const st = this.st;
-    const nums = st.list(/^mq[0-9]+$/).map((s) => parseInt(s.substr(2), 10));
-    nums.sort((a, b) => a - b);
-    const S = this.o.maxPages || 0;
-    const stats = st.getStats();
-    const cost = FILE_HEADER + this.P;
-    const fit = Math.floor((stats.freeBytes + stats.trashBytes + nums.length * cost - (this.o.reserveBytes === undefined ? 4096 : this.o.reserveBytes)) / cost) - 2; // two pages of room for merging (room.ts)
-    // by default 60% of what fits: the rest is slack between Storage compactions, which is what wears the flash
-    // while an outage keeps the queue full (queue-wear.test.ts); slots are bytes in the index, hence 250
-    this.mp = Math.min(250, Math.max(3, S ? Math.min(S, fit) : Math.floor(fit * 0.6)));
-    this.pn = new Uint32Array(Math.max(this.mp + 3, nums.length + 2));
-    this.pl = new Uint16Array(this.pn.length);
-    this.mr = this.o.maxRecords || Math.floor(((this.mp + 1) * this.P) / 128);
-    const info: RecordInfo = { next: 0, len: 0, b: 0, s: 0, e: 0, acked: 0 };
-    const x = this.x;
-    for (let k = 0; k < nums.length; k++) {
-      const name = "mq" + nums[k];
-      this.nextN = nums[k] + 1;
-      const d = st.read(name);
-      if (!d || d.substr(0, 4) !== PAGE_TAG) {
-        st.erase(name); // torn while being created: it holds no record
-        continue;
-      }
-      this.pn[k] = nums[k];
-      this.ap = k;
-      this.as = d.length;
-      let at = FIRST;
-      for (;;) {
-        const r = readRecord(d, at, this.o.crc, info);
-        if (r === SLOT_OK && !info.acked) x.insert(info.b, info.s, info.e, k, at, info.len);
-        if (r === SLOT_TORN) this.c.torn++;
-        if (r === SLOT_BROKEN) {
-          this.c.torn++;
-          at = d.length; // nothing after a torn length can be located: the page takes no more records
-        }
-        if (r !== SLOT_OK && r !== SLOT_TORN) break;
-        at = info.next;
-      }
-      this.aw = at;
-    }
-    // A merged batch (b, s..e) supersedes the batches it covers, which remain when the power failed before
-    // their page was erased; an identical copy likewise.
-    let cb = -1;
-    let cs = 0;
-    let ce = 0;
-    x.removeWhere((i) => {
-      if (x.kb[i] === cb && x.ks[i] >= cs && x.ke[i] <= ce) return true;
-      cb = x.kb[i];
-      cs = x.ks[i];
-      ce = x.ke[i];
-      return false;
-    });
-    for (let i = 0; i < x.n; i++) this.pl[x.kp[i]] += recordBytes(x.kl[i]);
-    for (let k = 0; k < this.pn.length; k++) if (this.pn[k] && !this.pl[k] && k !== this.ap) this.dropPage(k);
-    if (this.ap >= 0 && !this.pn[this.ap]) this.ap = -1;
-    return this;
-  }
-
+export interface FlashQueue {
   /** Write a batch (boot b, seq s, its JSON text, a binary string) to flash. False when it could not be stored. */
-  push(b: number, s: number, text: string): boolean {
-    if (recordBytes(text.length) > this.P - FIRST) {
-      this.c.rejected++;
-      return false;
-    }
-    if (this.full(text.length)) makeRoom(this, text.length);
-    this.hard = this.mp;
-    if (!this.append(b, s, s, text)) {
-      this.c.rejected++;
-      return false;
-    }
-    this.lb = b;
-    this.ls = s;
-    return true;
-  }
-
+  push(b: number, s: number, text: string): boolean;
   /** The batch pushed last in this boot while it is unacknowledged: send it at once, as live data. */
-  live(): QueueItem | undefined {
-    const x = this.x;
-    for (let i = x.n - 1; i >= 0 && this.lb >= 0; i--) if (this.isLive(i)) return this.item(i, 0);
-    return undefined;
-  }
-
+  live(): QueueItem | undefined;
   /**
    * Up to n oldest unacknowledged batches, oldest first; all but the live one are marked historical.
    * Sending policy: the live batch goes out when pushed; backlog fills the rest of the in-flight window, oldest
    * first (the caller skips what it has in flight), so backlog drains while live batches keep flowing.
    */
-  next(n: number): QueueItem[] {
-    const out: QueueItem[] = [];
-    const x = this.x;
-    for (let i = 0; i < x.n && out.length < n; i++) out.push(this.item(i, this.isLive(i) ? 0 : 1));
-    return out;
-  }
-
-  /** Unacknowledged batches of boot b that cover a seq in [from, to], counted from the index (nothing read from flash). */
-  count(b: number, from: number, to: number): number {
-    const x = this.x;
-    let n = 0;
-    for (let i = 0; i < x.n; i++) if (x.kb[i] === b && x.ke[i] >= from && x.ks[i] <= to) n++;
-    return n;
-  }
-
+  next(n: number): QueueItem[];
+  /** Unacknowledged batches of boot b that cover a seq in [from, to], counted from RAM (nothing read from flash). */
+  count(b: number, from: number, to: number): number;
   /** The gateway has the batch (boot b, seqs s..e; e defaults to s): mark it on flash and forget it. */
-  ack(b: number, s: number, e?: number): boolean {
-    const i = this.x.find(b, s, e === undefined ? s : e);
-    return i >= 0 && this.ackAt(i);
+  ack(b: number, s: number, e?: number): boolean;
+  stats(): QueueStats;
+}
+
+/** Open the queue on a Storage (require("Storage") on a board): boot scan, then the queue. */
+export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
+  const P = o.pageBytes || 2048;
+  const crc = o.crc;
+  // one record header, as bytes and as words (both boards and Node are little-endian)
+  const hb = new Uint8Array(HEAD);
+  const hw = new Uint32Array(hb.buffer);
+  // the index: 5 words a record (boot, first seq, last seq, page number, offset * 65536 + text length); code
+  // below addresses a record by its first word's position r, a multiple of 5
+  let X = new Uint32Array(80);
+  let end = 0; // words in use in X
+  let live = 0; // bytes the unacknowledged records take in their pages
+  const pages: number[] = []; // numbers of the page files on flash
+  let ap = 0; // append page number (0: none), write offset, file size
+  let aw = 0;
+  let as = 0;
+  let nextPage = 1;
+  let lb = -1; // key of the last batch pushed this boot (the live one)
+  let ls = 0;
+  let created = 0; // page files created since boot (flash wear comes from these)
+  let torn = 0;
+  let merged = 0;
+  let rounds = 0;
+  let dropped = 0;
+  let rejected = 0;
+
+  // Size: the page files that fit in Storage beside 4 KB for other files and compaction, less two pages of room
+  // for merging and copying; by default 60% of that: the rest is slack between Storage compactions, which is what
+  // wears the flash while an outage keeps the queue full (queue-wear.test.ts). At most 250 page files.
+  const names = st.list(/^mq[0-9]+$/);
+  const space = st.getStats();
+  const fit = ((space.freeBytes + space.trashBytes + names.length * (FILE_HEADER + P) - 4096) / (FILE_HEADER + P) - 2) | 0;
+  const mp = Math.min(250, Math.max(3, o.maxPages ? Math.min(o.maxPages, fit) : Math.floor(fit * 0.6)));
+  const limit = ((mp * P * UTILISATION_PCT) / 100) | 0;
+  let hard = mp; // a new page file is refused beyond this many: mp for pushes, more while making room
+
+  /** True for the record at r when it is the live batch (pushed last this boot). */
+  function isLive(r: number): boolean {
+    return X[r] === lb && X[r + 1] === ls && X[r + 2] === ls;
   }
 
-  /** Mark index entry i acknowledged on flash and drop it (and its page once nothing in it is live). */
-  ackAt(i: number): boolean {
-    const x = this.x;
-    const p = x.kp[i];
+  /**
+   * Add a record to the index in key order (boot, first seq, the wider range first). A record covered by the one
+   * before it (a merged batch, or a copy of the same batch) is left out; the ones it covers (the members it merged,
+   * the original it copies) leave the index: their page is erased once nothing else in it is live, and a boot scan
+   * that finds both keeps only the covering one.
+   */
+  function insert(b: number, s: number, e: number, p: number, loc: number): void {
+    let r = end;
+    while (r && (X[r - 5] - b || X[r - 4] - s || e - X[r - 3]) >= 0) r -= 5;
+    if (r && X[r - 5] === b && X[r - 3] >= e) return;
+    if ((end += 5) > X.length) {
+      const g = new Uint32Array(X.length * 2);
+      g.set(X);
+      X = g;
+    }
+    X.set(X.subarray(r, end - 5), r + 5);
+    X.set([b, s, e, p, loc], r);
+    live += HEAD + (((loc & 65535) + 3) & -4);
+    while (r + 5 < end && X[r + 5] === b && X[r + 7] <= e) remove(r + 5);
+  }
+
+  /** Drop the record at r from the index, and its page file once nothing in it is live (never the append page). */
+  function remove(r: number): void {
+    const p = X[r + 3];
+    live -= HEAD + (((X[r + 4] & 65535) + 3) & -4);
+    X.set(X.subarray(r + 5, end), r);
+    end -= 5;
+    dropIfEmpty(p);
+  }
+
+  function dropIfEmpty(p: number): void {
+    for (let r = 3; r < end; r += 5) if (X[r] === p) return;
+    if (p === ap) return;
     try {
-      if (!this.st.write("mq" + this.pn[p], ACK_WORD, x.ko[i])) return false;
-    } catch {
-      return false; // not marked: it is sent again and the gateway drops the duplicate by key
-    }
-    this.pl[p] -= recordBytes(x.kl[i]);
-    x.removeAt(i);
-    if (!this.pl[p] && p !== this.ap) this.dropPage(p);
-    return true;
-  }
-
-  /** Bytes of unacknowledged records, all or those of page slot k. */
-  liveBytes(k?: number): number {
-    if (k !== undefined) return this.pl[k];
-    let n = 0;
-    for (let j = 0; j < this.pl.length; j++) n += this.pl[j];
-    return n;
-  }
-
-  /** True for index entry i when it is the live batch (pushed last this boot). */
-  isLive(i: number): boolean {
-    const x = this.x;
-    return x.kb[i] === this.lb && x.ks[i] === this.ls && x.ke[i] === this.ls;
-  }
-
-  stats(): QueueStats {
-    // the counters, with the sizes as they are now
-    const out = {} as QueueStats;
-    const c = this.c as unknown as { [k: string]: number };
-    for (const k in c) (out as unknown as { [k: string]: number })[k] = c[k];
-    out.records = this.x.n;
-    out.bytes = this.liveBytes();
-    out.pages = this.pages();
-    out.maxPages = this.mp;
-    return out;
-  }
-
-  item(i: number, h: number): QueueItem {
-    const x = this.x;
-    const t = this.st.read("mq" + this.pn[x.kp[i]], x.ko[i] + RECORD_HEADER_BYTES, x.kl[i]) || "";
-    return { b: x.kb[i], s: x.ks[i], e: x.ke[i], t: h ? markHistorical(t) : t, h: h };
-  }
-
-  pages(): number {
-    let n = 0;
-    for (let k = 0; k < this.pn.length; k++) if (this.pn[k]) n++;
-    return n;
-  }
-
-  fits(len: number): boolean {
-    return this.ap >= 0 && this.aw + recordBytes(len) <= this.as;
-  }
-
-  /** Live bytes the queue holds before it merges (see room.ts). */
-  limit(): number {
-    return Math.floor((this.mp * this.P * UTILISATION_PCT) / 100);
-  }
-
-  /** Room must be made first: the live bytes would pass all pages but two, or the index or the pages are full. */
-  full(len: number): boolean {
-    return this.liveBytes() + recordBytes(len) > this.limit() || this.x.n >= this.mr || (!this.fits(len) && this.pages() >= this.mp);
-  }
-
-  /** Write a record at the end of the append page (a new page when it does not fit); index it. */
-  append(b: number, s: number, e: number, text: string): boolean {
-    if (!this.fits(text.length) && !this.newPage()) return false;
-    const p = this.ap;
-    let ok = false;
-    try {
-      ok = this.st.write("mq" + this.pn[p], encodeRecord(b, s, e, text, this.o.crc), this.aw + 4);
-    } catch {
-      ok = false;
-    }
-    if (!ok) {
-      this.aw = this.as; // whatever part was written stays: later records go to a new page
-      return false;
-    }
-    this.x.insert(b, s, e, p, this.aw, text.length);
-    this.pl[p] += recordBytes(text.length);
-    this.aw += recordBytes(text.length);
-    return true;
-  }
-
-  private newPage(): boolean {
-    if (this.pages() >= Math.max(this.hard, this.mp)) return false;
-    let k = 0;
-    while (k < this.pn.length && this.pn[k]) k++;
-    if (k === this.pn.length) return false;
-    const name = "mq" + this.nextN++;
-    const st = this.st;
-    const s = st.getStats();
-    if (s.freeBytes < FILE_HEADER + this.P && s.trashBytes > 0) {
-      st.compact();
-      this.c.compactions++;
-    }
-    try {
-      if (!st.write(name, PAGE_TAG, 0, this.P)) return false;
-    } catch {
-      return false;
-    }
-    const old = this.ap;
-    this.pn[k] = this.nextN - 1;
-    this.pl[k] = 0;
-    this.ap = k;
-    this.aw = FIRST;
-    this.as = this.P;
-    this.c.pagesCreated++;
-    if (old >= 0 && this.pn[old] && !this.pl[old]) this.dropPage(old);
-    return true;
-  }
-
-  dropPage(k: number): void {
-    try {
-      this.st.erase("mq" + this.pn[k]);
+      st.erase("mq" + p);
     } catch {
       // still on flash: the boot scan finds it without live records and erases it then
     }
-    this.pn[k] = 0;
-    this.pl[k] = 0;
+    pages.splice(pages.indexOf(p), 1);
   }
-}
 
-/** Open the queue on a Storage (require("Storage") on a board) and run the boot scan. */
-export function openQueue(store: QueueStore, options: QueueOptions): FlashQueue {
-  return new FlashQueue(store, options).recover();
+  /** The record at r read from flash (h: marked historical). */
+  function item(r: number, h: number): QueueItem {
+    const t = st.read("mq" + X[r + 3], (X[r + 4] >>> 16) + HEAD, X[r + 4] & 65535) || "";
+    return { b: X[r], s: X[r + 1], e: X[r + 2], t: h ? markHistorical(t) : t, h: h };
+  }
+
+  /** Write a record at the end of the append page (opening a new page file when it does not fit); index it. */
+  function append(b: number, s: number, e: number, t: string): boolean {
+    const len = t.length;
+    const size = HEAD + ((len + 3) & -4);
+    try {
+      if (!ap || aw + size > as) {
+        if (pages.length >= hard) return false;
+        // (Storage compacts by itself when trash leaves no room for the file)
+        if (st.write("mq" + nextPage, PAGE_TAG, 0, P)) {
+          const old = ap;
+          pages.push((ap = nextPage++));
+          aw = 4;
+          as = P;
+          created++;
+          if (old) dropIfEmpty(old);
+        }
+      }
+      hw.set([len + (len ^ 65535) * 65536, b, s, e], 1);
+      let rec = "";
+      for (let k = 4; k < HEAD; k++) {
+        if (k === 20) hw[5] = crc(rec + t);
+        rec += String.fromCharCode(hb[k]);
+      }
+      if (aw + size <= as && st.write("mq" + ap, rec + t, aw + 4)) {
+        insert(b, s, e, ap, aw * 65536 + len);
+        aw += size;
+        return true;
+      }
+    } catch {
+      // the flash refused: as below
+    }
+    aw = as; // whatever part was written stays: later records go to a new page
+    return false;
+  }
+
+  /** The gateway has the batch (boot b, seqs s..e; e defaults to s): mark it on flash and forget it. */
+  function ack(b: number, s: number, e?: number): boolean {
+    for (let r = 0; r < end; r += 5) {
+      if (X[r] !== b || X[r + 1] !== s || X[r + 2] !== (e === undefined ? s : e)) continue;
+      try {
+        if (!st.write("mq" + X[r + 3], "\x00\x00\x00\x00", X[r + 4] >>> 16)) return false;
+      } catch {
+        return false; // not marked: it is sent again and the gateway drops the duplicate by key
+      }
+      remove(r);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Make room for a record of `size` bytes (see the file comment). Past the limit, batches are merged until the
+   * live bytes are down to three quarters of it, so merging comes in rounds rather than at every push; before each
+   * round the emptiest page is collected so that merged records find room. Merged records may take one page file
+   * beyond mp, a copy one more; the size computed at boot leaves room for both.
+   */
+  function makeRoom(size: number): void {
+    let merging = live + size > limit;
+    for (let k = 0; k < 4 * mp + 8 && (merging || (pages.length >= mp && (!ap || aw + size > as))); k++) {
+      if (pages.length >= mp) {
+        // collect: copy the live records of the page file with the fewest live bytes to the append page (each copy
+        // replaces its original in the index, and the page goes with the last one). They fit in one new page file.
+        let least = 1e9;
+        let src = 0;
+        for (let j = 0; j < pages.length; j++) {
+          let sum = 0;
+          for (let r = 3; r < end; r += 5) if (X[r] === pages[j]) sum += X[r + 1] & 65535;
+          if (pages[j] !== ap && sum < least) {
+            least = sum;
+            src = pages[j];
+          }
+        }
+        hard = pages.length + 1;
+        for (let r = 0; r < end; r += 5) {
+          if (X[r + 3] !== src) continue;
+          if (!append(X[r], X[r + 1], X[r + 2], item(r, 0).t)) break;
+        }
+      }
+      if (!merging) continue;
+      hard = mp + 1;
+      const live0 = live;
+      const goal = limit - size - (limit >> 2);
+      let taken = 0;
+      let written = 0;
+      let mmax = 1;
+      let first: number[] = [];
+      let last: number[] = [];
+      let room = true;
+      // A merge factor is at least the seqs a record covers (one per original batch), so pairs above the level are
+      // skipped without reading them. Levels go up while something was held back only by the level.
+      let held = true;
+      for (let level = 2; room && live > goal && held; level *= 2) {
+        held = false;
+        for (let r = 0; room && r + 5 < end && live > goal; r += 5) {
+          const b = X[r];
+          const s = X[r + 1];
+          const e1 = X[r + 7];
+          const over = e1 - s + 1 > level && 2 * (X[r + 2] - s + 1) > level;
+          held = held || over;
+          if (isLive(r) || X[r + 5] !== b || over) continue;
+          // the pair (a live batch is never merged, nor one from another channel table: `aggs` would not fit it),
+          // else the first batch alone (halving its rows); its last seq tells which
+          const a: BatchPayload = JSON.parse(item(r, 0).t);
+          const m = a.ch === o.ch ? mergeBatches(a, isLive(r + 5) ? undefined : JSON.parse(item(r + 5, 0).t), o.aggs) || mergeBatches(a, undefined, o.aggs) : undefined;
+          if (!m || m.m! > level) {
+            held = held || !!m;
+            continue;
+          }
+          // the merged batch takes the place of its members in the index (insert)
+          const e = m.e!;
+          const n = e > X[r + 2] ? 2 : 1;
+          if (!(room = append(b, s, e, JSON.stringify(m)))) break;
+          if (!taken) first = [b, s];
+          taken += n;
+          written++;
+          if (m.m! > mmax) mmax = m.m!;
+          last = [b, e];
+        }
+      }
+      if (taken) {
+        merged += taken;
+        rounds++;
+        if (o.onEvent) o.onEvent({ e: "queue.merged", d: { n: taken, o: written, f: first, l: last, m: mmax, fr: live0 - live } });
+      }
+      if (!room) continue; // collect first, then merge on
+      merging = false;
+      // last resort: nothing (more) could be merged
+      let gone = 0;
+      while (end > 5 && live + size > limit) {
+        if (!gone) first = [X[0], X[1]];
+        last = [X[0], X[2]];
+        if (!ack(X[0], X[1], X[2])) break;
+        gone++;
+      }
+      if (gone) {
+        dropped += gone;
+        if (o.onEvent) o.onEvent({ e: "queue.dropped", d: { n: gone, o: 0, f: first, l: last, m: 1, fr: 0 } });
+      }
+    }
+  }
+
+  // Boot scan: index the unacknowledged records of every page file, skip torn ones; the page file with the highest
+  // number takes further records. (A page file torn while being created has no record: it is erased below, or
+  // takes records if it is the newest.)
+  for (let j = 0; j < names.length; j++) {
+    const p = +names[j].substr(2);
+    const d = st.read(names[j]) || "";
+    pages.push(p);
+    let at = 4;
+    while (at + HEAD <= d.length) {
+      for (let k = 0; k < HEAD; k++) hb[k] = d.charCodeAt(at + k);
+      const len = hw[1] & 65535;
+      const size = HEAD + ((len + 3) & -4);
+      if (((hw[1] >>> 16) ^ len) !== 65535 || at + size > d.length) {
+        // never written (all ones): the page's data ends here; else a torn length, and nothing after it can be
+        // located: the page takes no more records
+        if (~hw[1]) {
+          torn++;
+          at = d.length;
+        }
+        break;
+      }
+      // a torn ack word counts as acknowledged (the PUBACK had come)
+      if (crc(d.substr(at + 4, 16) + d.substr(at + HEAD, len)) >>> 0 !== hw[5]) torn++;
+      else if (!~hw[0]) insert(hw[2], hw[3], hw[4], p, at * 65536 + len);
+      at += size;
+    }
+    if (p > ap) {
+      ap = nextPage = p;
+      aw = at;
+      as = d.length;
+    }
+  }
+  nextPage++;
+  for (let j = pages.length; j--; ) dropIfEmpty(pages[j]);
+
+  return {
+    push: function (b: number, s: number, text: string): boolean {
+      const size = HEAD + ((text.length + 3) & -4);
+      if (size <= P - 4) {
+        makeRoom(size);
+        hard = mp;
+        if (append(b, s, s, text)) {
+          lb = b;
+          ls = s;
+          return true;
+        }
+      }
+      rejected++;
+      return false;
+    },
+    live: function (): QueueItem | undefined {
+      for (let r = end; (r -= 5) >= 0; ) if (isLive(r)) return item(r, 0);
+      return undefined;
+    },
+    next: function (max: number): QueueItem[] {
+      const out: QueueItem[] = [];
+      for (let r = 0; r < end && out.length < max; r += 5) out.push(item(r, isLive(r) ? 0 : 1));
+      return out;
+    },
+    count: function (b: number, from: number, to: number): number {
+      let c = 0;
+      for (let r = 0; r < end; r += 5) if (X[r] === b && X[r + 2] >= from && X[r + 1] <= to) c++;
+      return c;
+    },
+    ack: ack,
+    stats: function (): QueueStats {
+      return { records: end / 5, bytes: live, pages: pages.length, maxPages: mp, pageBytes: P, pagesCreated: created, torn: torn, merged: merged, mergeRounds: rounds, dropped: dropped, rejected: rejected };
+    },
+  };
 }

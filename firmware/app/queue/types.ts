@@ -9,7 +9,6 @@ export interface QueueStore {
   read(name: string, offset?: number, length?: number): string | undefined;
   list(pattern?: RegExp): string[];
   erase(name: string): void;
-  compact(): void;
   getStats(): { totalBytes: number; freeBytes: number; trashBytes: number };
 }
 
@@ -35,16 +34,12 @@ export interface QueueOptions {
   crc: (data: string) => number;
   /** Aggregation of each channel, in channel-table order (for merging when the queue is full). */
   aggs: Aggregation[];
-  /** CRC of the channel table `aggs` belongs to: batches carrying another `ch` are never merged. */
+  /** CRC of the channel table `aggs` belongs to: only batches carrying this `ch` (or none, when this is unset) are merged. */
   ch?: number;
-  /** Bytes of one page file (a multiple of 4, default 2048). A batch must fit in one page. */
+  /** Bytes of one page file (a multiple of 4, default 2048, at most 65532). A batch must fit in one page. */
   pageBytes?: number;
-  /** Storage bytes to leave for other files (settings) and compaction; default 4096. */
-  reserveBytes?: number;
   /** At most this many page files of data (the Storage free space is the other limit). */
   maxPages?: number;
-  /** At most this many unacknowledged batches in the RAM index; default: pages * pageBytes / 128. */
-  maxRecords?: number;
   /** Told of every merge (and drop), e.g. to publish an evt. */
   onEvent?: (ev: QueueEvent) => void;
 }
@@ -67,8 +62,6 @@ export interface QueueStats {
   pageBytes: number;
   /** Page files created since boot (each becomes Storage trash once acknowledged: flash wear comes from these). */
   pagesCreated: number;
-  /** Storage compactions the queue asked for since boot. */
-  compactions: number;
   /** Torn records found at boot and skipped. */
   torn: number;
   /** Batches merged into coarser ones, merge rounds, batches dropped (nothing could be merged) since boot. */
