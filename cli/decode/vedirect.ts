@@ -30,11 +30,11 @@ export function decodeVeDirectCapture(
   const p = createVeDirectParser(
     (f) => {
       frames++;
-      out(JSON.stringify({ frame: frames, type: "text", values: nameVeDirectValues(decodeVeDirectBlock(f)) }));
+      out(JSON.stringify({ frame: frames, type: "text", values: nameVeDirectValues(decodeVeDirectBlock(f!)) }));
     },
     (frame) => {
       const h = decodeHexFrame(frame);
-      if (!h) return reject("hex", " (check byte: " + frame + ")");
+      if (!h) return reject("hex", " (" + frame + ": length or check byte)");
       frames++;
       const r = decodeHexReply(h);
       const reply: Record<string, unknown> = { ...r };

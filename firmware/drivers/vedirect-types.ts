@@ -18,16 +18,17 @@ export interface VeDirectCounters {
   bytes: number;
   /** Text blocks delivered (good checksum). */
   blocks: number;
-  /** HEX frames passed on (':', an odd number of at least 3 hex digits, '\n'); their check byte is the reader's. */
+  /** HEX frames passed on (':', hex digits, '\n'); their length and check byte are the reader's (decodeHexFrame). */
   hexFrames: number;
   /** Blocks whose bytes do not sum to 0 mod 256. */
   checksum: number;
   /** Label, value, field count or whole block over the caps below. */
   oversize: number;
-  /** Bytes that cannot be where they are: a field without "\r\n" before it or without a tab, a lone CR or LF, a tab
-   *  in a value, an empty label or block, a label given twice, junk between blocks (once a run). */
+  /** Bytes that cannot be where they are: a block that does not start with "\r\n" or whose Checksum field does not
+   *  follow one, a field without a tab, an empty label or block, a label given twice, junk between blocks (once a
+   *  run). Other odd bytes are left to the sum. */
   framing: number;
-  /** HEX frames cut by a byte that is not a hex digit, too long, or of an even length. */
+  /** HEX frames cut by a byte that is not a hex digit, or too long. */
   hex: number;
   /** Blocks (or HEX frames) cut short by a gap in the stream (see push). */
   truncated: number;
@@ -35,12 +36,18 @@ export interface VeDirectCounters {
   partialStart: number;
 }
 
+/** Quality codes of the samples: ok, stale, failed. */
+export type VeQuality = "o" | "s" | "f";
+
 export interface VeDirectParser {
-  /** Bytes as they come (one character a byte, as Espruino's Serial gives them). `gap`: the line was quiet before them (the I/O part decides how long): a block in progress
-   *  is dropped as truncated, and the first of these bytes is taken as the start of a block (devices send each
-   *  block in one burst, about one a second). */
+  /** Bytes as they come (one character a byte, as Espruino's Serial gives them). `gap`: the line was quiet before
+   *  them: a block in progress is dropped as truncated, and the first of these bytes is taken as the start of a
+   *  block (devices send each block in one burst, about one a second). With a clock the parser tells gaps itself. */
   push(chunk: string, gap?: boolean): void;
   readonly counters: VeDirectCounters;
+  /** With a clock: the quality now; when it is not ok, onBlock hears it too, without fields (the board then reports
+   *  its main quantities as null with that quality). Called every sample period. */
+  poll(): VeQuality;
 }
 
 // Caps: the spec's limits (label <= 8, value <= 32, <= 22 fields a block; protocols.md "VE.Direct text") with room

@@ -16,20 +16,23 @@
 //   JUNK     stray bytes after a block (noise on the idle line), counted once a run: skipped up to the next '\r',
 //            so the block that follows is still taken, or to a "Checksum\t" + byte that ends a would-be block.
 // Every rejection is counted and reported, nothing throws, and what is held is capped so garbage cannot grow memory.
-// Node tools (decode CLI, simulator) use the same parser; the board's port is vedirect-port.ts.
+// Given a clock (the board's port, vedirect-port.ts), the parser also tells gaps in the stream itself and the
+// quality of what the device gives (poll). Node tools (decode CLI, simulator, tests) use the same parser.
 
-import type { VeDirectCounters, VeDirectFields, VeDirectParser, VeDirectReject } from "./vedirect-types";
+import type { Clock } from "../hal/types";
+import type { VeDirectCounters, VeDirectFields, VeDirectParser, VeDirectReject, VeQuality } from "./vedirect-types";
 
 export { VE_MAX_BLOCK, VE_MAX_FIELDS, VE_MAX_HEX_BYTES, VE_MAX_LABEL, VE_MAX_VALUE } from "./vedirect-types";
-export type { VeDirectCounters, VeDirectFields, VeDirectHexFrame, VeDirectParser, VeDirectReject } from "./vedirect-types";
+export type { VeDirectCounters, VeDirectFields, VeDirectHexFrame, VeDirectParser, VeDirectReject, VeQuality } from "./vedirect-types";
 
 // State in closure variables, and constants as locals the minifier shortens: one or two VE.Direct ports a node and
-// three functions, so closures cost little. The caps are vedirect-types.ts's, written out (its tests pin them):
+// four functions, so closures cost little. The caps are vedirect-types.ts's, written out (its tests pin them):
 // 1662 VE_MAX_BLOCK, 12 VE_MAX_LABEL, 40 VE_MAX_VALUE, 30 VE_MAX_FIELDS, ':' + 81 nibbles = 2 * VE_MAX_HEX_BYTES + 1.
 export function createVeDirectParser(
-  onBlock?: (fields: VeDirectFields) => void,
+  onBlock?: (fields?: VeDirectFields, q?: VeQuality) => void,
   onHex?: (frame: string) => void,
   onReject?: (reason: VeDirectReject) => void,
+  clock?: Clock,
 ): VeDirectParser {
   const BETWEEN = 1; // START is 0
   const BLOCK = 2;
@@ -43,6 +46,9 @@ export function createVeDirectParser(
   let mode = 0;
   let text = ""; // text since the last checksum byte, HEX frames taken out (HUNT, JUNK: its last 9 bytes)
   let hex = ""; // the HEX frame in progress, from its ':' ("": none)
+  // With a clock: when the last byte came (none yet: undefined) and the last good block (the opening before the first)
+  let lastByte: number | undefined;
+  let lastBlock = clock ? clock.seconds() : 0;
 
   function refuse(reason: VeDirectReject): void {
     cnt[reason]++;
@@ -50,6 +56,13 @@ export function createVeDirectParser(
   }
 
   function push(s: string, gap?: boolean): void {
+    const now = clock ? clock.seconds() : 0;
+    if (clock) {
+      // a quiet line for 0.5 s between two bytes ends any block in progress (before the first byte lastByte is
+      // undefined: NaN >= 0.5 is false, so the first bytes are no gap)
+      gap = now - (lastByte as number) >= 0.5;
+      lastByte = now;
+    }
     if (gap) {
       if (hex || mode === BLOCK) refuse("truncated");
       hex = "";
@@ -77,26 +90,28 @@ export function createVeDirectParser(
         if (cr >= 0 && (!end || cr < k)) {
           text = text.substring(cr);
           mode = BLOCK;
-        } else if (mode === BLOCK && text.length > MAX_BLOCK && (!end || end > MAX_BLOCK)) {
-          // hunt on from where the cap was passed, whatever the chunks were
-          refuse("oversize");
-          text = text.substring(MAX_BLOCK - 8);
-          mode = HUNT;
         } else if (!end) {
+          // a block past the cap is refused now and hunted through (held whole, it would be refused at its end)
+          if (mode === BLOCK && text.length > MAX_BLOCK) {
+            refuse("oversize");
+            mode = HUNT;
+          }
           if (mode !== BLOCK) text = text.slice(-9);
           break;
         } else {
           if (mode === BLOCK) {
-            // "\r\n" LABEL "\t" VALUE ... "\r\n" before "Checksum\t": split, "" first and last when well formed
+            // "\r\n" LABEL "\t" VALUE ... "\r\n" before "Checksum\t": split, "" first and last when well formed. A byte
+            // lost or changed inside (a lone CR or LF, a tab too many) breaks the sum, which is checked after this.
             const lines = text.substring(0, k).split("\r\n");
             const fields: VeDirectFields = {};
-            let why: VeDirectReject | "" = lines[0] || lines.pop() || lines.length < 2 ? "framing" : "";
+            let why: VeDirectReject | "" =
+              end > MAX_BLOCK ? "oversize" : lines[0] || lines.pop() || lines.length < 2 ? "framing" : "";
             for (let n = 1; !why && n < lines.length; n++) {
               const line = lines[n];
               const tab = line.indexOf("\t");
               const label = line.substring(0, tab);
               const value = line.substring(tab + 1);
-              if (tab < 1 || value.indexOf("\t") + line.indexOf("\r") + line.indexOf("\n") > -3 || label in fields) {
+              if (tab < 1 || label in fields) {
                 why = "framing";
               } else if (tab > 12 || value.length > 40 || n > 30) {
                 why = "oversize";
@@ -113,6 +128,7 @@ export function createVeDirectParser(
             if (why) refuse(why);
             else {
               cnt.blocks++;
+              lastBlock = now;
               if (onBlock) onBlock(fields);
             }
           }
@@ -121,17 +137,14 @@ export function createVeDirectParser(
         }
       }
       if (i >= s.length) return;
-      const c = s.charAt(i++);
+      const c = s[i++];
       if (hex) {
-        // HEX frame: ':' + nibbles + '\n' (protocols.md "VE.Direct HEX"): ':', the command nibble and whole bytes, the
-        // check byte among them, go to onHex (vedirect-hex.ts checks and reads them); a byte that is not a hex digit
-        // (or one too many: longer than any register) drops the frame and goes back to the text.
+        // HEX frame: ':' + nibbles + '\n' (protocols.md "VE.Direct HEX"): ':' and the nibbles go to onHex (vedirect-hex.ts
+        // decodeHexFrame checks their number and the check byte); a byte that is not a hex digit (or one too many:
+        // longer than any register) drops the frame and goes back to the text.
         if (c === "\n") {
-          if (hex.length & 1 || hex.length < 4) refuse("hex");
-          else {
-            cnt.hexFrames++;
-            if (onHex) onHex(hex);
-          }
+          cnt.hexFrames++;
+          if (onHex) onHex(hex);
           hex = "";
         } else if (isNaN(parseInt(c, 16)) || hex.length > 81) {
           i--;
@@ -150,5 +163,16 @@ export function createVeDirectParser(
     }
   }
 
-  return { push: push, counters: cnt };
+  return {
+    push: push,
+    counters: cnt,
+    // quality by time (style.md 12): ok while good blocks come (about one a second), stale after 5 s without one (or
+    // before the first), failed after 30 s (unplugged, dead, or nothing but garbage); a good block is ok at once
+    poll: function (): VeQuality {
+      const age = (clock as Clock).seconds() - lastBlock;
+      const q = age >= 30 ? "f" : age < 5 && cnt.blocks ? "o" : "s";
+      if (q !== "o" && onBlock) onBlock(undefined, q);
+      return q;
+    },
+  };
 }

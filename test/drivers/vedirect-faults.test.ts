@@ -157,7 +157,7 @@ describe("HEX frames anywhere", () => {
     for (const chunk of [1, 2, 3, 7, 16, s.length]) {
       const hex: number[] = [];
       const got: VeDirectFields[] = [];
-      const p = createVeDirectParser((f) => got.push(f), (h) => hex.push(decodeHexFrame(h)!.cmd));
+      const p = createVeDirectParser((f) => got.push(f!), (h) => hex.push(decodeHexFrame(h)!.cmd));
       for (let i = 0; i < s.length; i += chunk) p.push(s.substring(i, i + chunk));
       expect(hex.length).toBe(places.length + 1);
       expect(got).toEqual([blocks[1], ...places.map(() => b), blocks[2]].map(fieldsOf));
@@ -168,9 +168,14 @@ describe("HEX frames anywhere", () => {
   it("a broken HEX frame costs the block it sits in, not the next", () => {
     const b = blocks[0];
     const k = b.indexOf("\tSOC") + 2;
-    const r = run(blocks[1] + b.substring(0, k) + ":7F0E" + b.substring(k) + blocks[2]);
-    expect(r.c.hex).toBe(1);
-    expect(r.got).toEqual([blocks[1], blocks[2]].map(fieldsOf));
+    const s = blocks[1] + b.substring(0, k) + ":7F0E" + b.substring(k) + blocks[2];
+    const got: VeDirectFields[] = [];
+    const refused: string[] = [];
+    const p = createVeDirectParser((f) => got.push(f!), (h) => decodeHexFrame(h) || refused.push(h));
+    p.push(s);
+    expect(refused).toEqual([":7F0E"]); // an even number of nibbles: refused where it is read
+    expect(p.counters.hexFrames).toBe(1);
+    expect(got).toEqual([blocks[1], blocks[2]].map(fieldsOf));
   });
 });
 

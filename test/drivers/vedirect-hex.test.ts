@@ -19,7 +19,7 @@ function parse(s: string) {
   const blocks: VeDirectFields[] = [];
   let badCheck = 0;
   const p = createVeDirectParser(
-    (b) => blocks.push(b),
+    (b) => blocks.push(b!),
     (f) => {
       const h = decodeHexFrame(f);
       if (h) hex.push(h);
@@ -113,8 +113,8 @@ describe("HEX requests and replies beyond the recording", () => {
 
   it("rejects frames with a bad check byte, odd length or a stray character, and counts them", () => {
     const r = parse(":154X\n:155\n:1544\n:\n:7F0ED009600DB\n");
-    expect(r.c.hex).toBe(3); // the parser: stray character, even number of nibbles, empty
-    expect(r.badCheck).toBe(1); // decodeHexFrame: ":155"
+    expect(r.c.hex).toBe(1); // the parser: the stray character
+    expect(r.badCheck).toBe(3); // decodeHexFrame: the check byte of ":155", the length of ":1544" and ":"
     expect(r.hex.length).toBe(1);
     for (const bad of [":155", ":1544", ":", ":15X", "154", ":1g4"]) expect(decodeHexFrame(bad)).toBeUndefined();
     expect(decodeHexFrame(":154")).toEqual({ cmd: 1, data: new Uint8Array(0) });

@@ -45,7 +45,7 @@ while ((s = file.read(64)) !== undefined && s.length) {
 }
 var dt = getTime() - t0;
 file.close();
-console.log("RESULT " + JSON.stringify({ h: h, c: port.parser.counters, q: port.poll(), vars: m1 - m0, peak: peak - m0,
+console.log("RESULT " + JSON.stringify({ h: h, c: port.counters, q: port.poll(), vars: m1 - m0, peak: peak - m0,
   code: m0, bps: Math.round(n / dt), req: [hexPing(), hexGet(0xedf0), hexSet(0xedf2, 0, -1620, 2)] }));
 `;
 
@@ -53,7 +53,7 @@ function nodeSide() {
   const [digest, hexJson] = new Function(DIGEST + "; return [digest, hexJson];")() as [(h: number, s: string) => number, (r: unknown) => string];
   let h = 0;
   const p = createVeDirectParser(
-    (f) => (h = digest(h, JSON.stringify(decodeVeDirectBlock(f)))),
+    (f) => (h = digest(h, JSON.stringify(decodeVeDirectBlock(f!)))),
     (x) => (h = digest(h, hexJson(decodeHexReply(decodeHexFrame(x)!)))),
   );
   const s = readFileSync(CAPTURE).toString("latin1");

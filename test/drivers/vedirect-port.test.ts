@@ -84,7 +84,7 @@ describe("VE.Direct port", () => {
       r.send("\r\nV\t12000\r\nI\t\x01\x02\x03garbage\r\nChecksum\t\x00");
     }
     expect(r.quality()).toBe("f"); // bytes kept coming, blocks did not
-    const c = r.port.parser.counters;
+    const c = r.port.counters;
     expect(c.bytes).toBeGreaterThan(38 * 30);
     expect(c.framing + c.checksum).toBeGreaterThan(30);
     r.stream(141, 143, 4);
@@ -100,7 +100,7 @@ describe("VE.Direct port", () => {
       r.send(b.substring(0, b.length - 1) + String.fromCharCode((b.charCodeAt(b.length - 1) + 7) & 255));
     }
     expect(r.quality()).toBe("s");
-    expect(r.port.parser.counters.checksum).toBe(5);
+    expect(r.port.counters.checksum).toBe(5);
     r.stream(108, 109, 2);
     expect(r.quality()).toBe("o");
   });
@@ -114,7 +114,7 @@ describe("VE.Direct port", () => {
     r.send(blocks[2]); // and comes back
     r.at(105);
     r.send(blocks[3]);
-    expect(r.port.parser.counters).toMatchObject({ truncated: 1, blocks: 3, checksum: 0, framing: 0 });
+    expect(r.port.counters).toMatchObject({ truncated: 1, blocks: 3, checksum: 0, framing: 0 });
     expect(r.got).toEqual([101, 104, 105]);
   });
 
@@ -125,6 +125,6 @@ describe("VE.Direct port", () => {
       r.at(101 + i / 2000);
       r.send(b.substring(i, i + 16));
     }
-    expect(r.port.parser.counters).toMatchObject({ blocks: 2, truncated: 0 });
+    expect(r.port.counters).toMatchObject({ blocks: 2, truncated: 0 });
   });
 });

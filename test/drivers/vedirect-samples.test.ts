@@ -35,7 +35,7 @@ function samples(kind: string, fields: VeDirectFields | undefined, q?: "o" | "s"
 
 describe("veSamples", () => {
   const blocks: VeDirectFields[] = [];
-  const p = createVeDirectParser((f) => blocks.push(f));
+  const p = createVeDirectParser((f) => blocks.push(f!));
   p.push(fixture("bvm702.dump"));
   p.push(fixture("bluesolar_1.23.dump"), true);
   p.push(fixture("bluesolar_1.23.dump"), true);

@@ -107,7 +107,7 @@ describe("block encoder", () => {
   it("re-encodes every real BMV block byte for byte", () => {
     const s = readFileSync(new URL("../fixtures/real/vedirect/bvm702.dump", import.meta.url)).toString("latin1");
     let out = "";
-    const p = createVeDirectParser((f) => (out += encodeVeDirectBlock(f)));
+    const p = createVeDirectParser((f) => (out += encodeVeDirectBlock(f!)));
     p.push(s);
     expect(p.counters.blocks).toBe(906);
     expect(out).toBe(s.substring(0, out.length));
@@ -126,7 +126,7 @@ describe("MPPT round trip", () => {
       expect(dec).toMatchObject({ productId: 0xa056, firmware: "161", serial: "HQ0000SIM01" });
     }
     expect(r.quality()).toBe("o");
-    expect(r.port.parser.counters).toMatchObject({ blocks: 60, checksum: 0, framing: 0, partialStart: 0 });
+    expect(r.port.counters).toMatchObject({ blocks: 60, checksum: 0, framing: 0, partialStart: 0 });
   });
 });
 
@@ -194,7 +194,7 @@ describe("HEX requests answered by the device model", () => {
     expect(r.dev.stats.badRequests).toBe(1);
     // text blocks kept coming in between, none lost
     r.line.runUntil(10_000);
-    expect(r.port.parser.counters).toMatchObject({ blocks: 10, checksum: 0, framing: 0, hex: 0 });
+    expect(r.port.counters).toMatchObject({ blocks: 10, checksum: 0, framing: 0, hex: 0 });
   });
 
   for (const inside of [false, true]) {
@@ -204,7 +204,7 @@ describe("HEX requests answered by the device model", () => {
       expect(r.got.length).toBe(60);
       expect(r.hex.length).toBe(6);
       for (const h of r.hex) expect(decodeHexReply(h)).toMatchObject({ kind: "async", id: 0x0201, flags: 0 });
-      expect(r.port.parser.counters).toMatchObject({ checksum: 0, framing: 0, hex: 0 });
+      expect(r.port.counters).toMatchObject({ checksum: 0, framing: 0, hex: 0 });
     });
   }
 });
@@ -215,7 +215,7 @@ describe("faults from the device model", () => {
       const r = rig({ kind: "mppt", values: mppt, noise: { rate: 0.002, seed: 42 } });
       r.line.runUntil(600_000);
       for (const g of r.got) expectClose(decodeVeDirectBlock(g.f), mppt(g.t));
-      return { c: { ...r.port.parser.counters }, n: r.got.length, corrupted: r.dev.stats.corruptedBytes };
+      return { c: { ...r.port.counters }, n: r.got.length, corrupted: r.dev.stats.corruptedBytes };
     };
     const a = once();
     expect(a.corrupted).toBeGreaterThan(100);
@@ -247,7 +247,7 @@ describe("faults from the device model", () => {
     r.line.runUntil(6_000);
     r.line.schedule(500, () => r.dev.inject("\x00\xfe\xff junk"));
     r.line.runUntil(10_000);
-    expect(r.port.parser.counters).toMatchObject({ truncated: 1, framing: 1, blocks: 9, checksum: 0 });
+    expect(r.port.counters).toMatchObject({ truncated: 1, framing: 1, blocks: 9, checksum: 0 });
     expect(r.quality()).toBe("o");
   });
 
