@@ -27,7 +27,7 @@ function parseProgram(capture: Buffer, repeats: number): string {
   return (
     `var CAPTURE = ${JSON.stringify(capture.toString("latin1"))};\n` +
     `import { createVeDirectParser } from "./drivers/vedirect";\n` +
-    `var blocks = 0, p = createVeDirectParser({ onBlock: function () { blocks++; } });\n` +
+    `var blocks = 0, p = createVeDirectParser(function () { blocks++; });\n` +
     `for (var k = 0; k < ${repeats}; k++) for (var i = 0; i < CAPTURE.length; i += 64) p.push(CAPTURE.substr(i, 64));\n` +
     `console.log("BLOCKS " + blocks);\n`
   );

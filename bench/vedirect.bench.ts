@@ -18,7 +18,7 @@ export async function bench(): Promise<Record<string, number>> {
   let blocks = 0;
   for (let run = 0; run < 7; run++) {
     let sink = 0;
-    const p = createVeDirectParser({ onBlock: (f) => (sink += decodeVeDirectBlock(f).battery_mV ?? 1) });
+    const p = createVeDirectParser((f) => (sink += decodeVeDirectBlock(f!).battery_mV ?? 1));
     const t0 = performance.now();
     for (const c of chunks) p.push(c);
     const ms = performance.now() - t0;

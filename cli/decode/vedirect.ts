@@ -6,7 +6,7 @@
 
 import { VeDirectReject, createVeDirectParser } from "../../firmware/drivers/vedirect";
 import { decodeVeDirectBlock } from "../../firmware/drivers/vedirect-decode";
-import { decodeHexReply, encodeHexFrame, veRegister, veRegisterValue } from "../../firmware/drivers/vedirect-hex";
+import { decodeHexFrame, decodeHexReply, encodeHexFrame, veRegister, veRegisterValue } from "../../firmware/drivers/vedirect-hex";
 import { nameVeDirectValues } from "../../firmware/drivers/vedirect-names";
 
 const MAX_EXAMPLES = 10;
@@ -22,12 +22,19 @@ export function decodeVeDirectCapture(
   const reasons: Partial<Record<VeDirectReject, number>> = {};
   const examples: string[] = [];
   let rejected = 0;
-  const p = createVeDirectParser({
-    onBlock: (f) => {
+  const reject = (why: VeDirectReject, detail: string) => {
+    rejected++;
+    reasons[why] = (reasons[why] ?? 0) + 1;
+    if (examples.length < MAX_EXAMPLES) examples.push(`  after frame ${frames}: ${why}${detail}`);
+  };
+  const p = createVeDirectParser(
+    (f) => {
       frames++;
-      out(JSON.stringify({ frame: frames, type: "text", values: nameVeDirectValues(decodeVeDirectBlock(f)) }));
+      out(JSON.stringify({ frame: frames, type: "text", values: nameVeDirectValues(decodeVeDirectBlock(f!)) }));
     },
-    onHex: (h) => {
+    (frame) => {
+      const h = decodeHexFrame(frame);
+      if (!h) return reject("hex", " (" + frame + ": length or check byte)");
       frames++;
       const r = decodeHexReply(h);
       const reply: Record<string, unknown> = { ...r };
@@ -42,12 +49,8 @@ export function decodeVeDirectCapture(
       }
       out(JSON.stringify({ frame: frames, type: "hex", hex: encodeHexFrame(h.cmd, h.data).trim(), reply }));
     },
-    onReject: (why, detail) => {
-      rejected++;
-      reasons[why] = (reasons[why] ?? 0) + 1;
-      if (examples.length < MAX_EXAMPLES) examples.push(`  after frame ${frames}: ${why} (${detail})`);
-    },
-  });
+    (why) => reject(why, ""),
+  );
   p.push(bytes.toString("latin1"));
   const c = p.counters;
   if (c.partialStart) err("the capture starts inside a block: that partial block was skipped (not an error)");

@@ -4,7 +4,9 @@
 // DC-monitor mode) decodes to null, never 0. A label not in the table is kept, raw, under `unknown`.
 // Codes stay numbers here; vedirect-names.ts adds their names where a person reads them (CLI, gateway), so the
 // name tables stay out of the board's memory unless something there imports them.
+// The board itself reads only the quantities it reports, straight from the labels: veSamples at the end.
 
+import { Clock } from "../hal/types";
 import { VeDirectFields } from "./vedirect";
 
 /** label -> key. The unit is in the key; how the raw text is read follows from the tables below. */
@@ -186,4 +188,46 @@ export function decodeVeDirectBlock(fields: VeDirectFields): VeDirectValues {
   }
   if (unknown) out.unknown = unknown;
   return out as VeDirectValues;
+}
+
+/**
+ * What the board reports of a block from a device of `kind` ("bmv" or "mppt"): quantity key (protocol/channels.ts),
+ * value, quality q ("o" when not given) and the clock's time, to `out`. A value that is not a whole number ("---":
+ * not available) is reported as null. Without a block (the port is not ok): the main quantities, null, with q.
+ * The quantities are label, key and the divisor from the wire unit to the key's (mV -> V, mA -> A, per-mille -> %),
+ * three words each, one string in the code rather than a table of objects in the board's variables. A battery
+ * monitor gives the battery; an MPPT the PV side and the charger, and its V (key "-": not reported) serves load_W. The first
+ * 4 (BMV) or 2 (MPPT) are the ones reported when the port is not ok. Numbers are read as the device writes them
+ * (protocols.md "VE.Direct text": decimal, optional '-', no leading zeros): what does not print back the same is
+ * not a number. The parameters come in this order so that the board binds the first three per device.
+ */
+export function veSamples(
+  kind: string,
+  out: (key: string, value: number | null, q: "o" | "s" | "f", t: number) => void,
+  clock: Clock,
+  fields?: VeDirectFields,
+  q?: "o" | "s" | "f",
+): void {
+  const bmv = kind === "bmv";
+  const w = (
+    bmv
+      ? "V battery_V 1e3 I battery_A 1e3 P battery_W 1 SOC battery_soc_pct 10 CE battery_consumed_Ah 1e3 TTG battery_ttg_min 1 T battery_temp_C 1"
+      : "VPV pv_V 1e3 PPV pv_W 1 I charge_A 1e3 CS charge_state 1 ERR charger_fault 1 IL load_A 1e3 V - 1e3"
+  ).split(" ");
+  const t = clock.seconds();
+  const qq = q || "o";
+  // label -> value in the key's unit (null: not available); property names in this file are kept as written by the
+  // release build
+  const v: { [label: string]: number | null } = {};
+  for (let i = 0; i < w.length; i += 3) {
+    const raw = fields ? fields[w[i]] : i < (bmv ? 12 : 6) ? "" : undefined;
+    if (raw === undefined) continue;
+    const n = parseInt(raw, 10);
+    const x = (v[w[i]] = "" + n === raw ? n / +w[i + 2] : null);
+    if (w[i + 1] !== "-") out(w[i + 1], x, qq, t);
+  }
+  if (bmv) return;
+  // derived: PV current from power and voltage, load power from load current and battery voltage
+  if (v.PPV !== undefined && v.VPV) out("pv_A", v.PPV === null ? null : v.PPV / v.VPV, qq, t);
+  if (v.IL !== undefined && v.V) out("load_W", v.IL === null ? null : v.IL * v.V, qq, t);
 }

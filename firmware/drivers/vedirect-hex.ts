@@ -4,7 +4,8 @@
 // Commands: 1 ping, 3 app version, 4 product id, 6 restart, 7 Get(id u16, flags u8), 8 Set(id, flags, value).
 // Replies: 1 done, 3 unknown, 5 ping (version), 7 get, 8 set, A async; flags 0x01 unknown id, 0x02 not supported,
 // 0x04 parameter error; a framing error is answered with the value 0xAAAA (":4AAAAFD", reply nibble 4).
-// Frames arrive through the stream parser (vedirect.ts), which checks the check byte.
+// Frames arrive through the stream parser (vedirect.ts) as their nibbles; decodeHexFrame checks the check byte.
+// Node side only (decode CLI, simulator, tests): the board does not send HEX requests.
 
 import { VeDirectHexFrame } from "./vedirect";
 
@@ -114,6 +115,26 @@ export function hexSet(id: number, flags: number, value: number, size: number): 
   const le = leBytes(v, size);
   for (let i = 0; i < le.length; i++) b.push(le[i]);
   return encodeHexFrame(VE_HEX_SET, b);
+}
+
+/** A frame as the parser gives it (":" + command nibble + byte pairs + check pair, without the '\n'), or undefined
+ *  when it is not one: wrong length, not hex, or (cmd + sum of bytes + check) & 0xFF is not 0x55. */
+export function decodeHexFrame(frame: string): VeDirectHexFrame | undefined {
+  const n = frame.length;
+  // not RegExp: the interpreter (Espruino 2v29) does not match a repeated group such as ([0-9A-F]{2})+
+  if (frame.charAt(0) !== ":" || n & 1 || n < 4) return undefined;
+  for (let j = 1; j < n; j++) if (isNaN(parseInt(frame.charAt(j), 16))) return undefined;
+  const cmd = parseInt(frame.charAt(1), 16);
+  const data: number[] = [];
+  let sum = cmd;
+  for (let j = 2; j < n; j += 2) {
+    const b = parseInt(frame.substring(j, j + 2), 16);
+    sum += b;
+    data.push(b);
+  }
+  if ((sum & 0xff) !== 0x55) return undefined;
+  data.pop(); // the check byte
+  return { cmd: cmd, data: new Uint8Array(data) };
 }
 
 /** Unsigned little-endian number from bytes [from, to). */

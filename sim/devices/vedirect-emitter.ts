@@ -10,7 +10,7 @@ import { VeDirectValues } from "../../firmware/drivers/vedirect-decode";
 import {
   VE_FLAG_NOT_SUPPORTED, VE_FLAG_PARAMETER_ERROR, VE_FLAG_UNKNOWN_ID, VE_FRAMING_ERROR, VE_HEX_APP_VERSION, VE_HEX_ASYNC, VE_HEX_DONE,
   VE_HEX_ERROR, VE_HEX_GET, VE_HEX_PING, VE_HEX_PING_REPLY, VE_HEX_PRODUCT_ID, VE_HEX_RESTART, VE_HEX_SET,
-  VE_HEX_UNKNOWN, encodeHexFrame, leBytes, veRegister, veRegisterValue,
+  VE_HEX_UNKNOWN, decodeHexFrame, encodeHexFrame, leBytes, veRegister, veRegisterValue,
 } from "../../firmware/drivers/vedirect-hex";
 import { VE_FIELD_ORDER, VeDirectKind, encodeVeDirectValues } from "./vedirect-encode";
 
@@ -212,14 +212,21 @@ export function createVeDirectEmitter(o: VeDirectEmitterOptions): VeDirectEmitte
   return {
     attach(l: SerialLine) {
       line = l;
-      const req = createVeDirectParser({
-        onHex: request,
-        onReject: (r) => {
-          if (r !== "hex") return;
-          stats.badRequests++;
-          reply(VE_HEX_ERROR, [0xaa, 0xaa]);
+      const bad = () => {
+        stats.badRequests++;
+        reply(VE_HEX_ERROR, [0xaa, 0xaa]);
+      };
+      const req = createVeDirectParser(
+        undefined,
+        (frame) => {
+          const f = decodeHexFrame(frame);
+          if (f) request(f);
+          else bad(); // bad check byte
         },
-      });
+        (r) => {
+          if (r === "hex") bad();
+        },
+      );
       l.onFirmwareWrite((b) => req.push(b));
       l.schedule(period, emit);
     },

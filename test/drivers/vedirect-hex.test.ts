@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { VeDirectFields, VeDirectHexFrame, createVeDirectParser } from "../../firmware/drivers/vedirect";
 import { decodeVeDirectBlock } from "../../firmware/drivers/vedirect-decode";
 import {
-  VE_FLAG_UNKNOWN_ID, VE_REGISTERS, decodeHexReply, encodeHexFrame, hexAppVersion, hexGet, hexPing, hexProductId, hexSet,
+  VE_FLAG_UNKNOWN_ID, VE_REGISTERS, decodeHexFrame, decodeHexReply, encodeHexFrame, hexAppVersion, hexGet, hexPing, hexProductId, hexSet,
   veRegisterValue,
 } from "../../firmware/drivers/vedirect-hex";
 
@@ -13,12 +13,21 @@ const pairs: { request: string; response: string; comment: string }[] = JSON.par
   readFileSync(new URL("../fixtures/real/vedirect/go-victron-hex-pairs.json", import.meta.url), "utf8"),
 ).pairs;
 
+/** Frames through the parser, read by decodeHexFrame; badCheck: frames of the right shape with a wrong check byte. */
 function parse(s: string) {
   const hex: VeDirectHexFrame[] = [];
   const blocks: VeDirectFields[] = [];
-  const p = createVeDirectParser({ onHex: (h) => hex.push(h), onBlock: (b) => blocks.push(b) });
+  let badCheck = 0;
+  const p = createVeDirectParser(
+    (b) => blocks.push(b!),
+    (f) => {
+      const h = decodeHexFrame(f);
+      if (h) hex.push(h);
+      else badCheck++;
+    },
+  );
   p.push(s);
-  return { hex, blocks, c: p.counters };
+  return { hex, blocks, c: p.counters, badCheck };
 }
 
 describe("go-victron HEX pairs", () => {
@@ -40,7 +49,7 @@ describe("go-victron HEX pairs", () => {
   it("decodes every reply", () => {
     const got = pairs.map((p) => {
       const r = parse(p.response);
-      expect(r.c.badHex).toBe(0);
+      expect(r.c.hex + r.badCheck).toBe(0);
       expect(r.hex.length).toBe(1);
       return decodeHexReply(r.hex[0]);
     });
@@ -77,11 +86,12 @@ describe("go-victron HEX pairs", () => {
   it("reads all replies as one stream too, byte by byte", () => {
     const all = pairs.map((p) => p.response).join("");
     const hex: VeDirectHexFrame[] = [];
-    const p = createVeDirectParser({ onHex: (h) => hex.push(h) });
+    const p = createVeDirectParser(undefined, (h) => hex.push(decodeHexFrame(h)!));
     for (const ch of all) p.push(ch);
     expect(hex.length).toBe(8);
+    expect(hex.every((h) => h !== undefined)).toBe(true);
     expect(p.counters.blocks).toBe(1);
-    expect(p.counters.badHex + p.counters.framing + p.counters.partialStart).toBe(0);
+    expect(p.counters.hex + p.counters.framing + p.counters.partialStart).toBe(0);
   });
 });
 
@@ -103,8 +113,11 @@ describe("HEX requests and replies beyond the recording", () => {
 
   it("rejects frames with a bad check byte, odd length or a stray character, and counts them", () => {
     const r = parse(":154X\n:155\n:1544\n:\n:7F0ED009600DB\n");
-    expect(r.c.badHex).toBe(4);
+    expect(r.c.hex).toBe(1); // the parser: the stray character
+    expect(r.badCheck).toBe(3); // decodeHexFrame: the check byte of ":155", the length of ":1544" and ":"
     expect(r.hex.length).toBe(1);
+    for (const bad of [":155", ":1544", ":", ":15X", "154", ":1g4"]) expect(decodeHexFrame(bad)).toBeUndefined();
+    expect(decodeHexFrame(":154")).toEqual({ cmd: 1, data: new Uint8Array(0) });
   });
 
   it("lists each register once with a type", () => {

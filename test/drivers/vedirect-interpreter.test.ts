@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createVeDirectParser } from "../../firmware/drivers/vedirect";
 import { decodeVeDirectBlock } from "../../firmware/drivers/vedirect-decode";
-import { decodeHexReply, hexGet, hexPing, hexSet } from "../../firmware/drivers/vedirect-hex";
+import { decodeHexFrame, decodeHexReply, hexGet, hexPing, hexSet } from "../../firmware/drivers/vedirect-hex";
 import { bundleFirmwareProgram } from "../helpers/firmware-bundle";
 import { espruinoSkipReason, runEspruino } from "../interpreter/espruino-bin";
 
@@ -23,16 +23,16 @@ const DIGEST =
 const ENTRY = `
 import { openVeDirectPort } from "./drivers/vedirect-port";
 import { decodeVeDirectBlock } from "./drivers/vedirect-decode";
-import { decodeHexReply, hexGet, hexPing, hexSet } from "./drivers/vedirect-hex";
+import { decodeHexFrame, decodeHexReply, hexGet, hexPing, hexSet } from "./drivers/vedirect-hex";
 ${DIGEST}
 var m0 = process.memory().usage;
 var rx = null, h = 0, peak = 0, t = 0;
-var port = openVeDirectPort({
-  serial: { setup: function (b, o) { console.log("SETUP " + b); }, write: function (d) {}, on: function (e, cb) { rx = cb; } },
-  clock: { seconds: function () { return t; } },
-  onBlock: function (f) { h = digest(h, JSON.stringify(decodeVeDirectBlock(f))); },
-  onHex: function (x) { h = digest(h, hexJson(decodeHexReply(x))); }
-});
+var port = openVeDirectPort(
+  { setup: function (b, o) { console.log("SETUP " + b); }, write: function (d) {}, on: function (e, cb) { rx = cb; } },
+  { seconds: function () { return t; } },
+  function (f) { if (f) h = digest(h, JSON.stringify(decodeVeDirectBlock(f))); },
+  function (x) { h = digest(h, hexJson(decodeHexReply(decodeHexFrame(x)))); }
+);
 var m1 = process.memory().usage;
 var file = E.openFile(${JSON.stringify(CAPTURE)}, "r");
 var s, t0 = getTime(), n = 0;
@@ -45,17 +45,17 @@ while ((s = file.read(64)) !== undefined && s.length) {
 }
 var dt = getTime() - t0;
 file.close();
-console.log("RESULT " + JSON.stringify({ h: h, c: port.stats().counters, q: port.quality(), vars: m1 - m0, peak: peak - m0,
+console.log("RESULT " + JSON.stringify({ h: h, c: port.counters, q: port.poll(), vars: m1 - m0, peak: peak - m0,
   code: m0, bps: Math.round(n / dt), req: [hexPing(), hexGet(0xedf0), hexSet(0xedf2, 0, -1620, 2)] }));
 `;
 
 function nodeSide() {
   const [digest, hexJson] = new Function(DIGEST + "; return [digest, hexJson];")() as [(h: number, s: string) => number, (r: unknown) => string];
   let h = 0;
-  const p = createVeDirectParser({
-    onBlock: (f) => (h = digest(h, JSON.stringify(decodeVeDirectBlock(f)))),
-    onHex: (x) => (h = digest(h, hexJson(decodeHexReply(x)))),
-  });
+  const p = createVeDirectParser(
+    (f) => (h = digest(h, JSON.stringify(decodeVeDirectBlock(f!)))),
+    (x) => (h = digest(h, hexJson(decodeHexReply(decodeHexFrame(x)!)))),
+  );
   const s = readFileSync(CAPTURE).toString("latin1");
   for (let i = 0; i < s.length; i += 64) p.push(s.substring(i, i + 64));
   return { h, c: p.counters };
@@ -86,7 +86,7 @@ describe("VE.Direct driver through the firmware pipeline", () => {
     expect(got.c.blocks).toBe(247);
     expect(got.c.hexFrames).toBe(7);
     expect(got.h).toBe(want.h);
-    expect(got.q).toBe("ok");
+    expect(got.q).toBe("o");
     expect(got.req).toEqual([hexPing(), hexGet(0xedf0), hexSet(0xedf2, 0, -1620, 2)]);
     expect(r.stdout).toContain("SETUP 19200");
     console.log(
