@@ -5,7 +5,7 @@ import { RuntimeBoard } from "../boards/types";
 import { NodeSettings, applyConfig, settingsFile } from "./node-settings";
 import { channelTable } from "./channel-table";
 import { createSampler } from "./sampler";
-import { Sensors, SensorHardware } from "./sensors";
+import { startSensors, SensorHardware } from "./sensors";
 import { openQueue } from "./queue/flash-queue";
 import { QueueStore } from "./queue/types";
 import { createMqttClient } from "./mqtt/client";
@@ -259,7 +259,7 @@ export function startNode(d: NodeDeps): void {
     },
     onMessage: message,
   });
-  new Sensors(d.board, s, d.hw, { seconds: uptime }, sampler.add).start();
+  startSensors(d.board, s, d.hw, { seconds: uptime }, sampler.add);
   batchT = now();
   batchTs = synced ? 1 : 0;
   setInterval(report, s.report_s * 1000);

@@ -26,54 +26,44 @@ export interface SensorHardware {
   digitalWrite(pin: any, v: boolean): void;
 }
 
-export class Sensors {
-  ve: VeDirectPort[] = [];
-  modbus: ModbusReader | undefined;
-  ina: Ina226Port | undefined;
-  timer: number | undefined;
-
-  constructor(private board: RuntimeBoard, private s: NodeSettings, private hw: SensorHardware, private clock: Clock, private out: SampleSink) {}
-
-  start(): void {
-    const s = this.s;
-    let hasBmv = false;
-    for (let i = 0; i < s.vedirect.length; i++) {
-      // a capture file replayed (Linux builds), else the board's VE.Direct UART for the first device
-      const v = s.vedirect[i];
-      const w = this.board.vedirect;
-      const serial = v.capture && this.hw.replay ? this.hw.replay(v.capture, 19200) : w && !i ? this.hw.serial(w.serial, w.rx, w.tx) : undefined;
-      // each block straight to samples: veSamples(kind, out, clock, fields), bound rather than a closure per device
-      if (serial) this.ve.push(openVeDirectPort(serial, this.clock, veSamples.bind(null, v.kind, this.out, this.clock)));
-      if (v.kind === "bmv") hasBmv = true;
-    }
-    const mb = s.modbus;
-    if (mb && this.board.modbus) {
-      const w = this.board.modbus;
-      const de = this.hw.pin(w.driverEnable);
-      const port = this.hw.serial(w.serial, w.rx, w.tx);
-      port.setup(w.baud);
-      this.modbus = startModbusReader(port, w.baud, (on) => this.hw.digitalWrite(de, on), mb.slave,
-        mb.map === "growatt" ? GROWATT_SPF : EPEVER_TRACER, this.clock, this.out, setTimeout, clearTimeout);
-    }
-    if (s.feeders.length > 0 && this.hw.i2c) {
-      this.ina = ina226Port(this.hw.i2c(), s.feeders);
-      ina226Poll(this.ina, 0); // sets the chips up, so that the first poll reads them
-    }
-    this.timer = setInterval(() => this.poll(!hasBmv), s.sample_s * 1000);
+/**
+ * Opens every sensor the settings name on the board's hardware and polls the polled ones every sample period;
+ * each driver gives its own quantities to `out`. Returns the polling timer.
+ */
+export function startSensors(board: RuntimeBoard, s: NodeSettings, hw: SensorHardware, clock: Clock, out: SampleSink): number {
+  const ve: VeDirectPort[] = [];
+  let modbus: ModbusReader | undefined;
+  let ina: Ina226Port | undefined;
+  let hasBmv = false;
+  for (let i = 0; i < s.vedirect.length; i++) {
+    // a capture file replayed (Linux builds), else the board's VE.Direct UART for the first device
+    const v = s.vedirect[i];
+    const w = board.vedirect;
+    const serial = v.capture && hw.replay ? hw.replay(v.capture, 19200) : w && !i ? hw.serial(w.serial, w.rx, w.tx) : undefined;
+    // each block straight to samples: veSamples(kind, out, clock, fields), bound rather than a closure per device
+    if (serial) ve.push(openVeDirectPort(serial, clock, veSamples.bind(null, v.kind, out, clock)));
+    if (v.kind === "bmv") hasBmv = true;
   }
-
-  /** One round of the polled sensors. */
-  poll(modbusBattery: boolean): void {
-    const t = this.clock.seconds();
-    if (this.modbus) this.modbus.poll(modbusBattery);
-    if (this.ina) ina226Poll(this.ina, t, this.out);
-    ctPoll(this.s.ct, this.hw, this.clock, t, this.out);
+  const mb = s.modbus;
+  const w = board.modbus;
+  if (mb && w) {
+    const de = hw.pin(w.driverEnable);
+    const port = hw.serial(w.serial, w.rx, w.tx);
+    port.setup(w.baud);
+    modbus = startModbusReader(port, w.baud, (on) => hw.digitalWrite(de, on), mb.slave,
+      mb.map === "growatt" ? GROWATT_SPF : EPEVER_TRACER, clock, out, setTimeout, clearTimeout);
+  }
+  if (s.feeders.length > 0 && hw.i2c) {
+    ina = ina226Port(hw.i2c(), s.feeders);
+    ina226Poll(ina, 0); // sets the chips up, so that the first poll reads them
+  }
+  return setInterval(function () {
+    const t = clock.seconds();
+    // without a battery monitor the charge controller's battery readings stand in
+    if (modbus) modbus.poll(!hasBmv);
+    if (ina) ina226Poll(ina, t, out);
+    ctPoll(s.ct, hw, clock, t, out);
     // VE.Direct quality is judged by time: a port gone silent reports its state even without blocks (poll)
-    for (let i = 0; i < this.ve.length; i++) this.ve[i].poll();
-  }
-
-  stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    if (this.modbus) this.modbus.stop();
-  }
+    for (let i = 0; i < ve.length; i++) ve[i].poll();
+  }, s.sample_s * 1000);
 }
