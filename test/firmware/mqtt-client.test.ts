@@ -16,7 +16,11 @@ class FakeSocket implements MqttSocket {
   written: string[] = [];
   ended = false;
   private handlers: Record<string, ((a?: unknown) => void)[]> = {};
-  constructor(readonly onConnect: () => void) {}
+  constructor(private readonly connected: () => void) {}
+  /** TCP is up: the callback gets the socket, as on the interpreter (the simulator passes nothing). */
+  onConnect() {
+    (this.connected as (socket: FakeSocket) => void)(this);
+  }
   write(d: string) {
     this.written.push(d);
     return true;

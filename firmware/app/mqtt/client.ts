@@ -121,7 +121,8 @@ export function createMqttClient(o: MqttClientOptions): MqttClient {
     // (a socket given up stays in `sock`, unused, until the next connection: ending it twice is harmless)
     if (sock) sock.end();
     if (timer) clearTimeout(timer);
-    timer = run && setTimeout(tick, (fails < 6 ? 1 << fails : 60) * (500 + 500 * (o.rand || Math.random)()));
+    // 1 s << failures, at most 60 s, scaled by 0.5..1: in ms, 500 << failures (at most 30,000) times 1..2
+    timer = run && setTimeout(tick, (fails < 6 ? 500 << fails : 3e4) * (1 + (o.rand || Math.random)()));
     if (fails < 6) fails++;
     if (o.onDown) o.onDown(why);
   }
@@ -164,12 +165,12 @@ export function createMqttClient(o: MqttClientOptions): MqttClient {
     }
   }
 
-  // The socket's events: connected (TCP: no data), data, closed or failed (`end`). `g` is the connection they
-  // belong to.
-  function onSocket(g: number, end: number, data?: string) {
+  // The socket's events: connected (TCP; the interpreter passes the socket, the simulator nothing), data (a
+  // string), closed or failed (`end`). `g` is the connection they belong to.
+  function onSocket(g: number, end: number, data?: unknown) {
     if (g !== gen) return;
     if (end) return down(0);
-    if (data == null) {
+    if (typeof data !== "string") {
       sock!.write(encodeConnect(o, ka));
       return;
     }

@@ -164,9 +164,10 @@ export function nextPacket(rx: MqttRx, cap: number): number {
     // 3.8.4); DUP only with QoS 1 [MQTT-3.3.1-2]; topic and packet id within the packet; a packet id is not 0
     // [MQTT-2.3.1-1]; a topic name is not empty [MQTT-4.7.3-1]
     if (qos > 1 || (first & 8 && !qos) || at > len || (qos && !id) || !rx.t) return 3;
-  } else if (({ 0x20: 2, 0x40: 2, 0x90: 3, 0xd0: 0 } as { [first: number]: number })[first] !== (first === 0x90 && len > 3 ? 3 : len)) {
+  } else if (({ 0x20: 2, 0x40: 2, 0x90: 3, 0xd0: 0 } as { [first: number]: number })[first] !== (first > 0x8f && len > 3 ? 3 : len)) {
     // the others a broker sends a client, by first byte (fixed-header flags 0, 2.2.2 Table 2.2), with their
-    // remaining length: CONNACK 2, PUBACK 2, SUBACK 3 or more, PINGRESP 0; anything else is refused
+    // remaining length: CONNACK 2, PUBACK 2, SUBACK 3 or more, PINGRESP 0; anything else is refused (from 0x90
+    // up, any length over 3 is read as 3: only SUBACK expects that)
     return 3;
   }
   rx.i = id;
