@@ -37,7 +37,7 @@ export interface MqttClientOptions extends MqttConnectFields {
   port: number;
   /** Keep alive (3.1.2.10); 0 turns it off. */
   keepalive_s: number;
-  /** Topic filters to subscribe to at QoS 1. */
+  /** Topic filters to subscribe to at QoS 1; when given, at least one [MQTT-3.8.3-3]. */
   subs?: string[];
   /** QoS 1 publishes in flight at most. */
   window: number;
@@ -71,7 +71,8 @@ export interface MqttClient {
   start(): void;
   /** DISCONNECT (the broker then discards the will [MQTT-3.14.4-3]) and no more reconnects. */
   stop(): void;
-  /** False when not connected, the window is full, or the topic is not a valid topic name. */
+  /** False when not connected, the window is full, the next packet id is still in flight (after 65,534 later
+   *  publishes), or the topic is not a valid topic name. */
   publish(topic: string, payload: string, opts?: { qos?: 0 | 1; retain?: boolean }, onAck?: () => void): boolean;
   /** 0 down, 1 connecting (TCP or waiting for CONNACK), 2 up. */
   state(): number;
