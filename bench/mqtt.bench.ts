@@ -1,6 +1,6 @@
 // The node's MQTT client: what it costs on a board and on the wire.
 //   mqtt.client.bytes             client + codec, minified through the firmware pipeline (what a board stores)
-//   mqtt.codec.bytes              the codec alone (encoders and the streaming decoder)
+//   mqtt.codec.bytes              the codec alone, the part a board holds (encoders and the streaming decoder)
 //   mqtt.wire.batchOverheadBytes  bytes on the wire for one QoS 1 batch beyond its payload: the PUBLISH header,
 //                                 topic and packet id, plus the PUBACK back (a typical topic mg/v1/<site>/<node>/t)
 //   mqtt.wire.idleBytesPerHour    keep alive on an idle link at keepalive_s 60: PINGREQ + PINGRESP per minute
@@ -22,8 +22,8 @@ export async function bench(): Promise<Record<string, number>> {
   try {
     client = await minifiedSize(`import { createMqttClient } from "./app/mqtt/client"; var g = this; g.c = createMqttClient;`, es5Dir);
     codec = await minifiedSize(
-      `import { createMqttDecoder, encodeConnect, encodePublish, encodeSubscribe, encodePuback, markDup } from "./app/mqtt/packets";` +
-        ` var g = this; g.c = [createMqttDecoder, encodeConnect, encodePublish, encodeSubscribe, encodePuback, markDup];`,
+      `import { nextPacket, encodeConnect, encodePublish, field, frame } from "./app/mqtt/packets";` +
+        ` var g = this; g.c = [nextPacket, encodeConnect, encodePublish, field, frame];`,
       es5Dir,
     );
   } finally {
@@ -32,9 +32,9 @@ export async function bench(): Promise<Record<string, number>> {
 
   const topic = "mg/v1/site-0001/node-01/t";
   const payload = "x".repeat(200);
-  const overhead = encodePublish(topic, payload, 1, false, false, 1).length - payload.length + encodePuback(1).length;
+  const overhead = encodePublish(topic, payload, 2, 1).length - payload.length + encodePuback(1).length;
 
-  const pkt = [encodePublish("mg/v1/s1/n1/cmd", '{"id":1,"op":"sync","t":1700000000}', 1, false, false, 7), encodePuback(9), "\xd0\x00", "\x90\x03\x00\x01\x01"].join("");
+  const pkt = [encodePublish("mg/v1/s1/n1/cmd", '{"id":1,"op":"sync","t":1700000000}', 2, 7), encodePuback(9), "\xd0\x00", "\x90\x03\x00\x01\x01"].join("");
   const data = pkt.repeat(Math.ceil(1_000_000 / pkt.length));
   const chunks: string[] = [];
   for (let i = 0; i < data.length; i += 64) chunks.push(data.substring(i, i + 64));

@@ -1,8 +1,9 @@
-// The node's MQTT client in Node, with a scripted socket, a fake clock and fake timers: connect, keep alive,
-// QoS 1 window and retransmission with DUP, reconnect backoff with jitter, refusals while down.
-import { describe, expect, it } from "vitest";
+// The node's MQTT client in Node, with a scripted socket and fake timers (the client times itself by its own
+// one-second tick): connect, keep alive, QoS 1 window and re-delivery with DUP, reconnect backoff with jitter,
+// refusals while down.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import mqttPacket from "mqtt-packet";
-import { createMqttClient, MqttClientOptions, MqttSocket } from "../../firmware/app/mqtt/client";
+import { createMqttClient, MQTT_COUNTERS, MqttClientOptions, MqttSocket } from "../../firmware/app/mqtt/client";
 
 const gen = (p: object) => mqttPacket.generate(p as mqttPacket.Packet, { protocolVersion: 4 }).toString("latin1");
 const CONNACK_OK = gen({ cmd: "connack", sessionPresent: false, returnCode: 0 });
@@ -10,40 +11,16 @@ const CONNACK_SP = gen({ cmd: "connack", sessionPresent: true, returnCode: 0 });
 const PINGRESP = gen({ cmd: "pingresp" });
 const puback = (id: number) => gen({ cmd: "puback", messageId: id });
 
-/** Timers on a fake clock (milliseconds), run in order of due time. */
-class FakeTime {
-  ms = 0;
-  private seq = 0;
-  private timers: { at: number; n: number; f: () => void }[] = [];
-  setTimeout = (f: () => void, ms: number) => {
-    const n = ++this.seq;
-    this.timers.push({ at: this.ms + ms, n, f });
-    return n;
-  };
-  clearTimeout = (n: number) => {
-    this.timers = this.timers.filter((t) => t.n !== n);
-  };
-  seconds = () => this.ms / 1000;
-  advance(ms: number) {
-    const end = this.ms + ms;
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at || a.n - b.n);
-      const next = this.timers[0];
-      if (!next || next.at > end) break;
-      this.timers.shift();
-      this.ms = next.at;
-      next.f();
-    }
-    this.ms = end;
-  }
-}
-
 /** A socket the test drives: it records what the client writes and delivers what the "broker" sends. */
 class FakeSocket implements MqttSocket {
   written: string[] = [];
   ended = false;
   private handlers: Record<string, ((a?: unknown) => void)[]> = {};
-  constructor(readonly onConnect: () => void) {}
+  constructor(private readonly connected: () => void) {}
+  /** TCP is up: the callback gets the socket, as on the interpreter (the simulator passes nothing). */
+  onConnect() {
+    (this.connected as (socket: FakeSocket) => void)(this);
+  }
   write(d: string) {
     this.written.push(d);
     return true;
@@ -56,6 +33,11 @@ class FakeSocket implements MqttSocket {
   }
   emit(ev: string, arg?: unknown) {
     for (const h of this.handlers[ev] ?? []) h(arg);
+  }
+  /** A socket error: "error", then "close", as the interpreter and Node emit them. */
+  fail(message: string) {
+    this.emit("error", { message });
+    this.emit("close");
   }
   /** Packets written, parsed with mqtt-packet. */
   packets(): mqttPacket.Packet[] {
@@ -70,14 +52,26 @@ class FakeSocket implements MqttSocket {
   }
 }
 
+beforeEach(() => {
+  vi.useFakeTimers({ now: 0 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const advance = (ms: number) => vi.advanceTimersByTime(ms);
+/** The client's counters by name (MQTT_COUNTERS). */
+const named = (c: number[]) => Object.fromEntries(MQTT_COUNTERS.map((n, i) => [n, c[i]]));
+
 function setup(extra: Partial<MqttClientOptions> = {}) {
-  const time = new FakeTime();
   const sockets: FakeSocket[] = [];
   const connectTimes: number[] = [];
   const messages: [string, string][] = [];
-  const acks: string[] = [];
+  /** onConnect's sessionPresent, one per accepted connection. */
+  const ups: boolean[] = [];
+  /** onDown's reasons, one per connection ended or attempt failed. */
+  const downs: number[] = [];
   let randValue = 0.5;
-  let offset_s = 0;
   const client = createMqttClient({
     host: "broker",
     port: 1883,
@@ -87,20 +81,18 @@ function setup(extra: Partial<MqttClientOptions> = {}) {
     will: { topic: "mg/v1/s1/n1/state", msg: "offline", qos: 1, retain: true },
     keepalive_s: 30,
     subs: ["mg/v1/s1/n1/cmd", "mg/v1/s1/n1/cfg"],
-    retry_s: 20,
-    wait_s: 10,
     window: 3,
-    time: () => time.seconds() + offset_s,
-    setTimeout: time.setTimeout,
-    clearTimeout: time.clearTimeout,
     rand: () => randValue,
-    connect: (_to, cb) => {
-      connectTimes.push(time.ms);
+    connect: (to, cb) => {
+      expect(to).toMatchObject({ host: "broker", port: 1883 });
+      connectTimes.push(Date.now());
       const s = new FakeSocket(cb);
       sockets.push(s);
       return s;
     },
     onMessage: (t, p) => messages.push([t, p]),
+    onConnect: (sp) => ups.push(sp),
+    onDown: (why) => downs.push(why),
     ...extra,
   });
   const last = () => sockets[sockets.length - 1];
@@ -109,7 +101,7 @@ function setup(extra: Partial<MqttClientOptions> = {}) {
     last().onConnect();
     last().emit("data", connack);
   };
-  return { time, sockets, last, client, accept, connectTimes, messages, acks, setRand: (r: number) => (randValue = r), setClock: (o: number) => (offset_s = o) };
+  return { sockets, last, client, accept, connectTimes, messages, ups, downs, setRand: (r: number) => (randValue = r) };
 }
 
 describe("MQTT client: connecting", () => {
@@ -126,7 +118,8 @@ describe("MQTT client: connecting", () => {
     expect(connect.will?.payload.toString()).toBe("offline");
     expect(subscribe.cmd).toBe("subscribe");
     expect(subscribe.subscriptions).toEqual([{ topic: "mg/v1/s1/n1/cmd", qos: 1 }, { topic: "mg/v1/s1/n1/cfg", qos: 1 }]);
-    expect(t.client.counters.connects).toBe(1);
+    expect(subscribe.messageId).toBe(65535); // publishes never take it
+    expect(t.ups).toEqual([false]);
   });
 
   it("re-subscribes only when the broker has no session for us", () => {
@@ -136,13 +129,14 @@ describe("MQTT client: connecting", () => {
     const sub = t.last().packets()[1] as mqttPacket.ISubscribePacket;
     t.last().emit("data", gen({ cmd: "suback", messageId: sub.messageId, granted: [1, 1] }));
     t.last().emit("close");
-    t.time.advance(2000);
+    advance(2000);
     t.accept(CONNACK_SP);
     expect(t.last().packets().map((p) => p.cmd)).toEqual(["connect"]);
     t.last().emit("close");
-    t.time.advance(2000);
+    advance(2000);
     t.accept(CONNACK_OK); // the broker lost the session
     expect(t.last().packets().map((p) => p.cmd)).toEqual(["connect", "subscribe"]);
+    expect(t.ups).toEqual([true, true, false]);
   });
 
   it("a SUBACK failure is counted and the next connection subscribes again", () => {
@@ -151,9 +145,9 @@ describe("MQTT client: connecting", () => {
     t.accept();
     const sub = t.last().packets()[1] as mqttPacket.ISubscribePacket;
     t.last().emit("data", gen({ cmd: "suback", messageId: sub.messageId, granted: [1, 128] }));
-    expect(t.client.counters.subFails).toBe(1);
+    expect(named(t.client.counters).subFails).toBe(1);
     t.last().emit("close");
-    t.time.advance(2000);
+    advance(2000);
     t.accept(CONNACK_SP);
     expect(t.last().packets().map((p) => p.cmd)).toEqual(["connect", "subscribe"]);
   });
@@ -163,22 +157,22 @@ describe("MQTT client: connecting", () => {
     t.client.start();
     t.accept(gen({ cmd: "connack", sessionPresent: false, returnCode: 4 }));
     expect(t.client.state()).toBe(0);
-    expect(t.client.why()).toBe("refused: 4"); // 3.2.2.3: bad user name or password
-    expect(t.client.counters).toMatchObject({ connects: 0, failures: 1 });
+    expect(t.downs).toEqual([4]); // 3.2.2.3: bad user name or password
+    expect(t.ups).toEqual([]);
     expect(t.sockets[0].ended).toBe(true);
-    t.time.advance(1000);
+    advance(1000);
     expect(t.sockets).toHaveLength(2);
   });
 
-  it("no CONNACK within wait_s: the attempt fails", () => {
+  it("no CONNACK within 10 s: the attempt fails", () => {
     const t = setup();
     t.client.start();
     t.last().onConnect();
-    t.time.advance(9000);
+    advance(9000);
     expect(t.client.state()).toBe(1);
-    t.time.advance(1000);
+    advance(1000);
     expect(t.client.state()).toBe(0);
-    expect(t.client.why()).toBe("no CONNACK");
+    expect(t.downs).toEqual([-1]);
   });
 
   it("stop sends DISCONNECT, closes, and does not reconnect", () => {
@@ -188,9 +182,9 @@ describe("MQTT client: connecting", () => {
     t.client.stop();
     expect(t.last().written[t.last().written.length - 1]).toBe("\xe0\x00");
     expect(t.last().ended).toBe(true);
-    t.time.advance(600_000);
+    advance(600_000);
     expect(t.sockets).toHaveLength(1);
-    expect(t.client.counters.drops).toBe(0);
+    expect(t.downs).toEqual([-5]); // stopped: no drop before it
   });
 });
 
@@ -201,34 +195,34 @@ describe("MQTT client: keep alive", () => {
     t.accept();
     const s = t.last();
     const pings = () => s.packets().filter((p) => p.cmd === "pingreq").length;
-    t.time.advance(28_000);
+    advance(28_000);
     expect(pings()).toBe(0);
-    t.time.advance(1000);
+    advance(1000);
     expect(pings()).toBe(1); // at keepalive - tick: the interval between packets never exceeds keepalive_s
     s.emit("data", PINGRESP);
-    t.time.advance(29_000);
+    advance(29_000);
     expect(pings()).toBe(2);
-    t.time.advance(9000);
+    advance(9000);
     expect(t.client.state()).toBe(2);
-    t.time.advance(1000);
+    advance(1000);
     expect(t.client.state()).toBe(0);
-    expect(t.client.why()).toBe("no PINGRESP");
-    expect(t.client.counters).toMatchObject({ drops: 1, pings: 2 });
+    expect(t.downs).toEqual([-2]); // no PINGRESP
+    expect(pings()).toBe(2);
     expect(s.ended).toBe(true);
   });
 
   it("publishing keeps the link busy, but silence from the broker still gets probed", () => {
-    const t = setup({ retry_s: 1000 });
+    const t = setup();
     t.client.start();
     t.accept();
     const s = t.last();
     for (let i = 0; i < 30; i++) {
       t.client.publish("mg/v1/s1/n1/t", "x", { qos: 0 });
-      t.time.advance(1000);
+      advance(1000);
     }
     expect(s.packets().filter((p) => p.cmd === "pingreq")).toHaveLength(1);
-    t.time.advance(10_000);
-    expect(t.client.why()).toBe("no PINGRESP");
+    advance(10_000);
+    expect(t.downs).toEqual([-2]);
   });
 });
 
@@ -247,56 +241,74 @@ describe("MQTT client: QoS 1 publishes", () => {
     expect(ids.every((id) => id > 0)).toBe(true);
     t.last().emit("data", puback(ids[1]) + puback(ids[1]) + puback(4242));
     expect(acked).toEqual(["b"]);
-    expect(t.client.inflight()).toBe(2);
+    // two in flight: room for one more
     expect(t.client.publish("mg/v1/s1/n1/t", "d", { qos: 1 }, () => acked.push("d"))).toBe(true);
+    expect(t.client.publish("mg/v1/s1/n1/t", "e", { qos: 1 })).toBe(false);
     const idD = (t.last().packets().filter((p) => p.cmd === "publish").pop() as mqttPacket.IPublishPacket).messageId!;
     expect([ids[0], ids[2]]).not.toContain(idD);
     t.last().emit("data", puback(ids[0]) + puback(ids[2]) + puback(idD));
     expect(acked).toEqual(["b", "a", "c", "d"]);
-    expect(t.client.counters).toMatchObject({ publishes: 5, acks: 4 });
+    expect(t.last().packets().filter((p) => p.cmd === "publish")).toHaveLength(5);
   });
 
-  it("packet ids wrap from 65535 to 1, never 0, and skip ids still in flight", () => {
+  it("packet ids go 1..65534 and wrap, never 0 nor SUBSCRIBE's 65535, and an id still in flight is never reused", () => {
     const t = setup();
     t.client.start();
     t.accept();
     const s = t.last();
-    s.emit("data", gen({ cmd: "suback", messageId: 1, granted: [1, 1] })); // id 1 went to SUBSCRIBE
-    t.client.publish("a", "held", { qos: 1 }); // id 2, kept in flight throughout
+    s.emit("data", gen({ cmd: "suback", messageId: 65535, granted: [1, 1] }));
+    expect(t.client.publish("a", "held", { qos: 1 })).toBe(true); // id 1, kept in flight throughout
     s.written = [];
-    const seen = new Set<number>();
-    let refused = 0;
-    for (let i = 0; i < 65536; i++) {
-      if (!t.client.publish("a", "", { qos: 1 })) refused++;
+    const idOf = () => {
       const id = (s.written[0].charCodeAt(5) << 8) | s.written[0].charCodeAt(6);
       s.written = [];
+      return id;
+    };
+    const seen = new Set<number>();
+    for (let i = 0; i < 65533; i++) {
+      expect(t.client.publish("a", "", { qos: 1 })).toBe(true);
+      const id = idOf();
       seen.add(id);
       s.emit("data", "\x40\x02" + String.fromCharCode(id >> 8, id & 255));
     }
-    expect(refused).toBe(0);
-    expect(seen.has(0) || seen.has(2)).toBe(false);
-    expect(seen.size).toBe(65534);
+    expect(seen.size).toBe(65533);
+    expect(seen.has(0) || seen.has(1) || seen.has(65535)).toBe(false);
+    // the next id would be 1, still in flight: refused until its PUBACK (QoS 0 needs no id)
+    expect(t.client.publish("a", "", { qos: 1 })).toBe(false);
+    expect(s.written).toEqual([]);
+    expect(t.client.publish("a", "q0", { qos: 0 })).toBe(true);
+    s.written = [];
+    s.emit("data", "\x40\x02\x00\x01");
+    expect(t.client.publish("a", "", { qos: 1 })).toBe(true);
+    expect(idOf()).toBe(1);
+    expect(t.client.publish("a", "", { qos: 1 })).toBe(true);
+    expect(idOf()).toBe(2);
   });
 
-  it("resends with DUP and the same packet id after retry_s, until acknowledged", () => {
+  it("no PUBACK in 30 s: the link is taken for dead, and the next connection sends the publish again with DUP and its packet id", () => {
     const t = setup();
     t.client.start();
     t.accept();
     const s = t.last();
     t.client.publish("mg/v1/s1/n1/t", "batch-1", { qos: 1, retain: false });
-    t.time.advance(19_000);
-    expect(t.client.counters.retransmits).toBe(0);
-    s.emit("data", PINGRESP);
-    t.time.advance(1000);
-    const pubs = s.packets().filter((p) => p.cmd === "publish") as mqttPacket.IPublishPacket[];
-    expect(pubs.map((p) => p.dup)).toEqual([false, true]);
-    expect(pubs[1].messageId).toBe(pubs[0].messageId);
-    expect(pubs[1].payload.toString()).toBe("batch-1");
-    s.emit("data", puback(pubs[0].messageId!));
-    t.time.advance(60_000);
-    s.emit("data", PINGRESP);
-    expect(s.packets().filter((p) => p.cmd === "publish")).toHaveLength(2);
-    expect(t.client.counters.retransmits).toBe(1);
+    advance(19_000);
+    s.emit("data", PINGRESP); // the link answers, the PUBACK does not come
+    advance(10_000);
+    expect(t.client.state()).toBe(2);
+    advance(1000);
+    expect(t.client.state()).toBe(0);
+    expect(t.downs).toEqual([-4]);
+    const first = s.packets().filter((p) => p.cmd === "publish") as mqttPacket.IPublishPacket[];
+    expect(first.map((p) => p.dup)).toEqual([false]);
+    advance(1000);
+    t.accept(CONNACK_SP);
+    const again = t.last().packets().filter((p) => p.cmd === "publish") as mqttPacket.IPublishPacket[];
+    expect(again.map((p) => [p.dup, p.messageId, p.payload.toString()])).toEqual([[true, first[0].messageId, "batch-1"]]);
+    t.last().emit("data", puback(first[0].messageId!));
+    advance(60_000);
+    t.last().emit("data", PINGRESP);
+    advance(60_000);
+    expect(t.sockets.flatMap((x) => x.packets()).filter((p) => p.cmd === "publish")).toHaveLength(2);
   });
 
   it("on reconnect, everything unacknowledged goes again with DUP, original ids, oldest first", () => {
@@ -304,18 +316,17 @@ describe("MQTT client: QoS 1 publishes", () => {
     t.client.start();
     t.accept();
     const first = t.last();
-    for (const n of ["1", "2", "3"]) t.client.publish("mg/v1/s1/n1/t", n, { qos: 1 });
+    for (const n of ["1", "2", "3"]) t.client.publish("mg/v1/s1/n1/t", n, { qos: 1, retain: n === "3" });
     const sent = first.packets().filter((p) => p.cmd === "publish") as mqttPacket.IPublishPacket[];
     first.emit("data", puback(sent[1].messageId!));
     first.emit("close");
     expect(t.client.state()).toBe(0);
-    expect(t.client.inflight()).toBe(2);
-    t.time.advance(1000);
+    advance(1000);
     t.accept(CONNACK_SP);
     const again = t.last().packets().filter((p) => p.cmd === "publish") as mqttPacket.IPublishPacket[];
-    expect(again.map((p) => [p.payload.toString(), p.dup, p.messageId])).toEqual([
-      ["1", true, sent[0].messageId],
-      ["3", true, sent[2].messageId],
+    expect(again.map((p) => [p.payload.toString(), p.dup, p.messageId, p.qos, p.retain])).toEqual([
+      ["1", true, sent[0].messageId, 1, false],
+      ["3", true, sent[2].messageId, 1, true],
     ]);
   });
 
@@ -327,14 +338,18 @@ describe("MQTT client: QoS 1 publishes", () => {
     t.last().onConnect();
     expect(t.client.publish("mg/v1/s1/n1/t", "x", { qos: 0 })).toBe(false);
     expect(t.last().packets().map((p) => p.cmd)).toEqual(["connect"]);
-    expect(t.client.inflight()).toBe(0);
     t.last().emit("data", CONNACK_OK);
     expect(t.client.publish("mg/v1/s1/n1/+", "x")).toBe(false);
+    expect(t.client.publish("mg/v1/s1/#", "x", { qos: 1 })).toBe(false);
+    expect(t.client.publish("mg/v1/s1/n1\0", "x")).toBe(false);
     expect(t.client.publish("", "x")).toBe(false);
-    t.last().emit("error", { message: "ECONNRESET" });
-    expect(t.client.why()).toBe("error: ECONNRESET");
+    t.last().fail("ECONNRESET");
+    expect(t.downs).toEqual([0]);
     expect(t.client.publish("mg/v1/s1/n1/t", "x", { qos: 1 })).toBe(false);
-    expect(t.client.counters.publishes).toBe(0);
+    expect(t.sockets[0].packets().filter((p) => p.cmd === "publish")).toEqual([]);
+    advance(1000);
+    t.accept();
+    expect(t.last().packets().map((p) => p.cmd)).toEqual(["connect", "subscribe"]); // nothing was kept
   });
 });
 
@@ -358,19 +373,20 @@ describe("MQTT client: messages from the broker", () => {
     expect(errors).toEqual(['mg/v1/s1/n1/cmd {"id":7}', "mg/v1/s1/n1/cfg bad", "mg/v1/s1/n1/cmd q0"]);
     const acks = t.last().packets().filter((p) => p.cmd === "puback") as mqttPacket.IPubackPacket[];
     expect(acks.map((p) => p.messageId)).toEqual([300, 301]);
-    expect(t.client.counters).toMatchObject({ received: 3, errors: 1 });
+    expect(named(t.client.counters)).toMatchObject({ errors: 1, rejected: 0 });
   });
 
   it("malformed packets are counted; a framing loss closes the connection", () => {
     const t = setup();
     t.client.start();
     t.accept();
-    t.last().emit("data", "\x40\x02\x00\x00"); // PUBACK with id 0
+    t.last().emit("data", "\x30\x03\x00\x05\x61"); // PUBLISH with a topic longer than the packet
     expect(t.client.state()).toBe(2);
     t.last().emit("data", "\x30\xff\xff\xff\xff\x01");
     expect(t.client.state()).toBe(0);
-    expect(t.client.why()).toBe("framing lost");
-    expect(t.client.counters.rejected).toBe(2);
+    expect(t.downs).toEqual([-3]); // framing lost
+    expect(named(t.client.counters).rejected).toBe(2);
+    expect(t.messages).toEqual([]);
   });
 
   it("events from an old socket do nothing once a new connection exists", () => {
@@ -379,43 +395,48 @@ describe("MQTT client: messages from the broker", () => {
     t.accept();
     const old = t.last();
     old.emit("error", { message: "reset" });
-    t.time.advance(1000);
+    old.emit("close");
+    advance(1000);
     t.accept();
     old.emit("close");
     old.emit("data", "\x30\xff\xff\xff\xff\x01");
     expect(t.client.state()).toBe(2);
-    expect(t.client.counters).toMatchObject({ connects: 2, drops: 1 });
+    expect(t.ups).toHaveLength(2);
+    expect(t.downs).toEqual([0]);
   });
 });
 
 describe("MQTT client: reconnect backoff", () => {
   function refusing(rand: number) {
-    const time = new FakeTime();
     const at: number[] = [];
+    const failedAt: number[] = [];
+    const downs: number[] = [];
     const client = createMqttClient({
       host: "b",
       port: 1,
       id: "n",
-      backoffMin_s: 1,
-      backoffMax_s: 60,
-      time: time.seconds,
-      setTimeout: time.setTimeout,
-      clearTimeout: time.clearTimeout,
+      keepalive_s: 60,
+      window: 4,
       rand: () => rand,
       connect: () => {
-        at.push(time.ms);
+        at.push(Date.now());
         const s = new FakeSocket(() => {});
-        time.setTimeout(() => {
-          s.emit("error", { message: "Network link down" });
-          s.emit("close");
-        }, 0);
+        setTimeout(() => s.fail("Network link down"), 0);
         return s;
+      },
+      onConnect: () => {},
+      onMessage: () => {},
+      onDown: (why) => {
+        downs.push(why);
+        failedAt.push(Date.now());
       },
     });
     client.start();
-    time.advance(3_600_000);
-    const gaps = at.slice(1).map((t, i) => (t - at[i]) / 1000);
-    return { client, gaps };
+    advance(3_600_000);
+    client.stop();
+    // from each failure to the next attempt
+    const gaps = at.slice(1).map((t, i) => (t - failedAt[i]) / 1000);
+    return { downs, gaps };
   }
 
   it("doubles from 1 s to the 60 s cap; jitter keeps each delay within [d/2, d]", () => {
@@ -423,15 +444,16 @@ describe("MQTT client: reconnect backoff", () => {
     const low = refusing(0).gaps;
     const high = refusing(0.999999).gaps;
     expect(low.slice(0, 9)).toEqual(nominal.map((d) => d / 2));
-    high.slice(0, 9).forEach((g, i) => expect(g).toBeCloseTo(nominal[i], 3));
+    high.slice(0, 9).forEach((g, i) => expect(g).toBeCloseTo(nominal[i], 2));
     for (const r of [0, 0.3, 0.999999]) {
-      const { gaps, client } = refusing(r);
+      const { gaps, downs } = refusing(r);
       gaps.forEach((g, i) => {
         const d = Math.min(60, 2 ** i);
         expect(g).toBeGreaterThanOrEqual(d / 2);
         expect(g).toBeLessThanOrEqual(d);
       });
-      expect(client.counters.failures).toBe(gaps.length + 1);
+      // every attempt failed (0: socket closed), then stop (-5)
+      expect(downs).toEqual([...gaps.map(() => 0), 0, -5]);
     }
   });
 
@@ -447,34 +469,37 @@ describe("MQTT client: reconnect backoff", () => {
       if (d === 750 && t.sockets.length > 1) t.accept();
       const n = t.sockets.length;
       t.last().emit("close");
-      t.time.advance(d - 1);
+      advance(d - 1);
       expect(t.sockets.length).toBe(n);
-      t.time.advance(1);
+      advance(1);
       expect(t.sockets.length).toBe(n + 1);
     }
-    expect(t.client.counters).toMatchObject({ connects: 1, failures: 4, drops: 1 });
+    expect(t.ups).toHaveLength(1);
+    expect(t.downs).toEqual([0, 0, 0, 0, 0]);
   });
 });
 
 describe("MQTT client: clock steps", () => {
-  it("setting the clock (time sync) neither fires retransmits and pings nor stalls them", () => {
-    const t = setup({ retry_s: 20 });
+  it("times itself by its own tick: a step of the clock (time sync) neither fires nor stalls its deadlines", () => {
+    let offset = 0;
+    const t = setup({ time: () => Date.now() / 1000 + offset });
     t.client.start();
     t.accept();
     const s = t.last();
     t.client.publish("a", "x", { qos: 1 });
-    t.time.advance(5000);
-    t.setClock(1_700_000_000); // forward
-    t.time.advance(2000);
-    expect(t.client.counters.retransmits).toBe(0);
-    expect(s.packets().filter((p) => p.cmd === "pingreq")).toHaveLength(0);
-    t.setClock(-5000); // backward
-    s.emit("data", PINGRESP);
-    t.time.advance(12_999);
-    expect(t.client.counters.retransmits).toBe(0);
-    t.time.advance(1001);
-    // 20 s after the publish as if the clock had not moved, give or take the tick in which the step came
-    expect(t.client.counters.retransmits).toBe(1);
+    advance(5000);
+    offset = 1_700_000_000; // forward
+    vi.setSystemTime(Date.now() + 3_600_000);
+    advance(2000);
     expect(t.client.state()).toBe(2);
+    expect(s.packets().filter((p) => p.cmd === "pingreq")).toHaveLength(0);
+    offset = -5000; // backward
+    vi.setSystemTime(Date.now() - 7_200_000);
+    s.emit("data", PINGRESP);
+    advance(22_999);
+    expect(t.client.state()).toBe(2);
+    advance(1);
+    // 30 s after the publish, as if the clock had not moved: no PUBACK, the link is taken for dead
+    expect(t.downs).toEqual([-4]);
   });
 });

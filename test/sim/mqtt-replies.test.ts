@@ -8,16 +8,16 @@ const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 describe("MQTT answers due on a connection", () => {
   it("counts CONNECT, QoS 1 PUBLISH and SUBSCRIBE as asking; QoS 0 and PUBACK as not", () => {
     const r = new MqttReplies();
-    r.sent(bytes(encodeConnect({ id: "n", clean: true, keepalive_s: 60 })));
-    r.sent(bytes(encodePublish("a/b", "x".repeat(300), 1, false, false, 7) + encodeSubscribe(8, ["a/#"])));
-    r.sent(bytes(encodePublish("a/c", "y", 0, false, false, 0) + encodePuback(3)));
+    r.sent(bytes(encodeConnect({ id: "n", clean: true }, 60)));
+    r.sent(bytes(encodePublish("a/b", "x".repeat(300), 2, 7) + encodeSubscribe(8, ["a/#"])));
+    r.sent(bytes(encodePublish("a/c", "y", 0, 0) + encodePuback(3)));
     expect(r.pending).toBe(3);
   });
 
   it("an answer split across chunks counts once it is whole; a late answer does not stand for a newer request", () => {
     const r = new MqttReplies();
-    r.sent(bytes(encodePublish("a/b", "1", 1, false, false, 1)));
-    r.sent(bytes(encodePublish("a/b", "2", 1, false, false, 2)));
+    r.sent(bytes(encodePublish("a/b", "1", 2, 1)));
+    r.sent(bytes(encodePublish("a/b", "2", 2, 2)));
     const ack = bytes(encodePuback(1));
     r.received(ack.subarray(0, 1));
     expect(r.pending).toBe(2);
@@ -29,7 +29,7 @@ describe("MQTT answers due on a connection", () => {
 
   it("a 1,200-byte publish (two-byte remaining length) goes out in pieces and is one request", () => {
     const r = new MqttReplies();
-    const p = bytes(encodePublish("a/b", "z".repeat(1200), 1, false, false, 9));
+    const p = bytes(encodePublish("a/b", "z".repeat(1200), 2, 9));
     r.sent(p.subarray(0, 2));
     r.sent(p.subarray(2, 700));
     r.sent(p.subarray(700));

@@ -3,34 +3,25 @@
 // - connects with a will (the contract's `state` = "offline") and per-node credentials, CleanSession 0 by default so
 //   the broker keeps our subscriptions and in-flight QoS 1 messages between connections (3.1.2.4);
 // - QoS 1 publishes in a bounded window; each keeps its packet id until its PUBACK [MQTT-2.3.1-2/3] and calls its
-//   own callback then; an unacknowledged one is sent again with DUP [MQTT-3.3.1-1] after `retry_s` and on every new
-//   connection, with its original packet id, oldest first [MQTT-4.4.0-1] [MQTT-4.6.0-1];
-// - keep alive: a PINGREQ before `keepalive_s` passes without sending [MQTT-3.1.2-23], or when nothing has come in
-//   for that long; the connection is taken for dead when a CONNACK or a PINGRESP has not come in `wait_s`;
+//   own callback then; on every new connection everything unacknowledged is sent again with DUP [MQTT-3.3.1-1],
+//   its original packet id, oldest first [MQTT-4.4.0-1] [MQTT-4.6.0-1]. That re-delivery is the one 4.4 requires;
+//   within a connection TCP loses nothing, and the gateway holds PUBACKs until its commit (DESIGN.md guarantee 1),
+//   so a timed re-send there would only duplicate. A PUBACK that has not come in 30 s ends the connection instead;
+// - keep alive: a PINGREQ when nothing has come in for `keepalive_s` (which bounds our own silence too, see tick);
+//   the connection is taken for dead when a CONNACK or a PINGRESP has not come in 10 s;
 // - subscribes (QoS 1) on every connection whose CONNACK says no session is present (3.2.2.2), and on the first
 //   one after start(); PUBLISH from the broker goes to onMessage, QoS 1 ones are PUBACKed [MQTT-3.3.4-1];
-// - reconnects after exponential backoff with jitter: min(max, min * 2^failures) scaled by 0.5..1;
+// - reconnects after exponential backoff with jitter: min(60 s, 1 s * 2^failures) scaled by 0.5..1;
 // - a publish while the connection is not up, or with the window full, returns false at once: the caller (the
 //   flash queue) keeps the data and offers it again later. Nothing is buffered here beyond the window.
 // Malformed packets from the broker are counted; only a loss of framing closes the connection (4.8): closing for a
 // well-framed QoS 1 packet we refuse would only make the broker send it again on the next connection.
-// Socket, clock, timers and randomness are injected (style.md 5); the defaults are the interpreter's.
-import {
-  badTopic,
-  createMqttDecoder,
-  DISCONNECT,
-  encodeConnect,
-  encodePuback,
-  encodePublish,
-  encodeSubscribe,
-  markDup,
-  MqttPacket,
-  MqttWill,
-  PINGREQ,
-} from "./packets";
-
-// The interpreter's clock, named here so that Node code importing this module type-checks too.
-declare function getTime(): number;
+// The socket and randomness are injected (style.md 5); timers are the interpreter's (tests fake them).
+//
+// Written for the interpreter: eight functions here and five in packets.ts (each definition costs variables for as
+// long as the program runs), one timer, one handler for every socket event, no object per received packet, and an
+// in-flight entry that refers to the caller's topic and payload strings instead of holding a copy of the packet.
+import { encodeConnect, encodePublish, field, frame, MqttConnectFields, MqttRx, nextPacket } from "./packets";
 
 /** A socket as require("net").connect gives it on the interpreter. */
 export interface MqttSocket {
@@ -41,318 +32,226 @@ export interface MqttSocket {
 
 export type MqttConnectFn = (to: { host: string; port: number }, onConnect: () => void) => MqttSocket;
 
-export interface MqttClientOptions {
+export interface MqttClientOptions extends MqttConnectFields {
   host: string;
   port: number;
-  id: string;
-  user?: string;
-  pass?: string;
-  will?: MqttWill;
-  /** Default 60; 0 turns keep alive off (3.1.2.10). */
-  keepalive_s?: number;
-  /** Topic filters to subscribe to at QoS 1. */
+  /** Keep alive (3.1.2.10); 0 turns it off. */
+  keepalive_s: number;
+  /** Topic filters to subscribe to at QoS 1; when given, at least one [MQTT-3.8.3-3]. */
   subs?: string[];
-  /** CleanSession; default false. */
-  clean?: boolean;
-  /** QoS 1 publishes in flight at most; default 4. */
-  window?: number;
-  /** Seconds without PUBACK before a QoS 1 publish goes again with DUP; default 30. */
-  retry_s?: number;
-  /** Seconds to wait for CONNACK and for PINGRESP; default 10. */
-  wait_s?: number;
-  /** Reconnect delay before jitter: backoffMin_s * 2^failures, at most backoffMax_s; defaults 1 and 60. */
-  backoffMin_s?: number;
-  backoffMax_s?: number;
-  /** Period of the housekeeping timer while connected; default 1 s. */
-  tick_s?: number;
-  /** Largest incoming packet kept (remaining length, bytes); default 2048. */
-  maxPacket?: number;
+  /** QoS 1 publishes in flight at most. */
+  window: number;
   connect?: MqttConnectFn;
-  /** Seconds, fractional (getTime). */
+  /** Not used: the client counts its own one-second ticks, which a step of the clock cannot move. Accepted so
+   *  that callers written for earlier versions compile. */
   time?: () => number;
-  setTimeout?: (callback: () => void, ms: number) => any;
-  clearTimeout?: (id: any) => void;
   /** Uniform in [0, 1). */
   rand?: () => number;
-  onMessage?: (topic: string, payload: string) => void;
+  onMessage: (topic: string, payload: string) => void;
   /** The broker accepted us; `sessionPresent` from CONNACK. */
-  onConnect?: (sessionPresent: boolean) => void;
-  onDown?: (reason: string) => void;
+  onConnect: (sessionPresent: boolean) => void;
+  /**
+   * The connection ended or an attempt failed, and why: 1..255 the broker refused us with that CONNACK return
+   * code (3.2.2.3: 4 bad user name or password, 5 not authorized); 0 the socket closed or failed; -1 no CONNACK
+   * within 10 s; -2 no PINGRESP within 10 s; -3 framing lost (a remaining length of more than four bytes);
+   * -4 no PUBACK within 30 s for the oldest publish in flight; -5 stop().
+   */
+  onDown?: (why: number) => void;
 }
 
-export interface MqttCounters {
-  /** Connections the broker accepted. */
-  connects: number;
-  /** Attempts that never reached an accepted CONNACK (refused, timed out, no route). */
-  failures: number;
-  /** Accepted connections that were lost. */
-  drops: number;
-  publishes: number;
-  acks: number;
-  retransmits: number;
-  pings: number;
-  /** PUBLISH packets received from the broker. */
-  received: number;
-  /** Malformed or refused packets from the broker. */
-  rejected: number;
-  /** SUBACKs with a failure code (0x80) for any filter. */
-  subFails: number;
-  /** Errors thrown by our own callbacks (onMessage, onAck...), caught and counted. */
-  errors: number;
-  bytesIn: number;
-  bytesOut: number;
-}
+/**
+ * The client's counters, by index (a flat list costs a board less than an object with named fields): rejected
+ * (malformed or refused packets from the broker), subFails (SUBACKs refusing a filter, 0x80), errors (thrown by
+ * our own callbacks onConnect, onMessage, onAck: caught and counted). Connections, failures and drops are seen
+ * through onConnect and onDown.
+ */
+export const MQTT_COUNTERS = ["rejected", "subFails", "errors"];
 
 export interface MqttClient {
   start(): void;
   /** DISCONNECT (the broker then discards the will [MQTT-3.14.4-3]) and no more reconnects. */
   stop(): void;
-  /** False when not connected, the window is full, or the topic is not a valid topic name. */
+  /** False when not connected, the window is full, the next packet id is still in flight (after 65,534 later
+   *  publishes), or the topic is not a valid topic name. */
   publish(topic: string, payload: string, opts?: { qos?: 0 | 1; retain?: boolean }, onAck?: () => void): boolean;
   /** 0 down, 1 connecting (TCP or waiting for CONNACK), 2 up. */
   state(): number;
-  /** QoS 1 publishes waiting for their PUBACK. */
-  inflight(): number;
-  /** Why the last connection ended or failed. */
-  why(): string;
-  readonly counters: MqttCounters;
+  /** Indexed as MQTT_COUNTERS names them. */
+  readonly counters: number[];
 }
 
-/** One QoS 1 publish in flight: packet id, encoded packet, callback, time last sent. Short names: long-lived. */
+/** One QoS 1 publish in flight: packet id, topic, payload, PUBLISH flags (QoS 1 and RETAIN), callback, when
+ *  last sent (s). */
 interface Flight {
   i: number;
+  t: string;
   p: string;
+  f: number;
   c?: () => void;
-  t: number;
+  s: number;
 }
 
 export function createMqttClient(o: MqttClientOptions): MqttClient {
-  const ka = o.keepalive_s == null ? 60 : o.keepalive_s;
-  const win = o.window || 4;
-  const retry = o.retry_s || 30;
-  const wait = o.wait_s || 10;
-  const bMin = o.backoffMin_s || 1;
-  const bMax = o.backoffMax_s || 60;
-  const tk = o.tick_s || 1;
-  const clk = o.time || function () { return getTime(); };
-  const st = o.setTimeout || function (f: () => void, ms: number) { return setTimeout(f, ms); };
-  const ct = o.clearTimeout || function (t: any) { clearTimeout(t); };
-  const rnd = o.rand || Math.random;
-  const conn = o.connect || function (to: { host: string; port: number }, cb: () => void): MqttSocket {
-    return require("net").connect(to, cb);
-  };
-  const c: MqttCounters = {
-    connects: 0, failures: 0, drops: 0, publishes: 0, acks: 0, retransmits: 0, pings: 0,
-    received: 0, rejected: 0, subFails: 0, errors: 0, bytesIn: 0, bytesOut: 0,
-  };
+  const ka = o.keepalive_s;
+  // rejected, subFails, errors (MQTT_COUNTERS)
+  const c = [0, 0, 0];
   const q: Flight[] = [];
-  let st8 = 0;
+  const rx = { b: "", s: 0 } as MqttRx;
+  /** 0 down, 1 connecting, 2 up. */
+  let up = 0;
   let run = false;
   let sock: MqttSocket | undefined;
+  /** The one timer: the 1 s tick while connecting or up, the reconnect delay while down. */
   let timer: any;
-  let tickT: any;
+  /** Connection number: events of a socket given up carry an older one and are ignored. */
+  let gen = 0;
   let fails = 0;
-  let nid = 0;
-  let subId = 0;
-  let subd = false;
+  let lastId = 0;
+  let subscribed = false;
+  // Time in seconds is the count of ticks: setTime() (a time sync) cannot step it, so no ping, retransmission or
+  // timeout fires early or stalls because of one. Events between ticks take the time of the last tick.
+  let now = 0;
+  /** When the last bytes came in: see tick. */
   let lastIn = 0;
-  let lastOut = 0;
-  let pingAt = 0;
-  let openAt = 0;
-  let raw = 0;
-  let adj = 0;
-  let why = "";
+  /** When we began to wait for a reply that ends the connection if it has not come in 10 s: CONNACK, PINGRESP. */
+  let waitAt = 0;
 
-  const dec = createMqttDecoder(onPacket, function (r) {
-    c.rejected++;
-    if (r === "length") down("framing lost");
-  }, o.maxPacket);
-
-  function call(f: ((a?: any, b?: any) => void) | undefined, a?: any, b?: any) {
-    if (!f) return;
-    try {
-      f(a, b);
-    } catch {
-      c.errors++;
-    }
+  function down(why: number) {
+    up = 0;
+    gen++;
+    // (a socket given up stays in `sock`, unused, until the next connection: ending it twice is harmless)
+    if (sock) sock.end();
+    if (timer) clearTimeout(timer);
+    // 1 s << failures, at most 60 s, scaled by 0.5..1: in ms, 500 << failures (at most 30,000) times 1..2
+    timer = run && setTimeout(tick, (fails < 6 ? 500 << fails : 3e4) * (1 + (o.rand || Math.random)()));
+    if (fails < 6) fails++;
+    if (o.onDown) o.onDown(why);
   }
 
-  // Seconds that only move forward with real time: a step of the clock (setTime after a time sync) counts as no
-  // time passing, so no ping, retransmission or timeout fires or stalls because of it. Calls come every tick_s
-  // while connected; a longer gap only happens while down, when nothing timed is pending.
-  function now(): number {
-    const r = clk();
-    const d = r - raw;
-    raw = r;
-    if (d < 0 || d > 5 * tk + 5) adj -= d;
-    return r + adj;
-  }
-
-  function send(s: string) {
-    if (!sock) return;
-    c.bytesOut += s.length;
-    lastOut = now();
-    sock.write(s);
-  }
-
-  function nextId(): number {
-    for (;;) {
-      nid = (nid % 65535) + 1;
-      if (nid !== subId && find(nid) < 0) return nid;
-    }
-  }
-
-  function find(id: number): number {
-    for (let i = 0; i < q.length; i++) if (q[i].i === id) return i;
-    return -1;
-  }
-
-  function resend(e: Flight) {
-    e.p = markDup(e.p);
-    e.t = now();
-    c.retransmits++;
-    send(e.p);
-  }
-
-  function open() {
-    timer = undefined;
-    if (!run) return;
-    st8 = 1;
-    dec.reset();
-    pingAt = 0;
-    openAt = lastIn = lastOut = now();
-    tickT = st(tick, tk * 1000);
-    let s: MqttSocket;
-    try {
-      s = conn({ host: o.host, port: o.port }, function () {
-        if (s === sock) send(encodeConnect({ id: o.id, clean: !!o.clean, keepalive_s: ka, will: o.will, user: o.user, pass: o.pass }));
-      });
-    } catch (e) {
-      down("connect: " + e);
-      return;
-    }
-    sock = s;
-    s.on("data", function (d: string) {
-      if (s !== sock) return;
-      c.bytesIn += d.length;
-      lastIn = now();
-      pingAt = 0;
-      dec.push(d);
-    });
-    s.on("close", function () {
-      if (s === sock) down("closed");
-    });
-    s.on("error", function (e: any) {
-      if (s === sock) down("error: " + (e && e.message ? e.message : e));
-    });
-  }
-
-  function halt() {
-    const s = sock;
-    sock = undefined;
-    if (tickT) ct(tickT);
-    tickT = undefined;
-    if (s) {
-      try {
-        s.end();
-      } catch {
-        // already closed
-      }
-    }
-  }
-
-  function down(reason: string) {
-    if (st8 === 2) c.drops++;
-    else if (st8 === 1) c.failures++;
-    st8 = 0;
-    why = reason;
-    halt();
-    call(o.onDown, reason);
-    if (!run || timer) return;
-    const d = Math.min(bMax, bMin * Math.pow(2, fails));
-    if (fails < 30) fails++;
-    timer = st(open, d * (0.5 + 0.5 * rnd()) * 1000);
-  }
-
-  function onPacket(p: MqttPacket) {
-    if (p.type === 2) {
-      if (st8 !== 1) return;
-      // a refusal: the broker closes the connection [MQTT-3.2.2-5]. The code only (3.2.2.3): its name
-      // (packets.ts connackName) is for people, who read it where the node's log is shown.
-      if (p.rc) return down("refused: " + p.rc);
-      st8 = 2;
-      c.connects++;
-      fails = 0;
-      if (o.subs && o.subs.length && (!p.sp || !subd)) {
-        subId = 0;
-        subId = nextId();
-        send(encodeSubscribe(subId, o.subs));
-      }
-      for (let i = 0; i < q.length; i++) resend(q[i]);
-      call(o.onConnect, p.sp);
-    } else if (p.type === 3) {
-      c.received++;
-      call(o.onMessage, p.topic, p.payload);
-      if (p.qos) send(encodePuback(p.id));
-    } else if (p.type === 4) {
-      const i = find(p.id);
-      if (i < 0) return;
-      const e = q.splice(i, 1)[0];
-      c.acks++;
-      call(e.c);
-    } else if (p.type === 9 && p.id === subId) {
-      subId = 0;
-      subd = p.codes.indexOf(0x80) < 0;
-      if (!subd) c.subFails++;
-    }
-  }
-
+  // Every second while connecting or up, and once at the end of each reconnect delay: opens the connection,
+  // times out the CONNACK, the PINGRESP and the oldest PUBACK, sends PINGREQ.
   function tick() {
-    tickT = st(tick, tk * 1000);
-    const t = now();
-    if (st8 === 1) {
-      if (t - openAt >= wait) down("no CONNACK");
+    timer = setTimeout(tick, 1000);
+    const t = ++now;
+    if (!up) {
+      up = 1;
+      rx.b = "";
+      rx.s = 0;
+      waitAt = lastIn = t;
+      try {
+        // The options carry host and port; net.connect is a static function on the interpreter, it needs no
+        // `this`. An "error" is always followed by a "close" (on the interpreter and in Node); if one ever were
+        // not, the CONNACK or PINGRESP timeout would end the connection.
+        const data = onSocket.bind(0, gen, 0);
+        sock = (o.connect || require("net").connect)(o, data);
+        sock!.on("data", data);
+        sock!.on("close", onSocket.bind(0, gen, 1));
+      } catch {
+        down(0);
+      }
+    } else if (waitAt) {
+      // no CONNACK (3.1.4) or no PINGRESP (3.1.2.10) in 10 s: -1 or -2
+      if (t - waitAt >= 10) down(-up);
+    } else if (q[0] && t - q[0].s >= 30) {
+      // the oldest publish in flight has had no PUBACK in 30 s: the link is taken for dead, and the next
+      // connection sends everything in flight again (4.4)
+      down(-4);
+    } else if (ka && t - lastIn >= ka - 1) {
+      // Keep alive (3.1.2.10): a PINGREQ when nothing has come in for keepalive_s less a tick. That bounds the
+      // time between two packets we send too [MQTT-3.1.2-23]: everything a broker sends us but a QoS 0 PUBLISH
+      // answers a packet of ours or is answered (PUBACK), and the node subscribes at QoS 1 to topics the gateway
+      // publishes at QoS 1 (DESIGN.md, the contract).
+      sock!.write("\xc0\x00"); // PINGREQ (3.12)
+      waitAt = t;
+    }
+  }
+
+  // The socket's events: connected (TCP; the interpreter passes the socket, the simulator nothing), data (a
+  // string), closed or failed (`end`). `g` is the connection they belong to.
+  function onSocket(g: number, end: number, data?: unknown) {
+    if (g !== gen) return;
+    if (end) return down(0);
+    if (typeof data !== "string") {
+      sock!.write(encodeConnect(o, ka));
       return;
     }
-    if (pingAt) {
-      if (t - pingAt >= wait) return down("no PINGRESP");
-    } else if (ka && (t - lastOut >= ka - tk || t - lastIn >= ka)) {
-      send(PINGREQ);
-      pingAt = t;
-      c.pings++;
+    lastIn = now;
+    waitAt = 0;
+    rx.b += data;
+    // a command or a configuration for the node is far smaller than 2048 bytes: larger packets are skipped
+    for (let p = nextPacket(rx, 2048); p; p = nextPacket(rx, 2048)) {
+      if (p < 4) {
+        c[0]++;
+        if (p === 1) return down(-3);
+      } else
+        try {
+          if (p === 0x20) {
+            // CONNACK; a refusal's return code is in the low byte, and the broker closes [MQTT-3.2.2-5]
+            if (rx.i & 255) return down(rx.i & 255);
+            up = 2;
+            fails = 0;
+            if (o.subs && (rx.i < 256 || !subscribed)) {
+              // packet id 65535: publishes take 1..65534, so the two never meet [MQTT-2.3.1-2]
+              let body = field(65535);
+              for (let i = 0; i < o.subs.length; i++) body += field(o.subs[i]) + "\x01";
+              sock!.write(frame(0x82, body)); // SUBSCRIBE (3.8), fixed header flags 0010 [MQTT-3.8.1-1], QoS 1 each
+            }
+            // everything in flight goes again, with DUP and its packet id, oldest first [MQTT-4.4.0-1] [MQTT-4.6.0-1]
+            for (let i = 0; i < q.length; i++) {
+              const e = q[i];
+              e.s = now;
+              sock!.write(encodePublish(e.t, e.p, e.f | 8, e.i));
+            }
+            o.onConnect(rx.i > 255);
+          } else if (p >> 4 === 3) {
+            if (rx.i) sock!.write("\x40\x02" + field(rx.i)); // PUBACK for QoS 1 [MQTT-3.3.4-1]
+            o.onMessage(rx.t, rx.d);
+          } else if (p === 0x40) {
+            for (let i = 0; i < q.length; i++) {
+              if (q[i].i === rx.i) {
+                const e = q.splice(i, 1)[0];
+                if (e.c) e.c();
+                break;
+              }
+            }
+          } else if (p === 0x90 && rx.i === 65535) {
+            subscribed = rx.d.indexOf("\x80") < 0;
+            if (!subscribed) c[1]++;
+          }
+        } catch {
+          c[2]++;
+        }
     }
-    for (let i = 0; i < q.length; i++) if (t - q[i].t >= retry) resend(q[i]);
   }
 
   return {
     start: function () {
       if (run) return;
       run = true;
-      fails = 0;
-      open();
+      tick();
     },
     stop: function () {
       run = false;
-      if (timer) ct(timer);
-      timer = undefined;
-      if (st8 === 2) send(DISCONNECT);
-      st8 = 0;
-      why = "stopped";
-      halt();
+      if (up > 1) sock!.write("\xe0\x00"); // DISCONNECT (3.14)
+      down(-5);
     },
     publish: function (topic, payload, opts, onAck) {
-      const qos = opts && opts.qos ? 1 : 0;
-      if (st8 !== 2 || (qos && q.length >= win) || badTopic(topic)) return false;
-      const id = qos ? nextId() : 0;
-      const pkt = encodePublish(topic, payload, qos, !!(opts && opts.retain), false, id);
-      if (qos) q.push({ i: id, p: pkt, c: onAck, t: now() });
-      c.publishes++;
-      send(pkt);
+      opts = opts || {};
+      const qos = opts.qos;
+      // PUBLISH flags (3.3.1): QoS, RETAIN
+      const flags = (qos ? 2 : 0) | (opts.retain ? 1 : 0);
+      // Packet ids go 1..65534 in the order of sending [MQTT-2.3.1-1]; the first one still in flight is then the
+      // oldest, so the next id is in use only when it is that one's [MQTT-2.3.1-2]: refused until its PUBACK.
+      const id = (lastId % 65534) + 1;
+      // a topic name is not empty and has no wildcard and no U+0000 [MQTT-4.7.3-1] [MQTT-3.3.2-2] [MQTT-1.5.3-2]
+      if (up < 2 || (qos && (q.length >= o.window || (q[0] && q[0].i === id))) || !topic || /[+#\0]/.test(topic)) return false;
+      if (qos) q.push({ i: (lastId = id), t: topic, p: payload, f: flags, c: onAck, s: now });
+      sock!.write(encodePublish(topic, payload, flags, id));
       return true;
     },
-    state: function () { return st8; },
-    inflight: function () { return q.length; },
-    why: function () { return why; },
+    state: function () {
+      return up;
+    },
     counters: c,
   };
 }
