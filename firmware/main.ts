@@ -1,30 +1,18 @@
-// Wiring only: settings, self-test, and the application for the board given by the build.
+// Wiring only, for a board: settings from Storage (a cfg command writes them), the application on the board's
+// hardware. The Linux build starts from main-linux.ts instead.
 import { RuntimeBoard } from "./boards/types";
-import { withDefaults, settingsFile } from "./app/node-settings";
-import { runSelfTest } from "./app/self-test";
+import { NodeSettings, withDefaults, settingsFile } from "./app/node-settings";
 import { startNode } from "./app/node-app";
 import { boardHardware } from "./app/board-hardware";
+import { SensorHardware } from "./app/sensors";
 
-export function start(board: RuntimeBoard): void {
-  const storage = require("Storage");
-  // the Linux build reads the board's JSON file; a board, what Storage holds (a cfg command writes it)
-  const settings = withDefaults(board.settingsFile ? JSON.parse(require("fs").readFileSync(board.settingsFile) || "{}") : storage.readJSON(settingsFile, true));
-  if (settings.selfTest) {
-    const failed = runSelfTest(function (line) {
-      console.log(line);
-    });
-    if (board.settingsFile) {
-      // Linux build: end the run so the exit status reports the outcome (espruino.md "On the Linux build").
-      if (failed) throw new Error("self-test failed");
-      quit();
-    }
-    return;
-  }
+/** The application with the interpreter's globals; shared by both entries. */
+export function run(board: RuntimeBoard, settings: NodeSettings, hw: SensorHardware): void {
   startNode({
     board: board,
     settings: settings,
-    storage: storage,
-    hw: boardHardware(board),
+    storage: require("Storage"),
+    hw: hw,
     getTime: getTime,
     setTime: setTime,
     crc: E.CRC32,
@@ -33,4 +21,8 @@ export function start(board: RuntimeBoard): void {
     kick: E.kickWatchdog,
     probe: typeof MG_PROBE === "function" ? MG_PROBE : undefined,
   });
+}
+
+export function start(board: RuntimeBoard): void {
+  run(board, withDefaults(require("Storage").readJSON(settingsFile, true)), boardHardware(board));
 }

@@ -101,7 +101,7 @@ export async function minifyForEspruino(code: string, opts: { mangleProperties?:
   const release = await minify(aliasThisAndPrototype(closed), {
     ecma: 5,
     toplevel: true,
-    compress: { hoist_funs: true, hoist_vars: true, passes: 3, toplevel: true, unsafe_arrows: false, unsafe_undefined: true },
+    compress: { hoist_funs: true, hoist_vars: true, passes: 5, toplevel: true, unsafe_arrows: false, unsafe_undefined: true },
     mangle: {
       toplevel: true,
       // builtins: the list alone decides. It already leaves out every name the ES5 library and the interpreter's
@@ -124,14 +124,6 @@ export async function minifyForEspruino(code: string, opts: { mangleProperties?:
   return { release: hoistLateVars(release.code ?? ""), debug: debug.code ?? "" };
 }
 
-export function boardEntrySource(boardModule: string, boardExport: string): string {
-  return (
-    'import { start } from "./main";\n' +
-    `import { ${boardExport} } from "./boards/${boardModule}";\n` +
-    `start(${boardExport});\n`
-  );
-}
-
 /** A value as an ES5 literal whose keys are bare names, so that property mangling renames them with their uses. */
 export function es5Literal(v: unknown): string {
   if (Array.isArray(v)) return "[" + v.map(es5Literal).join(", ") + "]";
@@ -152,7 +144,8 @@ export function runtimeBoardEntrySource(boardId: string): string {
   if (!board) throw new Error(`unknown board '${boardId}'`);
   const runtime: Record<string, unknown> = {};
   for (const k of RUNTIME_BOARD_KEYS) runtime[k] = board[k];
-  return 'import { start } from "./main";\n' + `start(${es5Literal(runtime)});\n`;
+  // a board whose data names a settings file is the interpreter's Linux build: its own entry (main-linux.ts)
+  return `import { start } from "./${board.settingsFile ? "main-linux" : "main"}";\n` + `start(${es5Literal(runtime)});\n`;
 }
 
 /** Build one board's files under dist/firmware/. Problems found by the bundle check are returned, not thrown. */

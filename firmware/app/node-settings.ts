@@ -27,6 +27,12 @@ export interface CtSetting {
   ical: number;
   /** Nominal mains volts, for power when no voltage reference is wired. */
   V: number;
+  /** The AC voltage reference's ADC pin, when one is wired: real power instead of apparent (ct-clamp-port.ts). */
+  vpin?: string;
+  /** Mains volts per volt at the voltage pin. */
+  vcal?: number;
+  /** Voltage phase correction between the two reads, 0..1 (ct-clamp-port.ts CtClamp.phase; absent: 1). */
+  phase?: number;
 }
 
 export interface NodeSettings {
