@@ -56,10 +56,11 @@ export function createVeDirectParser(
   }
 
   function push(s: string, gap?: boolean): void {
-    const now = clock ? clock.seconds() : 0;
+    let now = 0;
     if (clock) {
       // a quiet line for 0.5 s between two bytes ends any block in progress (before the first byte lastByte is
       // undefined: NaN >= 0.5 is false, so the first bytes are no gap)
+      now = clock.seconds();
       gap = now - (lastByte as number) >= 0.5;
       lastByte = now;
     }

@@ -123,7 +123,7 @@ export function createMqttClient(o: MqttClientOptions): MqttClient {
     if (sock) sock.end();
     if (timer) clearTimeout(timer);
     // 1 s << failures, at most 60 s, scaled by 0.5..1: in ms, 500 << failures (at most 30,000) times 1..2
-    timer = run && setTimeout(tick, (fails < 6 ? 500 << fails : 3e4) * (1 + (o.rand || Math.random)()));
+    timer = run && setTimeout(tick, Math.min(3e4, 500 << fails) * (1 + (o.rand || Math.random)()));
     if (fails < 6) fails++;
     if (o.onDown) o.onDown(why);
   }
@@ -179,7 +179,7 @@ export function createMqttClient(o: MqttClientOptions): MqttClient {
     waitAt = 0;
     rx.b += data;
     // a command or a configuration for the node is far smaller than 2048 bytes: larger packets are skipped
-    for (let p = nextPacket(rx, 2048); p; p = nextPacket(rx, 2048)) {
+    for (let p; (p = nextPacket(rx, 2048)); ) {
       if (p < 4) {
         c[0]++;
         if (p === 1) return down(-3);

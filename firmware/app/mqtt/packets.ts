@@ -18,9 +18,10 @@ const chr = String.fromCharCode;
 export const PINGREQ = "\xc0\x00";
 export const DISCONNECT = "\xe0\x00";
 
-/** A number: two bytes, most significant first (1.5.2). A string: its length so, then its bytes (1.5.3). */
+/** A number: two bytes, most significant first (1.5.2). A string: its length so, then its bytes (1.5.3).
+ *  Numbers are 0..65535 (packet ids, keep alive, lengths), so x >> 8 is a byte already. */
 export function field(x: number | string): string {
-  return typeof x === "number" ? chr((x >> 8) & 255, x & 255) : field(x.length) + x;
+  return typeof x === "number" ? chr(x >> 8, x & 255) : field(x.length) + x;
 }
 
 /** A packet: first byte of the fixed header (type and flags, 2.2.1-2.2.2), remaining length (2.2.3: 7 bits a
