@@ -63,7 +63,8 @@ export function checkAnswer(req: string, b: string): number {
   const fc = req.charCodeAt(1);
   const qty = req.charCodeAt(5);
   const r = b.charCodeAt(1);
-  return !L ? 8 : L < 5 || L < (r & 0x80 ? 5 : 5 + b.charCodeAt(2)) ? 1 : crc16(b, L) ? 2 : b.charCodeAt(0) !== req.charCodeAt(0) ? 3
+  // (shorter than 3 bytes: the length byte is NaN and so is the length the header announces: 1)
+  return !L ? 8 : !(L >= (r & 0x80 ? 5 : 5 + b.charCodeAt(2))) ? 1 : crc16(b, L) ? 2 : b[0] !== req[0] ? 3
     : r === (fc | 0x80) ? (L === 5 ? 7 : 5) : r !== fc ? 4 : b.charCodeAt(2) !== 2 * qty || L !== 5 + 2 * qty ? 5 : 0;
 }
 
@@ -144,7 +145,7 @@ export function startModbusReader(port: SerialPort, baud: number, de: (on: boole
     }
     busy = false;
     const q = lost ? (failedRun < FAIL_AFTER && (c[0] || c[7]) ? 1 : 2) : 0;
-    const mark = "osf".charAt(q) as Quality;
+    const mark = "osf"[q] as Quality;
     const t = clock.seconds();
     // got becomes the poll's values, every field of the map
     const v = got;
@@ -206,8 +207,9 @@ export function startModbusReader(port: SerialPort, baud: number, de: (on: boole
     }
     clear(timer);
     buf += d;
-    const len = buf.length < 3 ? 0 : buf.charCodeAt(1) & 0x80 ? 5 : 5 + buf.charCodeAt(2);
-    if (len && buf.length >= len && !crc16(buf, len)) {
+    // (before the byte count has come, len is NaN and the comparison false)
+    const len = buf.charCodeAt(1) & 0x80 ? 5 : 5 + buf.charCodeAt(2);
+    if (buf.length >= len && !crc16(buf, len)) {
       buf = buf.substr(0, len);
       judge();
     } else if (buf.length > 256) judge();

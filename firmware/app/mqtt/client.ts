@@ -238,8 +238,8 @@ export function createMqttClient(o: MqttClientOptions): MqttClient {
     publish: function (topic, payload, opts, onAck) {
       opts = opts || {};
       const qos = opts.qos;
-      // PUBLISH flags (3.3.1): QoS, RETAIN
-      const flags = (qos ? 2 : 0) | (opts.retain ? 1 : 0);
+      // PUBLISH flags (3.3.1): QoS (0 or 1) << 1, RETAIN
+      const flags = ((qos as number) << 1) | +!!opts.retain;
       // Packet ids go 1..65534 in the order of sending [MQTT-2.3.1-1]; the first one still in flight is then the
       // oldest, so the next id is in use only when it is that one's [MQTT-2.3.1-2]: refused until its PUBACK.
       const id = (lastId % 65534) + 1;

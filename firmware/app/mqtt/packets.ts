@@ -59,7 +59,7 @@ export function encodeConnect(o: MqttConnectFields, keepalive_s: number): string
   let payload = field(o.id);
   if (w) {
     // will flag, will QoS, will retain (3.1.2.5-3.1.2.7) [MQTT-3.1.2-9]
-    flags |= 4 | (w.qos ? 8 : 0) | (w.retain ? 32 : 0);
+    flags |= 4 | ((w.qos as number) << 3) | (+!!w.retain << 5);
     payload += field(w.topic) + field(w.msg);
   }
   if (o.user) {
