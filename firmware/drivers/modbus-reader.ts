@@ -210,7 +210,7 @@ export function startModbusReader(port: SerialPort, baud: number, de: (on: boole
     // (before the byte count has come, len is NaN and the comparison false)
     const len = buf.charCodeAt(1) & 0x80 ? 5 : 5 + buf.charCodeAt(2);
     if (buf.length >= len && !crc16(buf, len)) {
-      buf = buf.substr(0, len);
+      buf = buf.slice(0, len);
       judge();
     } else if (buf.length > 256) judge();
     else timer = set(judge, gap);

@@ -133,7 +133,7 @@ export interface MqttRx {
 export function nextPacket(rx: MqttRx, cap: number): number {
   const k = Math.min(rx.s, rx.b.length);
   rx.s -= k;
-  const b = (rx.b = rx.b.substr(k));
+  const b = (rx.b = rx.b.slice(k));
   // remaining length (2.2.3): at most four bytes, 7 bits each, least significant first
   let len = 0;
   let i = 1;
@@ -149,7 +149,7 @@ export function nextPacket(rx: MqttRx, cap: number): number {
     return 2;
   }
   if (b.length < i + len) return 0;
-  rx.b = b.substr(i + len);
+  rx.b = b.slice(i + len);
   const body = b.substr(i, len);
   const first = b.charCodeAt(0);
   const qos = (first >> 1) & 3;
@@ -172,7 +172,7 @@ export function nextPacket(rx: MqttRx, cap: number): number {
     return 3;
   }
   rx.i = id;
-  rx.d = body.substr(at);
+  rx.d = body.slice(at);
   return first;
 }
 
