@@ -47,7 +47,7 @@ export function crc16(s: string, n: number): number {
   let c = 0xffff;
   for (let i = 0; i < n; i++) {
     c ^= s.charCodeAt(i);
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xa001 : c >>> 1;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xa001 * (c & 1));
   }
   return c;
 }
@@ -75,7 +75,9 @@ export function registerValue(b: string, o: number, t: number): number {
   let x = (b.charCodeAt(p) << 8) | b.charCodeAt(p + 1);
   const lo = (b.charCodeAt(p + 2) << 8) | b.charCodeAt(p + 3);
   if (t & 8) x = t & 2 ? lo * 65536 + x : x * 65536 + lo;
-  return t & 1 && x >= (t & 8 ? 0x80000000 : 0x8000) ? x - (t & 8 ? 0x100000000 : 0x10000) : x;
+  // signed: two's complement over the field's range m (2^32 or 2^16)
+  const m = t & 8 ? 0x100000000 : 0x10000;
+  return t & 1 && x >= m / 2 ? x - m : x;
 }
 
 /**

@@ -187,7 +187,8 @@ export function createMqttClient(o: MqttClientOptions): MqttClient {
         try {
           if (p === 0x20) {
             // CONNACK; a refusal's return code is in the low byte, and the broker closes [MQTT-3.2.2-5]
-            if (rx.i & 255) return down(rx.i & 255);
+            const rc = rx.i & 255;
+            if (rc) return down(rc);
             up = 2;
             fails = 0;
             if (o.subs && (rx.i < 256 || !subscribed)) {
