@@ -40,6 +40,9 @@ export function createVeDirectParser(
   const JUNK = 4;
   const MAX_BLOCK = 1662;
   const CHECKSUM = "Checksum\t";
+  // the two reasons named in several places (VeDirectReject)
+  const FRAMING = "framing";
+  const OVERSIZE = "oversize";
   const cnt: VeDirectCounters = {
     bytes: 0, blocks: 0, hexFrames: 0, checksum: 0, oversize: 0, framing: 0, hex: 0, truncated: 0, partialStart: 0,
   };
@@ -78,7 +81,7 @@ export function createVeDirectParser(
           if (text[0] === "\r") mode = BLOCK;
           else if (mode) {
             mode = JUNK;
-            refuse("framing");
+            refuse(FRAMING);
           } else {
             mode = HUNT;
             cnt.partialStart++;
@@ -94,7 +97,7 @@ export function createVeDirectParser(
         } else if (!end) {
           // a block past the cap is refused now and hunted through (held whole, it would be refused at its end)
           if (mode === BLOCK && text.length > MAX_BLOCK) {
-            refuse("oversize");
+            refuse(OVERSIZE);
             mode = HUNT;
           }
           if (mode !== BLOCK) text = text.slice(-9);
@@ -106,16 +109,16 @@ export function createVeDirectParser(
             const lines = text.slice(0, k).split("\r\n");
             const fields: VeDirectFields = {};
             let why: VeDirectReject | "" =
-              end > MAX_BLOCK ? "oversize" : lines[0] || lines.pop() || lines.length < 2 ? "framing" : "";
+              end > MAX_BLOCK ? OVERSIZE : lines[0] || lines.pop() || lines.length < 2 ? FRAMING : "";
             for (let n = 1; !why && n < lines.length; n++) {
               const line = lines[n];
               const tab = line.indexOf("\t");
               const label = line.slice(0, tab); // (no tab: refused below before the label is looked at)
               const value = line.slice(tab + 1);
               if (tab < 1 || label in fields) {
-                why = "framing";
+                why = FRAMING;
               } else if (tab > 12 || value.length > 40 || n > 30) {
-                why = "oversize";
+                why = OVERSIZE;
               } else fields[label] = value;
             }
             if (!why) {
