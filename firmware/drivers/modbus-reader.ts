@@ -47,7 +47,7 @@ export function crc16(s: string, n: number): number {
   let c = 0xffff;
   for (let i = 0; i < n; i++) {
     c ^= s.charCodeAt(i);
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xa001 : c >>> 1;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xa001 * (c & 1));
   }
   return c;
 }
@@ -63,7 +63,8 @@ export function checkAnswer(req: string, b: string): number {
   const fc = req.charCodeAt(1);
   const qty = req.charCodeAt(5);
   const r = b.charCodeAt(1);
-  return !L ? 8 : L < 5 || L < (r & 0x80 ? 5 : 5 + b.charCodeAt(2)) ? 1 : crc16(b, L) ? 2 : b.charCodeAt(0) !== req.charCodeAt(0) ? 3
+  // (shorter than 3 bytes: the length byte is NaN and so is the length the header announces: 1)
+  return !L ? 8 : !(L >= (r & 0x80 ? 5 : 5 + b.charCodeAt(2))) ? 1 : crc16(b, L) ? 2 : b[0] !== req[0] ? 3
     : r === (fc | 0x80) ? (L === 5 ? 7 : 5) : r !== fc ? 4 : b.charCodeAt(2) !== 2 * qty || L !== 5 + 2 * qty ? 5 : 0;
 }
 
@@ -74,7 +75,9 @@ export function registerValue(b: string, o: number, t: number): number {
   let x = (b.charCodeAt(p) << 8) | b.charCodeAt(p + 1);
   const lo = (b.charCodeAt(p + 2) << 8) | b.charCodeAt(p + 3);
   if (t & 8) x = t & 2 ? lo * 65536 + x : x * 65536 + lo;
-  return t & 1 && x >= (t & 8 ? 0x80000000 : 0x8000) ? x - (t & 8 ? 0x100000000 : 0x10000) : x;
+  // signed: two's complement over the field's range m (2^32 or 2^16)
+  const m = t & 8 ? 0x100000000 : 0x10000;
+  return t & 1 && x >= m / 2 ? x - m : x;
 }
 
 /**
@@ -98,8 +101,8 @@ export function startModbusReader(port: SerialPort, baud: number, de: (on: boole
   let battery = false;
   let lost = false; // a block of this poll got no valid answer
   let failedRun = 0; // consecutive failed transactions
-  let i = 0; // first field of the block being read
-  let n = 0; // its fields
+  let i = 0; // first field of the block being read, as an index of f (four words a field)
+  let n = 0; // its fields, times four
   let start = 0; // its first register
   let req = ""; // its request ADU
   let tries = 0;
@@ -109,8 +112,8 @@ export function startModbusReader(port: SerialPort, baud: number, de: (on: boole
 
   // Transmits the request: DE high, write, DE low once the last stop bit is out, (bytes + 1 margin) x 10 bits
   // / baud. Earlier cuts the request, much later loses the slave's first bytes (MOSL §2.5.1.1).
+  // (Every path of send and judge sets `timer` again before anything can read it.)
   function send(): void {
-    timer = 0;
     const tx_ms = Math.ceil(((req.length + 1) * 10000) / baud);
     tries++;
     buf = "";
@@ -125,16 +128,17 @@ export function startModbusReader(port: SerialPort, baud: number, de: (on: boole
   // at most 125 registers), or publishes the poll when every block is done or one was lost.
   function next(): void {
     timer = 0;
-    if (i * 4 < f.length && !lost) {
-      const fc = +f[i * 4 + 2] & 4 ? 3 : 4;
-      start = +f[i * 4 + 1];
+    if (i < f.length && !lost) {
+      const ft = +f[i + 2];
+      start = +f[i + 1];
       let end = start;
-      for (n = 0; (i + n) * 4 < f.length; n++) {
-        const t = +f[(i + n) * 4 + 2];
-        if (+f[(i + n) * 4 + 1] !== end || (t & 4 ? 3 : 4) !== fc || end - start > 123) break;
+      for (n = 0; i + n < f.length; n += 4) {
+        const t = +f[i + n + 2];
+        // another address, or the other register type (flag 4)
+        if (+f[i + n + 1] !== end || (t ^ ft) & 4 || end - start > 123) break;
         end += t & 8 ? 2 : 1;
       }
-      req = String.fromCharCode(slave, fc, start >> 8, start & 255, 0, end - start);
+      req = String.fromCharCode(slave, ft & 4 ? 3 : 4, start >> 8, start & 255, 0, end - start);
       const crc = crc16(req, 6);
       req += String.fromCharCode(crc & 255, crc >> 8);
       tries = 0;
@@ -143,15 +147,15 @@ export function startModbusReader(port: SerialPort, baud: number, de: (on: boole
     }
     busy = false;
     const q = lost ? (failedRun < FAIL_AFTER && (c[0] || c[7]) ? 1 : 2) : 0;
-    const mark = "osf".charAt(q) as Quality;
+    const mark = "osf"[q] as Quality;
     const t = clock.seconds();
-    const v: { [key: string]: number | null } = {};
+    // got becomes the poll's values, every field of the map
+    const v = got;
     for (let j = 0; j < f.length; j += 4) {
       const k = f[j];
-      const x = got[k];
+      const x = v[k];
       // no valid answer: the last good value while stale, null once failed (DESIGN.md guarantee 5: never 0)
-      v[k] = q === 2 ? null : x != null ? x : q === 1 && last ? last[k] : null;
-      const y = v[k];
+      const y = (v[k] = q === 2 ? null : x != null ? x : q === 1 && last ? last[k] : null);
       const flags = +f[j + 2];
       if (flags & 16 && !battery) continue;
       if (flags & 32) {
@@ -175,7 +179,6 @@ export function startModbusReader(port: SerialPort, baud: number, de: (on: boole
   // Ends the attempt with the frame in buf (empty: timeout) and judges it against the request: MOSL §2.5.1
   // length and CRC, then slave, function (MAP §7: function | 0x80 is an exception answer) and byte count.
   function judge(): void {
-    timer = 0;
     listening = false;
     const e = checkAnswer(req, buf);
     c[e]++;
@@ -190,7 +193,7 @@ export function startModbusReader(port: SerialPort, baud: number, de: (on: boole
       lost = true;
     } else {
       failedRun = 0;
-      for (let j = i; j < i + n; j++) got[f[j * 4]] = e ? null : registerValue(buf, +f[j * 4 + 1] - start, +f[j * 4 + 2]) / +f[j * 4 + 3];
+      for (let j = i; j < i + n; j += 4) got[f[j]] = e ? null : registerValue(buf, +f[j + 1] - start, +f[j + 2]) / +f[j + 3];
       i += n;
     }
     timer = set(next, TURNAROUND_MS);
@@ -206,9 +209,10 @@ export function startModbusReader(port: SerialPort, baud: number, de: (on: boole
     }
     clear(timer);
     buf += d;
-    const len = buf.length < 3 ? 0 : buf.charCodeAt(1) & 0x80 ? 5 : 5 + buf.charCodeAt(2);
-    if (len && buf.length >= len && !crc16(buf, len)) {
-      buf = buf.substr(0, len);
+    // (before the byte count has come, len is NaN and the comparison false)
+    const len = buf.charCodeAt(1) & 0x80 ? 5 : 5 + buf.charCodeAt(2);
+    if (buf.length >= len && !crc16(buf, len)) {
+      buf = buf.slice(0, len);
       judge();
     } else if (buf.length > 256) judge();
     else timer = set(judge, gap);

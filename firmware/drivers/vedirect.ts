@@ -40,6 +40,9 @@ export function createVeDirectParser(
   const JUNK = 4;
   const MAX_BLOCK = 1662;
   const CHECKSUM = "Checksum\t";
+  // the two reasons named in several places (VeDirectReject)
+  const FRAMING = "framing";
+  const OVERSIZE = "oversize";
   const cnt: VeDirectCounters = {
     bytes: 0, blocks: 0, hexFrames: 0, checksum: 0, oversize: 0, framing: 0, hex: 0, truncated: 0, partialStart: 0,
   };
@@ -56,10 +59,11 @@ export function createVeDirectParser(
   }
 
   function push(s: string, gap?: boolean): void {
-    const now = clock ? clock.seconds() : 0;
+    let now = 0;
     if (clock) {
       // a quiet line for 0.5 s between two bytes ends any block in progress (before the first byte lastByte is
       // undefined: NaN >= 0.5 is false, so the first bytes are no gap)
+      now = clock.seconds();
       gap = now - (lastByte as number) >= 0.5;
       lastByte = now;
     }
@@ -77,7 +81,7 @@ export function createVeDirectParser(
           if (text[0] === "\r") mode = BLOCK;
           else if (mode) {
             mode = JUNK;
-            refuse("framing");
+            refuse(FRAMING);
           } else {
             mode = HUNT;
             cnt.partialStart++;
@@ -88,12 +92,12 @@ export function createVeDirectParser(
         const end = k >= 0 && k + 9 < text.length ? k + 10 : 0;
         const cr = mode === JUNK ? text.indexOf("\r") : -1;
         if (cr >= 0 && (!end || cr < k)) {
-          text = text.substring(cr);
+          text = text.slice(cr);
           mode = BLOCK;
         } else if (!end) {
           // a block past the cap is refused now and hunted through (held whole, it would be refused at its end)
           if (mode === BLOCK && text.length > MAX_BLOCK) {
-            refuse("oversize");
+            refuse(OVERSIZE);
             mode = HUNT;
           }
           if (mode !== BLOCK) text = text.slice(-9);
@@ -102,26 +106,26 @@ export function createVeDirectParser(
           if (mode === BLOCK) {
             // "\r\n" LABEL "\t" VALUE ... "\r\n" before "Checksum\t": split, "" first and last when well formed. A byte
             // lost or changed inside (a lone CR or LF, a tab too many) breaks the sum, which is checked after this.
-            const lines = text.substring(0, k).split("\r\n");
+            const lines = text.slice(0, k).split("\r\n");
             const fields: VeDirectFields = {};
             let why: VeDirectReject | "" =
-              end > MAX_BLOCK ? "oversize" : lines[0] || lines.pop() || lines.length < 2 ? "framing" : "";
+              end > MAX_BLOCK ? OVERSIZE : lines[0] || lines.pop() || lines.length < 2 ? FRAMING : "";
             for (let n = 1; !why && n < lines.length; n++) {
               const line = lines[n];
               const tab = line.indexOf("\t");
-              const label = line.substring(0, tab);
-              const value = line.substring(tab + 1);
+              const label = line.slice(0, tab); // (no tab: refused below before the label is looked at)
+              const value = line.slice(tab + 1);
               if (tab < 1 || label in fields) {
-                why = "framing";
+                why = FRAMING;
               } else if (tab > 12 || value.length > 40 || n > 30) {
-                why = "oversize";
+                why = OVERSIZE;
               } else fields[label] = value;
             }
             if (!why) {
               // the interpreter's native E.sum where there is one (looked up through `global`: none on Node)
               const es = (global as any).E;
               let sum = 0;
-              if (es) sum = es.sum(text.substring(0, end));
+              if (es) sum = es.sum(text.slice(0, end));
               else for (let n = 0; n < end; n++) sum += text.charCodeAt(n);
               if (sum & 255) why = "checksum";
             }
@@ -132,7 +136,7 @@ export function createVeDirectParser(
               if (onBlock) onBlock(fields);
             }
           }
-          text = text.substring(end);
+          text = text.slice(end);
           mode = BETWEEN;
         }
       }
@@ -157,7 +161,7 @@ export function createVeDirectParser(
         // text up to the next ':' (a ':' that is a checksum byte is text)
         let j = s.indexOf(":", i);
         if (j < 0) j = s.length;
-        text += s.substring(i - 1, j);
+        text += s.slice(i - 1, j);
         i = j;
       }
     }

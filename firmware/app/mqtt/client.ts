@@ -123,7 +123,7 @@ export function createMqttClient(o: MqttClientOptions): MqttClient {
     if (sock) sock.end();
     if (timer) clearTimeout(timer);
     // 1 s << failures, at most 60 s, scaled by 0.5..1: in ms, 500 << failures (at most 30,000) times 1..2
-    timer = run && setTimeout(tick, (fails < 6 ? 500 << fails : 3e4) * (1 + (o.rand || Math.random)()));
+    timer = run && setTimeout(tick, Math.min(3e4, 500 << fails) * (1 + (o.rand || Math.random)()));
     if (fails < 6) fails++;
     if (o.onDown) o.onDown(why);
   }
@@ -179,7 +179,7 @@ export function createMqttClient(o: MqttClientOptions): MqttClient {
     waitAt = 0;
     rx.b += data;
     // a command or a configuration for the node is far smaller than 2048 bytes: larger packets are skipped
-    for (let p = nextPacket(rx, 2048); p; p = nextPacket(rx, 2048)) {
+    for (let p; (p = nextPacket(rx, 2048)); ) {
       if (p < 4) {
         c[0]++;
         if (p === 1) return down(-3);
@@ -187,7 +187,8 @@ export function createMqttClient(o: MqttClientOptions): MqttClient {
         try {
           if (p === 0x20) {
             // CONNACK; a refusal's return code is in the low byte, and the broker closes [MQTT-3.2.2-5]
-            if (rx.i & 255) return down(rx.i & 255);
+            const rc = rx.i & 255;
+            if (rc) return down(rc);
             up = 2;
             fails = 0;
             if (o.subs && (rx.i < 256 || !subscribed)) {
@@ -238,8 +239,8 @@ export function createMqttClient(o: MqttClientOptions): MqttClient {
     publish: function (topic, payload, opts, onAck) {
       opts = opts || {};
       const qos = opts.qos;
-      // PUBLISH flags (3.3.1): QoS, RETAIN
-      const flags = (qos ? 2 : 0) | (opts.retain ? 1 : 0);
+      // PUBLISH flags (3.3.1): QoS (0 or 1) << 1, RETAIN
+      const flags = ((qos as number) << 1) | +!!opts.retain;
       // Packet ids go 1..65534 in the order of sending [MQTT-2.3.1-1]; the first one still in flight is then the
       // oldest, so the next id is in use only when it is that one's [MQTT-2.3.1-2]: refused until its PUBACK.
       const id = (lastId % 65534) + 1;

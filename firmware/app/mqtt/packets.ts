@@ -18,9 +18,10 @@ const chr = String.fromCharCode;
 export const PINGREQ = "\xc0\x00";
 export const DISCONNECT = "\xe0\x00";
 
-/** A number: two bytes, most significant first (1.5.2). A string: its length so, then its bytes (1.5.3). */
+/** A number: two bytes, most significant first (1.5.2). A string: its length so, then its bytes (1.5.3).
+ *  Numbers are 0..65535 (packet ids, keep alive, lengths), so x >> 8 is a byte already. */
 export function field(x: number | string): string {
-  return typeof x === "number" ? chr((x >> 8) & 255, x & 255) : field(x.length) + x;
+  return typeof x === "number" ? chr(x >> 8, x & 255) : field(x.length) + x;
 }
 
 /** A packet: first byte of the fixed header (type and flags, 2.2.1-2.2.2), remaining length (2.2.3: 7 bits a
@@ -58,7 +59,7 @@ export function encodeConnect(o: MqttConnectFields, keepalive_s: number): string
   let payload = field(o.id);
   if (w) {
     // will flag, will QoS, will retain (3.1.2.5-3.1.2.7) [MQTT-3.1.2-9]
-    flags |= 4 | (w.qos ? 8 : 0) | (w.retain ? 32 : 0);
+    flags |= 4 | ((w.qos as number) << 3) | (+!!w.retain << 5);
     payload += field(w.topic) + field(w.msg);
   }
   if (o.user) {
@@ -132,7 +133,7 @@ export interface MqttRx {
 export function nextPacket(rx: MqttRx, cap: number): number {
   const k = Math.min(rx.s, rx.b.length);
   rx.s -= k;
-  const b = (rx.b = rx.b.substr(k));
+  const b = (rx.b = rx.b.slice(k));
   // remaining length (2.2.3): at most four bytes, 7 bits each, least significant first
   let len = 0;
   let i = 1;
@@ -148,7 +149,7 @@ export function nextPacket(rx: MqttRx, cap: number): number {
     return 2;
   }
   if (b.length < i + len) return 0;
-  rx.b = b.substr(i + len);
+  rx.b = b.slice(i + len);
   const body = b.substr(i, len);
   const first = b.charCodeAt(0);
   const qos = (first >> 1) & 3;
@@ -171,7 +172,7 @@ export function nextPacket(rx: MqttRx, cap: number): number {
     return 3;
   }
   rx.i = id;
-  rx.d = body.substr(at);
+  rx.d = body.slice(at);
   return first;
 }
 
