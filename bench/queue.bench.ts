@@ -30,9 +30,10 @@ export async function bench(): Promise<Record<string, number>> {
     programmed = flash.bytesProgrammed;
   }
   const flash = new VirtualFlash({ sizeBytes: 48 * 1024, pageBytes: 16 * 1024, programUnitBytes: 4 });
-  const q = openQueue(createStorage(flash), { crc: crc32, aggs: aggs20 });
+  let merging = false;
+  const q = openQueue(createStorage(flash), { crc: crc32, aggs: aggs20, onEvent: () => (merging = true) });
   let s = 0;
-  while (q.stats().mergeRounds === 0) q.push(1, ++s, text(batch(1, s)));
+  while (!merging) q.push(1, ++s, text(batch(1, s)));
   return {
     "queue.pushAck.perSecond.node": Math.round((N * 1000) / best),
     "queue.recordsPerKB": Math.round((1024 / (24 + Math.ceil(texts[0].length / 4) * 4)) * 10) / 10,

@@ -85,10 +85,6 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
   let ls = 0;
   let created = 0; // page files created since boot (flash wear comes from these)
   let torn = 0;
-  let merged = 0;
-  let rounds = 0;
-  let dropped = 0;
-  let rejected = 0;
 
   // Size: the page files that fit in Storage beside 4 KB for other files and compaction, less two pages of room
   // for merging and copying; by default 60% of that: the rest is slack between Storage compactions, which is what
@@ -146,6 +142,15 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
     pages.splice(pages.indexOf(p), 1);
   }
 
+  /** Storage.write to page file p; false when the flash refuses (Storage returns false or throws). */
+  function put(p: number, data: string, at: number, size?: number): boolean {
+    try {
+      return st.write("mq" + p, data, at, size);
+    } catch {
+      return false;
+    }
+  }
+
   /** The record at r read from flash (h: marked historical). */
   function item(r: number, h: number): QueueItem {
     const t = st.read("mq" + X[r + 3], (X[r + 4] >>> 16) + HEAD, X[r + 4] & 65535) || "";
@@ -156,34 +161,30 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
   function append(b: number, s: number, e: number, t: string): boolean {
     const len = t.length;
     const size = HEAD + ((len + 3) & -4);
-    try {
-      if (!ap || aw + size > as) {
-        if (pages.length >= hard) return false;
-        // (Storage compacts by itself when trash leaves no room for the file)
-        if (st.write("mq" + nextPage, PAGE_TAG, 0, P)) {
-          const old = ap;
-          pages.push((ap = nextPage++));
-          aw = 4;
-          as = P;
-          created++;
-          if (old) dropIfEmpty(old);
-        }
+    if (!ap || aw + size > as) {
+      if (pages.length >= hard) return false;
+      // (Storage compacts by itself when trash leaves no room for the file)
+      if (put(nextPage, PAGE_TAG, 0, P)) {
+        const old = ap;
+        pages.push((ap = nextPage++));
+        aw = 4;
+        as = P;
+        created++;
+        if (old) dropIfEmpty(old);
       }
-      hw.set([len + (len ^ 65535) * 65536, b, s, e], 1);
-      let rec = "";
-      for (let k = 4; k < HEAD; k++) {
-        if (k === 20) hw[5] = crc(rec + t);
-        rec += String.fromCharCode(hb[k]);
-      }
-      if (aw + size <= as && st.write("mq" + ap, rec + t, aw + 4)) {
-        insert(b, s, e, ap, aw * 65536 + len);
-        aw += size;
-        return true;
-      }
-    } catch {
-      // the flash refused: as below
     }
-    aw = as; // whatever part was written stays: later records go to a new page
+    hw.set([len + (len ^ 65535) * 65536, b, s, e], 1);
+    let rec = "";
+    for (let k = 4; k < HEAD; k++) {
+      if (k === 20) hw[5] = crc(rec + t);
+      rec += String.fromCharCode(hb[k]);
+    }
+    if (aw + size <= as && put(ap, rec + t, aw + 4)) {
+      insert(b, s, e, ap, aw * 65536 + len);
+      aw += size;
+      return true;
+    }
+    aw = as; // the flash refused: whatever part was written stays, later records go to a new page
     return false;
   }
 
@@ -191,11 +192,8 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
   function ack(b: number, s: number, e?: number): boolean {
     for (let r = 0; r < end; r += 5) {
       if (X[r] !== b || X[r + 1] !== s || X[r + 2] !== (e === undefined ? s : e)) continue;
-      try {
-        if (!st.write("mq" + X[r + 3], "\x00\x00\x00\x00", X[r + 4] >>> 16)) return false;
-      } catch {
-        return false; // not marked: it is sent again and the gateway drops the duplicate by key
-      }
+      // not marked: it is sent again and the gateway drops the duplicate by key
+      if (!put(X[r + 3], "\x00\x00\x00\x00", X[r + 4] >>> 16)) return false;
       remove(r);
       return true;
     }
@@ -271,25 +269,18 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
           last = [b, e];
         }
       }
-      if (taken) {
-        merged += taken;
-        rounds++;
-        if (o.onEvent) o.onEvent({ e: "queue.merged", d: { n: taken, o: written, f: first, l: last, m: mmax, fr: live0 - live } });
+      if (room && !taken) {
+        // last resort, nothing could be merged: the oldest batches are acknowledged (dropped), reported the same way
+        while (end > 5 && live + size > limit) {
+          if (!taken) first = [X[0], X[1]];
+          last = [X[0], X[2]];
+          if (!ack(X[0], X[1], X[2])) break;
+          taken++;
+        }
       }
-      if (!room) continue; // collect first, then merge on
-      merging = false;
-      // last resort: nothing (more) could be merged
-      let gone = 0;
-      while (end > 5 && live + size > limit) {
-        if (!gone) first = [X[0], X[1]];
-        last = [X[0], X[2]];
-        if (!ack(X[0], X[1], X[2])) break;
-        gone++;
-      }
-      if (gone) {
-        dropped += gone;
-        if (o.onEvent) o.onEvent({ e: "queue.dropped", d: { n: gone, o: 0, f: first, l: last, m: 1, fr: 0 } });
-      }
+      if (taken && o.onEvent) o.onEvent({ e: written ? "queue.merged" : "queue.dropped", d: { n: taken, o: written, f: first, l: last, m: mmax, fr: written && live0 - live } });
+      // without room, collect first and merge on; after merging, the next round drops if still nothing more merges
+      if (room) merging = !!written && live + size > limit;
     }
   }
 
@@ -340,7 +331,6 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
           return true;
         }
       }
-      rejected++;
       return false;
     },
     live: function (): QueueItem | undefined {
@@ -359,7 +349,7 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
     },
     ack: ack,
     stats: function (): QueueStats {
-      return { records: end / 5, bytes: live, pages: pages.length, maxPages: mp, pageBytes: P, pagesCreated: created, torn: torn, merged: merged, mergeRounds: rounds, dropped: dropped, rejected: rejected };
+      return { records: end / 5, bytes: live, pages: pages.length, maxPages: mp, pageBytes: P, pagesCreated: created, torn: torn };
     },
   };
 }
