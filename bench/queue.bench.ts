@@ -23,7 +23,7 @@ export async function bench(): Promise<Record<string, number>> {
     const q = openQueue(createStorage(flash), { crc: crc32, aggs: aggs20 });
     const t0 = performance.now();
     for (let s = 1; s <= N; s++) {
-      if (!q.push(1, s, texts[s - 1]) || !q.ack(1, s)) throw new Error("queue bench: push or ack refused");
+      if (!q.push(1, s, texts[s - 1]) || !q.ack(1, s, s)) throw new Error("queue bench: push or ack refused");
     }
     best = Math.min(best, performance.now() - t0);
     erases = flash.wear().maxErases;

@@ -57,7 +57,7 @@ function runSteps(openQueue, store, crc, steps, setup) {
     var r = null;
     if (st.op === "push") r = push(st.b, st.s);
     else if (st.op === "fill") { r = 0; for (var s = st.from; s <= st.to; s++) if (push(st.b, s)) r++; }
-    else if (st.op === "ack") r = q.ack(st.b, st.s, st.e);
+    else if (st.op === "ack") r = q.ack(st.b, st.s, st.e === undefined ? st.s : st.e);
     else if (st.op === "ackOldest") { r = 0; var its = q.next(st.n); for (var j = 0; j < its.length; j++) if (q.ack(its[j].b, its[j].s, its[j].e)) r++; }
     else if (st.op === "next") r = q.next(st.n).map(function (it) { return [it.b, it.s, it.e, it.h, it.t]; });
     else if (st.op === "live") { var l = q.live(); r = l ? [l.b, l.s] : null; }

@@ -50,10 +50,12 @@ export interface Tally {
 }
 
 export interface TalliedQueue extends FlashQueue {
+  /** e defaults to s here (the firmware always passes it). */
+  ack(b: number, s: number, e?: number): boolean;
   stats(): QueueStats & Tally;
 }
 
-/** A queue whose stats() adds the Tally, counted from its onEvent and push() results (the caller's onEvent still runs). */
+/** A queue whose ack() takes e = s by default and whose stats() adds the Tally, counted from its onEvent and push() results (the caller's onEvent still runs). */
 export function tallied(st: QueueStore, o: QueueOptions): TalliedQueue {
   const t: Tally = { merged: 0, mergeRounds: 0, dropped: 0, rejected: 0 };
   const q = openQueue(st, {
@@ -69,6 +71,7 @@ export function tallied(st: QueueStore, o: QueueOptions): TalliedQueue {
   return {
     ...q,
     push: (b, s, text) => q.push(b, s, text) || (t.rejected++, false),
+    ack: (b, s, e) => q.ack(b, s, e ?? s),
     stats: () => ({ ...q.stats(), ...t }),
   };
 }

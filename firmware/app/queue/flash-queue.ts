@@ -59,8 +59,8 @@ export interface FlashQueue {
   next(n: number): QueueItem[];
   /** Unacknowledged batches of boot b that cover a seq in [from, to], counted from RAM (nothing read from flash). */
   count(b: number, from: number, to: number): number;
-  /** The gateway has the batch (boot b, seqs s..e; e defaults to s): mark it on flash and forget it. */
-  ack(b: number, s: number, e?: number): boolean;
+  /** The gateway has the batch (boot b, seqs s..e; e = s unless merged): mark it on flash and forget it. */
+  ack(b: number, s: number, e: number): boolean;
   stats(): QueueStats;
 }
 
@@ -89,10 +89,10 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
   // Size: the page files that fit in Storage beside 4 KB for other files and compaction, less two pages of room
   // for merging and copying; by default 60% of that: the rest is slack between Storage compactions, which is what
   // wears the flash while an outage keeps the queue full (queue-wear.test.ts). At most 250 page files.
-  const names = st.list(/^mq[0-9]+$/);
+  const names = st.list(/^mq\d+$/);
   const space = st.getStats();
   const fit = ((space.freeBytes + space.trashBytes + names.length * (FILE_HEADER + P) - 4096) / (FILE_HEADER + P) - 2) | 0;
-  const mp = Math.min(250, Math.max(3, o.maxPages ? Math.min(o.maxPages, fit) : Math.floor(fit * 0.6)));
+  const mp = Math.min(250, Math.max(3, o.maxPages ? Math.min(o.maxPages, fit) : (fit * 0.6) | 0));
   const limit = ((mp * P * UTILISATION_PCT) / 100) | 0;
   let hard = mp; // a new page file is refused beyond this many: mp for pushes, more while making room
 
@@ -188,10 +188,10 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
     return false;
   }
 
-  /** The gateway has the batch (boot b, seqs s..e; e defaults to s): mark it on flash and forget it. */
-  function ack(b: number, s: number, e?: number): boolean {
+  /** The gateway has the batch (boot b, seqs s..e): mark it on flash and forget it. */
+  function ack(b: number, s: number, e: number): boolean {
     for (let r = 0; r < end; r += 5) {
-      if (X[r] !== b || X[r + 1] !== s || X[r + 2] !== (e === undefined ? s : e)) continue;
+      if (X[r] !== b || X[r + 1] !== s || X[r + 2] !== e) continue;
       // not marked: it is sent again and the gateway drops the duplicate by key
       if (!put(X[r + 3], "\x00\x00\x00\x00", X[r + 4] >>> 16)) return false;
       remove(r);
@@ -243,7 +243,7 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
       let held = true;
       for (let level = 2; room && live > goal && held; level *= 2) {
         held = false;
-        for (let r = 0; room && r + 5 < end && live > goal; r += 5) {
+        for (let r = 0; r + 5 < end && live > goal; r += 5) {
           const b = X[r];
           const s = X[r + 1];
           const e1 = X[r + 7];
