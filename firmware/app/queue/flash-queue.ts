@@ -231,8 +231,8 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
       if (!merging) continue;
       hard = mp + 1;
       const live0 = live;
+      const end0 = end; // batches taken in: the records that left the index, plus those written in their place
       const goal = limit - size - (limit >> 2);
-      let taken = 0;
       let written = 0;
       let mmax = 1;
       let first: number[] = [];
@@ -260,24 +260,21 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
           }
           // the merged batch takes the place of its members in the index (insert)
           const e = m.e!;
-          const n = e > X[r + 2] ? 2 : 1;
           if (!(room = append(b, s, e, JSON.stringify(m)))) break;
-          if (!taken) first = [b, s];
-          taken += n;
-          written++;
+          if (!written++) first = [b, s];
           if (m.m! > mmax) mmax = m.m!;
           last = [b, e];
         }
       }
-      if (room && !taken) {
+      if (room && !written) {
         // last resort, nothing could be merged: the oldest batches are acknowledged (dropped), reported the same way
         while (end > 5 && live + size > limit) {
-          if (!taken) first = [X[0], X[1]];
+          if (end === end0) first = [X[0], X[1]];
           last = [X[0], X[2]];
           if (!ack(X[0], X[1], X[2])) break;
-          taken++;
         }
       }
+      const taken = (end0 - end) / 5 + written;
       if (taken && o.onEvent) o.onEvent({ e: written ? "queue.merged" : "queue.dropped", d: { n: taken, o: written, f: first, l: last, m: mmax, fr: written && live0 - live } });
       // without room, collect first and merge on; after merging, the next round drops if still nothing more merges
       if (room) merging = !!written && live + size > limit;
