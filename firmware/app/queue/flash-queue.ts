@@ -77,10 +77,10 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
   let end = 0; // words in use in X
   let live = 0; // bytes the unacknowledged records take in their pages
   const pages: number[] = []; // numbers of the page files on flash
-  let ap = 0; // append page number (0: none), write offset, file size
+  // append page number (0: none; the highest on flash, so the next page file is ap + 1), write offset, file size
+  let ap = 0;
   let aw = 0;
   let as = 0;
-  let nextPage = 1;
   let lb = -1; // key of the last batch pushed this boot (the live one)
   let ls = 0;
   let created = 0; // page files created since boot (flash wear comes from these)
@@ -164,13 +164,12 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
     if (!ap || aw + size > as) {
       if (pages.length >= hard) return false;
       // (Storage compacts by itself when trash leaves no room for the file)
-      if (put(nextPage, PAGE_TAG, 0, P)) {
-        const old = ap;
-        pages.push((ap = nextPage++));
+      if (put(ap + 1, PAGE_TAG, 0, P)) {
+        pages.push(++ap);
         aw = 4;
         as = P;
         created++;
-        if (old) dropIfEmpty(old);
+        if (ap > 1) dropIfEmpty(ap - 1); // the previous append page
       }
     }
     hw.set([len + (len ^ 65535) * 65536, b, s, e], 1);
@@ -308,12 +307,11 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
       at += size;
     }
     if (p > ap) {
-      ap = nextPage = p;
+      ap = p;
       aw = at;
       as = d.length;
     }
   }
-  nextPage++;
   for (let j = pages.length; j--; ) dropIfEmpty(pages[j]);
 
   return {
