@@ -77,10 +77,10 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
   let end = 0; // words in use in X
   let live = 0; // bytes the unacknowledged records take in their pages
   const pages: number[] = []; // numbers of the page files on flash
-  // append page number (0: none; the highest on flash, so the next page file is ap + 1), write offset, file size
+  // append page number (0: none; the highest on flash, so the next page file is ap + 1) and its write offset
+  // (P when it takes no more records, or there is none)
   let ap = 0;
-  let aw = 0;
-  let as = 0;
+  let aw = P;
   let lb = -1; // key of the last batch pushed this boot (the live one)
   let ls = 0;
   let created = 0; // page files created since boot (flash wear comes from these)
@@ -161,13 +161,12 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
   function append(b: number, s: number, e: number, t: string): boolean {
     const len = t.length;
     const size = HEAD + ((len + 3) & -4);
-    if (!ap || aw + size > as) {
+    if (aw + size > P) {
       if (pages.length >= hard) return false;
       // (Storage compacts by itself when trash leaves no room for the file)
       if (put(ap + 1, PAGE_TAG, 0, P)) {
         pages.push(++ap);
         aw = 4;
-        as = P;
         created++;
         if (ap > 1) dropIfEmpty(ap - 1); // the previous append page
       }
@@ -178,12 +177,12 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
       if (k === 20) hw[5] = crc(rec + t);
       rec += String.fromCharCode(hb[k]);
     }
-    if (aw + size <= as && put(ap, rec + t, aw + 4)) {
+    if (aw + size <= P && put(ap, rec + t, aw + 4)) {
       insert(b, s, e, ap, aw * 65536 + len);
       aw += size;
       return true;
     }
-    aw = as; // the flash refused: whatever part was written stays, later records go to a new page
+    aw = P; // the flash refused: whatever part was written stays, later records go to a new page
     return false;
   }
 
@@ -207,7 +206,7 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
    */
   function makeRoom(size: number): void {
     let merging = live + size > limit;
-    for (let k = 0; k < 4 * mp + 8 && (merging || (pages.length >= mp && (!ap || aw + size > as))); k++) {
+    for (let k = 0; k < 4 * mp + 8 && (merging || (pages.length >= mp && aw + size > P)); k++) {
       if (pages.length >= mp) {
         // collect: copy the live records of the page file with the fewest live bytes to the append page (each copy
         // replaces its original in the index, and the page goes with the last one). They fit in one new page file.
@@ -308,8 +307,7 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
     }
     if (p > ap) {
       ap = p;
-      aw = at;
-      as = d.length;
+      aw = d.length === P ? at : P; // a page file of another size (pageBytes changed) takes no more records
     }
   }
   for (let j = pages.length; j--; ) dropIfEmpty(pages[j]);
