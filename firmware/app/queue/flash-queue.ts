@@ -206,6 +206,9 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
    */
   function makeRoom(size: number): void {
     let merging = live + size > limit;
+    // keys of the oldest and newest batch taken in a round (set before an event reports them)
+    let first!: number[];
+    let last!: number[];
     for (let k = 0; k < 4 * mp + 8 && (merging || (pages.length >= mp && aw + size > P)); k++) {
       if (pages.length >= mp) {
         // collect: copy the live records of the page file with the fewest live bytes to the append page (each copy
@@ -233,8 +236,6 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
       const goal = limit - size - (limit >> 2);
       let written = 0;
       let mmax = 1;
-      let first: number[] = [];
-      let last: number[] = [];
       let room = true;
       // A merge factor is at least the seqs a record covers (one per original batch), so pairs above the level are
       // skipped without reading them. Levels go up while something was held back only by the level.
