@@ -91,7 +91,7 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
   // wears the flash while an outage keeps the queue full (queue-wear.test.ts). At most 250 page files.
   const names = st.list(/^mq\d+$/);
   const space = st.getStats();
-  const fit = ((space.freeBytes + space.trashBytes + names.length * (FILE_HEADER + P) - 4096) / (FILE_HEADER + P) - 2) | 0;
+  const fit = ((space.freeBytes + space.trashBytes - 4096) / (FILE_HEADER + P) + names.length - 2) | 0;
   const mp = Math.min(250, Math.max(3, o.maxPages ? Math.min(o.maxPages, fit) : (fit * 0.6) | 0));
   const limit = ((mp * P * UTILISATION_PCT) / 100) | 0;
   let hard = mp; // a new page file is refused beyond this many: mp for pushes, more while making room
