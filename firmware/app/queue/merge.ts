@@ -25,12 +25,16 @@ export function mergeBatches(a: BatchPayload, b: BatchPayload | undefined, aggs:
   const rows = b ? a.r.concat(b.r) : a.r;
   const qs = b ? a.q.concat(b.q) : a.q;
   const nc = aggs.length;
-  let i = a.i * 2;
-  let m = (a.m || 1) * 2;
+  // interval and merge factor: doubled, or the sum of two single rows of different intervals
+  let i = a.i;
+  let m = a.m || 1;
   if (b && b.i !== a.i) {
     if (rows.length !== 2) return undefined;
-    i = a.i + b.i;
-    m = (a.m || 1) + (b.m || 1);
+    i += b.i;
+    m += b.m || 1;
+  } else {
+    i *= 2;
+    m *= 2;
   }
   if (rows.length < 2 || rows.length % 2) return undefined;
   const outR: (number | null)[][] = [];
