@@ -23,16 +23,17 @@ export async function bench(): Promise<Record<string, number>> {
     const q = openQueue(createStorage(flash), { crc: crc32, aggs: aggs20 });
     const t0 = performance.now();
     for (let s = 1; s <= N; s++) {
-      if (!q.push(1, s, texts[s - 1]) || !q.ack(1, s)) throw new Error("queue bench: push or ack refused");
+      if (!q.push(1, s, texts[s - 1]) || !q.ack(1, s, s)) throw new Error("queue bench: push or ack refused");
     }
     best = Math.min(best, performance.now() - t0);
     erases = flash.wear().maxErases;
     programmed = flash.bytesProgrammed;
   }
   const flash = new VirtualFlash({ sizeBytes: 48 * 1024, pageBytes: 16 * 1024, programUnitBytes: 4 });
-  const q = openQueue(createStorage(flash), { crc: crc32, aggs: aggs20 });
+  let merging = false;
+  const q = openQueue(createStorage(flash), { crc: crc32, aggs: aggs20, onEvent: () => (merging = true) });
   let s = 0;
-  while (q.stats().mergeRounds === 0) q.push(1, ++s, text(batch(1, s)));
+  while (!merging) q.push(1, ++s, text(batch(1, s)));
   return {
     "queue.pushAck.perSecond.node": Math.round((N * 1000) / best),
     "queue.recordsPerKB": Math.round((1024 / (24 + Math.ceil(texts[0].length / 4) * 4)) * 10) / 10,

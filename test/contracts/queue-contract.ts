@@ -39,19 +39,29 @@ function mk(b, s) {
 function runSteps(openQueue, store, crc, steps, setup) {
   var aggs = ["mean","min","max","mean","mean","last","last","mean","mean","mean","mean","max","last","last","mean","mean","max","counter","counter","counter"];
   var events = [];
+  // merged, merge rounds and dropped counted from the events, push() refusals from its results
+  var tally = { merged: 0, mergeRounds: 0, dropped: 0, rejected: 0 };
   var q = openQueue(store, { crc: crc, aggs: aggs, pageBytes: setup.pageBytes, maxPages: setup.maxPages,
-    onEvent: function (e) { events.push(e.e); } });
+    onEvent: function (e) {
+      events.push(e.e);
+      if (e.e === "queue.merged") { tally.merged += e.d.n; tally.mergeRounds++; } else tally.dropped += e.d.n;
+    } });
+  function push(b, s) {
+    if (q.push(b, s, mk(b, s))) return true;
+    tally.rejected++;
+    return false;
+  }
   var out = [];
   for (var k = 0; k < steps.length; k++) {
     var st = steps[k];
     var r = null;
-    if (st.op === "push") r = q.push(st.b, st.s, mk(st.b, st.s));
-    else if (st.op === "fill") { r = 0; for (var s = st.from; s <= st.to; s++) if (q.push(st.b, s, mk(st.b, s))) r++; }
-    else if (st.op === "ack") r = q.ack(st.b, st.s, st.e);
+    if (st.op === "push") r = push(st.b, st.s);
+    else if (st.op === "fill") { r = 0; for (var s = st.from; s <= st.to; s++) if (push(st.b, s)) r++; }
+    else if (st.op === "ack") r = q.ack(st.b, st.s, st.e === undefined ? st.s : st.e);
     else if (st.op === "ackOldest") { r = 0; var its = q.next(st.n); for (var j = 0; j < its.length; j++) if (q.ack(its[j].b, its[j].s, its[j].e)) r++; }
     else if (st.op === "next") r = q.next(st.n).map(function (it) { return [it.b, it.s, it.e, it.h, it.t]; });
     else if (st.op === "live") { var l = q.live(); r = l ? [l.b, l.s] : null; }
-    else if (st.op === "stats") r = q.stats();
+    else if (st.op === "stats") { r = q.stats(); for (var t in tally) r[t] = tally[t]; }
     else if (st.op === "events") r = events;
     out.push(r);
   }

@@ -105,7 +105,7 @@ describe("flash queue", () => {
     const store = new MemoryStore();
     const q = openQueue(store, options());
     for (let s = 1; s <= 12; s++) q.push(5, s, text(batch(5, s)));
-    q.ack(5, 1);
+    q.ack(5, 1, 1);
     const q2 = openQueue(store, options());
     expect(q2.next(20).map((it) => it.s)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
   });

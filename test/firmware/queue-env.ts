@@ -4,7 +4,7 @@ import { VirtualFlash } from "../../sim/vm/flash";
 import { createStorage, VirtualStorage } from "../../sim/vm/storage";
 import { crc32 } from "../../sim/vm/crc32";
 import { openQueue, FlashQueue } from "../../firmware/app/queue/flash-queue";
-import { QueueOptions, QueueStore } from "../../firmware/app/queue/types";
+import { QueueOptions, QueueStats, QueueStore } from "../../firmware/app/queue/types";
 import { Aggregation } from "../../firmware/protocol/channels";
 import { BatchPayload } from "../../firmware/protocol/messages";
 
@@ -39,11 +39,48 @@ export function options(extra: Partial<QueueOptions> = {}): QueueOptions {
   return { crc: crc32, aggs: aggs20, ...extra };
 }
 
+/** What the firmware leaves to the queue's events and push() results, counted since boot. */
+export interface Tally {
+  /** Batches merged into coarser ones, merge rounds ("queue.merged" events), batches dropped ("queue.dropped"). */
+  merged: number;
+  mergeRounds: number;
+  dropped: number;
+  /** push() refusals: batch larger than a page, or flash write failed. */
+  rejected: number;
+}
+
+export interface TalliedQueue extends FlashQueue {
+  /** e defaults to s here (the firmware always passes it). */
+  ack(b: number, s: number, e?: number): boolean;
+  stats(): QueueStats & Tally;
+}
+
+/** A queue whose ack() takes e = s by default and whose stats() adds the Tally, counted from its onEvent and push() results (the caller's onEvent still runs). */
+export function tallied(st: QueueStore, o: QueueOptions): TalliedQueue {
+  const t: Tally = { merged: 0, mergeRounds: 0, dropped: 0, rejected: 0 };
+  const q = openQueue(st, {
+    ...o,
+    onEvent: (e) => {
+      if (e.e === "queue.merged") {
+        t.merged += e.d.n;
+        t.mergeRounds++;
+      } else t.dropped += e.d.n;
+      o.onEvent?.(e);
+    },
+  });
+  return {
+    ...q,
+    push: (b, s, text) => q.push(b, s, text) || (t.rejected++, false),
+    ack: (b, s, e) => q.ack(b, s, e ?? s),
+    stats: () => ({ ...q.stats(), ...t }),
+  };
+}
+
 /** The virtual Storage of a board: `boot()` is a (re)boot: a new Storage on the same flash and a new queue. */
 export class VirtualBoard {
   flash: VirtualFlash;
   storage!: VirtualStorage;
-  queue!: FlashQueue;
+  queue!: TalliedQueue;
   constructor(
     geometry = { sizeBytes: 48 * 1024, pageBytes: 16 * 1024, programUnitBytes: 1 },
     public opts: Partial<QueueOptions> = {},
@@ -51,9 +88,9 @@ export class VirtualBoard {
     this.flash = new VirtualFlash(geometry);
     this.boot();
   }
-  boot(): FlashQueue {
+  boot(): TalliedQueue {
     this.storage = createStorage(this.flash);
-    this.queue = openQueue(this.storage as QueueStore, options(this.opts));
+    this.queue = tallied(this.storage as QueueStore, options(this.opts));
     return this.queue;
   }
 }

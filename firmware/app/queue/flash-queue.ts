@@ -59,8 +59,8 @@ export interface FlashQueue {
   next(n: number): QueueItem[];
   /** Unacknowledged batches of boot b that cover a seq in [from, to], counted from RAM (nothing read from flash). */
   count(b: number, from: number, to: number): number;
-  /** The gateway has the batch (boot b, seqs s..e; e defaults to s): mark it on flash and forget it. */
-  ack(b: number, s: number, e?: number): boolean;
+  /** The gateway has the batch (boot b, seqs s..e; e = s unless merged): mark it on flash and forget it. */
+  ack(b: number, s: number, e: number): boolean;
   stats(): QueueStats;
 }
 
@@ -77,26 +77,22 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
   let end = 0; // words in use in X
   let live = 0; // bytes the unacknowledged records take in their pages
   const pages: number[] = []; // numbers of the page files on flash
-  let ap = 0; // append page number (0: none), write offset, file size
-  let aw = 0;
-  let as = 0;
-  let nextPage = 1;
+  // append page number (0: none; the highest on flash, so the next page file is ap + 1) and its write offset
+  // (P when it takes no more records, or there is none)
+  let ap = 0;
+  let aw = P;
   let lb = -1; // key of the last batch pushed this boot (the live one)
   let ls = 0;
   let created = 0; // page files created since boot (flash wear comes from these)
   let torn = 0;
-  let merged = 0;
-  let rounds = 0;
-  let dropped = 0;
-  let rejected = 0;
 
   // Size: the page files that fit in Storage beside 4 KB for other files and compaction, less two pages of room
   // for merging and copying; by default 60% of that: the rest is slack between Storage compactions, which is what
   // wears the flash while an outage keeps the queue full (queue-wear.test.ts). At most 250 page files.
-  const names = st.list(/^mq[0-9]+$/);
+  const names = st.list(/^mq\d+$/);
   const space = st.getStats();
-  const fit = ((space.freeBytes + space.trashBytes + names.length * (FILE_HEADER + P) - 4096) / (FILE_HEADER + P) - 2) | 0;
-  const mp = Math.min(250, Math.max(3, o.maxPages ? Math.min(o.maxPages, fit) : Math.floor(fit * 0.6)));
+  const fit = ((space.freeBytes + space.trashBytes - 4096) / (FILE_HEADER + P) + names.length - 2) | 0;
+  const mp = Math.min(250, Math.max(3, o.maxPages ? Math.min(o.maxPages, fit) : (fit * 0.6) | 0));
   const limit = ((mp * P * UTILISATION_PCT) / 100) | 0;
   let hard = mp; // a new page file is refused beyond this many: mp for pushes, more while making room
 
@@ -146,6 +142,15 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
     pages.splice(pages.indexOf(p), 1);
   }
 
+  /** Storage.write to page file p; false when the flash refuses (Storage returns false or throws). */
+  function put(p: number, data: string, at: number, size?: number): boolean {
+    try {
+      return st.write("mq" + p, data, at, size);
+    } catch {
+      return false;
+    }
+  }
+
   /** The record at r read from flash (h: marked historical). */
   function item(r: number, h: number): QueueItem {
     const t = st.read("mq" + X[r + 3], (X[r + 4] >>> 16) + HEAD, X[r + 4] & 65535) || "";
@@ -156,46 +161,37 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
   function append(b: number, s: number, e: number, t: string): boolean {
     const len = t.length;
     const size = HEAD + ((len + 3) & -4);
-    try {
-      if (!ap || aw + size > as) {
-        if (pages.length >= hard) return false;
-        // (Storage compacts by itself when trash leaves no room for the file)
-        if (st.write("mq" + nextPage, PAGE_TAG, 0, P)) {
-          const old = ap;
-          pages.push((ap = nextPage++));
-          aw = 4;
-          as = P;
-          created++;
-          if (old) dropIfEmpty(old);
-        }
+    if (aw + size > P) {
+      if (pages.length >= hard) return false;
+      // (Storage compacts by itself when trash leaves no room for the file)
+      if (put(ap + 1, PAGE_TAG, 0, P)) {
+        pages.push(++ap);
+        aw = 4;
+        created++;
+        if (ap > 1) dropIfEmpty(ap - 1); // the previous append page
       }
-      hw.set([len + (len ^ 65535) * 65536, b, s, e], 1);
-      let rec = "";
-      for (let k = 4; k < HEAD; k++) {
-        if (k === 20) hw[5] = crc(rec + t);
-        rec += String.fromCharCode(hb[k]);
-      }
-      if (aw + size <= as && st.write("mq" + ap, rec + t, aw + 4)) {
-        insert(b, s, e, ap, aw * 65536 + len);
-        aw += size;
-        return true;
-      }
-    } catch {
-      // the flash refused: as below
     }
-    aw = as; // whatever part was written stays: later records go to a new page
+    hw.set([len + (len ^ 65535) * 65536, b, s, e], 1);
+    let rec = "";
+    for (let k = 4; k < HEAD; k++) {
+      if (k === 20) hw[5] = crc(rec + t);
+      rec += String.fromCharCode(hb[k]);
+    }
+    if (aw + size <= P && put(ap, rec + t, aw + 4)) {
+      insert(b, s, e, ap, aw * 65536 + len);
+      aw += size;
+      return true;
+    }
+    aw = P; // the flash refused: whatever part was written stays, later records go to a new page
     return false;
   }
 
-  /** The gateway has the batch (boot b, seqs s..e; e defaults to s): mark it on flash and forget it. */
-  function ack(b: number, s: number, e?: number): boolean {
+  /** The gateway has the batch (boot b, seqs s..e): mark it on flash and forget it. */
+  function ack(b: number, s: number, e: number): boolean {
     for (let r = 0; r < end; r += 5) {
-      if (X[r] !== b || X[r + 1] !== s || X[r + 2] !== (e === undefined ? s : e)) continue;
-      try {
-        if (!st.write("mq" + X[r + 3], "\x00\x00\x00\x00", X[r + 4] >>> 16)) return false;
-      } catch {
-        return false; // not marked: it is sent again and the gateway drops the duplicate by key
-      }
+      if (X[r] !== b || X[r + 1] !== s || X[r + 2] !== e) continue;
+      // not marked: it is sent again and the gateway drops the duplicate by key
+      if (!put(X[r + 3], "\x00\x00\x00\x00", X[r + 4] >>> 16)) return false;
       remove(r);
       return true;
     }
@@ -210,7 +206,10 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
    */
   function makeRoom(size: number): void {
     let merging = live + size > limit;
-    for (let k = 0; k < 4 * mp + 8 && (merging || (pages.length >= mp && (!ap || aw + size > as))); k++) {
+    // keys of the oldest and newest batch taken in a round (set before an event reports them)
+    let first!: number[];
+    let last!: number[];
+    for (let k = 0; k < 4 * mp + 8 && (merging || (pages.length >= mp && aw + size > P)); k++) {
       if (pages.length >= mp) {
         // collect: copy the live records of the page file with the fewest live bytes to the append page (each copy
         // replaces its original in the index, and the page goes with the last one). They fit in one new page file.
@@ -233,19 +232,17 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
       if (!merging) continue;
       hard = mp + 1;
       const live0 = live;
+      const end0 = end; // batches taken in: the records that left the index, plus those written in their place
       const goal = limit - size - (limit >> 2);
-      let taken = 0;
       let written = 0;
       let mmax = 1;
-      let first: number[] = [];
-      let last: number[] = [];
       let room = true;
       // A merge factor is at least the seqs a record covers (one per original batch), so pairs above the level are
       // skipped without reading them. Levels go up while something was held back only by the level.
       let held = true;
       for (let level = 2; room && live > goal && held; level *= 2) {
         held = false;
-        for (let r = 0; room && r + 5 < end && live > goal; r += 5) {
+        for (let r = 0; r + 5 < end && live > goal; r += 5) {
           const b = X[r];
           const s = X[r + 1];
           const e1 = X[r + 7];
@@ -262,34 +259,24 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
           }
           // the merged batch takes the place of its members in the index (insert)
           const e = m.e!;
-          const n = e > X[r + 2] ? 2 : 1;
           if (!(room = append(b, s, e, JSON.stringify(m)))) break;
-          if (!taken) first = [b, s];
-          taken += n;
-          written++;
+          if (!written++) first = [b, s];
           if (m.m! > mmax) mmax = m.m!;
           last = [b, e];
         }
       }
-      if (taken) {
-        merged += taken;
-        rounds++;
-        if (o.onEvent) o.onEvent({ e: "queue.merged", d: { n: taken, o: written, f: first, l: last, m: mmax, fr: live0 - live } });
+      if (room && !written) {
+        // last resort, nothing could be merged: the oldest batches are acknowledged (dropped), reported the same way
+        while (end > 5 && live + size > limit) {
+          if (end === end0) first = [X[0], X[1]];
+          last = [X[0], X[2]];
+          if (!ack(X[0], X[1], X[2])) break;
+        }
       }
-      if (!room) continue; // collect first, then merge on
-      merging = false;
-      // last resort: nothing (more) could be merged
-      let gone = 0;
-      while (end > 5 && live + size > limit) {
-        if (!gone) first = [X[0], X[1]];
-        last = [X[0], X[2]];
-        if (!ack(X[0], X[1], X[2])) break;
-        gone++;
-      }
-      if (gone) {
-        dropped += gone;
-        if (o.onEvent) o.onEvent({ e: "queue.dropped", d: { n: gone, o: 0, f: first, l: last, m: 1, fr: 0 } });
-      }
+      const taken = (end0 - end) / 5 + written;
+      if (taken && o.onEvent) o.onEvent({ e: written ? "queue.merged" : "queue.dropped", d: { n: taken, o: written, f: first, l: last, m: mmax, fr: written && live0 - live } });
+      // without room, collect first and merge on; after merging, the next round drops if still nothing more merges
+      if (room) merging = !!written && live + size > limit;
     }
   }
 
@@ -320,12 +307,10 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
       at += size;
     }
     if (p > ap) {
-      ap = nextPage = p;
-      aw = at;
-      as = d.length;
+      ap = p;
+      aw = d.length === P ? at : P; // a page file of another size (pageBytes changed) takes no more records
     }
   }
-  nextPage++;
   for (let j = pages.length; j--; ) dropIfEmpty(pages[j]);
 
   return {
@@ -340,7 +325,6 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
           return true;
         }
       }
-      rejected++;
       return false;
     },
     live: function (): QueueItem | undefined {
@@ -359,7 +343,7 @@ export function openQueue(st: QueueStore, o: QueueOptions): FlashQueue {
     },
     ack: ack,
     stats: function (): QueueStats {
-      return { records: end / 5, bytes: live, pages: pages.length, maxPages: mp, pageBytes: P, pagesCreated: created, torn: torn, merged: merged, mergeRounds: rounds, dropped: dropped, rejected: rejected };
+      return { records: end / 5, bytes: live, pages: pages.length, maxPages: mp, pageBytes: P, pagesCreated: created, torn: torn };
     },
   };
 }

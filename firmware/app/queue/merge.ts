@@ -25,12 +25,16 @@ export function mergeBatches(a: BatchPayload, b: BatchPayload | undefined, aggs:
   const rows = b ? a.r.concat(b.r) : a.r;
   const qs = b ? a.q.concat(b.q) : a.q;
   const nc = aggs.length;
-  let i = a.i * 2;
-  let m = (a.m || 1) * 2;
+  // interval and merge factor: doubled, or the sum of two single rows of different intervals
+  let i = a.i;
+  let m = a.m || 1;
   if (b && b.i !== a.i) {
     if (rows.length !== 2) return undefined;
-    i = a.i + b.i;
-    m = (a.m || 1) + (b.m || 1);
+    i += b.i;
+    m += b.m || 1;
+  } else {
+    i *= 2;
+    m *= 2;
   }
   if (rows.length < 2 || rows.length % 2) return undefined;
   const outR: (number | null)[][] = [];
@@ -51,7 +55,7 @@ export function mergeBatches(a: BatchPayload, b: BatchPayload | undefined, aggs:
         const x = rows[j][c];
         const qj = ORDER.indexOf((qs[j] && qs[j].charAt(c)) || (x === null ? "f" : "o"));
         if (qj > all) all = qj;
-        if (x === null || x === undefined) continue;
+        if (x == null) continue; // null or missing
         if (qj > best) best = qj;
         n++;
         // weight: the interval the row covers (equal within a batch)
@@ -68,7 +72,7 @@ export function mergeBatches(a: BatchPayload, b: BatchPayload | undefined, aggs:
     outQ.push(q);
   }
   // e: the last seq the merged batch covers, so the gateway and the ledger know which keys it stands for
-  // (JSON.stringify leaves ch out when a has none)
+  // (JSON.stringify leaves ch out when a has none; e is never below s, so an e of 0 means s is 0 too)
   const z = b || a;
-  return { b: a.b, s: a.s, e: z.e !== undefined ? z.e : z.s, t: a.t, ts: a.ts, i: i, r: outR, q: outQ, h: 1, m: m, ch: a.ch };
+  return { b: a.b, s: a.s, e: z.e || z.s, t: a.t, ts: a.ts, i: i, r: outR, q: outQ, h: 1, m: m, ch: a.ch };
 }

@@ -62,12 +62,7 @@ export interface QueueStats {
   pageBytes: number;
   /** Page files created since boot (each becomes Storage trash once acknowledged: flash wear comes from these). */
   pagesCreated: number;
-  /** Torn records found at boot and skipped. */
+  /** Torn records found at boot and skipped. (Batches merged or dropped are counted from onEvent, push() refusals
+   * from its result: test/firmware/queue-env.ts tallies both in Node.) */
   torn: number;
-  /** Batches merged into coarser ones, merge rounds, batches dropped (nothing could be merged) since boot. */
-  merged: number;
-  mergeRounds: number;
-  dropped: number;
-  /** push() refusals: batch larger than a page, or flash write failed. */
-  rejected: number;
 }
