@@ -22,13 +22,14 @@ export function channelTable(s: NodeSettings): string {
     }
   }
   all += " " + energyTable;
-  const w = all.substr(1).split(" ");
+  const w = all.split(" ");
   let kept = "";
-  for (let i = 0; i < w.length; i += 4) {
+  // w[0] is the empty word before the first space
+  for (let i = 1; i < w.length; i += 4) {
     if (s.off.indexOf(+w[i]) >= 0) continue;
     // an energy counter is reported only where its power is measured: 0 Wh must never stand for "not measured"
     if (w[i + 2] === "counter" && all.indexOf(" " + counterPower(w[i + 1]) + " ") < 0) continue;
-    kept += (kept ? " " : "") + w[i] + " " + w[i + 1] + " " + w[i + 2] + " " + w[i + 3];
+    kept += " " + w[i] + " " + w[i + 1] + " " + w[i + 2] + " " + w[i + 3];
   }
-  return kept;
+  return kept.substr(1);
 }

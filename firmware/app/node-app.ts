@@ -7,7 +7,7 @@ import { channelTable } from "./channel-table";
 import { createSampler } from "./sampler";
 import { startSensors, SensorHardware } from "./sensors";
 import { openQueue } from "./queue/flash-queue";
-import { QueueStore } from "./queue/types";
+import { QueueItem, QueueStore } from "./queue/types";
 import { createMqttClient } from "./mqtt/client";
 import { Aggregation } from "../protocol/channels";
 import { AckResult, BirthPayload } from "../protocol/messages";
@@ -71,14 +71,14 @@ export function startNode(d: NodeDeps): void {
   // merges by; `chCrc` goes in every batch so the gateway recognises rows of an older table.
   const table = channelTable(s);
   let words = table.split(" ");
-  let chJson = "";
+  let ch: (string | number)[][] = [];
   const aggs: Aggregation[] = [];
   for (let i = 0; i < words.length; i += 4) {
-    chJson += (i ? ',[' : '[[') + words[i] + ',"' + words[i + 1] + '","' + words[i + 2] + '",' + words[i + 3] + "]";
+    ch.push([+words[i], words[i + 1], words[i + 2], +words[i + 3]]);
     aggs.push(words[i + 2] as Aggregation);
   }
-  chJson += "]";
-  words = []; // the closures below keep this scope: not the table's words
+  const chJson = JSON.stringify(ch);
+  words = ch = []; // the closures below keep this scope: not the table's words
   const chCrc = d.crc(chJson);
   const sampler = createSampler(table, s.sample_s * 3 + 5, st.readJSON(energyFile, true) || {});
 
@@ -99,7 +99,6 @@ export function startNode(d: NodeDeps): void {
   function now(): number {
     return Math.round((synced ? d.getTime() : uptime()) * 1000) / 1000;
   }
-
   function publish(leaf: string, payload: string, retain?: boolean): boolean {
     return mqtt.publish(prefix + leaf, payload, { qos: 1, retain: !!retain });
   }
@@ -141,27 +140,26 @@ export function startNode(d: NodeDeps): void {
   function pump(): void {
     if (mqtt.state() !== 2) return;
     const live = queue.live();
-    if (live) send(live.b, live.s, live.e, live.t);
+    if (live) send(live);
     if (nInFlight >= batchWindow) return;
     const items = queue.next(batchWindow + nInFlight);
-    for (let i = 0; i < items.length; i++) send(items[i].b, items[i].s, items[i].e, items[i].t);
+    for (let i = 0; i < items.length; i++) send(items[i]);
   }
 
-  /** A queued batch (boot b, seqs first..last) unless it is in flight already or the window is full. */
-  function send(b: number, first: number, last: number, text: string): void {
-    const key = b + "." + first;
+  /** A queued batch (boot b, seqs s..e, text t) unless it is in flight already or the window is full. */
+  function send(q: QueueItem): void {
+    const key = q.b + "." + q.s;
     if (nInFlight >= batchWindow || inFlight[key]) return;
-    const ok = mqtt.publish(prefix + nodeTopics.batch, text, { qos: 1 }, function () {
+    if (mqtt.publish(prefix + nodeTopics.batch, q.t, { qos: 1 }, function () {
       delete inFlight[key];
       nInFlight--;
-      queue.ack(b, first, last);
+      queue.ack(q.b, q.s, q.e);
       pump();
-    });
-    text = ""; // the client holds the packet: this scope, kept by the callback until the PUBACK, need not
-    if (ok) {
+    })) {
       inFlight[key] = true;
       nInFlight++;
     }
+    q.t = ""; // the client holds the packet: the item, kept by the callback until the PUBACK, need not
   }
 
   /** Close the report interval: a row; every `rows` rows a batch into the queue, then publish. */
@@ -202,47 +200,47 @@ export function startNode(d: NodeDeps): void {
       return;
     }
     if (topic !== prefix + nodeTopics.command || !p || typeof p.id !== "string") return;
-    if (typeof p.c !== "string" || typeof p.x !== "number") return ack(p.id, false, "command must have id, c and x");
-    if (" cfg time resend reboot ".indexOf(" " + p.c + " ") < 0) return ack(p.id, false, "unknown command " + p.c);
-    if (synced && p.x < d.getTime()) return ack(p.id, false, "expired");
+    // one refusal per command, checked in this order; a valid cfg is applied by the check itself
+    const c = p.c;
     const a = p.a || {};
-    if (p.c === "time") {
-      if (!(a.t > wallClockFloor)) return ack(p.id, false, "a.t must be Unix seconds");
-      const wasSynced = synced;
+    const err =
+      typeof c !== "string" || typeof p.x !== "number" ? "command must have id, c and x"
+      : " cfg time resend reboot ".indexOf(" " + c + " ") < 0 ? "unknown command " + c
+      : synced && p.x < d.getTime() ? "expired"
+      : c === "time" && !(a.t > wallClockFloor) ? "a.t must be Unix seconds"
+      : c === "cfg" ? applyConfig(s, a)
+      : undefined;
+    if (err) return ack(p.id, false, err);
+    const wasSynced = synced;
+    let r: AckResult | undefined = c === "cfg" ? { applied: a } : undefined;
+    if (c === "time") {
       t0 += a.t - d.getTime();
       d.setTime(a.t);
       synced = true;
       // the offset wall - uptime (s) the gateway uses to re-anchor what was sent before
-      const off = Math.round((a.t - uptime()) * 1000) / 1000;
-      ack(p.id, true, { off: off });
-      if (!wasSynced) {
-        event({ e: "clock.synced", d: { off: off } });
-        publish(nodeTopics.birth, birth(), true);
-      }
-    } else if (p.c === "cfg") {
-      const err = applyConfig(s, a);
-      if (err) return ack(p.id, false, err);
-      ack(p.id, true, { applied: a });
-      restart("cfg");
-    } else if (p.c === "reboot") {
-      ack(p.id, true);
-      restart("cmd");
-    } else {
+      r = { off: Math.round((a.t - uptime()) * 1000) / 1000 };
+    } else if (c === "resend") {
       // batches of this boot with seq in [from, to] still in flash go out again (the gateway drops duplicates),
       // counted from the queue's index, not by reading their texts
-      const n = queue.count(boot, a.from, a.to);
+      r = { queued: queue.count(boot, a.from, a.to) };
       pump();
-      ack(p.id, true, { queued: n });
     }
+    ack(p.id, true, r);
+    if (synced && !wasSynced) {
+      event({ e: "clock.synced", d: r });
+      publish(nodeTopics.birth, birth(), true);
+    }
+    if (c === "cfg" || c === "reboot") restart(c === "cfg" ? c : "cmd");
   }
 
   const queue = openQueue(st, { crc: d.crc, aggs: aggs, ch: chCrc, onEvent: event });
+  const br = s.broker;
   const mqtt = createMqttClient({
-    host: s.broker.host,
-    port: s.broker.port,
+    host: br.host,
+    port: br.port,
     id: s.site + "." + s.node,
-    user: s.broker.user,
-    pass: s.broker.pass,
+    user: br.user,
+    pass: br.pass,
     will: { topic: prefix + nodeTopics.state, msg: "offline", qos: 1, retain: true },
     subs: [prefix + nodeTopics.command, prefix + nodeTopics.config],
     // longer than two reports: every report and its PUBACK already prove the link (3.1.2.10), so a PINGREQ only
@@ -269,8 +267,6 @@ export function startNode(d: NodeDeps): void {
   // The first connection is opened from a timer, outside the boot's call chain: a net.connect that throws (refused
   // on Linux) gets a stack with the source text of every frame, and the boot's outermost frame is the whole
   // program, which on a build with a Pico's 5,100 variables ran out of memory.
-  setTimeout(function () {
-    mqtt.start();
-  }, 0);
-  console.log("minigrid " + firmwareVersion + " " + d.board.id + " " + s.site + "/" + s.node + " boot " + boot + " (" + rr + ")");
+  setTimeout(mqtt.start, 0);
+  console.log("minigrid " + firmwareVersion + " boot " + boot + " (" + rr + ")");
 }
