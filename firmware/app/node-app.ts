@@ -120,10 +120,6 @@ export function startNode(d: NodeDeps): void {
     publish(nodeTopics.event, JSON.stringify({ b: boot, t: now(), ts: synced ? 1 : 0, e: ev.e, d: ev.d }));
   }
 
-  function ack(id: string, ok: boolean, r?: AckResult | string): void {
-    publish(nodeTopics.ack, JSON.stringify({ id: id, ok: ok, r: r }));
-  }
-
   /** Save what the next boot needs (settings, energy totals, why it restarts), then reboot. */
   function restart(reason: string): void {
     st.writeJSON(settingsFile, s);
@@ -185,14 +181,12 @@ export function startNode(d: NodeDeps): void {
     if (++reports % Math.max(1, Math.round(3600 / s.report_s)) === 0) st.writeJSON(energyFile, sampler.energy());
   }
 
-  /** The retained desired configuration (cfg) and commands (cmd), each acknowledged by id. */
+  /**
+   * The retained desired configuration (cfg) and commands (cmd), each acknowledged by id. A payload that is not
+   * JSON throws: the MQTT client catches what onMessage throws and counts it (MQTT_COUNTERS "errors").
+   */
   function message(topic: string, payload: string): void {
-    let p: any;
-    try {
-      p = JSON.parse(payload);
-    } catch {
-      return;
-    }
+    const p = JSON.parse(payload);
     if (topic === prefix + nodeTopics.config) {
       // retained: it comes again at every connection; only a change of what is applied restarts the node
       const before = JSON.stringify(s);
@@ -210,22 +204,23 @@ export function startNode(d: NodeDeps): void {
       : c === "time" && !(a.t > wallClockFloor) ? "a.t must be Unix seconds"
       : c === "cfg" ? applyConfig(s, a)
       : undefined;
-    if (err) return ack(p.id, false, err);
     const wasSynced = synced;
-    let r: AckResult | undefined = c === "cfg" ? { applied: a } : undefined;
-    if (c === "time") {
+    let r: AckResult | string | undefined = err || (c === "cfg" ? { applied: a } : undefined);
+    if (!err && c === "time") {
       t0 += a.t - d.getTime();
       d.setTime(a.t);
       synced = true;
       // the offset wall - uptime (s) the gateway uses to re-anchor what was sent before
       r = { off: Math.round((a.t - uptime()) * 1000) / 1000 };
-    } else if (c === "resend") {
+    } else if (!err && c === "resend") {
       // batches of this boot with seq in [from, to] still in flash go out again (the gateway drops duplicates),
       // counted from the queue's index, not by reading their texts
       r = { queued: queue.count(boot, a.from, a.to) };
       pump();
     }
-    ack(p.id, true, r);
+    // the ack {id, ok, r}: r is the refusal or the command's result
+    publish(nodeTopics.ack, JSON.stringify({ id: p.id, ok: !err, r: r }));
+    if (err) return;
     if (synced && !wasSynced) {
       event({ e: "clock.synced", d: r });
       publish(nodeTopics.birth, birth(), true);
