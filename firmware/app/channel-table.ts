@@ -5,10 +5,11 @@ import { NodeSettings } from "./node-settings";
 
 /** The node's channel table as a string of "id key aggregation scale" words (protocol/channels.ts), in wire order. */
 export function channelTable(s: NodeSettings): string {
+  // the devices as JSON text: a kind is found at an index > 0 (after the opening "[") or not at all
   const ve = JSON.stringify(s.vedirect);
   let all = "";
-  if (s.modbus || ve.indexOf('"bmv"') >= 0) all += " " + batteryTable;
-  if (s.modbus || ve.indexOf('"mppt"') >= 0) all += " " + chargerTable;
+  if (s.modbus || ve.indexOf('"bmv"') > 0) all += " " + batteryTable;
+  if (s.modbus || ve.indexOf('"mppt"') > 0) all += " " + chargerTable;
   if (s.modbus && s.modbus.map === "growatt") all += " " + inverterTable;
   // feeder n and CT n: '#' becomes n, ids step 4 (feeders) or 2 (CTs) per n, counter ids (100 and up) 1 per n
   for (let g = 0; g < 2; g++) {

@@ -23,13 +23,15 @@ export interface NodeStore extends QueueStore {
 /** The interpreter's globals the node uses; on a board, E.CRC32, E.reboot... themselves. */
 export interface NodeDeps {
   board: RuntimeBoard;
-  settings: NodeSettings;
-  storage: NodeStore;
+  /** The node's settings and the Storage module (names the build may shorten, as for every field here). */
+  conf: NodeSettings;
+  flash: NodeStore;
   hw: SensorHardware;
-  getTime: () => number;
-  setTime: (t: number) => void;
+  /** getTime() and setTime(t): the interpreter's clock, s (named so that the build may shorten them). */
+  wall: () => number;
+  setWall: (t: number) => void;
   crc: (s: string) => number;
-  reboot: () => void;
+  restartBoard: () => void;
   /** E.enableWatchdog(seconds, false) and E.kickWatchdog. */
   watchdog: (seconds: number, auto: boolean) => void;
   kick: () => void;
@@ -46,17 +48,18 @@ const wallClockFloor = 1.6e9;
 const batchWindow = 4;
 
 export function startNode(d: NodeDeps): void {
-  const s = d.settings;
-  const st = d.storage;
+  const s = d.conf;
+  const st = d.flash;
   const prefix = topicRoot + "/" + s.site + "/" + s.node + "/";
 
   // Honest time (DESIGN.md guarantee 4): uptime and boot counter until the gateway has set the clock, wall-clock
   // time after. getTime() jumps when setTime() is called, so uptime counts from t0, moved by every such jump.
   // A soft reboot keeps the real-time clock: a time after the floor was set before and is still right.
-  let t0 = d.getTime();
-  let synced = t0 > wallClockFloor;
+  let t0 = d.wall();
+  // 1 once the clock is set (birth clk, batch and event ts), else 0
+  let synced: 0 | 1 = t0 > wallClockFloor ? 1 : 0;
   function uptime(): number {
-    return d.getTime() - t0;
+    return d.wall() - t0;
   }
 
   // Boot counter and reset reason: the boot counter is part of every batch key (boot, seq), so it is written
@@ -97,27 +100,27 @@ export function startNode(d: NodeDeps): void {
 
   /** The time anchor for a batch or event: wall clock when set (ts 1), else uptime (ts 0); rounded to ms. */
   function now(): number {
-    return Math.round((synced ? d.getTime() : uptime()) * 1000) / 1000;
+    return Math.round((synced ? d.wall() : uptime()) * 1000) / 1000;
   }
   function publish(leaf: string, payload: string, retain?: boolean): boolean {
-    return mqtt.publish(prefix + leaf, payload, { qos: 1, retain: !!retain });
+    return mqtt.publish(prefix + leaf, payload, { qos: 1, retain: retain });
   }
 
   /** Who the node is and what its batches mean (made fresh at every connection: clock state and uptime change). */
   function birth(): string {
     const b: BirthPayload = {
       v: protocolVersion, fw: firmwareVersion, bd: d.board.id, boot: boot, rr: rr, cfh: d.crc(JSON.stringify(s)),
-      cfg: { report_s: s.report_s, sample_s: s.sample_s, rows: s.rows, off: s.off }, clk: synced ? 1 : 0, up: Math.round(uptime()),
+      cfg: { report_s: s.report_s, sample_s: s.sample_s, rows: s.rows, off: s.off }, clk: synced, up: Math.round(uptime()),
       ch: [],
     };
     // the table goes in as the text it was hashed from; qcap last, as the contract lists it
     const text = JSON.stringify(b);
-    return text.substr(0, text.length - 3) + chJson + ',"qcap":' + queue.stats().maxPages + "}";
+    return text.slice(0, -3) + chJson + ',"qcap":' + queue.stats().maxPages + "}";
   }
 
   /** An evt (faults, queue merges, clock set) at QoS 1; best effort: dropped while the link is down. */
   function event(ev: { e: string; d?: any }): void {
-    publish(nodeTopics.event, JSON.stringify({ b: boot, t: now(), ts: synced ? 1 : 0, e: ev.e, d: ev.d }));
+    publish(nodeTopics.event, JSON.stringify({ b: boot, t: now(), ts: synced, e: ev.e, d: ev.d }));
   }
 
   /** Save what the next boot needs (settings, energy totals, why it restarts), then reboot. */
@@ -125,7 +128,7 @@ export function startNode(d: NodeDeps): void {
     st.writeJSON(settingsFile, s);
     st.writeJSON(energyFile, sampler.energy());
     st.writeJSON(bootFile, { n: boot, r: reason });
-    setTimeout(d.reboot, 2000);
+    setTimeout(d.restartBoard, 2000);
   }
 
   /**
@@ -174,7 +177,7 @@ export function startNode(d: NodeDeps): void {
       if (d.probe) d.probe(pushed ? "push" : "refused", boot, seq);
       if (pushed) seq++;
       batchT = now();
-      batchTs = synced ? 1 : 0;
+      batchTs = synced;
       pump();
     }
     // energy totals: once an hour of reports (flash wear), and the queue holds the latest in every batch
@@ -193,23 +196,24 @@ export function startNode(d: NodeDeps): void {
       if (!applyConfig(s, p) && JSON.stringify(s) !== before) restart("cfg");
       return;
     }
-    if (topic !== prefix + nodeTopics.command || !p || typeof p.id !== "string") return;
+    // else the only other topic subscribed: a command
+    if (!p || typeof p.id !== "string") return;
     // one refusal per command, checked in this order; a valid cfg is applied by the check itself
     const c = p.c;
     const a = p.a || {};
     const err =
       typeof c !== "string" || typeof p.x !== "number" ? "command must have id, c and x"
       : " cfg time resend reboot ".indexOf(" " + c + " ") < 0 ? "unknown command " + c
-      : synced && p.x < d.getTime() ? "expired"
+      : synced && p.x < d.wall() ? "expired"
       : c === "time" && !(a.t > wallClockFloor) ? "a.t must be Unix seconds"
       : c === "cfg" ? applyConfig(s, a)
       : undefined;
     const wasSynced = synced;
     let r: AckResult | string | undefined = err || (c === "cfg" ? { applied: a } : undefined);
     if (!err && c === "time") {
-      t0 += a.t - d.getTime();
-      d.setTime(a.t);
-      synced = true;
+      t0 += a.t - d.wall();
+      d.setWall(a.t);
+      synced = 1;
       // the offset wall - uptime (s) the gateway uses to re-anchor what was sent before
       r = { off: Math.round((a.t - uptime()) * 1000) / 1000 };
     } else if (!err && c === "resend") {
@@ -254,7 +258,7 @@ export function startNode(d: NodeDeps): void {
   });
   startSensors(d.board, s, d.hw, { seconds: uptime }, sampler.add);
   batchT = now();
-  batchTs = synced ? 1 : 0;
+  batchTs = synced;
   setInterval(report, s.report_s * 1000);
   // kicked every second; a hang longer than three reports (at least 30 s) resets the board
   d.watchdog(Math.max(30, s.report_s * 3), false);
