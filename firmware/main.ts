@@ -10,16 +10,17 @@ import { SensorHardware } from "./app/sensors";
 export function run(board: RuntimeBoard, settings: NodeSettings, hw: SensorHardware): void {
   startNode({
     board: board,
-    settings: settings,
-    storage: require("Storage"),
+    conf: settings,
+    flash: require("Storage"),
     hw: hw,
-    getTime: getTime,
-    setTime: setTime,
+    wall: getTime,
+    setWall: setTime,
     crc: E.CRC32,
-    reboot: E.reboot,
+    restartBoard: E.reboot,
     watchdog: E.enableWatchdog,
     kick: E.kickWatchdog,
-    probe: typeof MG_PROBE === "function" ? MG_PROBE : undefined,
+    // the simulator's MG_PROBE; absent on a board (global: no ReferenceError)
+    probe: global.MG_PROBE,
   });
 }
 

@@ -6,15 +6,12 @@ import { SensorHardware } from "./sensors";
 
 export function boardHardware(board: RuntimeBoard): SensorHardware {
   return {
-    // The interpreter's own UART, its setup(baud, options) made to add the board's pins.
+    // The interpreter's own UART, its setup(baud) made to add the board's pins (the drivers pass no options).
     serial: function (name: string, rx: string, tx: string): SerialPort {
       const port = name === "soft" ? new global.Serial() : global[name];
       const setup = port.setup;
-      port.setup = function (baud: number, opts?: any) {
-        const o = opts || {};
-        o.rx = global[rx];
-        o.tx = global[tx];
-        setup.call(port, baud, o);
+      port.setup = function (baud: number) {
+        setup.call(port, baud, { rx: global[rx], tx: global[tx] });
       };
       return port;
     },
@@ -22,7 +19,8 @@ export function boardHardware(board: RuntimeBoard): SensorHardware {
       ? function () {
           const w = board.i2c!;
           const bus = global[w.bus];
-          bus.setup({ scl: global[w.scl], sda: global[w.sda], bitrate: 100000 });
+          // at the interpreter's default bitrate, 100 kHz
+          bus.setup({ scl: global[w.scl], sda: global[w.sda] });
           return bus;
         }
       : undefined,

@@ -5,10 +5,11 @@ import { NodeSettings } from "./node-settings";
 
 /** The node's channel table as a string of "id key aggregation scale" words (protocol/channels.ts), in wire order. */
 export function channelTable(s: NodeSettings): string {
+  // the devices as JSON text: a kind is found at an index > 0 (after the opening "[") or not at all
   const ve = JSON.stringify(s.vedirect);
   let all = "";
-  if (s.modbus || ve.indexOf('"bmv"') >= 0) all += " " + batteryTable;
-  if (s.modbus || ve.indexOf('"mppt"') >= 0) all += " " + chargerTable;
+  if (s.modbus || ve.indexOf('"bmv"') > 0) all += " " + batteryTable;
+  if (s.modbus || ve.indexOf('"mppt"') > 0) all += " " + chargerTable;
   if (s.modbus && s.modbus.map === "growatt") all += " " + inverterTable;
   // feeder n and CT n: '#' becomes n, ids step 4 (feeders) or 2 (CTs) per n, counter ids (100 and up) 1 per n
   for (let g = 0; g < 2; g++) {
@@ -22,13 +23,14 @@ export function channelTable(s: NodeSettings): string {
     }
   }
   all += " " + energyTable;
-  const w = all.substr(1).split(" ");
+  const w = all.split(" ");
   let kept = "";
-  for (let i = 0; i < w.length; i += 4) {
+  // w[0] is the empty word before the first space
+  for (let i = 1; i < w.length; i += 4) {
     if (s.off.indexOf(+w[i]) >= 0) continue;
     // an energy counter is reported only where its power is measured: 0 Wh must never stand for "not measured"
     if (w[i + 2] === "counter" && all.indexOf(" " + counterPower(w[i + 1]) + " ") < 0) continue;
-    kept += (kept ? " " : "") + w[i] + " " + w[i + 1] + " " + w[i + 2] + " " + w[i + 3];
+    kept += " " + w[i] + " " + w[i + 1] + " " + w[i + 2] + " " + w[i + 3];
   }
-  return kept;
+  return kept.substr(1);
 }

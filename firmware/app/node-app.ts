@@ -7,7 +7,7 @@ import { channelTable } from "./channel-table";
 import { createSampler } from "./sampler";
 import { startSensors, SensorHardware } from "./sensors";
 import { openQueue } from "./queue/flash-queue";
-import { QueueStore } from "./queue/types";
+import { QueueItem, QueueStore } from "./queue/types";
 import { createMqttClient } from "./mqtt/client";
 import { Aggregation } from "../protocol/channels";
 import { AckResult, BirthPayload } from "../protocol/messages";
@@ -23,13 +23,15 @@ export interface NodeStore extends QueueStore {
 /** The interpreter's globals the node uses; on a board, E.CRC32, E.reboot... themselves. */
 export interface NodeDeps {
   board: RuntimeBoard;
-  settings: NodeSettings;
-  storage: NodeStore;
+  /** The node's settings and the Storage module (names the build may shorten, as for every field here). */
+  conf: NodeSettings;
+  flash: NodeStore;
   hw: SensorHardware;
-  getTime: () => number;
-  setTime: (t: number) => void;
+  /** getTime() and setTime(t): the interpreter's clock, s (named so that the build may shorten them). */
+  wall: () => number;
+  setWall: (t: number) => void;
   crc: (s: string) => number;
-  reboot: () => void;
+  restartBoard: () => void;
   /** E.enableWatchdog(seconds, false) and E.kickWatchdog. */
   watchdog: (seconds: number, auto: boolean) => void;
   kick: () => void;
@@ -46,17 +48,18 @@ const wallClockFloor = 1.6e9;
 const batchWindow = 4;
 
 export function startNode(d: NodeDeps): void {
-  const s = d.settings;
-  const st = d.storage;
+  const s = d.conf;
+  const st = d.flash;
   const prefix = topicRoot + "/" + s.site + "/" + s.node + "/";
 
   // Honest time (DESIGN.md guarantee 4): uptime and boot counter until the gateway has set the clock, wall-clock
   // time after. getTime() jumps when setTime() is called, so uptime counts from t0, moved by every such jump.
   // A soft reboot keeps the real-time clock: a time after the floor was set before and is still right.
-  let t0 = d.getTime();
-  let synced = t0 > wallClockFloor;
+  let t0 = d.wall();
+  // 1 once the clock is set (birth clk, batch and event ts), else 0
+  let synced: 0 | 1 = t0 > wallClockFloor ? 1 : 0;
   function uptime(): number {
-    return d.getTime() - t0;
+    return d.wall() - t0;
   }
 
   // Boot counter and reset reason: the boot counter is part of every batch key (boot, seq), so it is written
@@ -71,14 +74,14 @@ export function startNode(d: NodeDeps): void {
   // merges by; `chCrc` goes in every batch so the gateway recognises rows of an older table.
   const table = channelTable(s);
   let words = table.split(" ");
-  let chJson = "";
+  let ch: (string | number)[][] = [];
   const aggs: Aggregation[] = [];
   for (let i = 0; i < words.length; i += 4) {
-    chJson += (i ? ',[' : '[[') + words[i] + ',"' + words[i + 1] + '","' + words[i + 2] + '",' + words[i + 3] + "]";
+    ch.push([+words[i], words[i + 1], words[i + 2], +words[i + 3]]);
     aggs.push(words[i + 2] as Aggregation);
   }
-  chJson += "]";
-  words = []; // the closures below keep this scope: not the table's words
+  const chJson = JSON.stringify(ch);
+  words = ch = []; // the closures below keep this scope: not the table's words
   const chCrc = d.crc(chJson);
   const sampler = createSampler(table, s.sample_s * 3 + 5, st.readJSON(energyFile, true) || {});
 
@@ -97,32 +100,27 @@ export function startNode(d: NodeDeps): void {
 
   /** The time anchor for a batch or event: wall clock when set (ts 1), else uptime (ts 0); rounded to ms. */
   function now(): number {
-    return Math.round((synced ? d.getTime() : uptime()) * 1000) / 1000;
+    return Math.round((synced ? d.wall() : uptime()) * 1000) / 1000;
   }
-
   function publish(leaf: string, payload: string, retain?: boolean): boolean {
-    return mqtt.publish(prefix + leaf, payload, { qos: 1, retain: !!retain });
+    return mqtt.publish(prefix + leaf, payload, { qos: 1, retain: retain });
   }
 
   /** Who the node is and what its batches mean (made fresh at every connection: clock state and uptime change). */
   function birth(): string {
     const b: BirthPayload = {
       v: protocolVersion, fw: firmwareVersion, bd: d.board.id, boot: boot, rr: rr, cfh: d.crc(JSON.stringify(s)),
-      cfg: { report_s: s.report_s, sample_s: s.sample_s, rows: s.rows, off: s.off }, clk: synced ? 1 : 0, up: Math.round(uptime()),
+      cfg: { report_s: s.report_s, sample_s: s.sample_s, rows: s.rows, off: s.off }, clk: synced, up: Math.round(uptime()),
       ch: [],
     };
     // the table goes in as the text it was hashed from; qcap last, as the contract lists it
     const text = JSON.stringify(b);
-    return text.substr(0, text.length - 3) + chJson + ',"qcap":' + queue.stats().maxPages + "}";
+    return text.slice(0, -3) + chJson + ',"qcap":' + queue.stats().maxPages + "}";
   }
 
   /** An evt (faults, queue merges, clock set) at QoS 1; best effort: dropped while the link is down. */
   function event(ev: { e: string; d?: any }): void {
-    publish(nodeTopics.event, JSON.stringify({ b: boot, t: now(), ts: synced ? 1 : 0, e: ev.e, d: ev.d }));
-  }
-
-  function ack(id: string, ok: boolean, r?: AckResult | string): void {
-    publish(nodeTopics.ack, JSON.stringify({ id: id, ok: ok, r: r }));
+    publish(nodeTopics.event, JSON.stringify({ b: boot, t: now(), ts: synced, e: ev.e, d: ev.d }));
   }
 
   /** Save what the next boot needs (settings, energy totals, why it restarts), then reboot. */
@@ -130,7 +128,7 @@ export function startNode(d: NodeDeps): void {
     st.writeJSON(settingsFile, s);
     st.writeJSON(energyFile, sampler.energy());
     st.writeJSON(bootFile, { n: boot, r: reason });
-    setTimeout(d.reboot, 2000);
+    setTimeout(d.restartBoard, 2000);
   }
 
   /**
@@ -141,27 +139,26 @@ export function startNode(d: NodeDeps): void {
   function pump(): void {
     if (mqtt.state() !== 2) return;
     const live = queue.live();
-    if (live) send(live.b, live.s, live.e, live.t);
+    if (live) send(live);
     if (nInFlight >= batchWindow) return;
     const items = queue.next(batchWindow + nInFlight);
-    for (let i = 0; i < items.length; i++) send(items[i].b, items[i].s, items[i].e, items[i].t);
+    for (let i = 0; i < items.length; i++) send(items[i]);
   }
 
-  /** A queued batch (boot b, seqs first..last) unless it is in flight already or the window is full. */
-  function send(b: number, first: number, last: number, text: string): void {
-    const key = b + "." + first;
+  /** A queued batch (boot b, seqs s..e, text t) unless it is in flight already or the window is full. */
+  function send(q: QueueItem): void {
+    const key = q.b + "." + q.s;
     if (nInFlight >= batchWindow || inFlight[key]) return;
-    const ok = mqtt.publish(prefix + nodeTopics.batch, text, { qos: 1 }, function () {
+    if (mqtt.publish(prefix + nodeTopics.batch, q.t, { qos: 1 }, function () {
       delete inFlight[key];
       nInFlight--;
-      queue.ack(b, first, last);
+      queue.ack(q.b, q.s, q.e);
       pump();
-    });
-    text = ""; // the client holds the packet: this scope, kept by the callback until the PUBACK, need not
-    if (ok) {
+    })) {
       inFlight[key] = true;
       nInFlight++;
     }
+    q.t = ""; // the client holds the packet: the item, kept by the callback until the PUBACK, need not
   }
 
   /** Close the report interval: a row; every `rows` rows a batch into the queue, then publish. */
@@ -180,69 +177,69 @@ export function startNode(d: NodeDeps): void {
       if (d.probe) d.probe(pushed ? "push" : "refused", boot, seq);
       if (pushed) seq++;
       batchT = now();
-      batchTs = synced ? 1 : 0;
+      batchTs = synced;
       pump();
     }
     // energy totals: once an hour of reports (flash wear), and the queue holds the latest in every batch
     if (++reports % Math.max(1, Math.round(3600 / s.report_s)) === 0) st.writeJSON(energyFile, sampler.energy());
   }
 
-  /** The retained desired configuration (cfg) and commands (cmd), each acknowledged by id. */
+  /**
+   * The retained desired configuration (cfg) and commands (cmd), each acknowledged by id. A payload that is not
+   * JSON throws: the MQTT client catches what onMessage throws and counts it (MQTT_COUNTERS "errors").
+   */
   function message(topic: string, payload: string): void {
-    let p: any;
-    try {
-      p = JSON.parse(payload);
-    } catch {
-      return;
-    }
+    const p = JSON.parse(payload);
     if (topic === prefix + nodeTopics.config) {
       // retained: it comes again at every connection; only a change of what is applied restarts the node
       const before = JSON.stringify(s);
       if (!applyConfig(s, p) && JSON.stringify(s) !== before) restart("cfg");
       return;
     }
-    if (topic !== prefix + nodeTopics.command || !p || typeof p.id !== "string") return;
-    if (typeof p.c !== "string" || typeof p.x !== "number") return ack(p.id, false, "command must have id, c and x");
-    if (" cfg time resend reboot ".indexOf(" " + p.c + " ") < 0) return ack(p.id, false, "unknown command " + p.c);
-    if (synced && p.x < d.getTime()) return ack(p.id, false, "expired");
+    // else the only other topic subscribed: a command
+    if (!p || typeof p.id !== "string") return;
+    // one refusal per command, checked in this order; a valid cfg is applied by the check itself
+    const c = p.c;
     const a = p.a || {};
-    if (p.c === "time") {
-      if (!(a.t > wallClockFloor)) return ack(p.id, false, "a.t must be Unix seconds");
-      const wasSynced = synced;
-      t0 += a.t - d.getTime();
-      d.setTime(a.t);
-      synced = true;
+    const err =
+      typeof c !== "string" || typeof p.x !== "number" ? "command must have id, c and x"
+      : " cfg time resend reboot ".indexOf(" " + c + " ") < 0 ? "unknown command " + c
+      : synced && p.x < d.wall() ? "expired"
+      : c === "time" && !(a.t > wallClockFloor) ? "a.t must be Unix seconds"
+      : c === "cfg" ? applyConfig(s, a)
+      : undefined;
+    const wasSynced = synced;
+    let r: AckResult | string | undefined = err || (c === "cfg" ? { applied: a } : undefined);
+    if (!err && c === "time") {
+      t0 += a.t - d.wall();
+      d.setWall(a.t);
+      synced = 1;
       // the offset wall - uptime (s) the gateway uses to re-anchor what was sent before
-      const off = Math.round((a.t - uptime()) * 1000) / 1000;
-      ack(p.id, true, { off: off });
-      if (!wasSynced) {
-        event({ e: "clock.synced", d: { off: off } });
-        publish(nodeTopics.birth, birth(), true);
-      }
-    } else if (p.c === "cfg") {
-      const err = applyConfig(s, a);
-      if (err) return ack(p.id, false, err);
-      ack(p.id, true, { applied: a });
-      restart("cfg");
-    } else if (p.c === "reboot") {
-      ack(p.id, true);
-      restart("cmd");
-    } else {
+      r = { off: Math.round((a.t - uptime()) * 1000) / 1000 };
+    } else if (!err && c === "resend") {
       // batches of this boot with seq in [from, to] still in flash go out again (the gateway drops duplicates),
       // counted from the queue's index, not by reading their texts
-      const n = queue.count(boot, a.from, a.to);
+      r = { queued: queue.count(boot, a.from, a.to) };
       pump();
-      ack(p.id, true, { queued: n });
     }
+    // the ack {id, ok, r}: r is the refusal or the command's result
+    publish(nodeTopics.ack, JSON.stringify({ id: p.id, ok: !err, r: r }));
+    if (err) return;
+    if (synced && !wasSynced) {
+      event({ e: "clock.synced", d: r });
+      publish(nodeTopics.birth, birth(), true);
+    }
+    if (c === "cfg" || c === "reboot") restart(c === "cfg" ? c : "cmd");
   }
 
   const queue = openQueue(st, { crc: d.crc, aggs: aggs, ch: chCrc, onEvent: event });
+  const br = s.broker;
   const mqtt = createMqttClient({
-    host: s.broker.host,
-    port: s.broker.port,
+    host: br.host,
+    port: br.port,
     id: s.site + "." + s.node,
-    user: s.broker.user,
-    pass: s.broker.pass,
+    user: br.user,
+    pass: br.pass,
     will: { topic: prefix + nodeTopics.state, msg: "offline", qos: 1, retain: true },
     subs: [prefix + nodeTopics.command, prefix + nodeTopics.config],
     // longer than two reports: every report and its PUBACK already prove the link (3.1.2.10), so a PINGREQ only
@@ -261,7 +258,7 @@ export function startNode(d: NodeDeps): void {
   });
   startSensors(d.board, s, d.hw, { seconds: uptime }, sampler.add);
   batchT = now();
-  batchTs = synced ? 1 : 0;
+  batchTs = synced;
   setInterval(report, s.report_s * 1000);
   // kicked every second; a hang longer than three reports (at least 30 s) resets the board
   d.watchdog(Math.max(30, s.report_s * 3), false);
@@ -269,8 +266,6 @@ export function startNode(d: NodeDeps): void {
   // The first connection is opened from a timer, outside the boot's call chain: a net.connect that throws (refused
   // on Linux) gets a stack with the source text of every frame, and the boot's outermost frame is the whole
   // program, which on a build with a Pico's 5,100 variables ran out of memory.
-  setTimeout(function () {
-    mqtt.start();
-  }, 0);
-  console.log("minigrid " + firmwareVersion + " " + d.board.id + " " + s.site + "/" + s.node + " boot " + boot + " (" + rr + ")");
+  setTimeout(mqtt.start, 0);
+  console.log("minigrid " + firmwareVersion + " boot " + boot + " (" + rr + ")");
 }

@@ -77,8 +77,8 @@ export function createSampler(table: string, maxGapS: number, energyWh: { [key: 
             let a = f[o + LAST];
             let b = value;
             if (sign) {
-              a = a * sign > 0 ? a * sign : 0;
-              b = b * sign > 0 ? b * sign : 0;
+              a = Math.max(0, a * sign);
+              b = Math.max(0, b * sign);
             }
             wh[c] += ((a + b) / 2) * dt / 3600;
           }

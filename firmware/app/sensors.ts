@@ -28,9 +28,9 @@ export interface SensorHardware {
 
 /**
  * Opens every sensor the settings name on the board's hardware and polls the polled ones every sample period;
- * each driver gives its own quantities to `out`. Returns the polling timer.
+ * each driver gives its own quantities to `out`.
  */
-export function startSensors(board: RuntimeBoard, s: NodeSettings, hw: SensorHardware, clock: Clock, out: SampleSink): number {
+export function startSensors(board: RuntimeBoard, s: NodeSettings, hw: SensorHardware, clock: Clock, out: SampleSink): void {
   const ve: VeDirectPort[] = [];
   let modbus: ModbusReader | undefined;
   let ina: Ina226Port | undefined;
@@ -53,11 +53,11 @@ export function startSensors(board: RuntimeBoard, s: NodeSettings, hw: SensorHar
     modbus = startModbusReader(port, w.baud, (on) => hw.digitalWrite(de, on), mb.slave,
       mb.map === "growatt" ? GROWATT_SPF : EPEVER_TRACER, clock, out, setTimeout, clearTimeout);
   }
-  if (s.feeders.length > 0 && hw.i2c) {
+  if (s.feeders.length && hw.i2c) {
     ina = ina226Port(hw.i2c(), s.feeders);
     ina226Poll(ina, 0); // sets the chips up, so that the first poll reads them
   }
-  return setInterval(function () {
+  setInterval(function () {
     const t = clock.seconds();
     // without a battery monitor the charge controller's battery readings stand in
     if (modbus) modbus.poll(!hasBmv);
