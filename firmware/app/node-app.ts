@@ -113,9 +113,11 @@ export function startNode(d: NodeDeps): void {
       cfg: { report_s: s.report_s, sample_s: s.sample_s, rows: s.rows, off: s.off }, clk: synced, up: Math.round(uptime()),
       ch: [],
     };
-    // the table goes in as the text it was hashed from; qcap last, as the contract lists it
+    // the table goes in as the text it was hashed from; qcap and qs last, as the contract lists them: the queue's
+    // backlog (records, page files) and its flash wear (page files created this boot, torn records skipped at boot)
     const text = JSON.stringify(b);
-    return text.slice(0, -3) + chJson + ',"qcap":' + queue.stats().maxPages + "}";
+    const q = queue.stats();
+    return text.slice(0, -3) + chJson + ',"qcap":' + q.maxPages + ',"qs":[' + q.records + "," + q.pages + "," + q.pagesCreated + "," + q.torn + "]}";
   }
 
   /** An evt (faults, queue merges, clock set) at QoS 1; best effort: dropped while the link is down. */
@@ -247,7 +249,6 @@ export function startNode(d: NodeDeps): void {
     keepalive_s: Math.min(1800, Math.max(120, 2 * s.report_s)),
     // room for birth and state besides the batches
     window: batchWindow + 2,
-    time: uptime,
     onConnect: function () {
       // in flight before the drop: the client sends them again itself (DUP, same packet id)
       publish(nodeTopics.birth, birth(), true);
@@ -267,5 +268,5 @@ export function startNode(d: NodeDeps): void {
   // on Linux) gets a stack with the source text of every frame, and the boot's outermost frame is the whole
   // program, which on a build with a Pico's 5,100 variables ran out of memory.
   setTimeout(mqtt.start, 0);
-  console.log("minigrid " + firmwareVersion + " boot " + boot + " (" + rr + ")");
+  console.log("minigrid " + firmwareVersion + " " + d.board.id + " " + s.site + "/" + s.node + " boot " + boot + " (" + rr + ")");
 }

@@ -21,7 +21,8 @@ export interface BirthPayload {
   clk: 0 | 1; // 1 when the clock is synchronised
   up: number; // uptime, s
   ch: WireChannel[]; // channel table; batch rows follow this order
-  qcap?: number; // flash queue capacity, batches
+  qcap?: number; // flash queue capacity, page files
+  qs?: number[]; // flash queue: [records queued, page files in use, page files created this boot, torn records skipped at boot]
 }
 
 /**

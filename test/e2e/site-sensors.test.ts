@@ -27,6 +27,11 @@ describe("all drivers on, in the built bundle", () => {
     const b = checkBirth(birth);
     expect(b.ok).toBe(true);
     const ch = b.ok ? b.value.ch : [];
+    // the queue's state and flash wear: [records, page files in use, page files created this boot, torn at boot]
+    const qs = (birth as { qs?: unknown }).qs as number[];
+    expect(qs).toHaveLength(4);
+    for (const n of qs) expect(Number.isInteger(n) && n >= 0).toBe(true);
+    expect(qs[1]).toBeLessThanOrEqual((birth as { qcap: number }).qcap);
     expect(batches.length).toBeGreaterThanOrEqual(8);
     const batch = batches.find((x) => x.s === 4)!; // t = 120..150 s: every sensor has been read
     const s = model(startUnix + 135);

@@ -42,9 +42,6 @@ export interface MqttClientOptions extends MqttConnectFields {
   /** QoS 1 publishes in flight at most. */
   window: number;
   connect?: MqttConnectFn;
-  /** Not used: the client counts its own one-second ticks, which a step of the clock cannot move. Accepted so
-   *  that callers written for earlier versions compile. */
-  time?: () => number;
   /** Uniform in [0, 1). */
   rand?: () => number;
   onMessage: (topic: string, payload: string) => void;
