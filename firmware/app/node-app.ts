@@ -256,6 +256,10 @@ export function startNode(d: NodeDeps): void {
       pump();
     },
     onMessage: message,
+    // for a technician on the console: why the link went down (client.ts onDown: 1..255 the broker's refusal)
+    onDown: function (why: number) {
+      console.log("mqtt down " + why);
+    },
   });
   startSensors(d.board, s, d.hw, { seconds: uptime }, sampler.add);
   batchT = now();
@@ -268,5 +272,5 @@ export function startNode(d: NodeDeps): void {
   // on Linux) gets a stack with the source text of every frame, and the boot's outermost frame is the whole
   // program, which on a build with a Pico's 5,100 variables ran out of memory.
   setTimeout(mqtt.start, 0);
-  console.log("minigrid " + firmwareVersion + " " + d.board.id + " " + s.site + "/" + s.node + " boot " + boot + " (" + rr + ")");
+  console.log("minigrid " + firmwareVersion + " " + d.board.id + " boot " + boot + " (" + rr + ")");
 }
