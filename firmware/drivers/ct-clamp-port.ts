@@ -11,28 +11,11 @@
 
 import { Clock } from "../hal/types";
 import { Quality } from "../protocol/messages";
+import { CtSetting } from "../app/node-settings";
 import { CtReading, CtSums, ctResult } from "./ct-clamp";
 
-/** One clamp as the node's settings describe it, and its optional AC voltage reference. */
-export interface CtClamp {
-  /** The CT's ADC pin. */
-  pin: string;
-  /** Amperes in the conductor per volt at the pin: CT turns / burden ohms. SCT-013-000 (100 A : 50 mA = 2000 turns) with 33 ohm: 60.6. */
-  ical: number;
-  /** Nominal mains volts, for apparent power when no voltage reference is wired. */
-  V: number;
-  /** The voltage reference's ADC pin (an AC-AC adapter and divider on a VCC/2 bias), when one is wired. */
-  vpin?: string;
-  /** Mains volts per volt at the voltage pin. */
-  vcal?: number;
-  /**
-   * Voltage phase correction: the voltage used is vPrev + phase * (v - vPrev), a linear interpolation between
-   * the previous and the current voltage sample. The pins are read one after the other, so the voltage sample
-   * is late by the time of one read: with current and voltage reads of equal cost, 0.5 puts it back beside its
-   * current sample. Absent (or 0): 1, no shift. A transformer's own phase error can be folded in here too.
-   */
-  phase?: number;
-}
+/** One clamp as the node's settings describe it (node-settings.ts), and its optional AC voltage reference. */
+export type CtClamp = CtSetting;
 
 /** What the port reads the pins through: the board's pin lookup and analogRead (0..1 of Vref). */
 export interface AnalogPins {

@@ -1,5 +1,6 @@
-// Shared by the Modbus tests: the real EPEver Tracer capture and byte conversions.
+// Shared by the Modbus tests: the real EPEver Tracer capture, byte conversions and a scripted fake slave.
 import { readFileSync } from "node:fs";
+import type { SerialDevice, SerialLine } from "../../sim/devices/types";
 
 export interface Pair {
   request: string;
@@ -28,4 +29,18 @@ export function binToHex(bin: string): string {
 
 export function bytesToBin(b: ArrayLike<number>): string {
   return Buffer.from(Array.prototype.slice.call(b) as number[]).toString("latin1");
+}
+
+/** A fake device: answer(request, n) gives [delay ms, bytes] pairs or null (silence). */
+export function scripted(answer: (req: string, n: number) => [number, string][] | null): SerialDevice & { requests: string[] } {
+  const dev = {
+    requests: [] as string[],
+    attach(line: SerialLine) {
+      line.onFirmwareWrite((bytes) => {
+        dev.requests.push(bytes);
+        for (const [d, b] of answer(bytes, dev.requests.length) ?? []) line.schedule(d, () => line.sendToFirmware(b));
+      });
+    },
+  };
+  return dev;
 }

@@ -3,23 +3,9 @@ import { defineMap } from "../../firmware/drivers/modbus-map";
 import { C_OK, ModbusMaster, Q_FAILED, Q_OK, Q_STALE } from "../../firmware/drivers/modbus-master";
 import { ModbusPoller } from "../../firmware/drivers/modbus-poll";
 import { adu, E_CRC, E_EXCEPTION, E_SHORT, E_SLAVE, E_TIMEOUT, OK, Reply } from "../../firmware/drivers/modbus-rtu";
-import type { SerialDevice, SerialLine } from "../../sim/devices/types";
 import { VirtualBus } from "../sim/modbus-bus";
-import { bytesToBin } from "./modbus-fixture";
-
-/** A fake device: answer(request) gives [delay ms, bytes] or null (silence). */
-function scripted(answer: (req: string, n: number) => [number, string][] | null): SerialDevice & { requests: string[] } {
-  const dev = {
-    requests: [] as string[],
-    attach(line: SerialLine) {
-      line.onFirmwareWrite((bytes) => {
-        dev.requests.push(bytes);
-        for (const [d, b] of answer(bytes, dev.requests.length) ?? []) line.schedule(d, () => line.sendToFirmware(b));
-      });
-    },
-  };
-  return dev;
-}
+import type { SerialDevice } from "../../sim/devices/types";
+import { bytesToBin, scripted } from "./modbus-fixture";
 
 const ANSWER = bytesToBin(adu([1, 4, 2, 0x05, 0x10])); // 12.96 V
 

@@ -8,27 +8,13 @@ import { checkAnswer, COUNTERS, crc16, FAIL_AFTER, registerValue, RETRIES, start
 import {
   adu, crc16 as crc16Lib, E_CRC, E_EXCEPTION, E_SHORT, E_SLAVE, E_TIMEOUT, OK, parseRequest, parseResponse, s16, word32,
 } from "../../firmware/drivers/modbus-rtu";
-import type { SerialDevice, SerialLine } from "../../sim/devices/types";
 import { VirtualBus } from "../sim/modbus-bus";
-import { bytesToBin, hexToBin, hexToBytes, loadPairs } from "./modbus-fixture";
+import type { SerialDevice } from "../../sim/devices/types";
+import { bytesToBin, hexToBin, hexToBytes, loadPairs, scripted } from "./modbus-fixture";
 
 const C_FAILED = 9;
 const C_RETRY = 10;
 const C_STRAY = 11;
-
-/** A fake device: answer(request, n) gives [delay ms, bytes] pairs or null (silence). */
-function scripted(answer: (req: string, n: number) => [number, string][] | null): SerialDevice & { requests: string[] } {
-  const dev = {
-    requests: [] as string[],
-    attach(line: SerialLine) {
-      line.onFirmwareWrite((bytes) => {
-        dev.requests.push(bytes);
-        for (const [d, b] of answer(bytes, dev.requests.length) ?? []) line.schedule(d, () => line.sendToFirmware(b));
-      });
-    },
-  };
-  return dev;
-}
 
 /** The answer of a register bank reg(a) to a read request. */
 function answerFrom(req: string, reg: (a: number) => number, id?: number): string {
