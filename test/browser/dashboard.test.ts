@@ -2,21 +2,21 @@
 // the virtual Espruino with its device models (its VE.Direct battery monitor is unplugged part way, which raises a
 // sensor_failed alarm); node ctl-2 is an mqtt.js client whose batches are exact, old (stale) and partly failed.
 import { mkdirSync, readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import type { MqttClient } from "mqtt";
-import { hasChromium, launchChromium } from "./chromium";
+import { launchChromium } from "./chromium";
 import { simulatedSite, startGateway, type Harness } from "./site-harness";
 import { nodeClient, waitFor } from "../gateway/fixture";
 import { codeName, formatNumber, startOfDay } from "../../gateway/dashboard/src/view";
+import { needs } from "../helpers/prerequisites";
 
 const TOKEN = "dashboard-test-token-0123";
 const ART = new URL("../../test-artifacts/", import.meta.url).pathname;
 const MIN = 60_000;
 
-if (!hasChromium) console.warn("test/browser: /usr/bin/chromium is missing (apt-get install -y chromium): dashboard browser tests skipped");
 
-describe.skipIf(!hasChromium)("dashboard in chromium", () => {
+needs("chromium").describe("dashboard in chromium", () => {
   let h: Harness;
   let browser: Browser;
   let page: Page;

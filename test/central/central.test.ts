@@ -6,7 +6,7 @@
 // keeps running, as a cluster does when one site goes dark.
 import type { MqttClient } from "mqtt";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect } from "vitest";
 import type { BatchPayload } from "../../firmware/protocol/messages";
 import { Central } from "../../central/service";
 import { Gateway } from "../../gateway/gateway";
@@ -16,6 +16,7 @@ import { mosquittoMissing, startMosquitto, type Mosquitto } from "../helpers/mos
 import { postgresMissing, startPostgres, type Postgres } from "../helpers/postgres";
 import { uplinkConfig } from "../uplink/site";
 import { startLinkProxy, type LinkProxy } from "./link-proxy";
+import { needs } from "../helpers/prerequisites";
 
 const missing = mosquittoMissing || postgresMissing;
 const DAY_T0 = Date.UTC(2025, 5, 15) / 1000; // s
@@ -39,7 +40,7 @@ let db: Postgres | undefined;
 const centrals: Central[] = [];
 
 beforeAll(async () => {
-  if (missing) return console.warn(missing);
+  if (missing) return;
   db = await startPostgres();
   // queues raised for QoS 1 fan-in (DESIGN.md guarantee 1)
   broker = await startMosquitto({ conf: ["max_queued_messages 100000"] });
@@ -69,7 +70,7 @@ async function publishAll(n: MqttClient, node: string, from: number, to: number)
 }
 
 describe("central path", () => {
-  it.skipIf(!!missing)("site gateway -> mosquitto -> two ingest instances -> PostgreSQL: a day cut off, then every batch exactly once", async () => {
+  needs("mosquitto", "postgres").it("site gateway -> mosquitto -> two ingest instances -> PostgreSQL: a day cut off, then every batch exactly once", async () => {
     const dir = tempDir("mg-central-");
     const cfg = testConfig(dir);
     const up = uplinkConfig({ url: link!.url, clientId: "gw-s1", batching: { max_messages: 12, max_delay_s: 0.2 }, reconnect_s: 0.2 });

@@ -3,7 +3,8 @@
 // Storage lives in ./espruino.flash). A scenario is a list of boots; each boot is a list of steps that one
 // executor (EXECUTOR below, plain ES5 source) runs against a freshly opened queue, so both sides run the very
 // same steps; the suite compares what they return with what the queue promises.
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
+import { needs, type ToolName } from "../helpers/prerequisites";
 
 export type Step =
   | { op: "push"; b: number; s: number }
@@ -90,8 +91,8 @@ function expectCovers(items: any[], b: number, from: number, to: number): void {
   expect(s).toBe(to + 1);
 }
 
-export function queueContract(name: string, makeEnv: () => QueueEnv | undefined, skipReason?: string): void {
-  describe.skipIf(skipReason !== undefined)(`flash queue contract: ${name}`, () => {
+export function queueContract(name: string, makeEnv: () => QueueEnv | undefined, tools: ToolName[] = []): void {
+  needs(...tools).describe(`flash queue contract: ${name}`, () => {
     it("pushes, returns oldest first with the live batch last, acknowledges, survives a reboot", async () => {
       const env = makeEnv()!;
       const [pushed, next, live, ack2, ack2again, ack4, after] = await env.boot([

@@ -14,7 +14,8 @@ import { VirtualBus } from "../sim/modbus-bus";
 import { bytesToBin } from "./modbus-fixture";
 import { SunSpecWalk, WALK_DONE } from "../../firmware/drivers/modbus-sunspec";
 import { bundleFirmwareProgram } from "../helpers/firmware-bundle";
-import { espruinoSkipReason, runEspruino } from "../interpreter/espruino-bin";
+import { runEspruino } from "../interpreter/espruino-bin";
+import { needs } from "../helpers/prerequisites";
 
 // Register a holds (a * 7) & 0xffff: every field gets a distinct, checkable value.
 const reg = (a: number) => (a * 7) & 0xffff;
@@ -85,7 +86,7 @@ describe("Modbus driver through the firmware pipeline", () => {
     expect(code).not.toMatch(/__extends|__spread|__assign/);
   });
 
-  it.skipIf(espruinoSkipReason !== undefined)("polls the EPEver map on the real interpreter like Node, and survives silence", () => {
+  needs("espruino").it("polls the EPEver map on the real interpreter like Node, and survives silence", () => {
     const dir = mkdtempSync(join(tmpdir(), "mg-modbus-"));
     const file = join(dir, "modbus.js");
     writeFileSync(file, code);
@@ -121,7 +122,7 @@ describe("Modbus driver through the firmware pipeline", () => {
     expect(r.status).toBe(0);
   });
 
-  it.skipIf(espruinoSkipReason !== undefined)("walks a SunSpec chain and decodes text and scale factors on the real interpreter like Node", () => {
+  needs("espruino").it("walks a SunSpec chain and decodes text and scale factors on the real interpreter like Node", () => {
     const dir = mkdtempSync(join(tmpdir(), "mg-modbus-"));
     const file = join(dir, "modbus.js");
     writeFileSync(file, code);

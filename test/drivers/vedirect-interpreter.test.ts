@@ -10,7 +10,8 @@ import { createVeDirectParser } from "../../firmware/drivers/vedirect";
 import { decodeVeDirectBlock } from "../../firmware/drivers/vedirect-decode";
 import { decodeHexFrame, decodeHexReply, hexGet, hexPing, hexSet } from "../../firmware/drivers/vedirect-hex";
 import { bundleFirmwareProgram } from "../helpers/firmware-bundle";
-import { espruinoSkipReason, runEspruino } from "../interpreter/espruino-bin";
+import { runEspruino } from "../interpreter/espruino-bin";
+import { needs } from "../helpers/prerequisites";
 
 const CAPTURE = fileURLToPath(new URL("../fixtures/real/vedirect/bluesolar_1.23.dump", import.meta.url));
 
@@ -72,7 +73,7 @@ describe("VE.Direct driver through the firmware pipeline", () => {
     expect(code).not.toMatch(/__extends|__spread|__assign|__rest/);
   });
 
-  it.skipIf(espruinoSkipReason !== undefined)("reads bluesolar_1.23.dump on the real interpreter exactly as Node does", () => {
+  needs("espruino").it("reads bluesolar_1.23.dump on the real interpreter exactly as Node does", () => {
     const dir = mkdtempSync(join(tmpdir(), "mg-vedirect-"));
     const file = join(dir, "vedirect.js");
     writeFileSync(file, code);

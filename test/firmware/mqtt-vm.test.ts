@@ -13,6 +13,7 @@ import mqtt, { MqttClient as ObserverClient } from "mqtt";
 import mqttPacket from "mqtt-packet";
 import { bundleFirmwareProgram } from "../helpers/firmware-bundle";
 import { startMosquitto, mosquittoMissing, freePort, Mosquitto } from "../helpers/mosquitto";
+import { needs } from "../helpers/prerequisites";
 import { VirtualEspruino } from "../../sim/vm/espruino-vm";
 import { findBoard } from "../../firmware/boards/index";
 import { MQTT_COUNTERS, type MqttClient } from "../../firmware/app/mqtt/client";
@@ -244,7 +245,7 @@ const brokers: [string, () => Promise<TestBroker | undefined>, { username: strin
 
 describe.each(brokers)("the client in the virtual Espruino against %s", (name, startBroker, observerCreds) => {
   let env: Env | undefined;
-  const skip = name === "mosquitto" && mosquittoMissing !== "";
+  const itOn = name === "mosquitto" ? needs("mosquitto").it : it;
 
   afterEach(async () => {
     if (!env) return;
@@ -262,7 +263,7 @@ describe.each(brokers)("the client in the virtual Espruino against %s", (name, s
     return env;
   }
 
-  it.skipIf(skip)("connects with credentials, publishes QoS 1 and gets every PUBACK; a wrong password is refused", async () => {
+  itOn("connects with credentials, publishes QoS 1 and gets every PUBACK; a wrong password is refused", async () => {
     const e = await setup();
     const esp = boot(e, { batches: 5 });
     expect(await runUntil(esp, () => acks(esp).length === 5, 30_000)).toBe(true);
@@ -288,7 +289,7 @@ describe.each(brokers)("the client in the virtual Espruino against %s", (name, s
     await bad.runFor(10);
   });
 
-  it.skipIf(skip)("receives a command on its subscription and acknowledges it", async () => {
+  itOn("receives a command on its subscription and acknowledges it", async () => {
     const e = await setup();
     const esp = boot(e, { batches: 0 });
     expect(await runUntil(esp, () => esp.output.some((l) => l.startsWith("up ")), 10_000, 100)).toBe(true);
@@ -299,7 +300,7 @@ describe.each(brokers)("the client in the virtual Espruino against %s", (name, s
     expect(countersOf(esp)).toEqual({ rejected: 0, subFails: 0, errors: 0 }); // the SUBACK granted the filter
   });
 
-  it.skipIf(skip)("a dropped link: the broker sends the will (offline), the client backs off in virtual time, then comes back online", async () => {
+  itOn("a dropped link: the broker sends the will (offline), the client backs off in virtual time, then comes back online", async () => {
     const e = await setup();
     const esp = boot(e, { batches: 0 });
     expect(await runUntil(esp, () => esp.output.some((l) => l.startsWith("up ")), 10_000, 100)).toBe(true);
@@ -328,7 +329,7 @@ describe.each(brokers)("the client in the virtual Espruino against %s", (name, s
     expect(states()).toEqual(["online", "offline", "online"]);
   });
 
-  it.skipIf(skip)("messages in flight when the broker stops are sent again with DUP after it restarts: nothing lost", async () => {
+  itOn("messages in flight when the broker stops are sent again with DUP after it restarts: nothing lost", async () => {
     const e = await setup();
     const esp = boot(e, { batches: 12 });
     expect(await runUntil(esp, () => acks(esp).length >= 4, 30_000)).toBe(true);

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bundleFirmwareProgram } from "../helpers/firmware-bundle";
-import { espruinoSkipReason, runEspruino } from "../interpreter/espruino-bin";
+import { runEspruino } from "../interpreter/espruino-bin";
 import { EXECUTOR, QueueSetup, Step, queueContract } from "../contracts/queue-contract";
 
 const entry = `import { openQueue } from "./app/queue/flash-queue";
@@ -41,5 +41,5 @@ queueContract(
       },
     };
   },
-  espruinoSkipReason,
+  ["espruino"],
 );

@@ -1,12 +1,13 @@
 // The embedded broker over real TCP: logins, topic ACLs, PUBACK after the commit, rejections, will and silence.
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { MqttClient } from "mqtt";
 import { GatewayEvents } from "../../gateway/events";
 import { Gateway } from "../../gateway/gateway";
 import { batch, birth, connectClient, nodeClient, tempDir, testConfig, topic, waitFor } from "./fixture";
+import { needs } from "../helpers/prerequisites";
 
 let gw: Gateway | undefined;
 const clients: MqttClient[] = [];
@@ -146,7 +147,7 @@ describe("embedded broker", () => {
 });
 
 describe("embedded broker over TLS", () => {
-  it.skipIf(!existsSync("/usr/bin/openssl"))("accepts a node over TLS with the configured certificate", async () => {
+  needs("openssl").it("accepts a node over TLS with the configured certificate", async () => {
     const dir = tempDir();
     execFileSync("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
       "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });

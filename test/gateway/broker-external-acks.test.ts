@@ -9,8 +9,9 @@ import type { IPublishPacket, MqttClient, Packet } from "mqtt";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { AckGate } from "../../gateway/broker/ack-gate";
 import { Gateway } from "../../gateway/gateway";
-import { freePort, startMosquitto, mosquittoMissing, type Mosquitto } from "../helpers/mosquitto";
+import { freePort, startMosquitto, type Mosquitto } from "../helpers/mosquitto";
 import { batch, birth, connectClient, tempDir, testConfig, topic, waitFor } from "./fixture";
+import { needs } from "../helpers/prerequisites";
 
 describe("AckGate", () => {
   const fakeClient = () => {
@@ -79,7 +80,7 @@ async function publishAll(c: MqttClient, node: string, from: number, to: number)
   await Promise.all(all);
 }
 
-describe.skipIf(!!mosquittoMissing)("external broker (mosquitto): commits and acknowledgements", () => {
+needs("mosquitto").describe("external broker (mosquitto): commits and acknowledgements", () => {
   it("commits many messages per transaction", async () => {
     broker = await startMosquitto({ conf });
     gw = new Gateway(testConfig(tempDir(), { broker: { mode: "external", url: broker!.url, clientId: "gw-acks" } }));

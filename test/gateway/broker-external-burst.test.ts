@@ -2,10 +2,11 @@
 // exactly once with group commits, and every one acknowledged after its commit, so that the gateway's resumed
 // session gets nothing again.
 import type { MqttClient } from "mqtt";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, expect, it } from "vitest";
 import { Gateway } from "../../gateway/gateway";
-import { startMosquitto, mosquittoMissing, type Mosquitto } from "../helpers/mosquitto";
+import { startMosquitto, type Mosquitto } from "../helpers/mosquitto";
 import { batch, birth, connectClient, tempDir, testConfig, topic, waitFor } from "./fixture";
+import { needs } from "../helpers/prerequisites";
 
 let broker: Mosquitto | undefined;
 let gw: Gateway | undefined;
@@ -22,7 +23,7 @@ afterEach(async () => {
 const NODES = ["n1", "n2", "n3"];
 const PER_NODE = 400;
 
-describe.skipIf(!!mosquittoMissing)("external broker (mosquitto): a burst", () => {
+needs("mosquitto").describe("external broker (mosquitto): a burst", () => {
   it("stores a burst from three nodes exactly once and leaves no message unacknowledged", async () => {
     broker = await startMosquitto({ conf: ["max_queued_messages 100000"] });
     const dir = tempDir();

@@ -7,8 +7,9 @@ import type { MqttClient } from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkMosquittoConf, minQueuedMessages } from "../../gateway/broker/external";
 import { Gateway } from "../../gateway/gateway";
-import { startMosquitto, mosquittoMissing, type Mosquitto } from "../helpers/mosquitto";
+import { startMosquitto, type Mosquitto } from "../helpers/mosquitto";
 import { batch, birth, connectClient, tempDir, testConfig, topic, waitFor } from "./fixture";
+import { needs } from "../helpers/prerequisites";
 
 let broker: Mosquitto | undefined;
 let gw: Gateway | undefined;
@@ -46,7 +47,7 @@ describe("checkMosquittoConf", () => {
   });
 });
 
-describe.skipIf(!!mosquittoMissing)("external broker (mosquitto)", () => {
+needs("mosquitto").describe("external broker (mosquitto)", () => {
   it("the test broker's config passes the check", async () => {
     broker = await startMosquitto({ conf: raised });
     expect(checkMosquittoConf(readFileSync(join(broker!.dir, "mosquitto.conf"), "utf8"))).toEqual([]);

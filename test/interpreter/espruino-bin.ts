@@ -1,16 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { prerequisites } from "../helpers/prerequisites";
 
-/** The Espruino interpreter's Linux build, from ESPRUINO_BIN; tests that need it skip, saying why, without it. */
-export const espruinoBin = process.env.ESPRUINO_BIN;
-
-export const espruinoSkipReason = !espruinoBin
-  ? "ESPRUINO_BIN is not set: the tests on the real Espruino interpreter are skipped (set it to the path of its Linux build)"
-  : !existsSync(espruinoBin)
-    ? `ESPRUINO_BIN=${espruinoBin} does not exist: the tests on the real Espruino interpreter are skipped`
-    : undefined;
-
-if (espruinoSkipReason) console.warn(espruinoSkipReason);
+/** The Espruino interpreter's Linux build, from ESPRUINO_BIN; tests that need it ask `needs("espruino")`. */
+export const espruinoBin = prerequisites.espruino.find();
+/** The build with a fixed pool of 5,100 variables (a Pico's), from ESPRUINO_BIN_5100 or ESPRUINO_BIN + "-5100". */
+export const espruinoBin5100 = prerequisites["espruino-5100"].find();
 
 /** Run a file on the interpreter in `cwd`; its banner and prompt noise are left in stdout. */
 export function runEspruino(file: string, cwd: string, timeoutMs = 30_000) {

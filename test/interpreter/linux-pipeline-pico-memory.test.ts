@@ -3,18 +3,17 @@
 // 50 KB program loaded as a file does not fit in 5,100 variables) and publishes real batches to a real broker.
 // Needs ESPRUINO_BIN and ESPRUINO_BIN_5100 (default: ESPRUINO_BIN + "-5100" when that file exists).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { Aedes } from "aedes";
 import { createServer } from "node:net";
 import { firmwareOutDir, projectRoot } from "../../cli/build/compile-firmware";
 import { checkBatch, checkBirth } from "../../firmware/protocol/validate";
-import { espruinoBin, espruinoSkipReason } from "./espruino-bin";
+import { espruinoBin, espruinoBin5100 as smallBin } from "./espruino-bin";
+import { needs } from "../helpers/prerequisites";
 
-const smallBin = process.env.ESPRUINO_BIN_5100 || (espruinoBin && existsSync(espruinoBin + "-5100") ? espruinoBin + "-5100" : undefined);
-const skip = espruinoSkipReason ?? (smallBin && existsSync(smallBin) ? undefined : "no 5,100-variable build (ESPRUINO_BIN_5100)");
 
 /** What the espruino CLI sends for `--storage .bootcde:-`: the program in chunks of 1024 bytes. */
 function storageWriter(code: string): string {
@@ -24,7 +23,7 @@ function storageWriter(code: string): string {
   return lines.join("\n") + "\n";
 }
 
-describe.skipIf(skip !== undefined)("the linux firmware in 5,100 variables, booted from Storage", () => {
+needs("espruino", "espruino-5100").describe("the linux firmware in 5,100 variables, booted from Storage", () => {
   it("survives refused connections, then births, goes online and publishes batches, without running out of memory", async () => {
     const got: { topic: string; payload: string }[] = [];
     const aedes = await Aedes.createBroker();

@@ -4,14 +4,15 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { Aedes } from "aedes";
 import { createServer } from "node:net";
 import { firmwareOutDir, projectRoot } from "../../cli/build/compile-firmware";
 import { checkBatch, checkBirth } from "../../firmware/protocol/validate";
-import { espruinoBin, espruinoSkipReason } from "./espruino-bin";
+import { espruinoBin } from "./espruino-bin";
+import { needs } from "../helpers/prerequisites";
 
-describe.skipIf(espruinoSkipReason !== undefined)("the linux firmware on the real interpreter publishes to a broker", () => {
+needs("espruino").describe("the linux firmware on the real interpreter publishes to a broker", () => {
   it("births, goes online and publishes batches decoded from the replayed capture", async () => {
     const got: { topic: string; payload: string }[] = [];
     const aedes = await Aedes.createBroker();

@@ -1,11 +1,12 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { firmwareOutDir } from "../../cli/build/compile-firmware";
-import { espruinoSkipReason, runEspruino } from "./espruino-bin";
+import { runEspruino } from "./espruino-bin";
+import { needs } from "../helpers/prerequisites";
 
-describe.skipIf(espruinoSkipReason !== undefined)("the linux firmware on the real Espruino interpreter", () => {
+needs("espruino").describe("the linux firmware on the real Espruino interpreter", () => {
   it("loads, passes its self-test and exits 0", () => {
     const dir = mkdtempSync(join(tmpdir(), "mg-espruino-"));
     writeFileSync(join(dir, "minigrid.json"), JSON.stringify({ site: "ci", node: "n1", selfTest: true }));

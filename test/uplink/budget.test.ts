@@ -6,8 +6,9 @@ import { EventBus } from "../../gateway/events";
 import { Store } from "../../gateway/storage/store";
 import { Budget, nextMonthStart } from "../../gateway/uplink/budget";
 import { budgetRule, Uplink } from "../../gateway/uplink/uplink";
-import { mosquittoMissing, startMosquitto, type Mosquitto } from "../helpers/mosquitto";
+import { startMosquitto, type Mosquitto } from "../helpers/mosquitto";
 import { addNode, storeBatch, uplinkConfig, waitFor } from "./site";
+import { needs } from "../helpers/prerequisites";
 
 const day = (d: number, h = 0) => Date.UTC(2025, 5, d, h);
 
@@ -51,7 +52,7 @@ describe("uplink on a metered link", () => {
     await broker?.close();
   });
 
-  it.skipIf(!!mosquittoMissing)("raises the alarm before the day budget runs out, then closes the link and keeps the rest in the outbox", async () => {
+  needs("mosquitto").it("raises the alarm before the day budget runs out, then closes the link and keeps the rest in the outbox", async () => {
     const store = Store.open(":memory:");
     const bus = new EventBus();
     const alarms: AlarmEvent[] = [];

@@ -5,18 +5,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect } from "vitest";
 import { EventBus } from "../../gateway/events";
 import { Store } from "../../gateway/storage/store";
 import { Uplink } from "../../gateway/uplink/uplink";
 import { decodeCentral, type BatchItem } from "../../gateway/uplink/wire";
 import { freePort, mosquittoMissing, startMosquitto, type Mosquitto } from "../helpers/mosquitto";
 import { addNode, makeCert, storeBatch, uplinkConfig, waitFor } from "./site";
+import { needs } from "../helpers/prerequisites";
 
 let broker: Mosquitto | undefined;
 let dir = "";
 let tlsUrl = "";
-let ready = false;
 
 beforeAll(async () => {
   if (mosquittoMissing) return;
@@ -29,7 +29,6 @@ beforeAll(async () => {
     conf: [`password_file ${join(dir, "passwd")}`, `listener ${tlsPort} 127.0.0.1`, `certfile ${join(dir, "cert.pem")}`, `keyfile ${join(dir, "key.pem")}`],
   });
   tlsUrl = `mqtts://127.0.0.1:${tlsPort}`;
-  ready = true;
 });
 
 afterAll(async () => {
@@ -68,8 +67,7 @@ function batchesIn(got: { topic: string; payload: Buffer }[]): BatchItem[] {
 }
 
 describe("gateway uplink", () => {
-  it.skipIf(!!mosquittoMissing)("forwards stored batches over TLS with credentials, compressed, and empties the outbox on PUBACK", async () => {
-    if (!ready) return console.warn("openssl missing: skipped");
+  needs("mosquitto", "openssl").it("forwards stored batches over TLS with credentials, compressed, and empties the outbox on PUBACK", async () => {
     const store = Store.open(":memory:");
     const bus = new EventBus();
     const { c, got } = await listen();
@@ -98,8 +96,7 @@ describe("gateway uplink", () => {
     store.close();
   });
 
-  it.skipIf(!!mosquittoMissing)("refuses a wrong password: nothing leaves the outbox", async () => {
-    if (!ready) return console.warn("openssl missing: skipped");
+  needs("mosquitto", "openssl").it("refuses a wrong password: nothing leaves the outbox", async () => {
     const store = Store.open(":memory:");
     const bus = new EventBus();
     const up = new Uplink({ bus, store }, tlsConfig({ password: "wrong" }), { site: "s1", tickMs: 20 });
@@ -113,8 +110,7 @@ describe("gateway uplink", () => {
     store.close();
   });
 
-  it.skipIf(!!mosquittoMissing)("keeps the outbox across a broker outage and a gateway restart; every batch arrives", async () => {
-    if (!ready) return console.warn("openssl missing: skipped");
+  needs("mosquitto", "openssl").it("keeps the outbox across a broker outage and a gateway restart; every batch arrives", async () => {
     const dbFile = join(dir, "restart.db");
     const { c, got } = await listen();
     await broker!.stop(); // the link is down before the gateway starts
