@@ -45,9 +45,29 @@ export interface CtSetting {
   phase?: number;
 }
 
+/**
+ * How the controller reaches the site network (firmware/net/). Which kinds a board can use is its `networks`
+ * (boards/); the Linux build uses the host's network and ignores this.
+ */
+export interface NetSetting {
+  /** "wifi": the board's own Wi-Fi (ESP32, Espruino WiFi) or an ESP8266 module on a UART (pico-esp8266);
+   *  "eth": a W5500 Ethernet module on SPI (pico). */
+  kind: string;
+  /** Wi-Fi network name and password (WPA2). */
+  ssid?: string;
+  pass?: string;
+  /** A static address (dotted quad); DHCP when absent. `gw` the router, `mask` the netmask, `dns` a name server. */
+  ip?: string;
+  gw?: string;
+  mask?: string;
+  dns?: string;
+}
+
 export interface NodeSettings {
   site: string;
   node: string;
+  /** The network; absent: the host's (Linux build). */
+  net?: NetSetting;
   broker: { host: string; port: number; user?: string; pass?: string };
   /** Report interval: one row per interval. */
   report_s: number;
@@ -73,6 +93,7 @@ export function withDefaults(p: any): NodeSettings {
   return {
     site: typeof p.site === "string" ? p.site : "site",
     node: typeof p.node === "string" ? p.node : "node",
+    net: p.net || undefined,
     broker: { host: b.host || "127.0.0.1", port: b.port || 1883, user: b.user, pass: b.pass },
     report_s: p.report_s > 0 ? p.report_s : 60,
     sample_s: p.sample_s > 0 ? p.sample_s : 5,

@@ -22,7 +22,23 @@ export interface I2CWiring {
   ina226Addresses: number[];
 }
 
-export type NetworkKind = "esp8266-wifi" | "w5500-ethernet" | "esp32-wifi" | "host-tcp";
+/**
+ * How a board reaches the site network (firmware/net/):
+ *   esp32-wifi, esp8266-wifi  the interpreter's own `Wifi` module (ESP32; the Espruino WiFi's on-board ESP8266)
+ *   w5500-ethernet            a W5500 module on SPI through the interpreter's `WIZnet` module (the Pico's WIZnet build)
+ *   esp8266-at                an ESP8266 module on a UART, spoken to with AT commands by our own driver
+ *   host-tcp                  the host's network (the interpreter's Linux build)
+ */
+export type NetworkKind = "esp8266-wifi" | "w5500-ethernet" | "esp32-wifi" | "esp8266-at" | "host-tcp";
+
+/** A W5500 Ethernet module on SPI: the bus, its pins and the chip select. */
+export interface SpiEthernetWiring {
+  spi: string;
+  sck: string;
+  miso: string;
+  mosi: string;
+  cs: string;
+}
 
 export interface Board {
   id: string;
@@ -37,6 +53,10 @@ export interface Board {
   /** Erase unit of that flash, bytes. */
   flashPageBytes: number;
   networks: NetworkKind[];
+  /** The W5500 module's wiring, on a board whose networks include w5500-ethernet. */
+  w5500?: SpiEthernetWiring;
+  /** The ESP8266 module's UART (AT commands, 115200 baud) and its enable (CH_PD) pin, for esp8266-at. */
+  esp8266?: UartWiring & { enable: string };
   modbus?: Rs485Wiring;
   vedirect?: UartWiring;
   i2c?: I2CWiring;
@@ -49,5 +69,5 @@ export interface Board {
 
 /** What the firmware reads of its board at run time: the build writes only these into a board's program (the
  *  rest, names and sizes, serves the tools and the documentation). */
-export const RUNTIME_BOARD_KEYS = ["id", "modbus", "vedirect", "i2c", "ctPins", "statusLed", "settingsFile"] as const;
+export const RUNTIME_BOARD_KEYS = ["id", "modbus", "vedirect", "i2c", "ctPins", "statusLed", "settingsFile", "w5500", "esp8266"] as const;
 export type RuntimeBoard = Pick<Board, (typeof RUNTIME_BOARD_KEYS)[number]>;

@@ -19,3 +19,29 @@ export interface I2CBus {
 export interface Clock {
   seconds(): number;
 }
+
+/** A TCP socket as require("net").connect gives it on the interpreter: "data" (a binary string), "close", "error". */
+export interface NetSocket {
+  write(data: string): unknown;
+  end(): void;
+  on(event: string, callback: (arg?: any) => void): void;
+}
+
+/** Opens a TCP connection; `onConnect` runs once it is open. Throws (or closes at once) when it cannot. */
+export type NetConnectFn = (to: { host: string; port: number }, onConnect: () => void) => NetSocket;
+
+/**
+ * The controller's network link (firmware/net/): Wi-Fi through the interpreter's `Wifi` module, Ethernet through
+ * `WIZnet`, or a Wi-Fi module on a UART spoken to with AT commands. The link manager (net/link.ts) joins it before
+ * MQTT, retries with backoff and joins again when it is lost.
+ */
+export interface NetLink {
+  /** Join the network (association, DHCP or the static address); `done` once: no argument when up, else why not. */
+  join(done: (err?: string) => void): void;
+  /** Tell `lost` when a joined link drops (access point gone, lease lost, cable out, module reset). */
+  watch(lost: (why: string) => void): void;
+  /** The access point's signal, dBm, when the link is radio and joined; undefined otherwise. */
+  rssi(done: (dbm?: number) => void): void;
+  /** How TCP connections are opened over this link: require("net").connect unless the link has its own. */
+  connect?: NetConnectFn;
+}
