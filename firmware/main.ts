@@ -5,14 +5,20 @@ import { NodeSettings, withDefaults, settingsFile } from "./app/node-settings";
 import { startNode } from "./app/node-app";
 import { boardHardware } from "./app/board-hardware";
 import { SensorHardware } from "./app/sensors";
+import { NetLink } from "./hal/types";
+import { NetSetting } from "./app/node-settings";
+
+/** Makes the board's network link from the settings' `net` (firmware/net/): given by the board's entry. */
+export type LinkFactory = (net: NetSetting, board: RuntimeBoard) => NetLink;
 
 /** The application with the interpreter's globals; shared by both entries. */
-export function run(board: RuntimeBoard, settings: NodeSettings, hw: SensorHardware): void {
+export function run(board: RuntimeBoard, settings: NodeSettings, hw: SensorHardware, link?: NetLink): void {
   startNode({
     board: board,
     conf: settings,
     flash: require("Storage"),
     hw: hw,
+    link: link,
     wall: getTime,
     setWall: setTime,
     crc: E.CRC32,
@@ -24,6 +30,8 @@ export function run(board: RuntimeBoard, settings: NodeSettings, hw: SensorHardw
   });
 }
 
-export function start(board: RuntimeBoard): void {
-  run(board, withDefaults(require("Storage").readJSON(settingsFile, true)), boardHardware(board));
+export function start(board: RuntimeBoard, makeLink?: LinkFactory): void {
+  const s = withDefaults(require("Storage").readJSON(settingsFile, true));
+  if (makeLink && !s.net) console.log("no net in the settings: no network");
+  run(board, s, boardHardware(board), makeLink && s.net && makeLink(s.net, board));
 }

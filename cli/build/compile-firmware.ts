@@ -11,7 +11,7 @@ import { mangleablePropertyNames, namesRegex } from "./property-names";
 import { aliasThisAndPrototype, hoistLateVars } from "./alias-this";
 import { removeDeadMethods } from "./dead-methods";
 import { findBoard } from "../../firmware/boards/index";
-import { RUNTIME_BOARD_KEYS } from "../../firmware/boards/types";
+import { NetworkKind, RUNTIME_BOARD_KEYS } from "../../firmware/boards/types";
 
 export const projectRoot = resolve(new URL("../..", import.meta.url).pathname);
 const firmwareDir = join(projectRoot, "firmware");
@@ -135,6 +135,15 @@ export function es5Literal(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** The module and factory (main.ts LinkFactory) that bring up each kind of network (firmware/net/). */
+const networkLinks: Record<NetworkKind, [string, string] | undefined> = {
+  "esp32-wifi": ["net/wifi", "wifiLink"],
+  "esp8266-wifi": ["net/wifi", "wifiLink"],
+  "w5500-ethernet": ["net/w5500", "w5500Link"],
+  "esp8266-at": undefined,
+  "host-tcp": undefined,
+};
+
 /**
  * A board's entry with what the firmware reads of the board (RUNTIME_BOARD_KEYS) written in as a literal, rather
  * than the whole board description: names, chip and sizes serve the tools, not the program.
@@ -145,7 +154,11 @@ export function runtimeBoardEntrySource(boardId: string): string {
   const runtime: Record<string, unknown> = {};
   for (const k of RUNTIME_BOARD_KEYS) runtime[k] = board[k];
   // a board whose data names a settings file is the interpreter's Linux build: its own entry (main-linux.ts)
-  return `import { start } from "./${board.settingsFile ? "main-linux" : "main"}";\n` + `start(${es5Literal(runtime)});\n`;
+  if (board.settingsFile) return `import { start } from "./main-linux";\nstart(${es5Literal(runtime)});\n`;
+  // the network code of the board's kind, and only that, goes into its file
+  const link = networkLinks[board.networks[0]];
+  return `import { start } from "./main";\n` + (link ? `import { ${link[1]} } from "./${link[0]}";\n` : "") +
+    `start(${es5Literal(runtime)}${link ? ", " + link[1] : ""});\n`;
 }
 
 /** Build one board's files under dist/firmware/. Problems found by the bundle check are returned, not thrown. */

@@ -12,6 +12,8 @@ import { createMqttClient } from "./mqtt/client";
 import { Aggregation } from "../protocol/channels";
 import { AckResult, BirthPayload } from "../protocol/messages";
 import { nodeTopics, protocolVersion, topicRoot } from "../protocol/topics";
+import { NetLink } from "../hal/types";
+import { keepLinkUp } from "../net/link";
 
 export const firmwareVersion = "0.1.0";
 
@@ -35,6 +37,8 @@ export interface NodeDeps {
   /** E.enableWatchdog(seconds, false) and E.kickWatchdog. */
   watchdog: (seconds: number, auto: boolean) => void;
   kick: () => void;
+  /** The network link (firmware/net/), joined before MQTT; absent where the host's network is up (Linux build). */
+  link?: NetLink;
   /** The simulator's ledger probe (MG_PROBE): told of every batch written to the queue. */
   probe?: (kind: string, a: number, b: number) => void;
 }
@@ -46,6 +50,8 @@ const bootFile = "mg.boot";
 const wallClockFloor = 1.6e9;
 /** QoS 1 batches in flight at once. */
 const batchWindow = 4;
+/** How often the link's signal is read and reported (evt "link"), s. */
+const linkReport_s = 600;
 
 export function startNode(d: NodeDeps): void {
   const s = d.conf;
@@ -117,7 +123,8 @@ export function startNode(d: NodeDeps): void {
     // backlog (records, page files) and its flash wear (page files created this boot, torn records skipped at boot)
     const text = JSON.stringify(b);
     const q = queue.stats();
-    return text.slice(0, -3) + chJson + ',"qcap":' + q.maxPages + ',"qs":[' + q.records + "," + q.pages + "," + q.pagesCreated + "," + q.torn + "]}";
+    return text.slice(0, -3) + chJson + ',"qcap":' + q.maxPages + ',"qs":[' + q.records + "," + q.pages + "," + q.pagesCreated + "," + q.torn + "]" +
+      (rssi === undefined ? "" : ',"rssi":' + rssi) + "}";
   }
 
   /** An evt (faults, queue merges, clock set) at QoS 1; best effort: dropped while the link is down. */
@@ -235,6 +242,26 @@ export function startNode(d: NodeDeps): void {
   }
 
   const queue = openQueue(st, { crc: d.crc, aggs: aggs, ch: chCrc, onEvent: event });
+  // The network (firmware/net/link.ts): joined first; MQTT starts once it is up and connects through it. The
+  // link's signal (dBm) goes into birth and, every linkReport_s, into an evt "link".
+  let rssi: number | undefined;
+  const link = d.link;
+  const keeper = link && keepLinkUp(link, function (up, why) {
+    console.log("net " + (up ? "up" : "down " + why));
+    if (up) {
+      link.rssi(function (v) {
+        rssi = v;
+      });
+      mqtt.start();
+    }
+  });
+  if (link)
+    setInterval(function () {
+      link.rssi(function (v) {
+        rssi = v;
+        if (v !== undefined) event({ e: "link", d: { rssi: v } });
+      });
+    }, linkReport_s * 1000);
   const br = s.broker;
   const mqtt = createMqttClient({
     host: br.host,
@@ -249,7 +276,9 @@ export function startNode(d: NodeDeps): void {
     keepalive_s: Math.min(1800, Math.max(120, 2 * s.report_s)),
     // room for birth and state besides the batches
     window: batchWindow + 2,
+    connect: keeper && keeper.connect,
     onConnect: function () {
+      if (keeper) keeper.mqtt(1);
       // in flight before the drop: the client sends them again itself (DUP, same packet id)
       publish(nodeTopics.birth, birth(), true);
       publish(nodeTopics.state, "online", true);
@@ -258,6 +287,7 @@ export function startNode(d: NodeDeps): void {
     onMessage: message,
     // for a technician on the console: why the link went down (client.ts onDown: 1..255 the broker's refusal)
     onDown: function (why: number) {
+      if (keeper) keeper.mqtt(0);
       console.log("mqtt down " + why);
     },
   });
@@ -271,6 +301,7 @@ export function startNode(d: NodeDeps): void {
   // The first connection is opened from a timer, outside the boot's call chain: a net.connect that throws (refused
   // on Linux) gets a stack with the source text of every frame, and the boot's outermost frame is the whole
   // program, which on a build with a Pico's 5,100 variables ran out of memory.
-  setTimeout(mqtt.start, 0);
+  // With a link to join, MQTT starts when it is up (above).
+  if (!link) setTimeout(mqtt.start, 0);
   console.log("minigrid " + firmwareVersion + " " + d.board.id + " boot " + boot + " (" + rr + ")");
 }

@@ -23,6 +23,7 @@ export interface BirthPayload {
   ch: WireChannel[]; // channel table; batch rows follow this order
   qcap?: number; // flash queue capacity, page files
   qs?: number[]; // flash queue: [records queued, page files in use, page files created this boot, torn records skipped at boot]
+  rssi?: number; // the network link's signal, dBm (Wi-Fi), when the node has one
 }
 
 /**

@@ -120,3 +120,17 @@ declare function setTime(unixSeconds: number): void;
 
 /** Defined only by the simulator: the firmware reports what a run's ledger counts (batches queued). */
 declare const MG_PROBE: ((kind: string, a: number, b: number) => void) | undefined;
+
+/** require("Wifi") on the ESP32 and Espruino WiFi builds (Espruino's Wifi library reference). */
+interface EspruinoWifi {
+  connect(ssid: string | undefined, options: { password?: string }, callback: (err: any) => void): void;
+  setIP(settings: { ip: string; gw?: string; netmask?: string }, callback: () => void): void;
+  on(event: "disconnected", callback: (details: any) => void): void;
+  getDetails(callback: (details: { status?: string; rssi?: number }) => void): void;
+}
+/** require("WIZnet") on the Pico's WIZnet build: connect(spi, cs) gives the interface. */
+interface EspruinoWiznet {
+  connect(spi: any, cs: any): { setIP(options?: { ip?: string; subnet?: string; gateway?: string; dns?: string }): boolean; getIP(): any };
+}
+declare function require(name: "Wifi"): EspruinoWifi;
+declare function require(name: "WIZnet"): EspruinoWiznet;

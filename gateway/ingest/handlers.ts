@@ -111,6 +111,7 @@ export function handleBirth(ctx: HandlerContext, m: Msg): Rejection | undefined 
   if (!c.ok) return { reason: c.reason, detail: c.detail };
   const birth = c.value;
   ctx.store.saveBirth(m.site, m.node, birth, m.receivedAt);
+  ctx.store.setLinkRssi(m.site, m.node, birth.rssi);
   ctx.setTable(m.site, m.node, birth);
   const offset = birth.clk === 1 ? offsetFromBirth(birth.up, m.receivedAt) : undefined;
   if (offset !== undefined) {
@@ -271,6 +272,7 @@ export function handleEvent(ctx: HandlerContext, m: Msg): Rejection | undefined 
     if (off) ts = Math.round(off.offset_ms + e.t * 1000);
   }
   ctx.store.insertEvent(m.site, m.node, ts, e.e, e.d === undefined ? null : JSON.stringify(e.d));
+  if (e.e === "link") ctx.store.setLinkRssi(m.site, m.node, e.d && e.d.rssi);
   ctx.store.touch(m.site, m.node, m.receivedAt);
   if (synced !== undefined) {
     drainPending(ctx, m.site, m.node, e.b);

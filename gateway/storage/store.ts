@@ -270,6 +270,14 @@ export class Store extends StorePending {
   }
 
   /** Any message from the node; intervalS when a live batch tells the report interval. */
+  /** The node's network link signal (dBm), from its birth or its evt "link"; a value outside -127..0 is ignored. */
+  setLinkRssi(site: string, node: string, rssi: unknown): void {
+    if (typeof rssi !== "number" || !Number.isInteger(rssi) || rssi < -127 || rssi > 0) return;
+    this.stmt("linkRssi", "UPDATE nodes SET link_rssi=? WHERE site=? AND node=?").run(rssi, site, node);
+    const n = this.cachedNode(site, node);
+    if (n) n.link_rssi = rssi;
+  }
+
   touch(site: string, node: string, now: number, intervalS?: number): void {
     if (intervalS !== undefined)
       this.stmt("touchI", "UPDATE nodes SET last_seen=max(coalesce(last_seen,0),?), stale=0, interval_s=? WHERE site=? AND node=?").run(now, intervalS, site, node);
