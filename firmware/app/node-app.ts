@@ -9,7 +9,6 @@ import { startSensors, SensorHardware } from "./sensors";
 import { openQueue } from "./queue/flash-queue";
 import { QueueItem, QueueStore } from "./queue/types";
 import { createMqttClient } from "./mqtt/client";
-import { Aggregation } from "../protocol/channels";
 import { AckResult, BirthPayload } from "../protocol/messages";
 import { nodeTopics, protocolVersion, topicRoot } from "../protocol/topics";
 import { NetLink } from "../hal/types";
@@ -81,10 +80,11 @@ export function startNode(d: NodeDeps): void {
   const table = channelTable(s);
   let words = table.split(" ");
   let ch: (string | number)[][] = [];
-  const aggs: Aggregation[] = [];
+  // the aggregations as one string of words, which the queue splits only to merge
+  let aggs = "";
   for (let i = 0; i < words.length; i += 4) {
     ch.push([+words[i], words[i + 1], words[i + 2], +words[i + 3]]);
-    aggs.push(words[i + 2] as Aggregation);
+    aggs += (i ? " " : "") + words[i + 2];
   }
   const chJson = JSON.stringify(ch);
   words = ch = []; // the closures below keep this scope: not the table's words
@@ -246,22 +246,22 @@ export function startNode(d: NodeDeps): void {
   // link's signal (dBm) goes into birth and, every linkReport_s, into an evt "link".
   let rssi: number | undefined;
   const link = d.link;
+  /** Reads the link's signal; with `report`, sends it as an evt "link". */
+  function signal(report?: number) {
+    if (link!.rssi)
+      link!.rssi(function (v) {
+        rssi = v;
+        if (report && v !== undefined) event({ e: "link", d: { rssi: v } });
+      });
+  }
   const keeper = link && keepLinkUp(link, function (up, why) {
     console.log("net " + (up ? "up" : "down " + why));
     if (up) {
-      link.rssi(function (v) {
-        rssi = v;
-      });
+      signal();
       mqtt.start();
     }
   });
-  if (link)
-    setInterval(function () {
-      link.rssi(function (v) {
-        rssi = v;
-        if (v !== undefined) event({ e: "link", d: { rssi: v } });
-      });
-    }, linkReport_s * 1000);
+  if (link && link.rssi) setInterval(signal, linkReport_s * 1000, 1);
   const br = s.broker;
   const mqtt = createMqttClient({
     host: br.host,

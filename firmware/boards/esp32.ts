@@ -1,4 +1,4 @@
-import { Board } from "./types";
+import { Board, PROGRAM_BYTES_MAX, VARIABLES_SHARE_MAX } from "./types";
 
 // ESP32 (ESP-WROOM-32 DevKitC). UART0 is the console; UART1/UART2 are Serial2/Serial3 in Espruino.
 // ADC1 pins only (ADC2 is unusable while Wi-Fi is on).
@@ -8,6 +8,7 @@ export const esp32: Board = {
   espruinoBoard: "ESP32",
   chip: "ESP32-D0WD",
   variables: 16383,
+  budget: { programBytes: PROGRAM_BYTES_MAX, variables: Math.floor(16383 * VARIABLES_SHARE_MAX) },
   storageBytes: 896 * 1024,
   flashPageBytes: 4 * 1024,
   networks: ["esp32-wifi"],

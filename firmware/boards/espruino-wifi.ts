@@ -1,4 +1,4 @@
-import { Board } from "./types";
+import { Board, PROGRAM_BYTES_MAX, VARIABLES_SHARE_MAX } from "./types";
 
 // Espruino WiFi (STM32F411CEU6 + ESP8266 on Serial2 A2/A3). Serial1 is the one free hardware USART: it takes
 // the RS-485 bus; VE.Direct (receive-mostly, 19200 baud) uses a software Serial.
@@ -8,6 +8,7 @@ export const espruinoWifi: Board = {
   espruinoBoard: "ESPRUINOWIFI",
   chip: "STM32F411CEU6",
   variables: 8190,
+  budget: { programBytes: PROGRAM_BYTES_MAX, variables: Math.floor(8190 * VARIABLES_SHARE_MAX) },
   storageBytes: 64 * 1024,
   flashPageBytes: 16 * 1024,
   networks: ["esp8266-wifi"],

@@ -1,4 +1,4 @@
-import { Board } from "./types";
+import { Board, PROGRAM_BYTES_MAX, VARIABLES_SHARE_MAX } from "./types";
 
 // The interpreter's Linux build: no pins; settings from a JSON file in the working directory, sensor bytes
 // replayed from capture files through require("fs"), the network through require("net").
@@ -8,6 +8,7 @@ export const linux: Board = {
   espruinoBoard: "LINUX",
   chip: "host",
   variables: 5100,
+  budget: { programBytes: PROGRAM_BYTES_MAX, variables: Math.floor(5100 * VARIABLES_SHARE_MAX) },
   storageBytes: 48 * 1024,
   flashPageBytes: 4 * 1024,
   networks: ["host-tcp"],

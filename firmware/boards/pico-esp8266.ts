@@ -19,4 +19,5 @@ export const picoEsp8266: Board = {
   i2c: pico.i2c,
   ctPins: pico.ctPins,
   statusLed: pico.statusLed,
+  budget: pico.budget,
 };

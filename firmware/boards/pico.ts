@@ -1,4 +1,4 @@
-import { Board } from "./types";
+import { Board, PROGRAM_BYTES_MAX, VARIABLES_SHARE_MAX } from "./types";
 
 // Espruino Pico (STM32F401CDU6, 384 KB flash, 96 KB RAM). Two usable USARTs (Serial1, Serial2).
 // Network: a W5500 Ethernet module on SPI2, which leaves both UARTs for the sensors (the Espruino firmware build
@@ -9,6 +9,7 @@ export const pico: Board = {
   espruinoBoard: "PICO_R1_3",
   chip: "STM32F401CDU6",
   variables: 5100,
+  budget: { programBytes: PROGRAM_BYTES_MAX, variables: Math.floor(5100 * VARIABLES_SHARE_MAX) },
   storageBytes: 48 * 1024,
   flashPageBytes: 16 * 1024,
   networks: ["w5500-ethernet"],

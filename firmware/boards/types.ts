@@ -63,9 +63,25 @@ export interface Board {
   /** ADC pins with a CT clamp (burden resistor to a VCC/2 bias). */
   ctPins: string[];
   statusLed?: string;
+  /**
+   * What the board's program may take (docs/footprint.md says how each was set): `programBytes` of its Storage
+   * as the minified file, and `variables` in use with every driver on, its network up and a backlog queued.
+   * The build's tests (test/build/budgets.test.ts) and the footprint test on the real interpreter hold every
+   * board to them; `minigrid bench` prints them beside the measured figures.
+   */
+  budget: { programBytes: number; variables: number };
   /** Linux build only: settings file read from the working directory at start. */
   settingsFile?: string;
 }
+
+/**
+ * The budgets every board's program is held to (docs/footprint.md): the minified file at most half of the Pico's
+ * 48 KB Storage, which leaves the other half to the settings, Storage's own slack and the flash queue; variables
+ * in use at most 40 % of the board's, which leaves the rest to the interpreter's working memory (a parsed MQTT
+ * packet, a JSON.parse of a command, the stack of a deep call).
+ */
+export const PROGRAM_BYTES_MAX = 24 * 1024;
+export const VARIABLES_SHARE_MAX = 0.4;
 
 /** What the firmware reads of its board at run time: the build writes only these into a board's program (the
  *  rest, names and sizes, serves the tools and the documentation). */

@@ -40,8 +40,8 @@ export interface NetLink {
   join(done: (err?: string) => void): void;
   /** Tell `lost` when a joined link drops (access point gone, lease lost, cable out, module reset). */
   watch(lost: (why: string) => void): void;
-  /** The access point's signal, dBm, when the link is radio and joined; undefined otherwise. */
-  rssi(done: (dbm?: number) => void): void;
+  /** The access point's signal, dBm, when the link is radio and joined (absent on a wired link). */
+  rssi?(done: (dbm?: number) => void): void;
   /** How TCP connections are opened over this link: require("net").connect unless the link has its own. */
   connect?: NetConnectFn;
 }

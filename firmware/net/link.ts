@@ -16,8 +16,6 @@ export interface LinkKeeper {
   connect: NetConnectFn;
   /** The MQTT connection's outcome: 1 it reached CONNACK, 0 it failed or dropped. */
   mqtt(ok: number): void;
-  /** 1 while the link is up. */
-  up(): number;
 }
 
 /**
@@ -33,9 +31,7 @@ export function keepLinkUp(link: NetLink, change: (up: number, why?: string) => 
 
   function join() {
     const n = ++joins;
-    timer = setTimeout(function () {
-      failed(n, "join timeout");
-    }, JOIN_TIMEOUT_S * 1000);
+    timer = setTimeout(failed, JOIN_TIMEOUT_S * 1000, n, "join timeout");
     try {
       link.join(function (err?: string) {
         if (n !== joins) return;
@@ -81,9 +77,6 @@ export function keepLinkUp(link: NetLink, change: (up: number, why?: string) => 
         mqttFails = 0;
         lost("no broker over the link");
       }
-    },
-    up: function () {
-      return up;
     },
   };
 }

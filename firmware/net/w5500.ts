@@ -13,24 +13,17 @@ const WATCH_S = 10;
 export function w5500Link(net: NetSetting, board: RuntimeBoard): NetLink {
   const w = board.w5500!;
   const spi = global[w.spi];
-  const cs = global[w.cs];
-  let eth: any;
+  spi.setup({ mosi: global[w.mosi], miso: global[w.miso], sck: global[w.sck] });
+  const eth = require("WIZnet").connect(spi, global[w.cs]);
   return {
     join: function (done) {
-      if (!eth) {
-        spi.setup({ mosi: global[w.mosi], miso: global[w.miso], sck: global[w.sck] });
-        eth = require("WIZnet").connect(spi, cs);
-      }
       const ok = net.ip ? eth.setIP({ ip: net.ip, subnet: net.mask, gateway: net.gw, dns: net.dns }) : eth.setIP();
       done(ok === false ? "no DHCP lease" : undefined);
     },
     watch: function (lost) {
       setInterval(function () {
-        if (eth && !(spi.send([0, 0x2e, 0, 0], cs)[3] & 1)) lost("ethernet cable out");
+        if (!(spi.send([0, 0x2e, 0, 0], global[w.cs])[3] & 1)) lost("ethernet cable out");
       }, WATCH_S * 1000);
-    },
-    rssi: function (done) {
-      done();
     },
   };
 }

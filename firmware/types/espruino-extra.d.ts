@@ -24,8 +24,8 @@ interface ObjectConstructor {
   entries<T>(o: { [key: string]: T }): [string, T][];
 }
 
-declare function setTimeout(callback: () => void, ms: number): number;
-declare function setInterval(callback: () => void, ms: number): number;
+declare function setTimeout(callback: (...args: any[]) => void, ms: number, ...args: any[]): number;
+declare function setInterval(callback: (...args: any[]) => void, ms: number, ...args: any[]): number;
 declare function clearTimeout(id: number | undefined): void;
 declare function clearInterval(id: number | undefined): void;
 declare function quit(): void;

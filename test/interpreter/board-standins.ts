@@ -15,7 +15,8 @@
 //                    wrong one, retries silently while the access point is away; setIP; "disconnected" events;
 //                    getDetails with status and rssi), `WIZnet` (connect(spi, cs); setIP() asks DHCP and returns
 //                    false without a lease; the W5500's PHYCFGR link bit read over SPI). TCP itself is the Linux
-//                    build's own require("net"): real sockets to the test's gateway.
+//                    build's own require("net"): real sockets to the test's gateway. The stand-ins' objects are
+//                    made before the firmware runs, so that the footprint (footprint.ts) counts the firmware's only.
 // The stand-in's state is the global MG_NET, which a test's script (after the stand-ins) may change over time:
 // {ssid, pass, rssi, ap (access point present), lease (DHCP answers), cable (Ethernet link)}.
 import type { Board } from "../../firmware/boards/types";
@@ -138,13 +139,12 @@ function wiznetModule(spi: string): string {
   return `var ${spi} = { setup: function () {}, send: function (d, cs) {
   return new Uint8Array([0, 0, 0, (MG_NET.cable ? 1 : 0) | 0x38]);
 } };
+var MG_ETH = {
+  setIP: function (o) { MG_NET.joins++; if (o && o.ip) { MG_NET.ip = o.ip; return true; } return MG_NET.cable && MG_NET.lease; },
+  getIP: function () { return { ip: MG_NET.ip || "0.0.0.0" }; }
+};
 Modules.addCached("WIZnet", function () {
-  exports.connect = function (spi, cs) {
-    return {
-      setIP: function (o) { MG_NET.joins++; if (o && o.ip) { MG_NET.ip = o.ip; return true; } return MG_NET.cable && MG_NET.lease; },
-      getIP: function () { return { ip: MG_NET.ip || "0.0.0.0" }; }
-    };
-  };
+  exports.connect = function (spi, cs) { return MG_ETH; };
 });
 MG_NET.drop = function () { MG_NET.cable = false; };`;
 }

@@ -20,8 +20,11 @@ const ORDER = "oesf";
  * with one value per channel of `aggs`); two single-row batches of any intervals become one row covering both
  * (interval and merge factor add up, means weighted by interval).
  */
-export function mergeBatches(a: BatchPayload, b: BatchPayload | undefined, aggs: Aggregation[]): BatchPayload | undefined {
+export function mergeBatches(a: BatchPayload, b: BatchPayload | undefined, aggList: Aggregation[] | string): BatchPayload | undefined {
   if (b && (b.b !== a.b || b.ts !== a.ts || b.ch !== a.ch || b.t !== a.t + a.r.length * a.i)) return undefined;
+  // a node keeps its aggregations as one string of words (a list would hold a variable per channel for as long as
+  // it runs) and splits it only for a merge
+  const aggs = typeof aggList === "string" ? aggList.split(" ") : aggList;
   const rows = b ? a.r.concat(b.r) : a.r;
   const qs = b ? a.q.concat(b.q) : a.q;
   const nc = aggs.length;

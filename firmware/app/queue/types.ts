@@ -32,8 +32,9 @@ export interface QueueEvent {
 export interface QueueOptions {
   /** CRC-32 of a binary string: E.CRC32 on a board. */
   crc: (data: string) => number;
-  /** Aggregation of each channel, in channel-table order (for merging when the queue is full). */
-  aggs: Aggregation[];
+  /** Aggregation of each channel, in channel-table order (for merging when the queue is full): a list, or its
+   *  words joined by single spaces. */
+  aggs: Aggregation[] | string;
   /** CRC of the channel table `aggs` belongs to: only batches carrying this `ch` (or none, when this is unset) are merged. */
   ch?: number;
   /** Bytes of one page file (a multiple of 4, default 2048, at most 65532). A batch must fit in one page. */

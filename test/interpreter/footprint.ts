@@ -1,0 +1,64 @@
+// Variables a board's own file holds on the real interpreter in the budget's case (firmware/boards/types.ts): every
+// driver on (board-standins.ts), its network joined, and a backlog queued, since no broker answers (the settings
+// point at a closed port). The usage is read right after the firmware has pushed its BATCHES-th batch into the
+// flash queue (the firmware tells the probe MG_PROBE of every push): a point in the program's life that does not
+// depend on the machine's speed, where a time does (a slower machine had queued fewer batches after 8 s, its
+// sensors were at another point of their cycle, and the figure moved by a hundred variables between two runs).
+// The stand-ins alone, run the same way, are measured and subtracted.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { firmwareOutDir, projectRoot } from "../../cli/build/compile-firmware";
+import { findBoard } from "../../firmware/boards/index";
+import { allDriverSettings, boardStandins, storageWriter } from "./board-standins";
+
+/** Batches queued before the usage is read. */
+export const BATCHES = 12;
+
+const capture = resolve(projectRoot, "test/fixtures/real/vedirect/bvm702.dump");
+
+// prints the usage after a garbage collection, then ends the run (E.reboot() exits the Linux build)
+const print = 'var m = process.memory(true); print("FOOTPRINT " + m.usage + " " + m.total); E.reboot();';
+const afterBatches = (n: number) =>
+  `var MG_N = 0; var MG_PROBE = function (k) { if (k === "push" && ++MG_N === ${n}) setTimeout(function () { ${print} }, 0); };\n`;
+const afterTime = (ms: number) => `setTimeout(function () { ${print} }, ${ms});\n`;
+
+function usage(writer: string, boot: string, folder: (dir: string) => void): number | undefined {
+  const dir = mkdtempSync(join(tmpdir(), "mg-footprint-"));
+  try {
+    folder(dir);
+    const w = spawnSync(writer, ["writer.js"], { cwd: dir, encoding: "latin1", timeout: 30_000 });
+    if (w.status !== 0) throw new Error(`writing Storage failed: ${w.stdout}${w.stderr}`);
+    // -e "": the interpreter boots, which runs .boot0 (the stand-ins and the probe), then .bootcde
+    const r = spawnSync(boot, ["-e", ""], { cwd: dir, encoding: "latin1", timeout: 60_000, killSignal: "SIGKILL" });
+    const out = r.stdout ?? "";
+    if (out.includes("OUT OF MEMORY")) return undefined;
+    const m = /FOOTPRINT (\d+) \d+/.exec(out);
+    return m ? Number(m[1]) : undefined;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface Footprint {
+  /** Variables the board's program holds in the budget's case; undefined when it ran out of memory or crashed. */
+  variables?: number;
+  /** The stand-ins' own, subtracted. */
+  standins?: number;
+}
+
+/**
+ * The footprint of `boardId`'s built file, written to Storage with `writer` (an interpreter that may grow its
+ * variables: a 24 KB program in 1 KB chunks) and booted with `boot` (e.g. the 5,100-variable build).
+ */
+export function measureFootprint(boardId: string, writer: string, boot: string, settingsOver: Record<string, unknown> = {}): Footprint {
+  const board = findBoard(boardId)!;
+  const program = readFileSync(join(firmwareOutDir, `${boardId}.js`), "latin1");
+  const settings = `require("Storage").writeJSON("mg.settings",${JSON.stringify(allDriverSettings(board, 1, "bench", settingsOver))});\n`;
+  const standins = boardStandins(board, capture);
+  const base = usage(writer, boot, (dir) => writeFileSync(join(dir, "writer.js"), storageWriter(".boot0", standins + afterTime(1500)), "latin1"));
+  const full = usage(writer, boot, (dir) =>
+    writeFileSync(join(dir, "writer.js"), storageWriter(".boot0", standins + afterBatches(BATCHES)) + storageWriter(".bootcde", program) + settings, "latin1"));
+  return { variables: full !== undefined && base !== undefined ? full - base : undefined, standins: base };
+}
