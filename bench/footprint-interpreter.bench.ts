@@ -10,10 +10,10 @@
 //                                     replaying real captures (a BMV-702 and a BlueSolar MPPT), a report every
 //                                     second, no broker: after BACKLOG_MS the queue holds a backlog of batches and
 //                                     the client keeps retrying
-//   footprint.vars.allDrivers.espruino  the pico's own file with every driver on (bench/interpreter-devices.ts:
-//                                     a Modbus slave on Serial1, a battery monitor's real capture on Serial2, three
-//                                     INA226 on I2C1, two CT clamps on the ADC), a report every second, the queue
-//                                     filling with no broker: the issue's steady state, on the real interpreter
+//   footprint.vars.budget.<board>    each board's own file in its budget's case (test/interpreter/footprint.ts:
+//                                     every driver on, its network joined, a backlog of a fixed number of
+//                                     batches), the Pico's files on the 5,100-variable build; beside it
+//   footprint.vars.budgetMax.<board>  the budget (firmware/boards/types.ts), which the footprint test holds
 //   footprint.vars.*.espruino5100     boot, backlog and allDrivers again on a build with a Pico's 5,100 variables
 //                                     (ESPRUINO_BIN_5100, default ESPRUINO_BIN + "-5100" when that file exists),
 //                                     booting the Storage the first build wrote: loading a 50 KB file is beyond
@@ -30,7 +30,8 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { firmwareOutDir, projectRoot } from "../cli/build/compile-firmware";
-import { allDriverSettings, interpreterDevices } from "./interpreter-devices";
+import { boards } from "../firmware/boards/index";
+import { measureFootprint } from "../test/interpreter/footprint";
 
 const DELAY_MS = 300;
 const BACKLOG_MS = 8000;
@@ -73,23 +74,6 @@ function usage(bin: string, dir: string, args: string[], settings = SETTINGS): n
 }
 
 type Figures = { file?: number; bootcde?: number; boot?: number; backlog?: number; boot5100?: number; backlog5100?: number };
-
-/**
- * The pico's file with every driver on: its settings written to Storage (a board has no settings file), the
- * devices run before it, the same devices alone for the baseline. Usage after BACKLOG_MS, [full build, 5,100].
- */
-function measureAllDrivers(bin: string, small: string | undefined, code: string): [number | undefined, number | undefined] {
-  const dir = mkdtempSync(join(tmpdir(), "mg-footprint-"));
-  try {
-    const devices = interpreterDevices(capture("bvm702.dump"));
-    const settings = `require("Storage").writeJSON("mg.settings",${JSON.stringify(allDriverSettings(1))});\n`;
-    writeFileSync(join(dir, "loader.js"), settings + storageLoader(wrapped(code, BACKLOG_MS, devices)).replace(/load\("\.bootcde"\)\n$/, ""), "latin1");
-    usage(bin, dir, ["loader.js"]);
-    return [usage(bin, dir, ["-e", ""]), small ? usage(small, dir, ["-e", ""]) : undefined];
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** Usage with the program loaded each way: file, .bootcde then load(), a boot of what Storage holds, a backlog. */
 function measure(bin: string, code: string, small: string | undefined): Figures {
@@ -142,19 +126,12 @@ export async function bench(): Promise<Record<string, number>> {
   const base = measure(bin, "", small);
   const prog = measure(bin, code, small);
   const figures: Record<string, number> = { "footprint.bytes.release": Buffer.byteLength(code, "latin1") };
-  let pico = "";
-  try {
-    pico = readFileSync(join(firmwareOutDir, "pico.js"), "latin1");
-  } catch {
-    process.stderr.write("dist/firmware/pico.js is missing (run `minigrid build`): no all-drivers figure\n");
-  }
-  if (pico) {
-    const [b, b5100] = measureAllDrivers(bin, small, "");
-    const [p, p5100] = measureAllDrivers(bin, small, pico);
-    if (b !== undefined && p !== undefined) figures["footprint.vars.allDrivers.espruino"] = p - b;
-    else process.stderr.write("footprint: no figure for allDrivers (out of memory or a crash)\n");
-    if (b5100 !== undefined && p5100 !== undefined) figures["footprint.vars.allDrivers.espruino5100"] = p5100 - b5100;
-    else if (small) process.stderr.write("footprint: no figure for allDrivers on the 5,100-variable build (out of memory or a crash)\n");
+  for (const b of boards.filter((x) => x.id !== "linux")) {
+    const boot = b.variables === 5100 && small ? small : bin;
+    const f = measureFootprint(b.id, bin, boot);
+    if (f.variables !== undefined) figures[`footprint.vars.budget.${b.id}`] = f.variables;
+    else process.stderr.write(`footprint: no budget figure for ${b.id} (out of memory or a crash)\n`);
+    figures[`footprint.vars.budgetMax.${b.id}`] = b.budget.variables;
   }
   for (const way of ["file", "bootcde", "boot", "backlog", ...(small ? (["boot5100", "backlog5100"] as const) : [])] as const) {
     const b = base[way];
