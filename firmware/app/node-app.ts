@@ -100,6 +100,8 @@ export function startNode(d: NodeDeps): void {
   let batchTs = 0;
   let seq = 0;
   let reports = 0;
+  // the count of implausible readings (sampler.bad) at which the next reading.implausible event goes out
+  let badNext = 1;
   // Batches the MQTT client holds in flight, by "boot.seq".
   const inFlight: { [key: string]: boolean } = {};
   let nInFlight = 0;
@@ -173,6 +175,13 @@ export function startNode(d: NodeDeps): void {
   /** Close the report interval: a row; every `rows` rows a batch into the queue, then publish. */
   function report(): void {
     const row = sampler.row();
+    // readings refused as implausible (protocol/plausible.ts; failed in their rows): an event when their count since
+    // boot reaches 1, 2, 4, 8..., so that a sensor gone wrong for good does not flood the link
+    const bad = sampler.bad;
+    if (bad >= badNext) {
+      badNext = 2 * bad;
+      event({ e: "reading.implausible", d: { n: bad } });
+    }
     rowsJson += (rowCount ? "," : "") + row[0];
     qualityJson += (rowCount ? ',"' : '"') + row[1] + '"';
     if (++rowCount >= s.rows) {

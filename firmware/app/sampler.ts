@@ -2,9 +2,13 @@
 // passes every sample with its time and quality; nothing here touches a bus or a clock.
 import { Quality } from "../protocol/messages";
 import { counterPower } from "../protocol/channels";
+import { implausible } from "../protocol/plausible";
 
 export interface Sampler {
-  /** A sample of quantity `key` at time `t` (s). A failed or missing reading is `null` with quality "f" or "s". */
+  /**
+   * A sample of quantity `key` at time `t` (s). A failed or missing reading is `null` with quality "f" or "s". A
+   * value that cannot be true (protocol/plausible.ts) is taken as a failed reading, null with "f", and counted.
+   */
   add(key: string, value: number | null, quality: Quality, t: number): void;
   /**
    * Close the interval: the row as the batch carries it (JSON array of scaled integers in channel order) and its
@@ -14,6 +18,8 @@ export interface Sampler {
   row(): string[];
   /** Energy totals (Wh by counter key) to persist across reboots. */
   energy(): { [key: string]: number };
+  /** Implausible readings refused since the sampler was made (the channels' quantities only). */
+  bad: number;
 }
 
 // Quality letters by rank: the worst of an interval is reported.
@@ -55,10 +61,15 @@ export function createSampler(table: string, maxGapS: number, energyWh: { [key: 
   w = [];
   energyWh = {};
 
-  return {
+  const me: Sampler = {
     add: function (key, value, quality, t) {
       const i = keys.indexOf(key);
       if (i < 0) return;
+      if (value !== null && implausible(key, value)) {
+        value = null;
+        quality = "f";
+        me.bad++;
+      }
       const o = i * STRIDE;
       const rank = qualities.indexOf(quality);
       if (rank > f[o + WORST]) f[o + WORST] = rank;
@@ -127,5 +138,8 @@ export function createSampler(table: string, maxGapS: number, energyWh: { [key: 
       for (let c = 0; c < nch; c++) if (ch[c * 4] === 4) out[w[c * 4 + 1]] = wh[c];
       return out;
     },
+
+    bad: 0,
   };
+  return me;
 }

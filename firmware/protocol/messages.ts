@@ -2,7 +2,8 @@
 // batches small). Short keys because these objects live in a board's few thousand variables.
 import { Aggregation } from "./channels";
 
-/** Quality of one value (DESIGN.md guarantee 5): ok, stale, estimated, sensor failed. Zero never means missing. */
+/** Quality of one value (DESIGN.md guarantee 5): ok, stale, estimated, failed (the sensor gave nothing, or a reading
+ *  that cannot be true: plausible.ts). Zero never means missing. */
 export type Quality = "o" | "s" | "e" | "f";
 export const qualityNames: { [q: string]: string } = { o: "ok", s: "stale", e: "estimated", f: "failed" };
 
@@ -50,7 +51,7 @@ export interface EventPayload {
   b: number;
   t: number;
   ts: 0 | 1;
-  e: string; // event code, e.g. "sensor.lost", "lvd", "fault", "reboot", "queue.merged"
+  e: string; // event code, e.g. "sensor.lost", "lvd", "fault", "reboot", "queue.merged", "reading.implausible"
   d?: { [k: string]: any };
 }
 

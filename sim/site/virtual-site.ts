@@ -7,6 +7,7 @@ import { Board } from "../../firmware/boards/types";
 import { VirtualEspruino } from "../vm/espruino-vm";
 import { VirtualFlash } from "../vm/flash";
 import { createVeDirectEmitter, VeDirectEmitter } from "../devices/vedirect-emitter";
+import type { VeDirectValues } from "../../firmware/drivers/vedirect-decode";
 import { ModbusSlave } from "../devices/modbus-slave";
 import { fillFromRecord } from "../devices/modbus-image";
 import { InaModel } from "../devices/ina226-model";
@@ -39,6 +40,11 @@ export interface VirtualSiteOptions {
   bootsBefore?: number;
   /** Real ms a board waits for its broker's answer before virtual time moves on (net bridge; default 50). */
   replyWaitMs?: number;
+  /**
+   * Changes the battery monitor's readings before they are sent (Unix seconds given): a monitor gone wrong, or a
+   * block damaged in a way its checksum does not catch. The block still goes out with a valid checksum.
+   */
+  bmvValues?: (values: VeDirectValues, unixSeconds: number) => VeDirectValues;
 }
 
 export class VirtualSite {
@@ -61,7 +67,8 @@ export class VirtualSite {
       noise: { rate: 0, seed: o.seed ?? 1 },
       values: () => {
         const s = state();
-        return { battery_mV: Math.round(s.battery_V * 1000), battery_mA: Math.round(s.battery_A * 1000), power_W: Math.round(s.battery_V * s.battery_A), soc_permille: Math.round(s.soc_pct * 10), consumed_mAh: -Math.round((100 - s.soc_pct) * 10 * (s.capacity_Ah ?? 200)), timeToGo_min: -1 };
+        const v: VeDirectValues = { battery_mV: Math.round(s.battery_V * 1000), battery_mA: Math.round(s.battery_A * 1000), power_W: Math.round(s.battery_V * s.battery_A), soc_permille: Math.round(s.soc_pct * 10), consumed_mAh: -Math.round((100 - s.soc_pct) * 10 * (s.capacity_Ah ?? 200)), timeToGo_min: -1 };
+        return o.bmvValues ? o.bmvValues(v, now()) : v;
       },
     });
     this.bmv.attach(this.esp.serial(b.vedirect!.serial === "soft" ? `soft:${b.vedirect!.rx}` : b.vedirect!.serial).line());

@@ -376,17 +376,86 @@ describe("MQTT client: messages from the broker", () => {
     expect(named(t.client.counters)).toMatchObject({ errors: 1, rejected: 0 });
   });
 
-  it("malformed packets are counted; a framing loss closes the connection", () => {
+  it("a malformed packet is counted and closes the connection (4.8); so does a framing loss", () => {
     const t = setup();
     t.client.start();
     t.accept();
     t.last().emit("data", "\x30\x03\x00\x05\x61"); // PUBLISH with a topic longer than the packet
-    expect(t.client.state()).toBe(2);
+    expect(t.client.state()).toBe(0);
+    expect(t.sockets[0].ended).toBe(true);
+    advance(1000);
+    t.accept();
     t.last().emit("data", "\x30\xff\xff\xff\xff\x01");
     expect(t.client.state()).toBe(0);
-    expect(t.downs).toEqual([-3]); // framing lost
+    expect(t.downs).toEqual([-6, -3]); // protocol violation, framing lost
     expect(named(t.client.counters).rejected).toBe(2);
     expect(t.messages).toEqual([]);
+  });
+
+  it("an oversize packet is skipped and counted, and the connection stays", () => {
+    const t = setup();
+    t.client.start();
+    t.accept();
+    const big = gen({ cmd: "publish", topic: "mg/v1/s1/n1/cmd", payload: Buffer.alloc(3000, 0x41), qos: 0, dup: false, retain: false });
+    t.last().emit("data", big + gen({ cmd: "publish", topic: "mg/v1/s1/n1/cmd", payload: Buffer.from("ok"), qos: 0, dup: false, retain: false }));
+    expect(t.client.state()).toBe(2);
+    expect(t.messages).toEqual([["mg/v1/s1/n1/cmd", "ok"]]);
+    expect(named(t.client.counters).rejected).toBe(1);
+  });
+
+  // Each out-of-spec packet after an accepted CONNACK: refused, counted, the connection closed [MQTT-4.8.0-1],
+  // nothing delivered, acknowledged or taken from the window.
+  const outOfSpec: [string, string][] = [
+    ["SUBACK return code 3, reserved [MQTT-3.9.3-2]", "\x90\x04\xff\xff\x01\x03"],
+    ["SUBACK return code 0x81, reserved [MQTT-3.9.3-2]", "\x90\x04\xff\xff\x81\x01"],
+    ["SUBACK packet id 0 [MQTT-2.3.1-1]", "\x90\x04\x00\x00\x01\x01"],
+    ["PUBACK packet id 0 [MQTT-2.3.1-1]", "\x40\x02\x00\x00"],
+    ["PUBLISH topic with '#' [MQTT-3.3.2-2]", "\x32\x0e\x00\x0a\x6d\x67\x2f\x76\x31\x2f\x73\x31\x2f\x23\x00\x05"],
+    ["PUBLISH topic with '+' [MQTT-3.3.2-2]", "\x30\x0a\x00\x08\x6d\x67\x2f\x2b\x2f\x63\x6d\x64"],
+    ["PUBLISH topic with U+0000 [MQTT-4.7.3-2]", "\x32\x0b\x00\x07\x6d\x67\x00\x2f\x63\x6d\x64\x00\x06"],
+    ["CONNACK again, acknowledge flags bit 1 reserved (3.2.2.1)", "\x20\x02\x02\x00"],
+  ];
+  for (const [what, bytes] of outOfSpec)
+    it(`refuses ${what}: counted, connection closed`, () => {
+      const t = setup();
+      t.client.start();
+      t.accept();
+      expect(t.client.publish("mg/v1/s1/n1/t", "x", { qos: 1 }, () => {
+        throw new Error("no PUBACK came");
+      })).toBe(true);
+      t.last().written = [];
+      t.last().emit("data", bytes);
+      expect(t.client.state()).toBe(0);
+      expect(t.sockets[0].ended).toBe(true);
+      expect(t.downs).toEqual([-6]);
+      expect(named(t.client.counters)).toEqual({ rejected: 1, subFails: 0, errors: 0 });
+      expect(t.messages).toEqual([]);
+      expect(t.last().written).toEqual([]); // no PUBACK for a refused PUBLISH
+      // the publish is still in flight: the next connection sends it again (4.4)
+      advance(1000);
+      t.accept();
+      expect((t.last().packets().filter((p) => p.cmd === "publish") as mqttPacket.IPublishPacket[]).map((p) => p.dup)).toEqual([true]);
+    });
+
+  it("refuses a CONNACK with reserved acknowledge bits or a reserved return code: not up, counted, closed", () => {
+    for (const [connack, what] of [
+      ["\x20\x02\x02\x00", "flags bit 1 (3.2.2.1)"],
+      ["\x20\x02\xfe\x00", "flags bits 7-1 (3.2.2.1)"],
+      ["\x20\x02\x00\x06", "return code 6 (3.2.2.3)"],
+      ["\x20\x02\x00\x80", "return code 128 (3.2.2.3)"],
+      ["\x20\x02\x01\x04", "session present with a refusal [MQTT-3.2.2-4]"],
+    ]) {
+      const t = setup();
+      t.client.start();
+      t.accept(connack);
+      expect(t.client.state(), what).toBe(0);
+      expect(t.ups, what).toEqual([]);
+      expect(t.downs, what).toEqual([-6]);
+      expect(t.sockets[0].ended, what).toBe(true);
+      expect(named(t.client.counters).rejected, what).toBe(1);
+      expect(t.last().packets().map((p) => p.cmd), what).toEqual(["connect"]); // no SUBSCRIBE
+      vi.clearAllTimers();
+    }
   });
 
   it("events from an old socket do nothing once a new connection exists", () => {

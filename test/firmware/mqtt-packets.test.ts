@@ -255,16 +255,37 @@ describe("streaming decoder", () => {
     expect(r.counters.rejected).toBe(bad.length);
   });
 
-  it("lets through what the client copes with without a check: the board keeps no code for them", () => {
-    // a PUBACK or SUBACK with id 0 matches nothing in flight; CONNACK's reserved acknowledge bits (3.2.2.1) read as
-    // session present; SUBACK codes other than 0x80 count as granted; a topic name with a wildcard or U+0000
-    // ([MQTT-3.3.2-2], [MQTT-1.5.3-2]) matches none of the node's topics, which the application compares exactly
+  it("refuses the out-of-spec fields a well-framed packet can carry: acknowledge flags, return codes, ids, topics", () => {
+    const bad: [number[], string][] = [
+      [[0x20, 0x02, 0x02, 0x00], "CONNACK acknowledge flag bit 1 reserved (3.2.2.1)"],
+      [[0x20, 0x02, 0x80, 0x00], "CONNACK acknowledge flag bit 7 reserved (3.2.2.1)"],
+      [[0x20, 0x02, 0x00, 0x06], "CONNACK return code 6 reserved (3.2.2.3)"],
+      [[0x20, 0x02, 0x00, 0xff], "CONNACK return code 255 reserved (3.2.2.3)"],
+      [[0x20, 0x02, 0x01, 0x05], "CONNACK session present with a refusal [MQTT-3.2.2-4]"],
+      [[0x40, 0x02, 0x00, 0x00], "PUBACK with packet id 0 [MQTT-2.3.1-1]"],
+      [[0x90, 0x03, 0x00, 0x00, 0x01], "SUBACK with packet id 0 [MQTT-2.3.1-1]"],
+      [[0x90, 0x03, 0x00, 0x01, 0x03], "SUBACK return code 3 reserved [MQTT-3.9.3-2]"],
+      [[0x90, 0x04, 0xff, 0xff, 0x01, 0x81], "SUBACK return code 0x81 reserved [MQTT-3.9.3-2]"],
+      [[0x90, 0x04, 0xff, 0xff, 0x7f, 0x00], "SUBACK return code 0x7f reserved [MQTT-3.9.3-2]"],
+      [[0x30, 0x03, 0x00, 0x01, 0x23], "topic name '#' [MQTT-3.3.2-2]"],
+      [[0x30, 0x05, 0x00, 0x03, 0x61, 0x2f, 0x2b], "topic name 'a/+' [MQTT-3.3.2-2]"],
+      [[0x30, 0x03, 0x00, 0x01, 0x00], "topic name U+0000 [MQTT-4.7.3-2]"],
+      [[0x32, 0x07, 0x00, 0x03, 0x61, 0x00, 0x62, 0x00, 0x07], "QoS 1 topic name with U+0000 inside [MQTT-4.7.3-2]"],
+    ];
+    for (const [bytes, what] of bad) expect(MQTT_REJECTS[parseOne(bytes)], what).toBe("malformed");
+    const r = decodeAll([bad.map(([b]) => bin(b)).join("")]);
+    expect(r.rejects).toEqual(bad.map(() => "malformed"));
+    expect(r.got).toEqual([]);
+  });
+
+  it("accepts every acknowledge flag, return code and SUBACK code the specification allows", () => {
     for (const bytes of [
-      [0x40, 0x02, 0x00, 0x00],
-      [0x20, 0x02, 0x02, 0x00],
-      [0x90, 0x03, 0x00, 0x01, 0x03],
-      [0x30, 0x03, 0x00, 0x01, 0x23],
-      [0x30, 0x03, 0x00, 0x01, 0x00],
+      [0x20, 0x02, 0x00, 0x00], // accepted, no session
+      [0x20, 0x02, 0x01, 0x00], // accepted, session present (3.2.2.2)
+      ...[1, 2, 3, 4, 5].map((rc) => [0x20, 0x02, 0x00, rc]), // refusals, Table 3.1
+      [0x40, 0x02, 0xff, 0xfe],
+      [0x90, 0x06, 0xff, 0xff, 0x00, 0x01, 0x02, 0x80], // granted QoS 0, 1, 2 and failure (3.9.3)
+      [0x30, 0x05, 0x00, 0x03, 0x61, 0x2f, 0x62], // topic a/b
     ])
       expect(parseOne(bytes), bytes.join(" ")).toBe(bytes[0]);
   });

@@ -89,9 +89,11 @@ describe("sampler: energy counters", () => {
 
 describe("sampler: the row's JSON text", () => {
   it("a value that is not finite goes out as null, as JSON.stringify writes it", () => {
-    const s = sampler({ channels: pick(batteryTable, [1, 5]), maxGapS: 10 });
-    s.add("battery_V", Infinity, "o", 0);
+    // (a quantity without plausible bounds: one with bounds refuses it as implausible, failed)
+    const s = sampler({ channels: "50 feeder1_V mean 3 5 battery_W mean 1 1 battery_V mean 3", maxGapS: 10 });
+    s.add("feeder1_V", Infinity, "o", 0);
     s.add("battery_W", 10, "o", 0);
-    expect(s.row()).toEqual({ r: [null, 100], q: "oo" });
+    s.add("battery_V", Infinity, "o", 0);
+    expect(s.row()).toEqual({ r: [null, 100, null], q: "oof" });
   });
 });

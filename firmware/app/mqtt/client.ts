@@ -14,8 +14,9 @@
 // - reconnects after exponential backoff with jitter: min(60 s, 1 s * 2^failures) scaled by 0.5..1;
 // - a publish while the connection is not up, or with the window full, returns false at once: the caller (the
 //   flash queue) keeps the data and offers it again later. Nothing is buffered here beyond the window.
-// Malformed packets from the broker are counted; only a loss of framing closes the connection (4.8): closing for a
-// well-framed QoS 1 packet we refuse would only make the broker send it again on the next connection.
+// Malformed packets from the broker are counted and close the connection: a protocol violation [MQTT-4.8.0-1]
+// (a broken broker or bytes damaged on the way; the next connection starts from a clean stream). A packet over
+// our size cap is no violation: it is skipped and counted, and the connection stays.
 // The socket and randomness are injected (style.md 5); timers are the interpreter's (tests fake them).
 //
 // Written for the interpreter: eight functions here and five in packets.ts (each definition costs variables for as
@@ -51,14 +52,15 @@ export interface MqttClientOptions extends MqttConnectFields {
    * The connection ended or an attempt failed, and why: 1..255 the broker refused us with that CONNACK return
    * code (3.2.2.3: 4 bad user name or password, 5 not authorized); 0 the socket closed or failed; -1 no CONNACK
    * within 10 s; -2 no PINGRESP within 10 s; -3 framing lost (a remaining length of more than four bytes);
-   * -4 no PUBACK within 30 s for the oldest publish in flight; -5 stop().
+   * -4 no PUBACK within 30 s for the oldest publish in flight; -5 stop(); -6 a malformed packet (packets.ts
+   * nextPacket: a protocol violation, 4.8).
    */
   onDown?: (why: number) => void;
 }
 
 /**
  * The client's counters, by index (a flat list costs a board less than an object with named fields): rejected
- * (malformed or refused packets from the broker), subFails (SUBACKs refusing a filter, 0x80), errors (thrown by
+ * (malformed, oversize or unframable packets from the broker: nextPacket's refusals), subFails (SUBACKs refusing a filter, 0x80), errors (thrown by
  * our own callbacks onConnect, onMessage, onAck: caught and counted). Connections, failures and drops are seen
  * through onConnect and onDown.
  */
@@ -179,7 +181,8 @@ export function createMqttClient(o: MqttClientOptions): MqttClient {
     for (let p; (p = nextPacket(rx, 2048)); ) {
       if (p < 4) {
         c[0]++;
-        if (p === 1) return down(-3);
+        // framing lost (1) or a protocol violation (3): the connection ends [MQTT-4.8.0-1]; oversize (2) goes on
+        if (p & 1) return down(p > 1 ? -6 : -3);
       } else
         try {
           if (p === 0x20) {

@@ -97,7 +97,8 @@ export function encodeSubscribe(id: number, filters: string[]): string {
 /**
  * Why a packet was refused, as nextPacket returns it. 1 "length": a remaining length of more than four bytes;
  * the stream cannot be framed again. 2 "oversize": over the cap, skipped whole as it arrives. 3 "malformed": a
- * well-framed packet that breaks the rules nextPacket checks, refused alone; the stream goes on.
+ * well-framed packet that breaks the rules nextPacket checks, refused alone; the stream could go on, but it is a
+ * protocol violation, on which the client closes the connection [MQTT-4.8.0-1].
  */
 export const MQTT_REJECTS = ["", "length", "oversize", "malformed"];
 export type MqttReject = "length" | "oversize" | "malformed";
@@ -163,9 +164,19 @@ export function nextPacket(rx: MqttRx, cap: number): number {
     id = qos && ((body.charCodeAt(at - 2) << 8) | body.charCodeAt(at - 1));
     // QoS 0 or 1 (QoS 3 is malformed [MQTT-3.3.1-4]; we never subscribe above 1, so a broker may not send 2:
     // 3.8.4); DUP only with QoS 1 [MQTT-3.3.1-2]; topic and packet id within the packet; a packet id is not 0
-    // [MQTT-2.3.1-1]; a topic name is not empty [MQTT-4.7.3-1]
-    if (qos > 1 || (first & 8 && !qos) || at > len || (qos && !id) || !rx.t) return 3;
-  } else if (({ 0x20: 2, 0x40: 2, 0x90: 3, 0xd0: 0 } as { [first: number]: number })[first] !== (first > 0x8f && len > 3 ? 3 : len)) {
+    // [MQTT-2.3.1-1]; a topic name is not empty [MQTT-4.7.3-1] and has no wildcard [MQTT-3.3.2-2] nor U+0000
+    // [MQTT-4.7.3-2]
+    if (qos > 1 || (first & 8 && !qos) || at > len || (qos && !id) || !rx.t || /[+#\0]/.test(rx.t)) return 3;
+  } else if (
+    ({ 0x20: 2, 0x40: 2, 0x90: 3, 0xd0: 0 } as { [first: number]: number })[first] !== (first > 0x8f && len > 3 ? 3 : len) ||
+    // CONNACK (3.2.2): acknowledge flags with bits 7-1 reserved, 0 (3.2.2.1); session present only with return
+    // code 0 [MQTT-3.2.2-4]; return codes 0..5, 6..255 reserved (3.2.2.3): flags * 256 + code is 0..5 or 256
+    (first === 0x20 && id > 5 && id !== 256) ||
+    // PUBACK and SUBACK: a packet id is not 0 [MQTT-2.3.1-1]; SUBACK return codes are 0, 1, 2 or 0x80, the rest
+    // reserved [MQTT-3.9.3-2]
+    (first === 0x40 && !id) ||
+    (first === 0x90 && (!id || /[^\0\x01\x02\x80]/.test(body.slice(2))))
+  ) {
     // the others a broker sends a client, by first byte (fixed-header flags 0, 2.2.2 Table 2.2), with their
     // remaining length: CONNACK 2, PUBACK 2, SUBACK 3 or more, PINGRESP 0; anything else is refused (from 0x90
     // up, any length over 3 is read as 3: only SUBACK expects that)
