@@ -282,6 +282,9 @@ export class VirtualEspruino {
       setTime: (seconds: number) => {
         this.clockOffsetS = seconds - this.uptimeSeconds();
       },
+      // base64 to a string of bytes and back, as the interpreter's: how the espruino CLI sends a Storage file
+      atob: (s: unknown) => Buffer.from(String(s), "base64").toString("latin1"),
+      btoa: (s: unknown) => Buffer.from(String(s), "latin1").toString("base64"),
       console: { log: (...a: unknown[]) => this.log(a.map((x) => (typeof x === "string" ? x : String(x))).join(" ")) },
       print: (...a: unknown[]) => this.log(a.map(String).join(" ")),
       quit: () => {
