@@ -142,7 +142,6 @@ export const remoteProperties: JsonSchema = {
     description: "Channel ids not to report (README, the wire contract: 1-9 battery, 20-32 PV and charger, 40-44 inverter, 50-81 feeders, 90-97 CT, 100-127 energy).",
     must: "a list of distinct channel ids",
   },
-  selfTest: { type: "boolean", description: "Linux build only: run the self-test at start.", must: "true or false" },
 };
 
 export const identityProperties: JsonSchema = {
@@ -160,6 +159,7 @@ export const nodeSettingsSchema: JsonSchema = {
     _help: { type: "object", description: "Explanations for people; the CLI drops it before sending.", must: "an object" },
     ...identityProperties,
     ...remoteProperties,
+    selfTest: { type: "boolean", description: "Linux build only: run the self-test at start (not a remote setting).", must: "true or false" },
   },
 };
 

@@ -34,7 +34,6 @@ export function helpFor(board: Board): { [path: string]: string } {
   };
   const props = { ...identityProperties, ...remoteProperties };
   if (netKinds(board).length === 0) delete props.net;
-  delete props.selfTest;
   descriptions(props, "", help);
   const kinds = netKinds(board);
   if (kinds.length) help.net = `${help.net} This board: ${kinds.map((k) => JSON.stringify(k)).join(" or ")} (${board.networks.join(", ")}).`;
