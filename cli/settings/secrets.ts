@@ -31,3 +31,12 @@ export function summary(s: NodeSettings): string {
   parts.push(`report every ${s.report_s ?? 60} s`);
   return parts.join(", ");
 }
+
+/** A copy of settings (or a part of them) with every password masked, for printing. */
+export function withSecretsMasked<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(withSecretsMasked) as T;
+  if (v === null || typeof v !== "object") return v;
+  const out: { [k: string]: any } = {};
+  for (const [k, x] of Object.entries(v)) out[k] = k === "pass" && typeof x === "string" && x !== "" ? mask : withSecretsMasked(x);
+  return out as T;
+}
