@@ -1,6 +1,6 @@
 // The virtual Espruino: a Node `vm` context that runs a built firmware file with the globals the interpreter
 // provides (Serial1..3, I2C1, pins, E, getTime and timers on a virtual clock, require("Storage"/"net"/"fs")),
-// and without what it lacks (Map, Set, Symbol, Array.from, ... : shared/docs/espruino.md), so code that would
+// and without what it lacks (Map, Set, Symbol, Array.from, ...: sim/vm/context-globals.ts), so code that would
 // fail on a board fails here too. Flash, devices and the clock outlive reboots and power cuts; the program's
 // state does not.
 import * as vm from "node:vm";
