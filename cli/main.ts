@@ -8,8 +8,10 @@ import { gatewayCommand } from "./commands/gateway";
 import { decodeCommand } from "./commands/decode";
 import { centralCommand } from "./commands/central";
 import { nodeCommand } from "./commands/node";
+import { provisionCommand } from "./commands/provision";
+import { settingsCommand } from "./commands/settings";
 
-export const commands: Command[] = [startCommand, buildCommand, flashCommand, simCommand, decodeCommand, nodeCommand, benchCommand, gatewayCommand, centralCommand];
+export const commands: Command[] = [startCommand, buildCommand, flashCommand, provisionCommand, settingsCommand, simCommand, decodeCommand, nodeCommand, benchCommand, gatewayCommand, centralCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

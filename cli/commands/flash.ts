@@ -1,22 +1,28 @@
-import { existsSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { Command, UsageError } from "../command";
 import { boards, findBoard } from "../../firmware/boards/index";
 import { firmwareOutDir, projectRoot } from "../build/compile-firmware";
 import { buildFirmware } from "./build";
 import { planFlash, runEspruinoCli } from "../flash/espruino-cli";
+import { loadSettingsFile, privateSettingsFile, settingsText } from "../settings/read";
+import { masked, secretsOf, summary } from "../settings/secrets";
 
 export const flashCommand: Command = {
   name: "flash",
-  summary: "put the built firmware on a board (saved to its flash) with the espruino CLI",
-  usage: `Usage: minigrid flash --board NAME (--port PORT | --dry-run [--out FILE]) [--baud N] [--set-time] [--no-build]
+  summary: "put the built firmware, and its settings, on a board (saved to its flash) with the espruino CLI",
+  usage: `Usage: minigrid flash --board NAME (--port PORT | --dry-run [--out FILE]) [--settings FILE] [--baud N] [--set-time] [--no-build]
 
 Builds the board's firmware (unless --no-build), then sends it with the espruino CLI into the board's Storage as
-.bootcde, so it runs at every boot, and starts it.
+.bootcde, so it runs at every boot, and starts it. With --settings, the node's settings go in the same session,
+into Storage as mg.settings, which the firmware reads at boot; they are checked against the board first, and
+nothing is sent when they do not fit (every problem is listed with its key and the fix). Passwords in the
+settings are never printed. Settings only, without reflashing: minigrid provision.
 
 Options:
   --board NAME    ${boards.filter((b) => b.id !== "linux").map((b) => b.id).join(", ")}
   --port PORT     serial device (/dev/ttyACM0), tcp://host:port, or a Bluetooth MAC
+  --settings FILE the node's settings (JSON; minigrid settings init writes a starting file)
   --baud N        serial baud rate (USB ignores it)
   --set-time      set the board's clock from this computer while flashing
   --dry-run       connect to nothing: write exactly what would be sent to --out (no board, no network)
@@ -31,6 +37,7 @@ Options:
     "dry-run": { type: "boolean" },
     out: { type: "string" },
     "no-build": { type: "boolean" },
+    settings: { type: "string" },
   },
   async run(values) {
     const boardId = values.board as string | undefined;
@@ -43,21 +50,34 @@ Options:
     const baud = values.baud ? Number(values.baud) : undefined;
     if (baud !== undefined && !(baud > 0)) throw new UsageError(`--baud must be a positive number, got '${values.baud}'`);
 
+    // the settings are checked before anything is built or sent
+    const settingsPath = values.settings as string | undefined;
+    const settings = settingsPath === undefined ? undefined : loadSettingsFile(settingsPath, board);
+    if (settings) console.log(`settings: ${summary(settings)}`);
+
     const firmwareFile = join(firmwareOutDir, `${board.id}.js`);
     if (values["no-build"] !== true) await buildFirmware([board.id], (l) => console.log(l));
     else if (!existsSync(firmwareFile)) throw new UsageError(`${relative(projectRoot, firmwareFile)} does not exist: run minigrid build first`);
 
     const outputFile = dryRun ? ((values.out as string | undefined) ?? join(firmwareOutDir, `${board.id}.upload.js`)) : undefined;
-    const plan = planFlash({ board, firmwareFile, workDir: join(firmwareOutDir, "flash"), port: dryRun ? undefined : port, baud, outputFile, setTime: values["set-time"] === true });
-    console.log(`espruino ${plan.args.join(" ")}`);
-    const code = await runEspruinoCli(plan.args, (line) => console.log(`  ${line}`));
-    if (code !== 0) {
-      console.error(`minigrid flash: the espruino CLI exited with status ${code}`);
-      return code;
+    const secrets = settings ? secretsOf(settings) : [];
+    const temp = settings ? privateSettingsFile(settingsText(settings)) : undefined;
+    try {
+      const plan = planFlash({ board, firmwareFile, workDir: join(firmwareOutDir, "flash"), port: dryRun ? undefined : port, baud, outputFile, setTime: values["set-time"] === true, settingsFile: temp?.path });
+      console.log(`espruino ${plan.args.join(" ")}`);
+      const code = await runEspruinoCli(plan.args, (line) => console.log(`  ${masked(line, secrets)}`));
+      if (code !== 0) {
+        console.error(`minigrid flash: the espruino CLI exited with status ${code}`);
+        return code;
+      }
+    } finally {
+      temp?.remove();
     }
     if (outputFile) {
       const bytes = readFileSync(outputFile).length;
-      console.log(`dry run: ${bytes} bytes that would be sent to the ${board.name} written to ${outputFile}`);
+      if (settings) chmodSync(outputFile, 0o600);
+      console.log(`dry run: ${bytes} bytes that would be sent to the ${board.name} written to ${outputFile}` +
+        (settings ? " (with the settings and their passwords: keep the file private)" : ""));
     }
     return 0;
   },

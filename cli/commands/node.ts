@@ -1,12 +1,16 @@
 import { Command, UsageError } from "../command";
 import { ApiClient, ApiRequestError, parseSettings, sendNodeCommand, setNodeConfig, waitForAnswer } from "../../gateway/commands/client";
 import type { CommandRecord } from "../../gateway/commands/service";
+import { withSecretsMasked } from "../settings/secrets";
 
 const usages: { [sub: string]: string } = {
   config: `minigrid node config SITE NODE key=value... [--replace]
     Set the node's desired configuration: stored by the gateway and published retained on
     mg/v1/SITE/NODE/cfg, so the node gets it whenever it connects. Values are JSON when they parse
-    (report_s=30, off=[22,23]), else text. Merges into the current desired config unless --replace.`,
+    (report_s=30, off=[22,23], modbus=null), else text. Merges into the current desired config unless
+    --replace. Any setting but site and node (docs/provisioning.md); the gateway checks it against the
+    node's board and what the node applied, and refuses an invalid one with every reason, publishing nothing.
+    A broker or net given here replaces the whole section on the node: give all of its fields.`,
   reboot: `minigrid node reboot SITE NODE
     Ask the node to restart (command "reboot"), and wait for its answer.`,
   resend: `minigrid node resend SITE NODE FROM TO
@@ -76,7 +80,7 @@ export const nodeCommand: Command = {
     if (ttl !== undefined && !(ttl >= 1)) throw new UsageError("--ttl must be a number of seconds");
     const wait_s = values.wait === undefined ? 30 : Number(values.wait);
     if (!(wait_s >= 0)) throw new UsageError("--wait must be a number of seconds");
-    const print = (human: string, data: unknown) => console.log(values.json ? JSON.stringify(data) : human);
+    const print = (human: string, data: unknown) => console.log(values.json ? JSON.stringify(withSecretsMasked(data)) : human);
     try {
       if (sub === "config") {
         if (rest.length === 0) throw new UsageError(`give at least one key=value\n\n${usage("config")}`);
@@ -87,7 +91,9 @@ export const nodeCommand: Command = {
           throw new UsageError((e as Error).message + "\n\n" + usage("config"));
         }
         const r = await setNodeConfig(client, site, node, settings, values.replace === true);
-        print(`desired config of ${site}/${node}: ${JSON.stringify(r.config)} (published retained on mg/v1/${site}/${node}/cfg)`, r);
+        // passwords in a broker or net section are never printed
+        const shown = withSecretsMasked(r);
+        print(`desired config of ${site}/${node}: ${JSON.stringify(shown.config)} (published retained on mg/v1/${site}/${node}/cfg)`, shown);
         return 0;
       }
       let args: { [k: string]: any } | undefined;
@@ -101,6 +107,10 @@ export const nodeCommand: Command = {
       print(describe(rec), rec);
       return rec.state === "ok" || rec.state === "pending" ? 0 : 1;
     } catch (e) {
+      if (e instanceof ApiRequestError && e.errors) {
+        console.error(`minigrid node ${sub}: the gateway refused the configuration of ${site}/${node}; nothing was published:\n  ${e.errors.join("\n  ")}`);
+        return 1;
+      }
       if (e instanceof ApiRequestError) {
         console.error(`minigrid node ${sub}: ${e.message}${e.status === 401 ? " (give --token or set MINIGRID_API_TOKEN)" : ""}`);
         return 1;

@@ -1,12 +1,13 @@
-// Sending a built firmware file with the espruino CLI (npm package `espruino`, shared/docs/espruino.md "Toolchain
-// facts"). A local board JSON keeps it offline: given a board by name it would download the board file, and it
-// would fetch every require()d module it does not know to be built in.
+// Sending a built firmware file and a node's settings with the espruino CLI (npm package `espruino`). A local board
+// JSON keeps it offline: given a board by name it would download the board file, and it would fetch every
+// require()d module it does not know to be built in.
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Board } from "../../firmware/boards/types";
 import { espruinoModules } from "../build/compile-firmware";
+import { settingsFile } from "../../firmware/app/node-settings";
 
 /** Interpreter version the board files declare; the CLI needs >= 2v00 to upload into Storage. */
 export const espruinoFirmwareVersion = "2v29";
@@ -34,16 +35,41 @@ export interface FlashPlan {
  * The espruino CLI's arguments: the program goes into Storage as `.bootcde`, which the interpreter runs at every
  * boot ("Direct to Flash"), then is loaded at once.
  */
-export function planFlash(opts: { board: Board; firmwareFile: string; workDir: string; port?: string; baud?: number; outputFile?: string; setTime?: boolean }): FlashPlan {
+export interface SendOptions {
+  board: Board;
+  workDir: string;
+  port?: string;
+  baud?: number;
+  outputFile?: string;
+  setTime?: boolean;
+  /** A file holding the settings' JSON text: the CLI writes it into Storage as mg.settings before the rest. */
+  settingsFile?: string;
+}
+
+function commonArgs(opts: SendOptions): { args: string[]; boardFile: string } {
   mkdirSync(opts.workDir, { recursive: true });
   const boardFile = join(opts.workDir, `${opts.board.id}.board.json`);
   writeFileSync(boardFile, JSON.stringify(boardJson(opts.board), null, 2));
-  const args = ["--no-ble", "--board", boardFile, "--storage", ".bootcde:-"];
+  const args = ["--no-ble", "--board", boardFile];
+  if (opts.settingsFile) args.push("--storage", `${settingsFile}:${opts.settingsFile}`);
   if (opts.outputFile) args.push("-n", "-o", opts.outputFile);
   if (opts.port) args.push("-p", opts.port);
   if (opts.baud) args.push("-b", String(opts.baud));
   if (opts.setTime) args.push("-t");
-  args.push(opts.firmwareFile);
+  return { args, boardFile };
+}
+
+/** The program, and the settings when given, in one session: settings first, then `.bootcde`, then it is loaded. */
+export function planFlash(opts: SendOptions & { firmwareFile: string }): FlashPlan {
+  const { args, boardFile } = commonArgs(opts);
+  args.push("--storage", ".bootcde:-", opts.firmwareFile);
+  return { args, boardFile };
+}
+
+/** Only the settings (mg.settings), then the program already on the board is loaded again, so that it reads them. */
+export function planProvision(opts: SendOptions & { settingsFile: string }): FlashPlan {
+  const { args, boardFile } = commonArgs(opts);
+  args.push("-e", 'load(".bootcde")');
   return { args, boardFile };
 }
 

@@ -107,15 +107,24 @@ export function withDefaults(p: any): NodeSettings {
   };
 }
 
-/** Keys a `cfg` command may change, with a check of each value; anything else is refused by name. */
+/**
+ * Apply a `cfg` (the retained desired configuration, or a cfg command): every setting but the node's identity, each
+ * with a light check (the gateway checks it fully first: cli/settings/); an identity or unknown key is refused by
+ * name, and then nothing is applied.
+ */
 export function applyConfig(s: NodeSettings, change: { [k: string]: any }): string | undefined {
   for (const k in change) {
     const v = change[k];
     if (k === "report_s" || k === "sample_s" || k === "rows") {
       if (typeof v !== "number" || !(v > 0) || v > 86400) return k + " must be 1..86400";
-    } else if (k === "off") {
-      if (!Array.isArray(v)) return "off must be a list";
-    } else if (k !== "broker") return "unknown setting " + k;
+    } else if (k === "off" || k === "vedirect" || k === "feeders" || k === "ct") {
+      if (!Array.isArray(v)) return k + " must be a list";
+    } else if (k === "broker" || k === "net" || k === "modbus") {
+      // a section replaces the whole of it: a broker without host or a net without kind would cut the node off
+      // (modbus: null is none)
+      const key = k === "broker" ? "host" : k === "net" ? "kind" : "map";
+      if (v === null ? k !== "modbus" : typeof v !== "object" || !v[key]) return k + "." + key + " missing";
+    } else return k === "site" || k === "node" ? k + " is the node's identity" : "unknown setting " + k;
   }
   for (const k in change) (s as any)[k] = change[k];
   return undefined;

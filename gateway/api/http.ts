@@ -7,6 +7,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly param?: string,
+    /** Every problem, when there are several (a refused configuration). */
+    readonly errors?: string[],
   ) {
     super(message);
   }
@@ -28,8 +30,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 export function sendError(res: ServerResponse, e: ApiError): void {
-  const error: { code: string; message: string; param?: string } = { code: e.code, message: e.message };
+  const error: { code: string; message: string; param?: string; errors?: string[] } = { code: e.code, message: e.message };
   if (e.param) error.param = e.param;
+  if (e.errors) error.errors = e.errors;
   if (res.headersSent) {
     res.destroy();
     return;

@@ -1,7 +1,7 @@
 // Alarms (list, acknowledge), commands to nodes and desired configuration.
 import { alarmEventOf } from "../alarms/service";
 import { ackAlarm, getAlarm, listAlarms } from "../alarms/store";
-import type { CommandService } from "../commands/service";
+import { ConfigRefused, type CommandService } from "../commands/service";
 import { ApiError, badParam, flagParam, intParam, notFound, readJson, sendJson } from "./http";
 import { Ctx, route, Route } from "./router";
 import { nodeOf } from "./routes-nodes";
@@ -37,6 +37,16 @@ function commandsOf(ctx: Ctx): CommandService {
   return ctx.deps.commands;
 }
 
+/** A configuration the node's settings schema refuses: 400 naming the parameter, with every error. */
+async function refusing<T>(param: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof ConfigRefused) throw new ApiError(400, "bad-parameter", `${param}: ${e.message}`, param, e.errors);
+    throw e;
+  }
+}
+
 async function postCommand(ctx: Ctx): Promise<void> {
   const { site, node } = nodeOf(ctx);
   const body = await readJson(ctx.req);
@@ -45,7 +55,7 @@ async function postCommand(ctx: Ctx): Promise<void> {
   if (body.ttl_s !== undefined && !(typeof body.ttl_s === "number" && body.ttl_s >= 1 && body.ttl_s <= 604_800)) throw badParam("ttl_s", "must be a number of seconds from 1 to 604800");
   // the node's resend takes a seq range of its current boot: a.from..a.to inclusive
   if (body.c === "resend" && !(body.a && Number.isInteger(body.a.from) && Number.isInteger(body.a.to) && body.a.from <= body.a.to)) throw badParam("a", "resend needs integer seqs a.from <= a.to");
-  const rec = await commandsOf(ctx).send(site, node, body.c, body.a, body.ttl_s);
+  const rec = await refusing("a", () => commandsOf(ctx).send(site, node, body.c, body.a, body.ttl_s));
   ctx.res.setHeader("location", `/api/sites/${site}/nodes/${node}/commands/${rec.id}`);
   sendJson(ctx.res, 202, { id: rec.id, command: rec });
 }
@@ -68,7 +78,7 @@ async function putConfig(ctx: Ctx): Promise<void> {
   const config = body.config;
   if (config === null || typeof config !== "object" || Array.isArray(config)) throw badParam("config", "must be an object of settings");
   if (JSON.stringify(config).length > 8192) throw badParam("config", "over 8192 bytes as JSON (the node keeps it in RAM)");
-  sendJson(ctx.res, 200, await commandsOf(ctx).setDesiredConfig(site, node, config));
+  sendJson(ctx.res, 200, await refusing("config", () => commandsOf(ctx).setDesiredConfig(site, node, config)));
 }
 
 function getConfig(ctx: Ctx): void {

@@ -12,6 +12,8 @@ export class ApiRequestError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Every problem, when the gateway lists several (a refused configuration). */
+    readonly errors?: string[],
   ) {
     super(message);
   }
@@ -36,7 +38,8 @@ export async function apiRequest(c: ApiClient, method: string, path: string, bod
   }
   if (!r.ok) {
     const err = json?.error;
-    throw new ApiRequestError(r.status, err?.code ?? "http-" + r.status, err?.message ?? `HTTP ${r.status}: ${text.slice(0, 200)}`);
+    const errors = Array.isArray(err?.errors) ? (err.errors as unknown[]).map(String) : undefined;
+    throw new ApiRequestError(r.status, err?.code ?? "http-" + r.status, err?.message ?? `HTTP ${r.status}: ${text.slice(0, 200)}`, errors);
   }
   return json;
 }

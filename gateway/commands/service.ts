@@ -2,7 +2,11 @@
 // mg/v1/<site>/<node>/cmd (QoS 1, never retained: a node must not act on a stale command after a reconnect), and
 // completed by the node's ack (node.ack on the bus). Desired config is stored in desired_config and published
 // retained on .../cfg, so a node that connects later still receives it; the node reports what it applied in birth.
+// A configuration (desired, or a cfg command) is checked first against the node's settings schema (cli/settings/),
+// for the board its birth names, merged over what it applied: an invalid one is refused and nothing is published.
 import { randomBytes } from "node:crypto";
+import { checkNodeConfig } from "../../cli/settings/check";
+import { findBoard } from "../../firmware/boards/index";
 import type { AckPayload, CommandName, CommandPayload } from "../../firmware/protocol/messages";
 import { checkCommand } from "../../firmware/protocol/validate";
 import { nodeTopic } from "../../firmware/protocol/topics";
@@ -40,6 +44,13 @@ export interface CommandEvent {
 declare module "../events" {
   interface GatewayEvents {
     command: CommandEvent;
+  }
+}
+
+/** A configuration the node's settings schema refuses: every problem as "key: what is wrong; the fix". */
+export class ConfigRefused extends Error {
+  constructor(readonly errors: string[]) {
+    super("refused, nothing published: " + errors.join("; "));
   }
 }
 
@@ -100,6 +111,7 @@ export class CommandService implements GatewayFeature {
     const now = this.now();
     const payload: CommandPayload = { id: randomBytes(5).toString("hex"), c: c as CommandName, x: Math.floor(now / 1000) + Math.round(ttl_s) };
     if (a !== undefined) payload.a = a;
+    if (c === "cfg") this.checkConfig(site, node, a ?? {});
     const checked = checkCommand(payload);
     if (!checked.ok) throw new RangeError(checked.detail);
     stmt(this.o.db, "INSERT INTO commands (id, site, node, name, args, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
@@ -140,8 +152,32 @@ export class CommandService implements GatewayFeature {
     return { ...r, name: r.name as CommandName, args: parse(r.args), ok: r.ok === null ? null : r.ok === 1, result: parse(r.result), state };
   }
 
-  /** Replace a node's desired configuration, and publish it retained on its cfg topic. */
+  /**
+   * The node's board and applied settings as its last birth reports them (bd, cfg); the board is undefined before
+   * a birth, or for a board this gateway does not know (then only types and ranges are checked).
+   */
+  nodeFacts(site: string, node: string): { board?: string; applied: { [k: string]: any } } {
+    const r = stmt(this.o.db, "SELECT birth_json FROM nodes WHERE site = ? AND node = ?").get(site, node) as { birth_json: string | null } | undefined;
+    let birth: any;
+    try {
+      birth = r?.birth_json ? JSON.parse(r.birth_json) : undefined;
+    } catch {
+      birth = undefined;
+    }
+    const applied = birth && birth.cfg && typeof birth.cfg === "object" ? birth.cfg : {};
+    return { board: typeof birth?.bd === "string" ? birth.bd : undefined, applied };
+  }
+
+  /** Throws ConfigRefused when the node's settings schema refuses `config` for this node. */
+  checkConfig(site: string, node: string, config: unknown): void {
+    const facts = this.nodeFacts(site, node);
+    const r = checkNodeConfig(config, facts.board === undefined ? undefined : findBoard(facts.board), facts.applied);
+    if (!r.ok) throw new ConfigRefused(r.errors);
+  }
+
+  /** Replace a node's desired configuration, and publish it retained on its cfg topic; ConfigRefused when invalid. */
   async setDesiredConfig(site: string, node: string, config: { [k: string]: any }): Promise<DesiredConfig> {
+    this.checkConfig(site, node, config);
     const now = this.now();
     const text = JSON.stringify(config);
     stmt(this.o.db, "INSERT INTO desired_config (site, node, config, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(site, node) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at")

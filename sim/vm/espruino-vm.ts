@@ -1,6 +1,6 @@
 // The virtual Espruino: a Node `vm` context that runs a built firmware file with the globals the interpreter
 // provides (Serial1..3, I2C1, pins, E, getTime and timers on a virtual clock, require("Storage"/"net"/"fs")),
-// and without what it lacks (Map, Set, Symbol, Array.from, ... : shared/docs/espruino.md), so code that would
+// and without what it lacks (Map, Set, Symbol, Array.from, ...: sim/vm/context-globals.ts), so code that would
 // fail on a board fails here too. Flash, devices and the clock outlive reboots and power cuts; the program's
 // state does not.
 import * as vm from "node:vm";
@@ -282,6 +282,9 @@ export class VirtualEspruino {
       setTime: (seconds: number) => {
         this.clockOffsetS = seconds - this.uptimeSeconds();
       },
+      // base64 to a string of bytes and back, as the interpreter's: how the espruino CLI sends a Storage file
+      atob: (s: unknown) => Buffer.from(String(s), "base64").toString("latin1"),
+      btoa: (s: unknown) => Buffer.from(String(s), "latin1").toString("base64"),
       console: { log: (...a: unknown[]) => this.log(a.map((x) => (typeof x === "string" ? x : String(x))).join(" ")) },
       print: (...a: unknown[]) => this.log(a.map(String).join(" ")),
       quit: () => {

@@ -334,14 +334,42 @@ describe("commands and desired config", () => {
     expect(published).toHaveLength(0);
   });
   it("PUT desired config: stored and published retained on cfg", async () => {
-    const r = await send("PUT", "/api/sites/site-a/nodes/ctl-1/config", { config: { interval_s: 30, feeders: 2 } });
+    const r = await send("PUT", "/api/sites/site-a/nodes/ctl-1/config", { config: { report_s: 30, off: [22] } });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ site: "site-a", node: "ctl-1", config: { interval_s: 30, feeders: 2 } });
+    expect(r.body).toMatchObject({ site: "site-a", node: "ctl-1", config: { report_s: 30, off: [22] } });
     const p = published.find((x) => x.topic === "mg/v1/site-a/ctl-1/cfg")!;
     expect(p.opts).toEqual({ qos: 1, retain: true });
-    expect(JSON.parse(p.payload)).toEqual({ interval_s: 30, feeders: 2 });
-    expect((await get("/api/sites/site-a/nodes/ctl-1/config")).body.config).toEqual({ interval_s: 30, feeders: 2 });
+    expect(JSON.parse(p.payload)).toEqual({ report_s: 30, off: [22] });
+    expect((await get("/api/sites/site-a/nodes/ctl-1/config")).body.config).toEqual({ report_s: 30, off: [22] });
     expect((await send("PUT", "/api/sites/site-a/nodes/ctl-1/config", { config: "x" })).body.error.param).toBe("config");
+  });
+  it("refuses a configuration the node's settings schema refuses, for its board: 400 with every reason, nothing published", async () => {
+    const path = "/api/sites/site-a/nodes/ctl-1/config";
+    const bad = await send("PUT", path, { config: { report_s: -5 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toEqual({
+      code: "bad-parameter",
+      param: "config",
+      message: "config: refused, nothing published: report_s: must be a whole number of seconds 1..86400, e.g. 60 (got -5)",
+      errors: ["report_s: must be a whole number of seconds 1..86400, e.g. 60 (got -5)"],
+    });
+    // ctl-1's birth says esp32: its CT inputs are D34 and D35, its network Wi-Fi; site and node are its identity
+    const board = await send("PUT", path, { config: { site: "x", interval_s: 30, ct: [{ pin: "A5", ical: 60.6, V: 230 }], net: { kind: "eth" } } });
+    expect(board.status).toBe(400);
+    expect(board.body.error.errors).toEqual([
+      "site: is the node's identity, which a cfg cannot change; write it to the node with minigrid provision",
+      expect.stringMatching(/^interval_s: unknown setting; remove it or check its spelling/),
+      'net.kind: the esp32 has no Ethernet; set it to "wifi"',
+      "ct[0].pin: A5 is not a CT input of the esp32; use one of D34, D35",
+    ]);
+    const cmd = await send("POST", "/api/sites/site-a/nodes/ctl-1/commands", { c: "cfg", a: { rows: 0 } });
+    expect(cmd.status).toBe(400);
+    expect(cmd.body.error.param).toBe("a");
+    expect(cmd.body.error.errors).toEqual(["rows: must be a whole number 1..86400, e.g. 1 (got 0)"]);
+    expect(published).toHaveLength(0);
+    expect((await get(path)).status).toBe(404);
+    const ok = await send("POST", "/api/sites/site-a/nodes/ctl-1/commands", { c: "cfg", a: { ct: [{ pin: "D34", ical: 60.6, V: 230 }] } });
+    expect(ok.status).toBe(202);
   });
 });
 

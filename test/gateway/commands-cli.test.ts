@@ -87,6 +87,23 @@ describe("minigrid node", () => {
     expect(await run("config", "site-a", "ctl-1", "rows=10", "--replace")).toBe(0);
     expect(published[published.length - 1].payload).toEqual({ rows: 10 });
   });
+  it("config: an invalid one is refused with every reason and nothing is published (report_s=-5)", async () => {
+    expect(await run("config", "site-a", "ctl-1", "report_s=-5", "site=other")).toBe(1);
+    expect(published).toEqual([]);
+    expect(err[0]).toBe(
+      "minigrid node config: the gateway refused the configuration of site-a/ctl-1; nothing was published:\n" +
+        "  site: is the node's identity, which a cfg cannot change; write it to the node with minigrid provision\n" +
+        "  report_s: must be a whole number of seconds 1..86400, e.g. 60 (got -5)",
+    );
+  });
+  it("config: a broker password goes to the gateway but is never printed", async () => {
+    const broker = '{"host":"10.0.0.2","port":1883,"user":"u","pass":"hunter2-secret"}';
+    expect(await run("config", "site-a", "ctl-1", `broker=${broker}`)).toBe(0);
+    expect(published[0].payload.broker.pass).toBe("hunter2-secret");
+    expect(await run("config", "site-a", "ctl-1", "rows=2", "--json")).toBe(0);
+    expect(out.join("\n")).not.toContain("hunter2-secret");
+    expect(out[0]).toContain('"pass":"********"');
+  });
   it("usage errors name what is missing; API errors are printed, with a hint for the token", async () => {
     await expect(run("resend", "site-a", "ctl-1", "3")).rejects.toThrow(UsageError);
     await expect(run("resend", "site-a", "ctl-1", "x", "4")).rejects.toThrow(/FROM must be a whole number/);
