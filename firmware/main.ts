@@ -1,7 +1,7 @@
 // Wiring only, for a board: settings from Storage (a cfg command writes them), the application on the board's
 // hardware. The Linux build starts from main-linux.ts instead.
 import { RuntimeBoard } from "./boards/types";
-import { NodeSettings, withDefaults, settingsFile } from "./app/node-settings";
+import { NodeSettings, withDefaults, loadSettings } from "./app/node-settings";
 import { startNode } from "./app/node-app";
 import { boardHardware } from "./app/board-hardware";
 import { SensorHardware } from "./app/sensors";
@@ -31,7 +31,7 @@ export function run(board: RuntimeBoard, settings: NodeSettings, hw: SensorHardw
 }
 
 export function start(board: RuntimeBoard, makeLink?: LinkFactory): void {
-  const s = withDefaults(require("Storage").readJSON(settingsFile, true));
+  const s = withDefaults(loadSettings(require("Storage")));
   if (makeLink && !s.net) console.log("no net in the settings: no network");
   run(board, s, boardHardware(board), makeLink && s.net && makeLink(s.net, board));
 }

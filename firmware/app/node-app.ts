@@ -2,7 +2,7 @@
 // MQTT; commands from the gateway; time sync; watchdog. Hardware and the interpreter's globals come in as `deps`.
 // One function whose closures share the node's state: a board pays per function definition, not per line.
 import { RuntimeBoard } from "../boards/types";
-import { NodeSettings, applyConfig, settingsFile } from "./node-settings";
+import { NodeSettings, applyConfig, saveSettings } from "./node-settings";
 import { channelTable } from "./channel-table";
 import { createSampler } from "./sampler";
 import { startSensors, SensorHardware } from "./sensors";
@@ -49,6 +49,9 @@ const bootFile = "mg.boot";
 const wallClockFloor = 1.6e9;
 /** QoS 1 batches in flight at once. */
 const batchWindow = 4;
+/** How long a cfg that changed the network or the broker has to reach a CONNACK, s, and on how many boots. */
+const trialLimit_s = 300;
+const trialBootsMax = 3;
 /** How often the link's signal is read and reported (evt "link"), s. */
 const linkReport_s = 600;
 
@@ -72,7 +75,9 @@ export function startNode(d: NodeDeps): void {
   // was reset by the watchdog.
   const rec = st.readJSON(bootFile, true) || {};
   const boot = (rec.n > 0 ? rec.n : 0) + 1;
-  st.writeJSON(bootFile, { n: boot });
+  // boots of the settings on trial so far (t), and the CRC of a cfg whose trial failed (x: not applied again)
+  const trialBoots = s.tr ? (rec.t | 0) + 1 : 0;
+  st.writeJSON(bootFile, { n: boot, t: trialBoots, x: rec.x });
   const rr: string = rec.r || (boot === 1 ? "first" : "power-or-watchdog");
 
   // The channel table as the birth lists it ([id, key, aggregation, scale]...) and the aggregations the queue
@@ -134,12 +139,25 @@ export function startNode(d: NodeDeps): void {
     publish(nodeTopics.event, JSON.stringify({ b: boot, t: now(), ts: synced, e: ev.e, d: ev.d }));
   }
 
-  /** Save what the next boot needs (settings, energy totals, why it restarts), then reboot. */
+  /** Save what the next boot needs (settings after a cfg, energy totals, why it restarts), then reboot. A failed
+   *  trial ("cfg-trial") erases the settings on trial instead, so that the ones before them load. */
   function restart(reason: string): void {
-    st.writeJSON(settingsFile, s);
+    if (reason !== "cmd") saveSettings(st, s, +(reason !== "cfg"));
     st.writeJSON(energyFile, sampler.energy());
-    st.writeJSON(bootFile, { n: boot, r: reason });
+    st.writeJSON(bootFile, { n: boot, r: reason, t: trialBoots, x: rec.x });
     setTimeout(d.restartBoard, 2000);
+  }
+
+  /**
+   * A cfg (the retained one, or a command's): refused with the reason, or applied. One that changes the network
+   * or the broker goes on trial (s.tr: the change's CRC) until a CONNACK; a change whose trial failed is refused.
+   */
+  function configure(change: any): string | undefined {
+    const crc = d.crc(JSON.stringify(change)) || 1;
+    const was = JSON.stringify([s.net, s.broker]);
+    const err = crc === rec.x ? "failed its trial: the settings before it were restored" : applyConfig(s, change);
+    if (!err && JSON.stringify([s.net, s.broker]) !== was) s.tr = crc;
+    return err;
   }
 
   /**
@@ -211,7 +229,9 @@ export function startNode(d: NodeDeps): void {
     if (topic === prefix + nodeTopics.config) {
       // retained: it comes again at every connection; only a change of what is applied restarts the node
       const before = JSON.stringify(s);
-      if (!applyConfig(s, p) && JSON.stringify(s) !== before) restart("cfg");
+      const refused = configure(p);
+      if (refused) event({ e: "cfg.refused", d: { why: refused } });
+      else if (JSON.stringify(s) !== before) restart("cfg");
       return;
     }
     // else the only other topic subscribed: a command
@@ -224,7 +244,7 @@ export function startNode(d: NodeDeps): void {
       : " cfg time resend reboot ".indexOf(" " + c + " ") < 0 ? "unknown command " + c
       : synced && p.x < d.wall() ? "expired"
       : c === "time" && !(a.t > wallClockFloor) ? "a.t must be Unix seconds"
-      : c === "cfg" ? applyConfig(s, a)
+      : c === "cfg" ? configure(a)
       : undefined;
     const wasSynced = synced;
     let r: AckResult | string | undefined = err || (c === "cfg" ? { applied: a } : undefined);
@@ -288,6 +308,12 @@ export function startNode(d: NodeDeps): void {
     connect: keeper && keeper.connect,
     onConnect: function () {
       if (keeper) keeper.mqtt(1);
+      if (s.tr) {
+        // the settings on trial reached the broker: they become the node's
+        s.tr = undefined;
+        saveSettings(st, s);
+        event({ e: "cfg.trial", d: { ok: 1 } });
+      }
       // in flight before the drop: the client sends them again itself (DUP, same packet id)
       publish(nodeTopics.birth, birth(), true);
       publish(nodeTopics.state, "online", true);
@@ -300,6 +326,13 @@ export function startNode(d: NodeDeps): void {
       console.log("mqtt down " + why);
     },
   });
+  // settings on trial that reach no CONNACK in trialLimit_s, or have restarted too often, are given up
+  if (s.tr)
+    setTimeout(function () {
+      if (!s.tr) return;
+      rec.x = s.tr;
+      restart("cfg-trial");
+    }, trialBoots > trialBootsMax ? 0 : trialLimit_s * 1000);
   startSensors(d.board, s, d.hw, { seconds: uptime }, sampler.add);
   batchT = now();
   batchTs = synced;

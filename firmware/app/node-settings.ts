@@ -82,9 +82,39 @@ export interface NodeSettings {
   /** Channel ids switched off by the gateway. */
   off: number[];
   selfTest?: boolean;
+  /** Settings version: the slot with the higher one is loaded (loadSettings). `minigrid flash` and `provision`
+   *  stamp the Unix time, so that a provisioned file is newer than any the node saved before. */
+  sv?: number;
+  /** On trial (a cfg changed the network or the broker): the boots it has had so far (node-app.ts). */
+  tr?: number;
 }
 
 export const settingsFile = "mg.settings";
+/** The second slot: settings are saved over the older of the two, so a power cut at any byte of a save leaves
+ *  the previous settings whole (a torn file does not parse and is passed over). */
+const spareFile = "mg.settings~";
+
+/** The readJSON/writeJSON/erase part of Storage. */
+export interface SettingsStore {
+  readJSON(name: string, noExceptions?: boolean): any;
+  writeJSON(name: string, data: any): boolean;
+  erase(name: string): void;
+}
+
+/** The newer of the two slots that parse (settingsFile when neither has a version). */
+export function loadSettings(st: SettingsStore): any {
+  const a = st.readJSON(settingsFile, true);
+  const b = st.readJSON(spareFile, true);
+  return b && !(a && a.sv >= b.sv) ? b : a;
+}
+
+/** Save `s` one version up over the older slot; with `drop`, erase `s`'s slot instead (a failed trial). */
+export function saveSettings(st: SettingsStore, s: NodeSettings, drop?: number): void {
+  const v = s.sv || 0;
+  if (drop) return st.erase(v & 1 ? spareFile : settingsFile);
+  s.sv = v + 1;
+  st.writeJSON(s.sv & 1 ? spareFile : settingsFile, s);
+}
 
 /** Defaults: every field a settings file or a `cfg` command may leave out. */
 export function withDefaults(p: any): NodeSettings {
@@ -104,6 +134,8 @@ export function withDefaults(p: any): NodeSettings {
     ct: p.ct || [],
     off: p.off || [],
     selfTest: !!p.selfTest,
+    sv: p.sv,
+    tr: p.tr,
   };
 }
 
