@@ -251,3 +251,106 @@ describe("ESP8266 AT driver in the virtual Espruino against the AT firmware mode
     expect(b.lines("close")).toEqual(["close", "close", "close"]);
   });
 });
+
+// The node's MQTT client over the ESP8266 link, as the board's firmware uses it, against aedes in this process: a
+// publish larger than one AT+CIPSEND, a command down to the node through +IPD, and the access point lost in the
+// middle of a publish: the link's watcher joins again and the client sends the publish again on the new connection.
+const MQTT_PROGRAM = `
+import { esp8266Link } from "./net/esp8266-at";
+import { createMqttClient } from "./app/mqtt/client";
+var P = "mg/v1/s1/n1/";
+L = esp8266Link(NET, Serial2, function (on) { digitalWrite(A10, on); });
+M = createMqttClient({
+  host: "127.0.0.1", port: NET.broker, id: "mg-s1-n1", keepalive_s: 60, subs: [P + "cmd"], window: 4, connect: L.connect,
+  onConnect: function () { console.log("up"); },
+  onMessage: function (t, p) { console.log("msg " + t + " " + JSON.stringify(p)); },
+  onDown: function (w) { console.log("down " + w); }
+});
+function join() {
+  L.join(function (e) {
+    console.log("join " + (e || "ok"));
+    if (e) setTimeout(join, 2000);
+    else M.start();
+  });
+}
+L.watch(function (why) { console.log("lost " + why); setTimeout(join, 1000); });
+SEND = function (n) {
+  var s = "";
+  for (var i = 0; i < n; i++) s += String.fromCharCode((i * 7 + (i >> 8)) & 255);
+  M.publish(P + "big", s, { qos: 1 }, function () { console.log("ack " + n); });
+};
+join();
+`;
+
+describe("the node's MQTT client over the ESP8266 link", () => {
+  it("publishes over several AT+CIPSENDs, takes a command through +IPD, and publishes again after the access point came back", async () => {
+    const { Aedes } = await import("aedes");
+    const broker = await Aedes.createBroker();
+    const published: { topic: string; payload: string; dup: boolean }[] = [];
+    broker.on("publish", (p, client) => {
+      if (client) published.push({ topic: p.topic, payload: Buffer.from(p.payload).toString("latin1"), dup: !!p.dup });
+    });
+    let subscribed = 0;
+    broker.on("subscribe", () => subscribed++);
+    const socks: Socket[] = [];
+    const server = createServer((s) => {
+      socks.push(s);
+      broker.handle(s);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const mqttProgram = await bundleFirmwareProgram(MQTT_PROGRAM);
+    try {
+      const esp = new VirtualEspruino({ board: findBoard("pico-esp8266")! });
+      const modem = new Esp8266AtModem({ connect: esp.net.firmwareModule().connect, ap: { ...AP }, chunk: 64 });
+      modem.attach(esp.serial("Serial2").line());
+      modem.attachEnable(esp.pins.pin("A10"));
+      esp.load(`var NET = ${JSON.stringify({ ...NET, broker: (server.address() as AddressInfo).port })};\n` + mqttProgram);
+      const lines = (prefix: string) => esp.output.filter((l) => l.startsWith(prefix));
+      const until = async (cond: () => boolean, maxMs = 60_000) => {
+        for (let t = 0; t < maxMs && !cond(); t += 100) {
+          await esp.runFor(100);
+          await new Promise((r) => setTimeout(r, 1));
+        }
+        return cond();
+      };
+
+      expect(await until(() => lines("up").length === 1 && subscribed > 0)).toBe(true);
+      esp.evaluate("SEND(3000)");
+      expect(await until(() => lines("ack ").length === 1)).toBe(true);
+      const big = published.filter((p) => p.topic === "mg/v1/s1/n1/big");
+      expect(big.length).toBe(1);
+      expect(big[0].payload).toBe(bytes(3000));
+      // the PUBLISH packet went out as two AT+CIPSENDs: type, remaining length (2 bytes), topic, packet id, payload
+      const packet = 1 + 2 + 2 + "mg/v1/s1/n1/big".length + 2 + 3000;
+      const at = modem.stats.sends.indexOf(2048);
+      expect(modem.stats.sends.slice(at, at + 2)).toEqual([2048, packet - 2048]);
+
+      // a command to the node, with bytes that look like the module's own messages
+      const cmd = 'reboot\r\n+IPD,1:\r\nCLOSED\r\n\u00ff\u0000';
+      broker.publish({ cmd: "publish", topic: "mg/v1/s1/n1/cmd", payload: Buffer.from(cmd, "latin1"), qos: 1, retain: false, dup: false }, () => {});
+      expect(await until(() => lines("msg ").length === 1)).toBe(true);
+      expect(lines("msg ")[0]).toBe("msg mg/v1/s1/n1/cmd " + JSON.stringify(cmd));
+
+      // the access point goes while the next publish is on its way to the module
+      modem.loseApDuringNextSend = true;
+      esp.evaluate("SEND(100)");
+      expect(await until(() => lines("lost ").length === 1)).toBe(true);
+      expect(lines("lost ")).toEqual(["lost access point lost"]);
+      expect(lines("down ")).toEqual(["down 0"]);
+      // back after 20 s: the watcher's joins fail until then, then the client connects and sends it again
+      await until(() => false, 20_000);
+      expect(lines("join no access point").length).toBeGreaterThan(0);
+      modem.ap = { ...AP };
+      expect(await until(() => lines("ack ").length === 2)).toBe(true);
+      const again = published.filter((p) => p.topic === "mg/v1/s1/n1/big" && p.payload === bytes(100));
+      expect(again.length).toBe(1);
+      expect(again[0].dup).toBe(true);
+      expect(lines("up").length).toBe(2);
+      expect(esp.uncaught).toEqual([]);
+    } finally {
+      for (const s of socks) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+      await new Promise<void>((r) => broker.close(() => r()));
+    }
+  }, 120_000);
+});
