@@ -112,7 +112,8 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
     else if (u > 2 && lost) lost(why);
   }
 
-  // The join's commands, one after another, from 3 s after the reset (the module says "ready" within about 1 s).
+  // The join's commands, one after another, from when the module said "ready" after the reset (or 5 s went by:
+  // some firmware says nothing the driver can read at 115200 baud).
   function step(err?: string, inf?: string) {
     if (!jd) return;
     if (up < 2) {
@@ -134,7 +135,7 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
     if (enable) enable(true);
     else port.write("AT+RST\r\n");
     up = 1;
-    t = setTimeout(step, 3000);
+    t = setTimeout(step, 5000);
   }
 
   // The connection is over: "close", once.
@@ -239,9 +240,12 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
         // (while joining, AT+CWJAP drops an association the module made by itself: its answer says how it went)
         if (up > 2) down("access point lost");
       } else if (l === "ready") {
-        // the module started by itself (a brown-out on a current peak, a crash): everything it had is lost
-        // (after our own reset the join waits 3 s and takes this "ready" for nothing)
-        if (up > 1) down("module reset");
+        // the module started: after our reset (the join goes on), or by itself (a brown-out on a current peak, a
+        // crash), which loses everything it had
+        if (up === 1) {
+          clearTimeout(t);
+          step();
+        } else if (up) down("module reset");
       } else if (l.substr(0, 4) === "busy" && cur) {
         // "busy p..." / "busy s...": the command was refused while the module was busy; again in 1 s
         if (t) clearTimeout(t);

@@ -46,7 +46,7 @@ function scripted(net: NetSetting = { kind: "wifi", ssid: "ap", pass: "pw" }) {
 function joined(s: ReturnType<typeof scripted>) {
   let result: string | undefined = "pending";
   s.link.join((e) => (result = e));
-  vi.advanceTimersByTime(3050);
+  vi.advanceTimersByTime(5050);
   for (let i = 0; i < 10 && result === "pending"; i++) {
     const cmd = s.last();
     s.feed(cmd.startsWith("AT+CWJAP=") ? "WIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n" : "\r\nOK\r\n");
