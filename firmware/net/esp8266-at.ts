@@ -56,18 +56,16 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
   let js: string[] = []; // the join's commands still to send
   let jd: any = 0; // the join's done
   let lost: any = 0;
-  // the connection: its number, state (0 none, 1 opening, 2 open, 3 ending), bytes to send, the AT+CIPSEND or
-  // AT+CIPCLOSE under way for it, its "data" and "close" handlers and onConnect
-  let gen = 0;
+  // the connection: its socket (which holds the "data" and "close" handlers), state (0 none, 1 opening, 2 open,
+  // 3 ending), bytes to send, the AT+CIPSEND or AT+CIPCLOSE under way for it, and onConnect
+  let so: any = {};
   let st = 0;
   let out = "";
   let busy: any = 0;
-  let hd: any = 0;
-  let hc: any = 0;
   let oc: any = 0;
 
   function cmd(c: string, cb: (err: string | undefined, info: string, c: any[]) => void, bytes?: string) {
-    const e = [c, cb, bytes, gen];
+    const e = [c, cb, bytes, so];
     q.push(e);
     go();
     return e;
@@ -143,9 +141,7 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
     if (!st) return;
     st = 0;
     out = "";
-    const c = hc;
-    hd = hc = 0;
-    if (c) c();
+    if (so.close) so.close();
   }
 
   // The next AT+CIPSEND (at most 2048 bytes, §5 AT+CIPSEND), or the AT+CIPCLOSE once everything went out.
@@ -162,7 +158,7 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
   function io(err: string | undefined, _i: string, c: any[]) {
     if (c === busy) busy = 0;
     const k = c[0].charAt(7);
-    if (c[3] === gen) {
+    if (c[3] === so) {
       if (err || k === "L") shut();
       else if (k === "T" && st === 1) {
         st = 2;
@@ -172,24 +168,24 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
     pump();
   }
 
-  // The socket's methods, shared by every connection: `this` is the socket, `g` its connection.
+  // The socket's methods, shared by every connection: `this` is the socket.
   function write(this: any, d: string) {
-    if (this.g !== gen || !(st % 3)) return false;
+    if (this !== so || !(st % 3)) return false;
     out += d;
     pump();
     return true;
   }
 
   function end(this: any) {
-    if (this.g === gen && st && st < 3) {
+    if (this === so && st && st < 3) {
       st = 3;
       pump();
     }
   }
 
-  function on(ev: string, cb: any) {
-    if (ev === "data") hd = cb;
-    if (ev === "close") hc = cb;
+  // on("data" | "close", handler): kept on the socket itself; "error" is never emitted, "close" always is
+  function on(this: any, ev: string, cb: any) {
+    this[ev] = cb;
   }
 
   port.setup(115200);
@@ -201,7 +197,7 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
         if (!p) return;
         rx = rx.substr(p.length);
         ipd -= p.length;
-        if (hd) hd(p);
+        if (st && so.data) so.data(p);
         continue;
       }
       if (rx.substr(0, 5) === "+IPD,") {
@@ -296,14 +292,14 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
         shut();
         cmd("AT+CIPCLOSE", io);
       }
-      gen++;
+      so = { write: write, end: end, on: on };
       st = 1;
       out = "";
       oc = onConnect;
       // not joined: it fails at once (as the interpreter's own net module does with no link)
       if (up < 3) setTimeout(shut, 0);
       else cmd('AT+CIPSTART="TCP",' + quote(to.host) + "," + to.port, io);
-      return { g: gen, write: write, end: end, on: on } as any;
+      return so;
     },
   };
 }
