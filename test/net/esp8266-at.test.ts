@@ -87,6 +87,27 @@ describe("the driver against a scripted module", () => {
     ]);
   });
 
+  it("names a failed join from the +CWJAP code before FAIL (1.x) or ERROR (2.x)", () => {
+    for (const [answer, reason] of [
+      ["+CWJAP:2\r\n\r\nFAIL\r\n", "wrong password"],
+      ["WIFI DISCONNECT\r\n+CWJAP:3\r\n\r\nERROR\r\n", "no access point"],
+      ["+CWJAP:1\r\n\r\nFAIL\r\n", "timeout"],
+      ["\r\nERROR\r\n", "failed"],
+    ]) {
+      const s = scripted();
+      let result: string | undefined = "pending";
+      s.link.join((e) => (result = e));
+      vi.advanceTimersByTime(60); // the enable pin back high after 50 ms
+      expect(s.writes).toEqual([]);
+      s.feed("\x00\xe0\x8c\r\nready\r\n"); // the join goes on at once
+      for (let i = 0; i < 4; i++) s.feed("\r\nOK\r\n");
+      expect(s.last()).toBe('AT+CWJAP="ap","pw"');
+      s.feed(answer);
+      expect(result).toBe(reason);
+      expect(s.log).toEqual([]);
+    }
+  });
+
   it("takes +IPD payloads by count, whatever they hold and wherever the reads split them", () => {
     const msg = `\r\n+IPD,${NASTY.length}:${NASTY}\r\n+IPD,2:\r\n`;
     for (let k = 0; k <= msg.length; k++) {
