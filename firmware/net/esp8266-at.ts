@@ -35,7 +35,7 @@ export function rssiOf(info: string): number | undefined {
 /** A string argument of an AT command: quoted, with ',', '"' and '\' escaped by '\' (§4, AT+CWJAP notes). */
 function quote(s: string): string {
   let r = '"';
-  for (let i = 0; i < s.length; i++) r += (',"\\'.indexOf(s.charAt(i)) < 0 ? "" : "\\") + s.charAt(i);
+  for (let i = 0; i < s.length; i++) r += (',"\\'.indexOf(s[i]) < 0 ? "" : "\\") + s[i];
   return r + '"';
 }
 
@@ -157,7 +157,7 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
   // AT+CIPSTART, AT+CIPSEND or AT+CIPCLOSE answered (told apart by their 8th letter: T, E, L).
   function io(err: string | undefined, _i: string, c: any[]) {
     if (c === busy) busy = 0;
-    const k = c[0].charAt(7);
+    const k = c[0][7];
     if (c[3] === so) {
       if (err || k === "L") shut();
       else if (k === "T" && st === 1) {
@@ -200,7 +200,7 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
         if (st && so.data) so.data(p);
         continue;
       }
-      if (rx.substr(0, 5) === "+IPD,") {
+      if (!rx.indexOf("+IPD,")) {
         // "+IPD,<len>:<data>" (§5, with AT+CIPMUX=0): the header may not be whole yet
         const c = rx.indexOf(":");
         if (c > 5 && c < 12) {
@@ -210,7 +210,7 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
         }
         if (c < 0 && rx.length < 12) return;
       }
-      if (chunk && rx.charAt(0) === ">") {
+      if (chunk && rx[0] === ">") {
         // AT+CIPSEND's prompt: now exactly the bytes announced
         port.write(chunk);
         chunk = "";
@@ -226,7 +226,7 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
       // "OK" before AT+CIPSEND's prompt is not its answer
       if (l === "OK" || l === "SEND OK") {
         if (!chunk) fin();
-      } else if (l.charAt(0) === "+") info = l;
+      } else if (l[0] === "+") info = l;
       // ERROR, FAIL (AT+CWJAP in 1.x), SEND FAIL
       else if (l === "ERROR" || l.indexOf("FAIL") >= 0) fin(l);
       else if (l.indexOf("CLOSED") >= 0) {
@@ -242,7 +242,7 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
           clearTimeout(t);
           step();
         } else if (up) down("module reset");
-      } else if (l.substr(0, 4) === "busy" && cur) {
+      } else if (!l.indexOf("busy") && cur) {
         // "busy p..." / "busy s...": the command was refused while the module was busy; again in 1 s
         if (t) clearTimeout(t);
         t = setTimeout(again, 1000);
