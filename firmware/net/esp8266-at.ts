@@ -77,9 +77,10 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
     info = "";
     chunk = cur[2] || "";
     port.write(cur[0] + "\r\n");
-    // commands with a quoted argument wait on the radio or the network (association and DHCP take up to 15 s in
-    // the module, a TCP handshake or a name look-up several); the others answer at once
-    t = setTimeout(expire, cur[0].indexOf('"') > 0 ? 2e4 : 5e3);
+    // commands with a quoted argument or bytes to send wait on the radio or the network (association and DHCP take
+    // up to 15 s in the module, a TCP handshake or a name look-up several, SEND OK waits for the peer's ACK on a
+    // weak link); the others answer at once
+    t = setTimeout(expire, cur[2] || cur[0].indexOf('"') > 0 ? 2e4 : 5e3);
   }
 
   function expire() {
