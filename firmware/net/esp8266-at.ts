@@ -4,7 +4,7 @@
 // un-suffixed commands are used: the 1.x AT firmware (SDK 1.5 to 3.0) and the 2.x one both take them.
 //
 // One connection at a time (AT+CIPMUX=0: the node opens one MQTT connection), one command at a time: a queue of
-// [text, callback, bytes to send at the '>' prompt, connection number], each command with a timeout. The receive
+// [text, callback, bytes to send at the '>' prompt, the socket it is for], each command with a timeout. The receive
 // side is one parser over a buffer string: lines, the '>' prompt of AT+CIPSEND, and "+IPD,<len>:" payloads taken
 // by count (they may hold "\r\n" and any byte, and arrive split across reads) and handed to the socket as they come.
 //
@@ -282,7 +282,8 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
       lost = cb;
     },
     rssi: function (done) {
-      // (not joined, the module answers "No AP")
+      // (while joining, the module is busy with the join)
+      if (up < 3) return done();
       cmd("AT+CWJAP?", function (err, i) {
         done(err ? undefined : rssiOf(i));
       });

@@ -204,6 +204,20 @@ describe("the driver against a scripted module", () => {
     expect(s.log).toEqual(["lost module not answering"]);
   });
 
+  it("answers the signal at once while not joined, without disturbing a join under way", () => {
+    const s = scripted();
+    let result: string | undefined = "pending";
+    s.link.join((e) => (result = e));
+    vi.advanceTimersByTime(60);
+    let rssi: number | undefined = 0;
+    s.link.rssi((d) => (rssi = d));
+    expect(rssi).toBeUndefined();
+    expect(s.writes).toEqual([]);
+    s.feed("\r\nready\r\n");
+    expect(s.last()).toBe("ATE0");
+    expect(result).toBe("pending");
+  });
+
   it("sends a command again after the module said it was busy", () => {
     const s = scripted();
     joined(s);
