@@ -161,6 +161,11 @@ export class VirtualEspruino {
     }
   }
 
+  /** Run `code` in the program's scope as if it were typed at the board's console, and give back its value. */
+  evaluate(code: string): unknown {
+    return vm.runInContext(code, this.ctx);
+  }
+
   /** Variables in use by the program, approximated (see memory-estimate.ts). */
   memoryUsage(): number {
     const skip = new Set(this.builtinNames);

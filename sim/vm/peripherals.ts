@@ -134,11 +134,27 @@ export class VirtualI2C {
 
 /** A pin: digital level, mode, and an optional analog source (0..1 of the reference, as analogRead gives). */
 export class VirtualPin {
-  level = 0;
   mode = "input";
   writes = 0;
   analog?: AnalogSource;
+  private lvl = 0;
+  private watchers: ((level: number) => void)[] = [];
   constructor(readonly name: string) {}
+
+  get level(): number {
+    return this.lvl;
+  }
+
+  /** Every write tells the watchers (a device on the pin: a module's enable input), even when the level stays. */
+  set level(v: number) {
+    this.lvl = v;
+    for (const w of this.watchers) w(v);
+  }
+
+  /** Called with the level each time the firmware writes the pin. */
+  watch(callback: (level: number) => void): void {
+    this.watchers.push(callback);
+  }
 }
 
 export class PinBank {
