@@ -9,7 +9,7 @@ import { NetLink } from "./hal/types";
 import { NetSetting } from "./app/node-settings";
 
 /** Makes the board's network link from the settings' `net` (firmware/net/): given by the board's entry. */
-export type LinkFactory = (net: NetSetting, board: RuntimeBoard) => NetLink;
+export type LinkFactory = (net: NetSetting, board: RuntimeBoard, hw: SensorHardware) => NetLink;
 
 /** The application with the interpreter's globals; shared by both entries. */
 export function run(board: RuntimeBoard, settings: NodeSettings, hw: SensorHardware, link?: NetLink): void {
@@ -33,5 +33,6 @@ export function run(board: RuntimeBoard, settings: NodeSettings, hw: SensorHardw
 export function start(board: RuntimeBoard, makeLink?: LinkFactory): void {
   const s = withDefaults(loadSettings(require("Storage")));
   if (makeLink && !s.net) console.log("no net in the settings: no network");
-  run(board, s, boardHardware(board), makeLink && s.net && makeLink(s.net, board));
+  const hw = boardHardware(board);
+  run(board, s, hw, makeLink && s.net && makeLink(s.net, board, hw));
 }

@@ -140,7 +140,7 @@ const networkLinks: Record<NetworkKind, [string, string] | undefined> = {
   "esp32-wifi": ["net/wifi", "wifiLink"],
   "esp8266-wifi": ["net/wifi", "wifiLink"],
   "w5500-ethernet": ["net/w5500", "w5500Link"],
-  "esp8266-at": undefined,
+  "esp8266-at": ["net/esp8266-board", "esp8266BoardLink"],
   "host-tcp": undefined,
 };
 

@@ -75,12 +75,17 @@ export interface Board {
 }
 
 /**
- * The budgets every board's program is held to (docs/footprint.md): the minified file at most half of the Pico's
- * 48 KB Storage, which leaves the other half to the settings, Storage's own slack and the flash queue; variables
- * in use at most 40 % of the board's, which leaves the rest to the interpreter's working memory (a parsed MQTT
- * packet, a JSON.parse of a command, the stack of a deep call).
+ * The budgets every board's program is held to (docs/footprint.md). Bytes: set from the Pico's 48 KB Storage,
+ * which must hold beside the program two settings slots (1 KB each at most), the boot and energy files, the 4 KB
+ * the flash queue leaves Storage for compaction, and the queue itself: its smallest size is 3 page files of 2 KB
+ * plus 2 of room for merging and copying (app/queue/flash-queue.ts). 26 KB leaves the queue 5 page files and 2 of
+ * room; every 2 KB more of program is a page file of backlog fewer before merging begins. Variables: at most 40 %
+ * of the board's, which leaves the rest to the interpreter's working memory (a parsed MQTT packet, a JSON.parse of
+ * a command, the stack of a deep call).
  */
-export const PROGRAM_BYTES_MAX = 24 * 1024;
+export const PROGRAM_BYTES_MAX = 26 * 1024;
+/** What a board's Storage keeps for everything but the program (the reserve above), bytes. */
+export const STORAGE_RESERVE_BYTES = 2 * 1024 + 512 + 4096 + 5 * (2048 + 32);
 export const VARIABLES_SHARE_MAX = 0.4;
 
 /** What the firmware reads of its board at run time: the build writes only these into a board's program (the

@@ -210,7 +210,7 @@ describe("the driver against a scripted module", () => {
     s.link.join((e) => (result = e));
     vi.advanceTimersByTime(60);
     let rssi: number | undefined = 0;
-    s.link.rssi((d) => (rssi = d));
+    s.link.rssi!((d) => (rssi = d));
     expect(rssi).toBeUndefined();
     expect(s.writes).toEqual([]);
     s.feed("\r\nready\r\n");
@@ -222,7 +222,7 @@ describe("the driver against a scripted module", () => {
     const s = scripted();
     joined(s);
     let rssi: number | undefined = 0;
-    s.link.rssi((d) => (rssi = d));
+    s.link.rssi!((d) => (rssi = d));
     expect(s.last()).toBe("AT+CWJAP?");
     s.feed("busy p...\r\n");
     const n = s.writes.length;
