@@ -11,6 +11,7 @@ import type { EventBus, GatewayFeature } from "../events";
 import type { GatewayCounters } from "../ingest/counters";
 import type { Ingest } from "../ingest/ingest";
 import { Authenticator, checkPublish, checkSubscribe, Identity, Refusal } from "./acl";
+import { checkClientId, nodeClientId } from "./client-id";
 import type { Publisher } from "./publisher";
 
 export class EmbeddedBroker implements GatewayFeature, Publisher {
@@ -30,18 +31,22 @@ export class EmbeddedBroker implements GatewayFeature, Publisher {
   async start(): Promise<void> {
     const b = this.config.broker;
     const auth = new Authenticator(this.config.nodes, this.config.demo);
+    const bound = new Set(this.config.nodes.map((n) => nodeClientId(n.site, n.node)));
     const aedes = await Aedes.createBroker({
       concurrency: b.concurrency,
       authenticate: (client, username, password, done) => {
         const r = auth.check(username, password);
-        if (r.ok) {
+        // the client id is checked only after the login: aedes takes an existing session over (and disconnects
+        // its client) only once authenticate has accepted the new one, so a refused CONNECT leaves it alone
+        const refusal = r.ok ? checkClientId(r.id, client.id, bound) : r.refusal;
+        if (r.ok && !refusal) {
           this.ids.set(client, r.id);
           return done(null, true);
         }
-        this.refuse(r.refusal, client?.id ?? "", "");
-        const err = new Error(r.refusal.detail) as AuthenticateError;
+        this.refuse(refusal!, client?.id ?? "", "");
+        const err = new Error(refusal!.detail) as AuthenticateError;
         // CONNACK return codes [MQTT-3.2.2.3]: 4 bad user name or password, 5 not authorized
-        err.returnCode = r.refusal.reason === "auth-anonymous" ? 5 : 4;
+        err.returnCode = refusal!.reason === "auth-bad-credentials" ? 4 : 5;
         done(err, false);
       },
       authorizePublish: (client, packet, done) => {

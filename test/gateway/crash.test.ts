@@ -55,7 +55,7 @@ describe("gateway killed mid-ingest", () => {
     const perNode = 400;
     const clients: MqttClient[] = [];
     for (const n of nodes) {
-      const c = await nodeClient(url, n, { reconnectPeriod: 100, clean: false, clientId: "c-" + n });
+      const c = await nodeClient(url, n, { reconnectPeriod: 100, clean: false });
       await c.publishAsync(topic(n, "birth"), JSON.stringify(birth()), { qos: 1 });
       clients.push(c);
     }
