@@ -7,6 +7,7 @@ import { createServer as createTcpServer, AddressInfo, Server } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import { Aedes, type AuthenticateError, type Client } from "aedes";
 import type { GatewayConfig } from "../config/load";
+import { listenError } from "../config/settings-error";
 import type { EventBus, GatewayFeature } from "../events";
 import type { GatewayCounters } from "../ingest/counters";
 import type { Ingest } from "../ingest/ingest";
@@ -83,11 +84,15 @@ export class EmbeddedBroker implements GatewayFeature, Publisher {
       : createTcpServer(handler);
     const server = this.server;
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
+      const fail = (e: Error) => reject(listenError(e, "broker.port", "broker.host", b.host, b.port));
+      server.once("error", fail);
       server.listen(b.port, b.host, () => {
-        server.off("error", reject);
+        server.off("error", fail);
         resolve();
       });
+    }).catch(async (e) => {
+      await this.stop();
+      throw e;
     });
   }
 

@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { nodeTopics } from "../../firmware/protocol/topics";
 import type { GatewayConfig } from "../config/load";
+import { SettingsError } from "../config/settings-error";
 import type { GatewayFeature } from "../events";
 import type { GatewayCounters } from "../ingest/counters";
 import type { Ingest } from "../ingest/ingest";
@@ -84,7 +85,10 @@ export class ExternalBroker implements GatewayFeature, Publisher {
     client.on("error", (e) => console.warn(`gateway: external broker ${b.url}: ${e.message}`));
     this.counters.gauges.clientsConnected = () => (this.connected ? 1 : 0);
     await new Promise<void>((resolve, reject) => {
-      const fail = (e: Error) => reject(new Error(`cannot connect to the external broker ${b.url}: ${e.message}`));
+      const fail = (e: Error) => {
+        client.end(true);
+        reject(new SettingsError("broker.url", `cannot connect to the external broker ${b.url} (${e.message})`, "start that broker, or set broker.url, broker.username and broker.password to one the gateway can log in to"));
+      };
       client.once("error", fail);
       client.once("connect", (connack) => {
         client.off("error", fail);
