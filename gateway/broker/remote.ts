@@ -7,6 +7,8 @@ export function remoteAddress(client: Client): string {
   return a ? a.replace(/^::ffff:/, "") : "?";
 }
 
+const throttled = new Set(["auth-rate-limited", "auth-busy", "auth-bad-credentials", "auth-client-id", "auth-anonymous"]);
+
 /** Lets a log line through once per key and period: refusals under a flood are counted, not each logged. */
 export class LogThrottle {
   private readonly last = new Map<string, number>();
@@ -17,7 +19,7 @@ export class LogThrottle {
   ) {}
 
   allow(reason: string, address: string): boolean {
-    if (reason !== "auth-rate-limited" && reason !== "auth-busy" && reason !== "auth-bad-credentials") return true;
+    if (!throttled.has(reason)) return true;
     const key = reason + " " + address;
     const t = this.now();
     const prev = this.last.get(key);
