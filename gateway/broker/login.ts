@@ -1,8 +1,8 @@
 // Who may log in to the embedded broker, and with which client id. A node logs in with its user name and password
 // (scrypt hash in the settings) and its own client id (client-id.ts); demo mode lets anonymous clients in.
 // Against guessing and floods:
-// - a password is verified in libuv's thread pool (verifyPasswordAsync), one at a time, in a bounded queue with a
-//   share per remote address (verify-queue.ts): a full queue refuses at once, CONNACK 3 "server unavailable";
+// - a password is verified in libuv's thread pool (verifyPasswordAsync), one at a time, in a bounded queue served
+//   by remote address in turn (verify-queue.ts): a full queue refuses at once, CONNACK 3 "server unavailable";
 // - failures are counted per remote address and per user name (failure-limiter.ts): during a back-off window a
 //   login is refused at once, CONNACK 5 "not authorized", without running scrypt. The address a user last logged
 //   in from is spared that user name's back-off, so guesses from elsewhere cannot lock a node out;
@@ -36,7 +36,7 @@ export interface LoginLimits {
 export const defaultLoginLimits: LoginLimits = {
   perAddress: { threshold: 5, baseMs: 1000, maxMs: 60_000, forgetMs: 15 * 60_000, maxKeys: 10_000 },
   perUser: { threshold: 10, baseMs: 1000, maxMs: 60_000, forgetMs: 15 * 60_000, maxKeys: 10_000 },
-  queue: { concurrency: 1, maxQueued: 16, maxPerSource: 2 },
+  queue: { concurrency: 1, maxQueued: 64, maxPerSource: 8 },
 };
 
 export interface LoginDeps {
@@ -87,9 +87,12 @@ export class Authenticator {
     let good = known !== undefined && timingSafeEqual(known, digest);
     if (!good) {
       const hash = cred?.passwordHash ?? this.dummy();
-      const pending = this.queue.submit(address, () => this.verify(password, hash));
+      // a login that waited while its address went into back-off is refused without its scrypt
+      const pending = this.queue.submit(address, () => (this.byAddress.blockedFor(address) > 0 ? Promise.resolve(undefined) : this.verify(password, hash)));
       if (!pending) return refuse("auth-busy", `${address}: too many logins waiting for verification`, 3);
-      good = (await pending) && cred !== undefined;
+      const verdict = await pending;
+      if (verdict === undefined) return refuse("auth-rate-limited", `user ${JSON.stringify(username)} from ${address}: too many failed logins`, 5);
+      good = verdict && cred !== undefined;
     }
     if (!good) {
       this.byAddress.fail(address);
