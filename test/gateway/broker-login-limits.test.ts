@@ -46,9 +46,10 @@ describe("login limits", () => {
       Array.from({ length: 30 }, (_, i) => connectFrom(gw!.brokerUrl, "127.0.0.3", { username: "n2", password: "guess-" + i, clientId: "y" + i })),
     );
     const r = gw.counters.rejects;
-    expect(r["auth-busy"]).toBe(22); // 8 admitted for the address
-    expect(r["auth-bad-credentials"]).toBe(5); // then the address is in back-off: the 3 still waiting run no scrypt
-    expect(r["auth-rate-limited"]).toBe(3);
+    // 8 may wait for the address (a few more when a slot frees before the last CONNECTs arrive): the rest are busy
+    expect(r["auth-busy"]).toBeGreaterThanOrEqual(15);
+    expect(r["auth-bad-credentials"]).toBe(5); // then the address is in back-off: those still waiting run no scrypt
+    expect(r["auth-busy"] + r["auth-rate-limited"]).toBe(25);
     expect(results.every((x) => x.code === 3 || x.code === 4 || x.code === 5)).toBe(true);
   });
 
