@@ -6,6 +6,7 @@ import { EmbeddedBroker } from "./broker/embedded";
 import { ExternalBroker } from "./broker/external";
 import type { Publisher } from "./broker/publisher";
 import type { GatewayConfig } from "./config/load";
+import { SettingsError } from "./config/settings-error";
 import { EventBus, GatewayFeature } from "./events";
 import { GatewayCounters } from "./ingest/counters";
 import { Ingest } from "./ingest/ingest";
@@ -44,7 +45,7 @@ export class Gateway {
 
   async start(): Promise<void> {
     const c = this.config;
-    const store = (this.store = Store.open(c.storage.path, { synchronous: c.storage.synchronous }));
+    const store = (this.store = openStore(c));
     const allowed = new Set(c.nodes.map((n) => n.site + "/" + n.node));
     const external = c.broker.mode === "external";
     const ingest = (this.ingest = new Ingest(store, this.bus, this.counters, {
@@ -87,6 +88,15 @@ export class Gateway {
       }
     }
     this.store?.close();
+  }
+}
+
+function openStore(c: GatewayConfig): Store {
+  try {
+    return Store.open(c.storage.path, { synchronous: c.storage.synchronous });
+  } catch (e) {
+    const why = (e as Error).message;
+    throw new SettingsError("storage.path", `cannot open ${JSON.stringify(c.storage.path)} (${why})`, "set storage.path to a database file in a directory the gateway's user can write");
   }
 }
 

@@ -3,13 +3,12 @@
 // checked configuration.
 import { Gateway } from "./gateway";
 import { ApiFeature } from "./api/feature";
-import { apiConfigSchema } from "./api/server";
 import { alarmsConfigSchema, defaultAlarmsConfig, AlarmsConfig } from "./alarms/config";
 import { GatewayConfig, ConfigOptions } from "./config/load";
 import { Uplink } from "./uplink/uplink";
 
 /** The configuration sections that the gateway's features check (for loadConfigFile / checkConfig). */
-export const gatewayConfigSections: ConfigOptions = { sections: { alarms: alarmsConfigSchema, api: apiConfigSchema } };
+export const gatewayConfigSections: ConfigOptions = { sections: { alarms: alarmsConfigSchema } };
 
 export interface RunningGateway {
   gateway: Gateway;

@@ -2,6 +2,7 @@ import { Command, UsageError } from "../command";
 import { hashPassword } from "../../gateway/config/password";
 import { defaultConfig, loadConfigFile, type GatewayConfig } from "../../gateway/config/load";
 import { startGatewayService, gatewayConfigSections } from "../../gateway/service";
+import { SettingsError } from "../../gateway/config/settings-error";
 
 const usage = `Usage: minigrid gateway [--config FILE]
        minigrid gateway check-config FILE
@@ -34,7 +35,16 @@ async function readStdin(): Promise<string> {
 }
 
 async function run(config: GatewayConfig): Promise<number> {
-  const { gateway, url } = await startGatewayService(config, (l) => console.log(l));
+  let started: Awaited<ReturnType<typeof startGatewayService>>;
+  try {
+    started = await startGatewayService(config, (l) => console.log(l));
+  } catch (e) {
+    // a settings problem found only at start (a port taken, a file it cannot read): the key and the fix, no stack
+    if (!(e instanceof SettingsError)) throw e;
+    console.error(`minigrid gateway: cannot start: ${e.message}`);
+    return 1;
+  }
+  const { gateway, url } = started;
   const c = config;
   console.log(`minigrid gateway: broker ${c.broker.mode} ${gateway.brokerUrl}; database ${c.storage.path}; API and dashboard ${url}${c.demo ? "; DEMO MODE: anonymous controllers allowed" : ""}`);
   console.log(`minigrid gateway: ${c.nodes.length} node(s) configured; Ctrl-C to stop`);

@@ -44,7 +44,7 @@ function labelled(label: string, o: { [k: string]: number } | undefined): [strin
 }
 
 /** Prometheus text of the core's counters, the nodes online per site and the open alarms per severity. */
-export function renderMetrics(db: Db, source: MetricsSource | undefined, extra: { sseClients: number }, now: number): string {
+export function renderMetrics(db: Db, source: MetricsSource | undefined, extra: { sseClients: number; httpRefused?: { [reason: string]: number } }, now: number): string {
   const s = source?.snapshot(now);
   const t = new Text();
   if (s) {
@@ -68,5 +68,6 @@ export function renderMetrics(db: Db, source: MetricsSource | undefined, extra: 
   const alarms = db.prepare("SELECT severity, COUNT(*) AS n FROM alarms WHERE cleared_at IS NULL GROUP BY severity ORDER BY severity").all() as { severity: string; n: number }[];
   t.metric("minigrid_alarms_active", "gauge", "Open alarms, per severity.", alarms.map((r) => [`{severity="${esc(r.severity)}"}`, r.n]));
   t.metric("minigrid_api_event_clients", "gauge", "Clients on the live event stream.", extra.sseClients);
+  t.metric("minigrid_http_refused_total", "counter", "HTTP requests refused, by reason (token: missing or wrong bearer token).", labelled("reason", extra.httpRefused));
   return t.lines.join("\n") + "\n";
 }

@@ -1,5 +1,6 @@
-// The gateway's HTTP API (node:http, JSON). A bearer token is required unless the API listens on loopback only
-// (DESIGN.md guarantee 7); config.requireToken forces it on loopback too. Errors: {error: {code, message, param?}}.
+// The gateway's HTTP API (node:http, JSON). Once a bearer token is set it is checked on every route but the
+// dashboard's page itself, on loopback too; beyond loopback one must be set (DESIGN.md guarantee 7).
+// Errors: {error: {code, message, param?}}.
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import { timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
@@ -17,29 +18,21 @@ import { match, route, Route } from "./router";
 import { controlRoutes } from "./routes-control";
 import { serveDashboard } from "./dashboard";
 import { nodeRoutes } from "./routes-nodes";
+import { isLoopback } from "../config/startable";
+import { listenError, SettingsError } from "../config/settings-error";
+
+export { isLoopback };
 
 export interface ApiConfig {
   /** Address to listen on; default 127.0.0.1. */
   host?: string;
   /** Port; 0 picks a free one (tests). Default 8080. */
   port?: number;
-  /** The bearer token. */
+  /** The bearer token: when set, every route asks for it. */
   token?: string;
-  /** Require the token even on loopback. Default: required unless host is a loopback address. */
+  /** Refuse to start without a token, even on loopback (beyond loopback a token is always needed). */
   requireToken?: boolean;
 }
-
-/** JSON schema (ajv) of the `api` part of the gateway configuration. */
-export const apiConfigSchema = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    host: { type: "string", minLength: 1 },
-    port: { type: "integer", minimum: 0, maximum: 65535 },
-    token: { type: "string", minLength: 16 },
-    requireToken: { type: "boolean" },
-  },
-};
 
 export interface StartApiOptions {
   db?: Db;
@@ -60,10 +53,6 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\./.test(host);
-}
-
 function tokenMatches(given: string, token: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(token);
@@ -74,8 +63,9 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   const db = o.db ?? o.store?.db;
   if (!db) throw new Error("startApi needs db or store");
   const host = o.config.host ?? "127.0.0.1";
-  const requireToken = o.config.requireToken ?? !isLoopback(host);
-  if (requireToken && !o.config.token) throw new Error(`api.token must be set: the API on ${host} requires a bearer token`);
+  if (!o.config.token && (o.config.requireToken || !isLoopback(host)))
+    throw new SettingsError("http.token", `is required when the API listens on ${host}`, "set http.token to a random string of 16 characters or more");
+  const requireToken = o.config.token !== undefined;
   const log = o.log ?? ((l: string) => console.log("api: " + l));
   const now = o.now ?? Date.now;
 
@@ -93,6 +83,7 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   });
   const ownCommands = !o.commands && o.publish ? new CommandService({ db, bus: o.bus, publish: o.publish, now }) : undefined;
   ownCommands?.start();
+  const refused = { token: 0 }; // requests refused for a missing or wrong token (GET /metrics)
   const live = new LiveEvents(o.bus);
   live.start();
 
@@ -104,7 +95,7 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
     route("GET /api/events", (ctx) => live.add(ctx.res)),
     route("GET /metrics", (ctx) => {
       ctx.res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
-      ctx.res.end(renderMetrics(db, o.counters, { sseClients: live.count() }, now()));
+      ctx.res.end(renderMetrics(db, o.counters, { sseClients: live.count(), httpRefused: refused }, now()));
     }),
   ];
 
@@ -118,6 +109,7 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
         const viaQuery = req.method === "GET" && (url.pathname === "/api/events" || url.pathname.endsWith("/export.csv")) ? url.searchParams.get("access_token") : null;
         const given = h.startsWith("Bearer ") ? h.slice(7) : viaQuery;
         if (given === null || !tokenMatches(given, o.config.token!)) {
+          refused.token++;
           res.setHeader("www-authenticate", 'Bearer realm="minigrid"');
           throw new ApiError(401, "unauthorized", "a valid bearer token is required (Authorization: Bearer <token>)");
         }
@@ -137,10 +129,16 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   }
 
   const server = createServer((req, res) => void handle(req, res));
+  const listenPort = o.config.port ?? 8080;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(o.config.port ?? 8080, host, () => {
-      server.off("error", reject);
+    server.once("error", (e) => {
+      subs.clear();
+      ownCommands?.stop();
+      live.stop();
+      reject(listenError(e, "http.port", "http.host", host, listenPort));
+    });
+    server.listen(listenPort, host, () => {
+      server.removeAllListeners("error");
       resolve();
     });
   });

@@ -1,10 +1,7 @@
 // Who may connect, publish and subscribe (DESIGN.md guarantee 7). A node publishes only under its own prefix
 // mg/v1/<site>/<node>/{birth,state,t,evt,ack} and subscribes only to its own cmd and cfg; cmd and cfg (and anything
 // else) are the gateway's alone. Pure functions: the broker adapters call them and count every refusal.
-import { createHash, timingSafeEqual } from "node:crypto";
 import { nodeTopic, parseTopic } from "../../firmware/protocol/topics";
-import { verifyPassword } from "../config/password";
-import type { NodeCredential } from "../config/load";
 
 /** A connected client: a configured node, or (demo mode only) an anonymous client acting for any node. */
 export type Identity = { kind: "node"; site: string; node: string } | { kind: "anonymous" };
@@ -29,33 +26,4 @@ export function checkSubscribe(id: Identity, filter: string): Refusal | undefine
   if (id.kind === "anonymous") return undefined; // demo mode: dashboards and tools watch everything
   if (filter === nodeTopic(id.site, id.node, "command") || filter === nodeTopic(id.site, id.node, "config")) return undefined;
   return { reason: "acl-subscribe", detail: `${id.site}/${id.node} may subscribe only to its own cmd and cfg, not ${filter}` };
-}
-
-/** Checks user name and password against the configured nodes; a verified password is remembered (scrypt is slow). */
-export class Authenticator {
-  private readonly byUser = new Map<string, NodeCredential>();
-  private readonly verified = new Map<string, Buffer>(); // user -> SHA-256 of the password last verified
-
-  constructor(
-    nodes: NodeCredential[],
-    private readonly demo: boolean,
-  ) {
-    for (const n of nodes) this.byUser.set(n.username, n);
-  }
-
-  check(username: string | undefined, password: Buffer | undefined): { ok: true; id: Identity } | { ok: false; refusal: Refusal } {
-    if (username === undefined || username === "") {
-      if (this.demo) return { ok: true, id: { kind: "anonymous" } };
-      return { ok: false, refusal: { reason: "auth-anonymous", detail: "anonymous connection refused (demo mode is off)" } };
-    }
-    const cred = this.byUser.get(username);
-    const pw = password ? password.toString("utf8") : "";
-    const digest = createHash("sha256").update(pw).digest();
-    const known = this.verified.get(username);
-    if (cred && ((known !== undefined && timingSafeEqual(known, digest)) || verifyPassword(pw, cred.passwordHash))) {
-      this.verified.set(username, digest);
-      return { ok: true, id: { kind: "node", site: cred.site, node: cred.node } };
-    }
-    return { ok: false, refusal: { reason: "auth-bad-credentials", detail: `user ${JSON.stringify(username)}: unknown user or wrong password` } };
-  }
 }

@@ -7,10 +7,13 @@ import { createServer as createTcpServer, AddressInfo, Server } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import { Aedes, type AuthenticateError, type Client } from "aedes";
 import type { GatewayConfig } from "../config/load";
+import { listenError } from "../config/settings-error";
 import type { EventBus, GatewayFeature } from "../events";
 import type { GatewayCounters } from "../ingest/counters";
 import type { Ingest } from "../ingest/ingest";
-import { Authenticator, checkPublish, checkSubscribe, Identity, Refusal } from "./acl";
+import { checkPublish, checkSubscribe, Identity, Refusal } from "./acl";
+import { Authenticator } from "./login";
+import { LogThrottle, remoteAddress } from "./remote";
 import type { Publisher } from "./publisher";
 
 export class EmbeddedBroker implements GatewayFeature, Publisher {
@@ -19,6 +22,8 @@ export class EmbeddedBroker implements GatewayFeature, Publisher {
   private readonly ids = new WeakMap<Client, Identity>();
   /** Payloads acknowledged but refused by ingest: never forwarded to subscribers. */
   private readonly dropped = new WeakSet<Buffer>();
+  /** A flood of refused logins logs one line per address and reason every 10 s; the counters count them all. */
+  private readonly logs = new LogThrottle(10_000);
 
   constructor(
     private readonly config: GatewayConfig,
@@ -33,16 +38,26 @@ export class EmbeddedBroker implements GatewayFeature, Publisher {
     const aedes = await Aedes.createBroker({
       concurrency: b.concurrency,
       authenticate: (client, username, password, done) => {
-        const r = auth.check(username, password);
-        if (r.ok) {
-          this.ids.set(client, r.id);
-          return done(null, true);
-        }
-        this.refuse(r.refusal, client?.id ?? "", "");
-        const err = new Error(r.refusal.detail) as AuthenticateError;
-        // CONNACK return codes [MQTT-3.2.2.3]: 4 bad user name or password, 5 not authorized
-        err.returnCode = r.refusal.reason === "auth-anonymous" ? 5 : 4;
-        done(err, false);
+        const address = remoteAddress(client);
+        // the client id is checked with the login: aedes takes an existing session over (and disconnects its
+        // client) only once authenticate has accepted the new one, so a refused CONNECT leaves it alone
+        auth.check({ username, password, clientId: client.id, address }).then(
+          (r) => {
+            if (r.ok) {
+              this.ids.set(client, r.id);
+              return done(null, true);
+            }
+            this.refuse(r.refusal, client.id, "", address);
+            const err = new Error(r.refusal.detail) as AuthenticateError;
+            err.returnCode = r.returnCode; // [MQTT-3.2.2.3]
+            done(err, false);
+          },
+          (e: Error) => {
+            const err = new Error("login check failed: " + e.message) as AuthenticateError;
+            err.returnCode = 3;
+            done(err, false);
+          },
+        );
       },
       authorizePublish: (client, packet, done) => {
         if (!client) return done(null); // the gateway's own publishes
@@ -78,11 +93,15 @@ export class EmbeddedBroker implements GatewayFeature, Publisher {
       : createTcpServer(handler);
     const server = this.server;
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
+      const fail = (e: Error) => reject(listenError(e, "broker.port", "broker.host", b.host, b.port));
+      server.once("error", fail);
       server.listen(b.port, b.host, () => {
-        server.off("error", reject);
+        server.off("error", fail);
         resolve();
       });
+    }).catch(async (e) => {
+      await this.stop();
+      throw e;
     });
   }
 
@@ -119,9 +138,10 @@ export class EmbeddedBroker implements GatewayFeature, Publisher {
     await closed;
   }
 
-  private refuse(r: Refusal, clientId: string, topic: string): void {
+  private refuse(r: Refusal, clientId: string, topic: string, address = ""): void {
     this.counters.reject(r.reason);
     this.bus.emit("reject", { reason: r.reason, detail: r.detail, clientId, topic });
-    console.warn(`gateway: refused (${r.reason}) ${clientId || "?"}${topic ? " on " + topic : ""}: ${r.detail}`);
+    if (this.logs.allow(r.reason, address))
+      console.warn(`gateway: refused (${r.reason}) ${clientId || "?"}${address ? " from " + address : ""}${topic ? " on " + topic : ""}: ${r.detail}`);
   }
 }

@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { nodeTopics } from "../../firmware/protocol/topics";
 import type { GatewayConfig } from "../config/load";
+import { SettingsError } from "../config/settings-error";
 import type { GatewayFeature } from "../events";
 import type { GatewayCounters } from "../ingest/counters";
 import type { Ingest } from "../ingest/ingest";
@@ -84,7 +85,10 @@ export class ExternalBroker implements GatewayFeature, Publisher {
     client.on("error", (e) => console.warn(`gateway: external broker ${b.url}: ${e.message}`));
     this.counters.gauges.clientsConnected = () => (this.connected ? 1 : 0);
     await new Promise<void>((resolve, reject) => {
-      const fail = (e: Error) => reject(new Error(`cannot connect to the external broker ${b.url}: ${e.message}`));
+      const fail = (e: Error) => {
+        client.end(true);
+        reject(new SettingsError("broker.url", `cannot connect to the external broker ${b.url} (${e.message})`, "start that broker, or set broker.url, broker.username and broker.password to one the gateway can log in to"));
+      };
       client.once("error", fail);
       client.once("connect", (connack) => {
         client.off("error", fail);
@@ -119,8 +123,17 @@ export class ExternalBroker implements GatewayFeature, Publisher {
 export const minQueuedMessages = 10000;
 
 /**
+ * The mosquitto settings that come closest to the embedded broker's promise (docs/security.md). mosquitto sends a
+ * PUBACK before it writes the message to disk, and saves its in-memory database only every `autosave_interval`
+ * seconds (default 1800) or at a clean stop: a crash loses every message acknowledged since the last save, and the
+ * node has dropped them. `autosave_on_changes true` makes the interval a count of changes, so with 1 it saves after
+ * each change: a crash then loses at most what was acknowledged but not yet saved (measured: the batch in flight).
+ */
+export const mosquittoSettings = ["persistence true", "max_queued_messages 100000", "autosave_on_changes true", "autosave_interval 1"];
+
+/**
  * Problems in a mosquitto.conf for the gateway's session: persistence must be on (queued QoS 1 messages survive a
- * broker restart) and max_queued_messages raised (mosquitto's default of 1000 drops messages under QoS 1 fan-in:
+ * broker restart), saved after every change (they survive a crash) and max_queued_messages raised (mosquitto's default of 1000 drops messages under QoS 1 fan-in:
  * "Outgoing messages are being dropped for client ..."; DESIGN.md guarantee 1).
  */
 export function checkMosquittoConf(text: string): string[] {
@@ -139,5 +152,7 @@ export function checkMosquittoConf(text: string): string[] {
   const n = q === undefined ? 1000 : Number(q);
   if (!(n === 0 || n >= minQueuedMessages))
     out.push(`max_queued_messages: is ${q ?? "1000 (default)"}; set it to ${minQueuedMessages} or more (0 = no limit) or mosquitto drops messages for the gateway`);
+  if (value("autosave_on_changes") !== "true" || value("autosave_interval") !== "1")
+    out.push("autosave_on_changes: set `autosave_on_changes true` and `autosave_interval 1`, or a mosquitto crash loses what it acknowledged since its last save (every 30 min by default)");
   return out;
 }

@@ -5,6 +5,7 @@ import { Ajv, ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import type { UplinkConfig } from "../uplink/config";
 import { buildConfigSchema, JsonSchema, settingsVersion } from "./schema";
+import { checkStartable, misplacedKeys } from "./startable";
 
 export interface NodeCredential {
   site: string;
@@ -115,10 +116,11 @@ export function checkConfig(raw: unknown, opts: ConfigOptions = {}): ConfigResul
   const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true });
   ajv.addKeyword({ keyword: "fix", schemaType: "string" });
   const validate = ajv.compile(buildConfigSchema(opts.sections));
-  const data = structuredClone(migrateSettings(raw ?? {}));
-  if (!validate(data)) return { ok: false, errors: formatErrors(validate.errors ?? []) };
+  const misplaced = misplacedKeys(migrateSettings(raw ?? {}));
+  const data = structuredClone(misplaced.cleaned);
+  if (!validate(data)) return { ok: false, errors: [...misplaced.errors, ...formatErrors(validate.errors ?? [])] };
   const config = data as GatewayConfig;
-  const errors: string[] = [];
+  const errors: string[] = [...misplaced.errors, ...checkStartable(config)];
   if (config.broker.mode === "external" && !config.broker.url)
     errors.push('broker.url: is required when broker.mode is "external"; set it to the external broker, e.g. mqtt://127.0.0.1:1883');
   const users = new Set<string>();

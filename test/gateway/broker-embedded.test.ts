@@ -52,10 +52,10 @@ describe("embedded broker", () => {
     n1.publish(topic("n2", "birth"), JSON.stringify(birth()), { qos: 1 });
     await closed;
     expect(g.counters.rejects["acl-publish"]).toBe(1);
-    expect(rejects[0]).toMatchObject({ reason: "acl-publish", clientId: "c-n1", topic: topic("n2", "birth") });
+    expect(rejects[0]).toMatchObject({ reason: "acl-publish", clientId: "s1.n1", topic: topic("n2", "birth") });
     expect(count(g, "SELECT count(*) AS n FROM nodes")).toBe(1);
     // the gateway's own topics: a node may not publish a command, even to itself
-    const again = await client(nodeClient(g.brokerUrl, "n1", { clientId: "c-n1b" }));
+    const again = await client(nodeClient(g.brokerUrl, "n1"));
     const closed2 = new Promise<void>((r) => again.once("close", () => r()));
     again.publish(topic("n1", "cmd"), "{}", { qos: 1 });
     await closed2;

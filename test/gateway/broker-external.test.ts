@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MqttClient } from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
-import { checkMosquittoConf, minQueuedMessages } from "../../gateway/broker/external";
+import { checkMosquittoConf, minQueuedMessages, mosquittoSettings } from "../../gateway/broker/external";
 import { Gateway } from "../../gateway/gateway";
 import { startMosquitto, type Mosquitto } from "../helpers/mosquitto";
 import { batch, birth, connectClient, tempDir, testConfig, topic, waitFor } from "./fixture";
@@ -23,7 +23,7 @@ afterEach(async () => {
   broker = undefined;
 });
 
-const raised = [`max_queued_messages ${minQueuedMessages * 10}`];
+const raised = [`max_queued_messages ${minQueuedMessages * 10}`, "autosave_on_changes true", "autosave_interval 1"];
 
 async function gateway(dir: string, url: string): Promise<Gateway> {
   const g = new Gateway(testConfig(dir, { broker: { mode: "external", url, clientId: "gw-test" } }));
@@ -40,10 +40,13 @@ async function publishAll(c: MqttClient, node: string, from: number, to: number)
 const stored = (g: Gateway) => (g.store!.db.prepare("SELECT count(*) AS n FROM batches").get() as { n: number }).n;
 
 describe("checkMosquittoConf", () => {
-  it("asks for persistence and a raised max_queued_messages", () => {
-    expect(checkMosquittoConf("listener 1883\n")).toHaveLength(2);
-    expect(checkMosquittoConf("persistence true\nmax_queued_messages 1000\n")[0]).toMatch(/^max_queued_messages: is 1000; set it to 10000/);
-    expect(checkMosquittoConf("persistence true\n# max_queued_messages 0\nmax_queued_messages 100000\n")).toEqual([]);
+  it("asks for persistence saved after every change and a raised max_queued_messages", () => {
+    const saves = "autosave_on_changes true\nautosave_interval 1\n";
+    expect(checkMosquittoConf("listener 1883\n")).toHaveLength(3);
+    expect(checkMosquittoConf("persistence true\nmax_queued_messages 1000\n" + saves)[0]).toMatch(/^max_queued_messages: is 1000; set it to 10000/);
+    expect(checkMosquittoConf("persistence true\n# max_queued_messages 0\nmax_queued_messages 100000\n" + saves)).toEqual([]);
+    expect(checkMosquittoConf("persistence true\nmax_queued_messages 100000\n")[0]).toMatch(/^autosave_on_changes: set `autosave_on_changes true` and `autosave_interval 1`/);
+    expect(checkMosquittoConf(mosquittoSettings.join("\n"))).toEqual([]);
   });
 });
 

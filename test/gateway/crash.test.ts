@@ -36,6 +36,7 @@ describe("gateway killed mid-ingest", () => {
   it("stores every batch exactly once after SIGKILL and restart", async () => {
     const dir = tempDir();
     const port = await freePort();
+    const httpPort = await freePort(); // not the default 8080, which another program on this PC may hold
     const dbPath = join(dir, "gw.db");
     const configFile = join(dir, "gateway.yaml");
     const nodes = ["n1", "n2", "n3"];
@@ -44,6 +45,7 @@ describe("gateway killed mid-ingest", () => {
         configFile,
         [
           `broker: {host: 127.0.0.1, port: ${port}}`,
+          `http: {port: ${httpPort}}`,
           `storage: {path: ${JSON.stringify(dbPath)}, flushMs: ${flushMs}}`,
           "nodes:",
           ...nodes.map((n) => `  - {site: s1, node: ${n}, username: ${n}, passwordHash: "${hashOnce("pw-" + n)}"}`),
@@ -55,7 +57,7 @@ describe("gateway killed mid-ingest", () => {
     const perNode = 400;
     const clients: MqttClient[] = [];
     for (const n of nodes) {
-      const c = await nodeClient(url, n, { reconnectPeriod: 100, clean: false, clientId: "c-" + n });
+      const c = await nodeClient(url, n, { reconnectPeriod: 100, clean: false });
       await c.publishAsync(topic(n, "birth"), JSON.stringify(birth()), { qos: 1 });
       clients.push(c);
     }

@@ -69,7 +69,7 @@ export async function connectClient(url: string, opts: IClientOptions = {}): Pro
 }
 
 export function nodeClient(url: string, node: string, extra: IClientOptions = {}): Promise<MqttClient> {
-  return connectClient(url, { username: node, password: "pw-" + node, clientId: "c-" + node, ...extra });
+  return connectClient(url, { username: node, password: "pw-" + node, clientId: "s1." + node, ...extra });
 }
 
 export async function waitFor(check: () => boolean, timeoutMs = 5000, what = "condition"): Promise<void> {

@@ -17,6 +17,8 @@ export interface Mosquitto {
   log(): string;
   /** Stop (SIGTERM; persistence is saved) but keep the dir, so that start() resumes from it. */
   stop(): Promise<void>;
+  /** A crash: SIGKILL, so nothing is saved on the way out; the dir is kept for start(). */
+  kill(): Promise<void>;
   /** Start again on the same port and dir after stop(). */
   start(): Promise<void>;
   /** Stop and remove the dir. */
@@ -101,8 +103,18 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
       c.kill("SIGTERM");
     });
   };
+  const kill = async () => {
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      c.once("exit", () => resolve());
+      c.kill("SIGKILL");
+    });
+  };
   await start();
   return {
+    kill,
     port,
     url: `mqtt://127.0.0.1:${port}`,
     dir,
