@@ -39,6 +39,8 @@ export interface VirtualSiteOptions {
   bootsBefore?: number;
   /** Real ms a board waits for its broker's answer before virtual time moves on (net bridge; default 50). */
   replyWaitMs?: number;
+  /** See VirtualEspruinoOptions.yieldEveryVirtualMs. */
+  yieldEveryVirtualMs?: number;
 }
 
 export class VirtualSite {
@@ -53,7 +55,7 @@ export class VirtualSite {
     this.o = o;
     const b = o.board;
     this.flash = new VirtualFlash({ sizeBytes: b.storageBytes, pageBytes: b.flashPageBytes });
-    this.esp = new VirtualEspruino({ board: b, flash: this.flash, onLog: o.onLog, replyWaitMs: o.replyWaitMs, probe: (kind, args) => this.probe(kind, args) });
+    this.esp = new VirtualEspruino({ board: b, flash: this.flash, onLog: o.onLog, replyWaitMs: o.replyWaitMs, seed: o.seed, yieldEveryVirtualMs: o.yieldEveryVirtualMs, probe: (kind, args) => this.probe(kind, args) });
     const now = () => o.startUnix + this.esp.clock.nowMs / 1000;
     const state = () => o.model(now());
     this.bmv = createVeDirectEmitter({
