@@ -15,7 +15,7 @@ export class SiteRunner {
   readonly sites: { spec: SiteSpec; vs: VirtualSite }[] = [];
 
   /**
-   * `deterministic` (a gateway in this thread): the boards wait for every answer (up to 5 s real) and hear the
+   * `deterministic` (a gateway in this thread): the boards wait for every answer (up to 1 s real) and hear the
    * gateway once a virtual second, so that one seed gives one run whatever the machine's speed.
    */
   constructor(specs: SiteSpec[], broker: { host: string; port: number }, onProduced: (key: string, boot: number, seq: number) => void, deterministic = false) {
@@ -35,7 +35,7 @@ export class SiteRunner {
         bootsBefore: spec.bootsBefore,
         onProduced: (b, s) => onProduced(key, b, s),
         // deterministic: a PUBACK is always waited for and the gateway's messages are heard at virtual instants
-        ...(deterministic ? { replyWaitMs: 5000, yieldEveryVirtualMs: 1000 } : {}),
+        ...(deterministic ? { replyWaitMs: 1000, yieldEveryVirtualMs: 1000 } : {}),
       });
       this.sites.push({ spec, vs });
     }
