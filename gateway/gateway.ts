@@ -25,11 +25,12 @@ export class Gateway {
 
   /**
    * `now` is the clock liveness judges silence by and gives the nodes their time from (Unix ms); a simulation
-   * passes its virtual wall clock, everything else the host's.
+   * passes its virtual wall clock, everything else the host's. Asked with a node ("site/node"), a simulation
+   * answers with that node's own virtual time.
    */
   constructor(
     readonly config: GatewayConfig,
-    private readonly now: () => number = Date.now,
+    private readonly now: (node?: string) => number = () => Date.now(),
   ) {}
 
   get publisher(): Publisher {

@@ -2,6 +2,7 @@
 import type { EventBus } from "../events";
 import type { CommandService } from "../commands/service";
 import type { Db } from "./db";
+import type { ExportLimits, ExportSlots } from "./export-limits";
 import type { MetricsSource } from "./metrics";
 
 export interface ApiDeps {
@@ -13,4 +14,9 @@ export interface ApiDeps {
   log: (line: string) => void;
   /** Live event stream clients (for /metrics). */
   sseClients: () => number;
+  /** Bounds of a CSV export (defaults in export-limits.ts) and the exports running now. */
+  exportLimits?: Partial<ExportLimits>;
+  exportSlots?: ExportSlots;
+  /** Monotonic clock, ms, for time budgets (default performance.now). */
+  monotonic?: () => number;
 }

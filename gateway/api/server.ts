@@ -9,6 +9,7 @@ import { EventBus, Subscriptions } from "../events";
 import { Db, ensureApiIndexes, stmt } from "./db";
 import type { ApiDeps } from "./deps";
 import { exportRoutes } from "./export-csv";
+import { ExportLimits, ExportSlots } from "./export-limits";
 import { ApiError, sendError } from "./http";
 import { LiveEvents } from "./live";
 import { MetricsSource, renderMetrics } from "./metrics";
@@ -45,6 +46,10 @@ export interface StartApiOptions {
   commands?: CommandService;
   now?: () => number;
   log?: (line: string) => void;
+  /** Bounds of a CSV export (export-limits.ts); the defaults suit a site PC. */
+  exportLimits?: Partial<ExportLimits>;
+  /** Monotonic clock for time budgets, ms (default performance.now). */
+  monotonic?: () => number;
 }
 
 export interface RunningApi {
@@ -87,7 +92,7 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   const live = new LiveEvents(o.bus);
   live.start();
 
-  const deps: ApiDeps = { db, bus: o.bus, counters: o.counters, commands: o.commands ?? ownCommands, now, log, sseClients: () => live.count() };
+  const deps: ApiDeps = { db, bus: o.bus, counters: o.counters, commands: o.commands ?? ownCommands, now, log, sseClients: () => live.count(), exportLimits: o.exportLimits, exportSlots: new ExportSlots(), monotonic: o.monotonic };
   const routes: Route[] = [
     ...nodeRoutes,
     ...controlRoutes,

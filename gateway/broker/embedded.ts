@@ -69,7 +69,7 @@ export class EmbeddedBroker implements GatewayFeature, Publisher {
           return done(new Error(refusal.detail));
         }
         const payload = packet.payload as Buffer;
-        this.ingest.submit({ clientId: client.id, topic: packet.topic, payload, receivedAt: this.ingest.now() }, (err, rejected) => {
+        this.ingest.submit({ clientId: client.id, topic: packet.topic, payload, receivedAt: this.ingest.now(packet.topic) }, (err, rejected) => {
           if (rejected && Buffer.isBuffer(payload)) this.dropped.add(payload);
           done(err);
         });

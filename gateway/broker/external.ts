@@ -68,7 +68,7 @@ export class ExternalBroker implements GatewayFeature, Publisher {
       if (packet.cmd !== "publish") return callback();
       const payload = typeof packet.payload === "string" ? packet.payload : Buffer.from(packet.payload);
       const release = gate.hold(packet);
-      this.ingest.submit({ clientId: "(external broker)", topic: packet.topic, payload, receivedAt: this.ingest.now() }, (err) => {
+      this.ingest.submit({ clientId: "(external broker)", topic: packet.topic, payload, receivedAt: this.ingest.now(packet.topic) }, (err) => {
         // not stored: drop the connection without a PUBACK; the broker sends the message again after we reconnect
         if (err) gate.fail();
         else release();

@@ -8,6 +8,7 @@ import type { Store } from "../storage/store";
 import { anchorBatch, offsetFromBirth, offsetFromSync } from "./anchor";
 import type { GatewayCounters } from "./counters";
 import { firstUncovered, rowsClear, seqRange } from "./coverage";
+import { batchEndMs, checkBatchRanges, checkBirthRanges, checkEventRanges, checkSyncOffset, checkWallMs } from "./ranges";
 
 export interface Rejection {
   reason: string;
@@ -110,6 +111,8 @@ export function handleBirth(ctx: HandlerContext, m: Msg): Rejection | undefined 
   const c = checkBirth(p.value);
   if (!c.ok) return { reason: c.reason, detail: c.detail };
   const birth = c.value;
+  const out = checkBirthRanges(birth, m.receivedAt);
+  if (out) return out;
   ctx.store.saveBirth(m.site, m.node, birth, m.receivedAt);
   ctx.store.setLinkRssi(m.site, m.node, birth.rssi);
   ctx.setTable(m.site, m.node, birth);
@@ -133,6 +136,11 @@ function storeBatch(ctx: HandlerContext, m: Msg, t: ChannelTable, b: BatchPayloa
   const off = b.ts === 1 ? undefined : ctx.store.getClockOffset(m.site, m.node, b.b);
   const a = anchorBatch(b, off?.offset_ms);
   if (a.kind === "bad-time") return { reason: "bad-time", detail: a.detail };
+  // a time far from the gateway's clock (Infinity, the year 3000) is refused like one before 2000
+  if (a.kind === "wall") {
+    const far = checkWallMs("batch start", a.t0, m.receivedAt) ?? checkWallMs("batch end", batchEndMs(b, a.t0), m.receivedAt);
+    if (far) return far;
+  }
   const range = seqRange(b);
   const stored = ctx.store.storedSeqSpans(m.site, m.node, b.b, range.from, range.to);
   if (a.kind === "pending") {
@@ -188,7 +196,9 @@ function checkAgainst(t: ChannelTable, p: any): { ok: true; value: BatchPayload 
   if (!c.ok) return { reason: c.reason, detail: c.detail };
   if (c.value.ch !== undefined && c.value.ch >>> 0 !== t.crc)
     return { reason: "schema-mismatch", detail: `batch follows channel table ${c.value.ch >>> 0}, the birth's is ${t.crc}` };
-  return c;
+  // impossible numbers (a seq range no node can have produced, an interval of Infinity) are refused before any
+  // coverage is computed from them (ranges.ts)
+  return checkBatchRanges(c.value, t.scales) ?? c;
 }
 
 export function handleBatch(ctx: HandlerContext, m: Msg): Rejection | undefined {
@@ -258,18 +268,27 @@ export function handleEvent(ctx: HandlerContext, m: Msg): Rejection | undefined 
   const c = checkEvent(p.value);
   if (!c.ok) return { reason: c.reason, detail: c.detail };
   const e = c.value;
+  const out = checkEventRanges(e, m.receivedAt);
+  if (out) return out;
+  // every check before the first write: a refused message leaves nothing behind
   let synced: number | undefined;
   if (e.e === "clock.synced") {
     synced = offsetFromSync(e.d);
     if (synced === undefined) return { reason: "bad-time", detail: "clock.synced without a plausible d.off (wall minus uptime, s)" };
-    ctx.store.setClockOffset(m.site, m.node, e.b, synced, "sync", m.receivedAt);
-    ctx.store.setClockSynced(m.site, m.node, true);
+    const bad = checkSyncOffset(synced / 1000, m.receivedAt);
+    if (bad) return bad;
   }
   let ts = m.receivedAt;
   if (e.ts === 1) ts = Math.round(e.t * 1000);
   else {
-    const off = ctx.store.getClockOffset(m.site, m.node, e.b);
-    if (off) ts = Math.round(off.offset_ms + e.t * 1000);
+    const off = synced ?? ctx.store.getClockOffset(m.site, m.node, e.b)?.offset_ms;
+    if (off !== undefined) ts = Math.round(off + e.t * 1000);
+  }
+  const far = checkWallMs("evt time", ts, m.receivedAt);
+  if (far) return far;
+  if (synced !== undefined) {
+    ctx.store.setClockOffset(m.site, m.node, e.b, synced, "sync", m.receivedAt);
+    ctx.store.setClockSynced(m.site, m.node, true);
   }
   ctx.store.insertEvent(m.site, m.node, ts, e.e, e.d === undefined ? null : JSON.stringify(e.d));
   if (e.e === "link") ctx.store.setLinkRssi(m.site, m.node, e.d && e.d.rssi);

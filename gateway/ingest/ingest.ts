@@ -32,8 +32,11 @@ export interface IngestOptions {
   /** May this node send? (configured, or demo mode) */
   isKnown: (site: string, node: string) => boolean;
   log?: (line: string) => void;
-  /** The clock messages are stamped with on arrival (Unix ms; default the host's): a simulation's virtual one. */
-  now?: () => number;
+  /**
+   * The clock messages are stamped with on arrival (Unix ms; default the host's): a simulation's virtual one, which
+   * may be the sending node's own ("site/node", from the topic) so that a replay does not depend on real timing.
+   */
+  now?: (node?: string) => number;
 }
 
 interface Item {
@@ -44,9 +47,11 @@ interface Item {
 const handlers = { birth: handleBirth, state: handleState, batch: handleBatch, event: handleEvent, ack: handleAck } as const;
 
 export class Ingest implements GatewayFeature {
-  /** Arrival time for a message (Unix ms), on the gateway's clock. */
-  now(): number {
-    return this.opts.now ? this.opts.now() : Date.now();
+  /** Arrival time for a message (Unix ms), on the gateway's clock; `topic` names the node it came from. */
+  now(topic?: string): number {
+    if (!this.opts.now) return Date.now();
+    const t = topic === undefined ? undefined : parseTopic(topic);
+    return this.opts.now(t ? t.site + "/" + t.node : undefined);
   }
 
   private queue: Item[] = [];

@@ -36,7 +36,7 @@ export class Liveness implements GatewayFeature {
     private readonly publisher: Publisher,
     private readonly counters: GatewayCounters,
     private readonly config: GatewayConfig["liveness"],
-    private readonly now: () => number = Date.now,
+    private readonly now: (node?: string) => number = Date.now,
   ) {}
 
   start(): void {
@@ -128,7 +128,8 @@ export class Liveness implements GatewayFeature {
 
   /** Send the gateway's wall-clock time to one node (recorded in `commands`, so its ack is matched). */
   async sendTime(site: string, node: string): Promise<void> {
-    const nowS = Math.floor(this.now() / 1000);
+    // the node's own clock when the gateway's is a simulation's (a replay gives each node its virtual time)
+    const nowS = Math.floor(this.now(site + "/" + node) / 1000);
     const cmd: CommandPayload = { id: "t" + randomUUID().slice(0, 8), c: "time", x: nowS + timeCommandTtlS, a: { t: nowS } };
     try {
       this.store.insertCommand({ id: cmd.id, site, node, name: "time", args: cmd.a, createdAt: nowS * 1000, expiresAt: cmd.x * 1000 });

@@ -86,8 +86,8 @@ export class EmbeddedGateway {
     if (this.gateway) return;
     // liveness gives the nodes their time: in a replay that is the virtual wall clock, or the nodes would mix the
     // host's time with the replay's
-    const g = new Gateway(this.config, () => {
-      const w = this.o.wallClock?.("");
+    const g = new Gateway(this.config, (node) => {
+      const w = this.o.wallClock?.(node ?? "");
       return w === undefined ? Date.now() : w * 1000;
     });
     if (this.o.apiPort !== undefined) {

@@ -58,6 +58,7 @@ interface Runner {
   apply(f: ScheduledFault): void | Promise<void>;
   runUntil(ms: number): Promise<void>;
   resets(): number | Promise<number>;
+  queued(): [string, number, number, number][] | Promise<[string, number, number, number][]>;
   close?(): Promise<void>;
 }
 
@@ -72,7 +73,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   const nWorkers = Math.min(o.workers ?? 0, o.specs.length);
   if (nWorkers > 0) {
     for (let w = 0; w < nWorkers; w++) runners.push(await WorkerRunner.start(o.specs.filter((_, i) => i % nWorkers === w), broker, onProduced));
-  } else runners.push(new SiteRunner(o.specs, broker, onProduced));
+  } else runners.push(new SiteRunner(o.specs, broker, onProduced, o.gateway !== undefined));
   const faults = [...(o.faults ?? [])];
   const end = o.untilMs + (o.drainMs ?? 3600_000);
   const slice = o.sliceMs ?? (o.speed && o.speed <= 60 ? 1000 : 60_000);
@@ -81,7 +82,18 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   let now = 0;
   const startOf = new Map(o.specs.map((s) => [`${s.site}/${s.node}`, s.startUnix]));
   const start0 = Math.min(...startOf.values());
-  o.gateway?.setWallClock((node) => (startOf.get(node) ?? start0) + now / 1000);
+  // The gateway's clock for a message or a time command: the node's own virtual time when its board runs in this
+  // thread (a board waiting for its PUBACK stands still, so the arrival time does not depend on how fast the real
+  // sockets were), else the start of the current slice (a worker thread's boards).
+  const local = runners.filter((r): r is SiteRunner => r instanceof SiteRunner);
+  const boardMs = (node: string) => {
+    for (const r of local) {
+      const ms = r.virtualMs(node);
+      if (ms !== undefined) return ms;
+    }
+    return now;
+  };
+  o.gateway?.setWallClock((node) => (startOf.get(node) ?? start0) + boardMs(node) / 1000);
   const follow = o.followWallClockFromUnix;
   /** How far the run is behind the host's clock (ms; negative: ahead). */
   const behindMs = () => (follow === undefined ? Infinity : Date.now() - (follow * 1000 + now));
@@ -138,6 +150,8 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     progress(true);
     let resets = 0;
     for (const r of runners) resets += await r.resets();
+    // batches still in a board's flash when the run ends (the gateway restarting, a link still down): not lost
+    for (const r of runners) for (const [node, b, s, e] of await r.queued()) ledger.onQueued(node, b, s, e);
     return { ledger, rows: undefined, virtualMs: now, realMs: Date.now() - started, resets };
   } finally {
     for (const r of runners) await r.close?.();

@@ -5,6 +5,7 @@ import { findBoard } from "../../firmware/boards/index";
 import { VirtualSite } from "../site/virtual-site";
 import { FaultAction, ScheduledFault } from "../faults/script";
 import { SiteSpec, modelFor } from "./sites";
+import { queuedBatches, QueuedKey } from "../site/queued";
 
 export interface RunnerCounts {
   produced: [string, number, number][];
@@ -13,7 +14,11 @@ export interface RunnerCounts {
 export class SiteRunner {
   readonly sites: { spec: SiteSpec; vs: VirtualSite }[] = [];
 
-  constructor(specs: SiteSpec[], broker: { host: string; port: number }, onProduced: (key: string, boot: number, seq: number) => void) {
+  /**
+   * `deterministic` (a gateway in this thread): the boards wait for every answer (up to 1 s real) and hear the
+   * gateway once a virtual second, so that one seed gives one run whatever the machine's speed.
+   */
+  constructor(specs: SiteSpec[], broker: { host: string; port: number }, onProduced: (key: string, boot: number, seq: number) => void, deterministic = false) {
     for (const spec of specs) {
       const key = `${spec.site}/${spec.node}`;
       const vs = new VirtualSite({
@@ -29,6 +34,8 @@ export class SiteRunner {
         seed: spec.seed,
         bootsBefore: spec.bootsBefore,
         onProduced: (b, s) => onProduced(key, b, s),
+        // deterministic: a PUBACK is always waited for and the gateway's messages are heard at virtual instants
+        ...(deterministic ? { replyWaitMs: 1000, yieldEveryVirtualMs: 1000 } : {}),
       });
       this.sites.push({ spec, vs });
     }
@@ -54,6 +61,17 @@ export class SiteRunner {
   /** The boards' sockets close (as at a power cut), so that a broker stopping next does not wait for them. */
   async close(): Promise<void> {
     for (const s of this.sites) s.vs.esp.net.powerOff();
+  }
+
+  /** A board's own virtual time (ms since the run's start), by "site/node"; undefined for a node not run here. */
+  virtualMs(key: string): number | undefined {
+    const s = this.sites.find((x) => `${x.spec.site}/${x.spec.node}` === key);
+    return s?.vs.esp.clock.nowMs;
+  }
+
+  /** What each board still holds in its flash queue: [site/node, boot, s, e]. */
+  queued(): [string, ...QueuedKey][] {
+    return this.sites.flatMap(({ spec, vs }) => queuedBatches(vs.esp.storage()).map((k): [string, ...QueuedKey] => [`${spec.site}/${spec.node}`, ...k]));
   }
 
   resets(): number {

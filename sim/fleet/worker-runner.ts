@@ -52,6 +52,10 @@ export class WorkerRunner {
     return (await this.call("resets")) as number;
   }
 
+  async queued(): Promise<[string, number, number, number][]> {
+    return (await this.call("queued")) as [string, number, number, number][];
+  }
+
   async close(): Promise<void> {
     await this.w.terminate();
   }

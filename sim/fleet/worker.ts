@@ -13,6 +13,7 @@ parentPort!.on("message", async (m: { id: number; op: string; arg?: unknown }) =
   else if (m.op === "apply") runner.apply(m.arg as Parameters<SiteRunner["apply"]>[0]);
   else if (m.op === "run") await runner.runUntil(m.arg as number);
   else if (m.op === "resets") value = runner.resets();
+  else if (m.op === "queued") value = runner.queued();
   const p = produced;
   produced = [];
   parentPort!.postMessage({ id: m.id, value, produced: p });

@@ -5,7 +5,9 @@
 //   merged        produced batches that reached storage inside a merged batch (m > 1: the flash queue, when full,
 //                 merges its oldest batches; a merged row covers seq..seq_last)
 //   duplicated    produced batches covered by more than one stored row (stored twice)
-//   lost          produced batches covered by no stored row
+//   queued        produced batches covered by no stored row but still in the node's flash queue when the run ended
+//                 (the node sends them once it reaches a gateway: not lost; sim/site/queued.ts)
+//   lost          produced batches covered by no stored row and no longer in the node's flash
 //   timeBack      stored batches that start before the last row of the batch before them in the same boot (times
 //                 anchored from two clocks; informational, not a loss)
 import { DatabaseLike, openReadonly } from "./store-read";
@@ -17,6 +19,7 @@ export interface StoreLedgerRow {
   stored: number;
   merged: number;
   duplicated: number;
+  queued: number;
   lost: number;
   timeBack: number;
 }
@@ -35,6 +38,7 @@ export class StoreLedger {
   private produced = new Map<string, Map<number, Set<number>>>();
   private acked = new Map<string, number>();
   private acksKnown = false;
+  private queued = new Map<string, Map<number, [number, number][]>>();
 
   onProduced(node: string, boot: number, seq: number): void {
     let byBoot = this.produced.get(node);
@@ -42,6 +46,15 @@ export class StoreLedger {
     let seqs = byBoot.get(boot);
     if (!seqs) byBoot.set(boot, (seqs = new Set()));
     seqs.add(seq);
+  }
+
+  /** A batch (boot, seqs s..e) still in the node's flash queue at the end of the run. */
+  onQueued(node: string, boot: number, s: number, e: number): void {
+    let byBoot = this.queued.get(node);
+    if (!byBoot) this.queued.set(node, (byBoot = new Map()));
+    let spans = byBoot.get(boot);
+    if (!spans) byBoot.set(boot, (spans = []));
+    spans.push([s, e]);
   }
 
   onAcknowledged(node: string): void {
@@ -77,7 +90,7 @@ export class StoreLedger {
     for (const [node, byBoot] of this.produced) {
       const [site, n] = node.split("/");
       const stored = q.all(site, n) as StoredBatch[];
-      const row: StoreLedgerRow = { node, produced: 0, acknowledged: this.acksKnown ? this.acked.get(node) ?? 0 : null, stored: stored.length, merged: 0, duplicated: 0, lost: 0, timeBack: 0 };
+      const row: StoreLedgerRow = { node, produced: 0, acknowledged: this.acksKnown ? this.acked.get(node) ?? 0 : null, stored: stored.length, merged: 0, duplicated: 0, queued: 0, lost: 0, timeBack: 0 };
       const storedByBoot = new Map<number, StoredBatch[]>();
       for (const s of stored) (storedByBoot.get(s.boot) ?? storedByBoot.set(s.boot, []).get(s.boot)!).push(s);
       for (const list of storedByBoot.values())
@@ -96,7 +109,12 @@ export class StoreLedger {
             covered.add(k);
             if (b.merged > 1) row.merged++;
           }
-        for (const s of seqs) if (!covered.has(s)) row.lost++;
+        const inFlash = this.queued.get(node)?.get(boot) ?? [];
+        for (const s of seqs) {
+          if (covered.has(s)) continue;
+          if (inFlash.some(([a, e]) => s >= a && s <= e)) row.queued++;
+          else row.lost++;
+        }
       }
       out.push(row);
     }
@@ -105,11 +123,14 @@ export class StoreLedger {
 }
 
 export function formatLedger(rows: StoreLedgerRow[]): string {
-  const head = ["node", "produced", "acknowledged", "stored", "merged", "duplicated", "lost", "timeBack"];
-  const cells = rows.map((r) => [r.node, r.produced, r.acknowledged ?? "-", r.stored, r.merged, r.duplicated, r.lost, r.timeBack].map(String));
-  const tot = (k: "produced" | "stored" | "merged" | "duplicated" | "lost" | "timeBack") => String(rows.reduce((a, r) => a + r[k], 0));
-  if (rows.length > 1) cells.push(["total", tot("produced"), String(rows.reduce((a, r) => a + (r.acknowledged ?? 0), 0)), tot("stored"), tot("merged"), tot("duplicated"), tot("lost"), tot("timeBack")]);
+  const head = ["node", "produced", "acknowledged", "stored", "merged", "duplicated", "queued", "lost", "timeBack"];
+  const cells = rows.map((r) => [r.node, r.produced, r.acknowledged ?? "-", r.stored, r.merged, r.duplicated, r.queued, r.lost, r.timeBack].map(String));
+  const tot = (k: "produced" | "stored" | "merged" | "duplicated" | "queued" | "lost" | "timeBack") => String(rows.reduce((a, r) => a + r[k], 0));
+  if (rows.length > 1)
+    cells.push(["total", tot("produced"), String(rows.reduce((a, r) => a + (r.acknowledged ?? 0), 0)), tot("stored"), tot("merged"), tot("duplicated"), tot("queued"), tot("lost"), tot("timeBack")]);
   const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((x, i) => (i === 0 ? x.padEnd(w[i]) : x.padStart(w[i]))).join("  ");
-  return ["ledger", line(head), ...cells.map(line)].join("\n");
+  const queued = rows.reduce((a, r) => a + r.queued, 0);
+  const note = queued > 0 ? [`${queued} batch(es) still queued in the nodes' flash when the run ended: not lost, a node sends them once it reaches a gateway`] : [];
+  return ["ledger", line(head), ...cells.map(line), ...note].join("\n");
 }

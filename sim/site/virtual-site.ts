@@ -45,6 +45,8 @@ export interface VirtualSiteOptions {
    * block damaged in a way its checksum does not catch. The block still goes out with a valid checksum.
    */
   bmvValues?: (values: VeDirectValues, unixSeconds: number) => VeDirectValues;
+  /** See VirtualEspruinoOptions.yieldEveryVirtualMs. */
+  yieldEveryVirtualMs?: number;
 }
 
 export class VirtualSite {
@@ -59,7 +61,7 @@ export class VirtualSite {
     this.o = o;
     const b = o.board;
     this.flash = new VirtualFlash({ sizeBytes: b.storageBytes, pageBytes: b.flashPageBytes });
-    this.esp = new VirtualEspruino({ board: b, flash: this.flash, onLog: o.onLog, replyWaitMs: o.replyWaitMs, probe: (kind, args) => this.probe(kind, args) });
+    this.esp = new VirtualEspruino({ board: b, flash: this.flash, onLog: o.onLog, replyWaitMs: o.replyWaitMs, seed: o.seed, yieldEveryVirtualMs: o.yieldEveryVirtualMs, probe: (kind, args) => this.probe(kind, args) });
     const now = () => o.startUnix + this.esp.clock.nowMs / 1000;
     const state = () => o.model(now());
     this.bmv = createVeDirectEmitter({

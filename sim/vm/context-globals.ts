@@ -25,6 +25,14 @@ export function removeMissingBuiltins(ctx: vm.Context): void {
   vm.runInContext(script, ctx);
 }
 
+/**
+ * Math.random in the context draws from the simulation's seeded generator: the firmware's reconnect backoff is
+ * scaled by it, and with the host's generator two replays of one seed reconnected at different virtual instants.
+ */
+export function installSeededRandom(ctx: vm.Context, random: () => number): void {
+  vm.runInContext("(function (r) { Math.random = function () { return r(); }; })", ctx)(random);
+}
+
 /** Date in the context follows the virtual clock (ms since 1970 as the firmware's getTime() sets it). */
 export function installVirtualDate(ctx: vm.Context, nowMs: () => number): void {
   const make = vm.runInContext(

@@ -12,7 +12,8 @@ import { VirtualSerial, VirtualI2C, PinBank, standardPinNames, FirmwareCall } fr
 import { yieldTurn } from "./turns";
 import { NetBridge } from "./net-bridge";
 import { estimateVars } from "./memory-estimate";
-import { removeMissingBuiltins, installVirtualDate } from "./context-globals";
+import { removeMissingBuiltins, installSeededRandom, installVirtualDate } from "./context-globals";
+import { xorshift32 } from "../random";
 import { crc32 } from "./crc32";
 import { VirtualFlash, isPowerCut } from "./flash";
 import { createStorage, VirtualStorage } from "./storage";
@@ -29,6 +30,14 @@ export interface VirtualEspruinoOptions {
   flash?: VirtualFlash;
   /** The simulator's probe: the firmware calls MG_PROBE(kind, ...) where it reports to a ledger (absent on a board). */
   probe?: (kind: string, args: unknown[]) => void;
+  /** Seed of the board's Math.random and E.hwRand (one sequence across its reboots; default 1). */
+  seed?: number;
+  /**
+   * Let Node's I/O run every this many ms of virtual time instead of every 4 ms of real time: what the board hears
+   * then arrives at instants that do not depend on how fast the machine is (a replay against a gateway in this
+   * process; give replyWaitMs a few seconds too, so that a PUBACK is always waited for).
+   */
+  yieldEveryVirtualMs?: number;
 }
 
 /** Virtual time one analogRead() takes, ms (STM32F4 ADC conversion plus the interpreter's call overhead). */
@@ -38,6 +47,8 @@ export type ResetReason = "power-on" | "reboot" | "watchdog" | "power-cut" | "lo
 
 export class VirtualEspruino {
   readonly clock = new VirtualClock();
+  /** The board's random numbers: seeded, so that a replay of one seed is the same run (never the host's Math.random). */
+  private readonly random: () => number;
   readonly board: Board;
   readonly flash: VirtualFlash;
   readonly net: NetBridge;
@@ -62,6 +73,7 @@ export class VirtualEspruino {
   private opts: VirtualEspruinoOptions;
 
   constructor(opts: VirtualEspruinoOptions) {
+    this.random = xorshift32(opts.seed ?? 1);
     this.opts = opts;
     this.board = opts.board;
     this.flash = opts.flash ?? new VirtualFlash({ sizeBytes: opts.board.storageBytes, pageBytes: opts.board.flashPageBytes });
@@ -140,20 +152,23 @@ export class VirtualEspruino {
   async runUntil(targetMs: number): Promise<void> {
     const replyWaitMs = this.opts.replyWaitMs ?? 50;
     // Node's own I/O (real sockets, and a gateway in this process) runs between timers whenever a socket was
-    // written or had an event, and at least every `yieldEveryMs` of real time otherwise
-    const yieldEveryMs = 4;
-    let yieldedAt = 0;
+    // written or had an event, and at least every `yieldEveryMs` of real time otherwise (or of virtual time:
+    // yieldEveryVirtualMs, for a replay that must not depend on the machine's speed)
+    const virtualYield = this.opts.yieldEveryVirtualMs;
+    const yieldEveryMs = virtualYield ?? 4;
+    const clockNow = virtualYield === undefined ? () => Date.now() : () => this.clock.nowMs;
+    let yieldedAt = virtualYield === undefined ? 0 : this.clock.nowMs;
     for (;;) {
-      if (this.net.takeStirred() || Date.now() - yieldedAt >= yieldEveryMs) {
+      if (this.net.takeStirred() || clockNow() - yieldedAt >= yieldEveryMs) {
         await yieldTurn();
         await this.net.idle(replyWaitMs);
-        yieldedAt = Date.now();
+        yieldedAt = clockNow();
       }
       if (this.pendingReset) this.applyReset();
       if (!this.clock.runNext(targetMs)) {
         await yieldTurn();
         await this.net.idle(replyWaitMs);
-        yieldedAt = Date.now();
+        yieldedAt = clockNow();
         if (this.clock.nextDueMs() !== undefined && this.clock.nextDueMs()! <= targetMs) continue;
         this.clock.nowMs = Math.max(this.clock.nowMs, targetMs);
         return;
@@ -265,6 +280,7 @@ export class VirtualEspruino {
     this.realm = vm.runInContext("({ Error: Error, Uint8Array: Uint8Array, JSON: JSON })", ctx);
     removeMissingBuiltins(ctx);
     installVirtualDate(ctx, () => this.getTime() * 1000);
+    installSeededRandom(ctx, this.random);
     this.builtinNames = Object.getOwnPropertyNames(ctx);
     const g = ctx as Record<string, unknown>;
     const self = this;
@@ -391,7 +407,7 @@ export class VirtualEspruino {
         return t;
       },
       getSizeOf: (v: unknown) => estimateVars(v),
-      hwRand: () => (Math.random() * 0x100000000) | 0,
+      hwRand: () => (this.random() * 0x100000000) | 0,
       getAnalogVRef: () => 3.3,
       enableWatchdog: (timeoutS: number, isAuto?: boolean) => {
         const timeoutMs = Math.max(1, timeoutS * 1000);
