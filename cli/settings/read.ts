@@ -50,9 +50,14 @@ export function loadSettingsFileForAnyBoard(file: string, candidates: Board[]): 
     `for the ${best!.board.id}, the nearest:\n  ${best!.errors.join("\n  ")}\nName the board with --board to check against it alone.`);
 }
 
-/** The text the board's Storage holds as mg.settings: the checked settings as compact JSON (UTF-8). */
-export function settingsText(s: NodeSettings): string {
-  return JSON.stringify(s);
+/**
+ * The text the board's Storage holds as mg.settings: the checked settings as compact JSON (UTF-8), stamped with a
+ * settings version `sv` of the Unix time rounded down to an even second. The node loads the newer of its two
+ * settings slots (firmware/app/node-settings.ts loadSettings) and saves one version up over the older; the stamp
+ * makes what is provisioned newer than anything the node saved before, and being even it lands in this slot.
+ */
+export function settingsText(s: NodeSettings, unixSeconds = Date.now() / 1000): string {
+  return JSON.stringify({ ...s, sv: 2 * Math.floor(unixSeconds / 2) });
 }
 
 /** The settings text in a file only this user can read, for the espruino CLI's --storage; remove() deletes it. */

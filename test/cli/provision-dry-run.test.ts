@@ -43,9 +43,17 @@ function settingsFor(board: "pico" | "esp32", extra: object = {}): { [k: string]
   };
 }
 
-/** The text the board's Storage must hold as mg.settings: the settings without _help, compact JSON, UTF-8. */
-function storedText(s: { [k: string]: any }): string {
-  const rest = { ...s };
+/**
+ * The text the board's Storage must hold as mg.settings: the settings without _help, compact JSON, UTF-8, with the
+ * settings version the CLI stamped (an even Unix time of the last minute), read back from `stored`.
+ */
+function storedText(s: { [k: string]: any }, upload: string): string {
+  let stored = "";
+  for (const m of upload.matchAll(/require\("Storage"\)\.write\("mg\.settings",atob\("([^"]*)"\)/g)) stored += Buffer.from(m[1], "base64").toString("latin1");
+  const sv = JSON.parse(Buffer.from(stored, "latin1").toString("utf8")).sv;
+  expect(sv % 2).toBe(0);
+  expect(Math.abs(sv - Date.now() / 1000)).toBeLessThan(60);
+  const rest: { [k: string]: any } = { ...s, sv };
   delete rest._help;
   return JSON.stringify(rest);
 }
@@ -82,7 +90,7 @@ describe("minigrid flash --settings --dry-run", () => {
     expect(r.stdout).toContain("kisumu-1/controller, Ethernet, ip 192.168.4.20 gw 192.168.4.1 mask 255.255.255.0, broker 127.0.0.1:1 user kisumu-1-controller password ********");
 
     const upload = readFileSync(out, "latin1");
-    const text = storedText(settings);
+    const text = storedText(settings, upload);
     expect(upload.startsWith(storageWrite("mg.settings", text) + '\nrequire("Storage").write(".bootcde",')).toBe(true);
     expect(upload.trimEnd().endsWith('load(".bootcde")')).toBe(true);
     expect(statSync(out).mode & 0o077).toBe(0);
@@ -123,7 +131,7 @@ describe("minigrid provision --dry-run", () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expectNoSecret(r.stdout + r.stderr);
     expect(r.stdout).toContain('Wi-Fi "Café Kisumu" password ********');
-    const text = storedText(settings);
+    const text = storedText(settings, readFileSync(out, "latin1"));
     expect(readFileSync(out, "latin1")).toBe(storageWrite("mg.settings", text) + '\nload(".bootcde")\n');
 
     // on a board already flashed: the program stays, the settings change, the program starts again
