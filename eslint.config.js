@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    // Firmware runs on the Espruino interpreter: forbid what it lacks, with the reason (shared/docs/espruino.md).
+    // Firmware runs on the Espruino interpreter: forbid what it lacks, with the reason (docs/espruino.md).
     files: ["firmware/**/*.ts"],
     rules: {
       // require("Storage"), require("net") are how the interpreter hands out its modules

@@ -38,7 +38,7 @@ export function start(board: RuntimeBoard): void {
     const failed = runSelfTest(function (line) {
       console.log(line);
     });
-    // end the run so the exit status reports the outcome (espruino.md "On the Linux build")
+    // end the run so the exit status reports the outcome (docs/espruino.md "On the Linux build")
     if (failed) throw new Error("self-test failed");
     quit();
     return;

@@ -1,5 +1,5 @@
 // The gateway's typed event bus: features (ingest, liveness, alarms, API, commands, uplink) are start/stop
-// extensions that listen here (shared/docs/style.md 9). Every event name maps to one payload type, so an emitter
+// extensions that listen here (docs/style.md 9). Every event name maps to one payload type, so an emitter
 // and a listener cannot disagree about a field.
 import { EventEmitter } from "node:events";
 import type { AckPayload, BirthPayload, EventPayload } from "../firmware/protocol/messages";

@@ -1,5 +1,5 @@
-// Static check of a built firmware file against what the Espruino interpreter accepts (shared/docs/espruino.md,
-// "Syntax and built-ins" and "Traps that break correct-looking compiled code"). Every problem names its place.
+// Static check of a built firmware file against what the Espruino interpreter accepts (docs/espruino.md,
+// "Syntax and built-ins" and "Traps"). Every problem names its place.
 import * as acorn from "acorn";
 import * as walk from "acorn-walk";
 

@@ -1,5 +1,5 @@
 // Firmware build: TypeScript 5.9 (ES5 output, ES modules kept) -> esbuild (bundling only, one IIFE per board)
-// -> terser (function and var hoisting, mangling). This is the pipeline shared/docs/espruino.md reports the
+// -> terser (function and var hoisting, mangling). This is the pipeline docs/espruino.md reports the
 // real interpreter ran correctly; each step exists to avoid one of its traps (no hoisting on the interpreter).
 import { mkdirSync, writeFileSync, rmSync, mkdtempSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";

@@ -60,7 +60,7 @@ export function startNode(d: NodeDeps): void {
   const st = d.flash;
   const prefix = topicRoot + "/" + s.site + "/" + s.node + "/";
 
-  // Honest time (DESIGN.md guarantee 4): uptime and boot counter until the gateway has set the clock, wall-clock
+  // Honest time (docs/design.md guarantee 4): uptime and boot counter until the gateway has set the clock, wall-clock
   // time after. getTime() jumps when setTime() is called, so uptime counts from t0, moved by every such jump.
   // A soft reboot keeps the real-time clock: a time after the floor was set before and is still right.
   let t0 = d.wall();
@@ -161,7 +161,7 @@ export function startNode(d: NodeDeps): void {
   }
 
   /**
-   * Store and forward (DESIGN.md guarantee 1): every batch is in the flash queue before it is published, and leaves
+   * Store and forward (docs/design.md guarantee 1): every batch is in the flash queue before it is published, and leaves
    * the queue only on its PUBACK. The live batch goes first; backlog (oldest first, marked historical) fills the
    * rest of the window, so an outage drains while live data keeps flowing.
    */

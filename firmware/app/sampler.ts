@@ -1,4 +1,4 @@
-// Aggregation of samples into report rows, and energy counters (DESIGN.md guarantees 3 and 5). Pure: the caller
+// Aggregation of samples into report rows, and energy counters (docs/design.md guarantees 3 and 5). Pure: the caller
 // passes every sample with its time and quality; nothing here touches a bus or a clock.
 import { Quality } from "../protocol/messages";
 import { counterPower } from "../protocol/channels";
@@ -24,7 +24,7 @@ export interface Sampler {
 
 // Quality letters by rank: the worst of an interval is reported.
 const qualities = "oesf";
-// Per quantity, in one Float64Array (style.md 13): sample count, sum, min, max, last value, its time, whether there
+// Per quantity, in one Float64Array (docs/style.md 13): sample count, sum, min, max, last value, its time, whether there
 // is a last value, worst quality rank of the interval, whether the sensor is failed.
 const N = 0, SUM = 1, LAST = 4, LAST_T = 5, HAS_LAST = 6, WORST = 7, FAILED = 8, STRIDE = 9;
 

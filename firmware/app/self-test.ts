@@ -1,5 +1,5 @@
 // A self-test run on the target itself (the Linux build in CI, a board from the console): the firmware's pure parts
-// (which also use typed arrays) and the language features the compiled bundle relies on (shared/docs/espruino.md "Traps"), each compared against a
+// (which also use typed arrays) and the language features the compiled bundle relies on (docs/espruino.md "Traps"), each compared against a
 // published or worked-out reference value, so a miscompiled bundle or an interpreter that differs fails here.
 // Everything here is made only when the self-test runs: a controller in service keeps none of it in its variables.
 import { createSampler } from "./sampler";

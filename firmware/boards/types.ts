@@ -1,4 +1,4 @@
-// Boards as data (style.md 3). hardware.md holds the same table for people; test/build/boards.test.ts
+// Boards as data (docs/style.md 3). hardware.md holds the same table for people; test/build/boards.test.ts
 // checks that the two agree. Pin names are Espruino's pin names for the board.
 
 /** A UART as wired on the board. `serial` names the Espruino object; "soft" means a software Serial. */
@@ -46,7 +46,7 @@ export interface Board {
   /** Board name the espruino CLI knows (its --board argument). */
   espruinoBoard: string;
   chip: string;
-  /** JsVars available to programs (shared/docs/espruino.md, "Memory and flash per board"). */
+  /** JsVars available to programs (docs/espruino.md, "Memory and flash per board"). */
   variables: number;
   /** Flash available to require("Storage"), bytes. */
   storageBytes: number;

@@ -28,7 +28,7 @@ export interface AnalogPins {
  * so that a clock that does not move cannot hang the loop. Undefined (sensor failed) with no samples or a lost
  * bias: a mean sample further than 0.2 from the VCC/2 bias (0.5) means the bias divider or the input is broken.
  * Else the reading, with quality "e" (estimated) when samples clipped, a window was cut short, or there were
- * fewer than 20 samples per cycle (too few to follow the harmonics of a real load, protocols.md), "o" otherwise.
+ * fewer than 20 samples per cycle (too few to follow the harmonics of a real load, docs/protocols.md), "o" otherwise.
  */
 export function ctMeasure(s: CtSums, c: CtClamp, hw: AnalogPins, clock: Clock, hz: number, cycles: number, max: number): CtReading | undefined {
   const pi = hw.pin(c.pin);

@@ -1,9 +1,9 @@
 // RMS current from a current transformer (CT) clamp on an ADC pin, and with an AC voltage reference on a
 // second pin also real power (and, for tools and tests, RMS voltage and power factor). Pure: samples go into running sums, a reading comes
-// out of them; the sampling loop is in ct-clamp-port.ts. Method: shared/docs/protocols.md "CT clamp on ADC".
+// out of them; the sampling loop is in ct-clamp-port.ts. Method: docs/protocols.md "CT clamp on ADC".
 //
 // Scale: samples are Espruino analogRead() values, 0..1 of the ADC reference Vref (not ADC counts), so
-// volts at the pin = sample * Vref and the protocols.md ratio ICAL * (Vref / ADC_counts) becomes ICAL * Vref.
+// volts at the pin = sample * Vref and the docs/protocols.md ratio ICAL * (Vref / ADC_counts) becomes ICAL * Vref.
 // The CT secondary drives a burden resistor riding on a VCC/2 divider, so a sample is 0.5 + i(t)/ICAL/Vref.
 //
 // Whole cycles: the sums span a whole number of mains cycles. No arrays of samples: only running sums are kept.

@@ -1,6 +1,6 @@
 // TI INA219 current/power monitor: calibration, configuration and a pure decode from the raw register bytes.
 // Register pointers 0x00..0x05 are those of the INA226 (INA226_REG); there are no ID registers.
-// Facts: INA219 datasheet (SBOS448), as summarised in shared/docs/protocols.md "INA226 / INA219".
+// Facts: INA219 datasheet (SBOS448), as summarised in docs/protocols.md "INA226 / INA219".
 // The board's port (ina226-port.ts) drives INA226 chips only; this module serves the simulator, the tests and the
 // tools.
 

@@ -1,5 +1,5 @@
 // I2C traffic for INA226 feeders: setup, reads, quality, and the feeder quantities (feederN_V, _A, _W).
-// Calibration and decoding are in ina226.ts. Facts: INA226 datasheet (SBOS547), shared/docs/protocols.md.
+// Calibration and decoding are in ina226.ts. Facts: INA226 datasheet (SBOS547), docs/protocols.md.
 // Espruino's I2C readFrom/writeTo throw on NACK or timeout; every bus access here is inside a try, so a missing
 // chip is a counted error and a failed sample, never an exception to the caller.
 //
@@ -14,7 +14,7 @@
 //   - no finished conversion: the last conversion's reading again, stale ("s"); more than 3 polls in a row
 //     without one (stuck ADC) is a failed sensor, and the chip is set up afresh on every poll until a conversion
 //     finishes.
-// No reading is null with quality failed ("f"), as on the wire (DESIGN.md guarantee 5).
+// No reading is null with quality failed ("f"), as on the wire (docs/design.md guarantee 5).
 
 import { I2CBus } from "../hal/types";
 import { Quality } from "../protocol/messages";

@@ -1,5 +1,5 @@
 // TI INA226 current/power monitor: calibration and a pure decode from the raw register bytes. The I2C traffic is
-// in ina226-port.ts. Facts: INA226 datasheet (SBOS547), as summarised in shared/docs/protocols.md
+// in ina226-port.ts. Facts: INA226 datasheet (SBOS547), as summarised in docs/protocols.md
 // "INA226 / INA219". Registers are 16-bit, big-endian (MSB first) on I2C.
 //
 // The board needs only ina226Calibrate and ina226Decode; the configuration helpers below serve the simulator,

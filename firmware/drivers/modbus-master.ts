@@ -2,7 +2,7 @@
 // FC 06/10 writes, broadcasts), any number of slaves and SunSpec discovery (modbus-poll.ts). The board runs
 // the much smaller modbus-reader.ts, which only polls one map. One request in flight on a SerialPort, RS-485
 // driver enable by hand, response timeout and retries, counters and data quality per slave. Framing and
-// parsing are in modbus-frame.ts / modbus-rtu.ts; timers and the clock are passed in (style.md 5).
+// parsing are in modbus-frame.ts / modbus-rtu.ts; timers and the clock are passed in (docs/style.md 5).
 
 import { Clock, SerialPort } from "../hal/types";
 import { CUT_RESPONSES, RtuFramer } from "./modbus-frame";
@@ -20,7 +20,7 @@ export interface MasterOptions {
   port: SerialPort;
   baud: number;
   clock: Clock;
-  /** RS-485 driver enable (DE, usually tied to /RE). espruino.md: Serial.setup has no DE pin. */
+  /** RS-485 driver enable (DE, usually tied to /RE). docs/espruino.md: Serial.setup has no DE pin. */
   de?: (on: boolean) => void;
   timers?: Timers;
   /** Bits per character: 10 for 8N1 (default), 11 for 8E1 / 8N2. */

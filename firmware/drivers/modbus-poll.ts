@@ -1,7 +1,7 @@
 // Polls one register map (RegMap, any map including SunSpec models) on one slave with ModbusMaster, for the Node
 // tools and tests; the board polls its map string with modbus-reader.ts under the same rules. The planned block
 // reads in turn, then one decoded record with its quality. Values of a failed read are held from the last good poll while the slave is stale, and are null
-// once it has failed (DESIGN.md guarantee 5: zero never stands for missing).
+// once it has failed (docs/design.md guarantee 5: zero never stands for missing).
 
 import { decodeBlocks, planReads, RegMap, Values } from "./modbus-map";
 import { ModbusMaster, Q_FAILED, Q_OK, Q_STALE } from "./modbus-master";

@@ -82,14 +82,14 @@ export function registerValue(b: string, o: number, t: number): number {
 
 /**
  * Starts listening on the port (set up by the board wiring) and returns the poller. de drives the RS-485
- * driver enable (espruino.md: Serial.setup has no DE pin). Quality of a poll: ok when every block got an
+ * driver enable (docs/espruino.md: Serial.setup has no DE pin). Quality of a poll: ok when every block got an
  * answer (an exception is an answer: its fields are null); otherwise stale, with the values of the last
  * complete poll held, until FAIL_AFTER polls in a row have failed or before the first answer: failed, all null.
  * After a block that got no valid answer the rest are skipped, so a dead slave costs one timeout series.
  */
 export function startModbusReader(port: SerialPort, baud: number, de: (on: boolean) => void, slave: number, map: BoardMap,
   clock: Clock, out: QuantitySink, set: SetTimer, clear: ClearTimer): ModbusReader {
-  let f: string[] = []; // the map's words, split for the time of a poll only (variables, espruino.md)
+  let f: string[] = []; // the map's words, split for the time of a poll only (variables, docs/espruino.md)
   const c = new Uint32Array(12);
   // MOSL §2.5.1.1: a frame ends after 3.5 character times of silence (10-bit characters, 8N1), 1.75 ms above 19200 baud
   const gap = Math.ceil(baud > 19200 ? 1.75 : 35000 / baud);
@@ -154,7 +154,7 @@ export function startModbusReader(port: SerialPort, baud: number, de: (on: boole
     for (let j = 0; j < f.length; j += 4) {
       const k = f[j];
       const x = v[k];
-      // no valid answer: the last good value while stale, null once failed (DESIGN.md guarantee 5: never 0)
+      // no valid answer: the last good value while stale, null once failed (docs/design.md guarantee 5: never 0)
       const y = (v[k] = q === 2 ? null : x != null ? x : q === 1 && last ? last[k] : null);
       const flags = +f[j + 2];
       if (flags & 16 && !battery) continue;

@@ -1,5 +1,5 @@
 // SunSpec discovery, pure: find the "SunS" marker, then walk the model chain (ID, L, L registers of data)
-// until ID 0xFFFF (SunSpec Information Model Specification, "Device Modbus Map"; shared/docs/protocols.md).
+// until ID 0xFFFF (SunSpec Information Model Specification, "Device Modbus Map"; docs/protocols.md).
 // The caller does the reads (2 holding registers at next()) and feeds each answer back.
 
 import { RegMap } from "./modbus-map";

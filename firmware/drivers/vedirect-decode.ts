@@ -1,5 +1,5 @@
 // VE.Direct text block -> values with units in their names. Pure. Labels, units and codes are those of
-// shared/docs/protocols.md "VE.Direct text" (Victron VE.Direct protocol 3.33); names of H4, H5, H10..H14 (counts,
+// docs/protocols.md "VE.Direct text" (Victron VE.Direct protocol 3.33); names of H4, H5, H10..H14 (counts,
 // no unit) are the spec's descriptions. "---" (value not available: no temperature sensor, BMV not synchronised,
 // DC-monitor mode) decodes to null, never 0. A label not in the table is kept, raw, under `unknown`.
 // Codes stay numbers here; vedirect-names.ts adds their names where a person reads them (CLI, gateway), so the
@@ -198,7 +198,7 @@ export function decodeVeDirectBlock(fields: VeDirectFields): VeDirectValues {
  * three words each, one string in the code rather than a table of objects in the board's variables. A battery
  * monitor gives the battery; an MPPT the PV side and the charger, and its V (key "-": not reported) serves load_W. The first
  * 4 (BMV) or 2 (MPPT) are the ones reported when the port is not ok. Numbers are read as the device writes them
- * (protocols.md "VE.Direct text": decimal, optional '-', no leading zeros): what does not print back the same is
+ * (docs/protocols.md "VE.Direct text": decimal, optional '-', no leading zeros): what does not print back the same is
  * not a number. The parameters come in this order so that the board binds the first three per device.
  */
 export function veSamples(

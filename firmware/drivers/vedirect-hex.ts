@@ -1,5 +1,5 @@
 // VE.Direct HEX protocol: building requests, reading replies, and the registers worth reading. Pure.
-// Frame (shared/docs/protocols.md "VE.Direct HEX"): ':' + command nibble + uppercase hex byte pairs + check pair
+// Frame (docs/protocols.md "VE.Direct HEX"): ':' + command nibble + uppercase hex byte pairs + check pair
 // + '\n', with (cmd + sum of bytes + check) & 0xFF == 0x55; multi-byte numbers little-endian.
 // Commands: 1 ping, 3 app version, 4 product id, 6 restart, 7 Get(id u16, flags u8), 8 Set(id, flags, value).
 // Replies: 1 done, 3 unknown, 5 ping (version), 7 get, 8 set, A async; flags 0x01 unknown id, 0x02 not supported,
@@ -37,7 +37,7 @@ export interface VeRegister {
   what: string;
 }
 
-/** Registers this project reads, each justified by protocols.md or a recorded exchange:
+/** Registers this project reads, each justified by docs/protocols.md or a recorded exchange:
  *  go-victron = fixtures/real/vedirect/go-victron-hex-pairs.json (SmartSolar MPPT 100/30);
  *  bluesolar  = the ':A' frames in fixtures/real/vedirect/bluesolar_1.23.dump. */
 export const VE_REGISTERS: VeRegister[] = [
@@ -45,7 +45,7 @@ export const VE_REGISTERS: VeRegister[] = [
   { id: 0x0100, type: "u32", what: "product id (bytes 1..2 = PID)" },
   // go-victron: GetString(0x10B) = "SmartSolar Charger MPPT 100/30".
   { id: 0x010b, type: "str", what: "model name" },
-  // Device mode and state, codes as MODE and CS in protocols.md "VE.Direct text".
+  // Device mode and state, codes as MODE and CS in docs/protocols.md "VE.Direct text".
   { id: 0x0200, type: "u8", what: "device mode (MODE codes)" },
   { id: 0x0201, type: "u8", what: "device state (CS codes)" },
   // go-victron: GetUint(0xEDF0) = 0x0096 (the specification's own example), GetInt(0xEDF2) = -1620,

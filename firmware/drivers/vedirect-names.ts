@@ -1,5 +1,5 @@
 // Names of VE.Direct codes, for people (CLI, gateway, logs): CS, MPPT, MODE, PID, AR/WARN and OR bits, as listed in
-// shared/docs/protocols.md "VE.Direct text". Kept apart from the decoder so the firmware need not carry them.
+// docs/protocols.md "VE.Direct text". Kept apart from the decoder so the firmware need not carry them.
 
 import { VeDirectValues } from "./vedirect-decode";
 
@@ -11,7 +11,7 @@ export const VE_CHARGE_STATES: { [code: number]: string } = {
 };
 export const VE_TRACKER: { [code: number]: string } = { 0: "off", 1: "voltage or current limited", 2: "MPPT active" };
 export const VE_MODES: { [code: number]: string } = { 1: "charger", 2: "inverter", 4: "off", 5: "eco", 253: "hibernate" };
-/** Product ids from protocols.md, and 0xA042 from fixtures/real/SOURCES.md (bluesolar_1.23.dump). */
+/** Product ids from docs/protocols.md, and 0xA042 from test/fixtures/real/vedirect/SOURCES.md (bluesolar_1.23.dump). */
 export const VE_PRODUCTS: { [pid: number]: string } = {
   0x203: "BMV-700", 0x204: "BMV-702", 0xa389: "SmartShunt 500A", 0xa04c: "BlueSolar MPPT 75/10",
   0xa042: "BlueSolar MPPT 75/15", 0xa053: "SmartSolar MPPT 75/15", 0xa075: "SmartSolar MPPT 75/15",

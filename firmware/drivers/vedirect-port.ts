@@ -1,4 +1,4 @@
-// VE.Direct on a UART: 19200 8N1 (protocols.md "VE.Direct text"; 8N1 is Espruino's default framing, and the board's
+// VE.Direct on a UART: 19200 8N1 (docs/protocols.md "VE.Direct text"; 8N1 is Espruino's default framing, and the board's
 // serial adds its pins), bytes straight to the stream parser (vedirect.ts), which with the clock also tells gaps in
 // the stream and the quality of what the device gives (poll). HEX requests (vedirect-hex.ts builds them) are written
 // to the serial port as they are; HEX frames from the device go to onHex (vedirect-hex.ts decodeHexFrame reads them).

@@ -50,7 +50,7 @@ export interface VeDirectParser {
   poll(): VeQuality;
 }
 
-// Caps: the spec's limits (label <= 8, value <= 32, <= 22 fields a block; protocols.md "VE.Direct text") with room
+// Caps: the spec's limits (label <= 8, value <= 32, <= 22 fields a block; docs/protocols.md "VE.Direct text") with room
 // to spare, so an unusual but honest device is not refused. HEX: bytes after the command nibble, check included;
 // the longest seen is 38 (bluesolar's async 0x1050: id 2, flags 1, value 34, check 1). A block is held whole until
 // its checksum byte, so it is capped too: fields at their caps, plus "\r\n", tab and the Checksum field.

@@ -1,5 +1,5 @@
 // VE.Direct stream parser: text blocks with HEX frames interleaved anywhere. Pure: bytes in, callbacks out.
-// Facts from shared/docs/protocols.md ("VE.Direct text", "VE.Direct HEX", "Pitfalls seen in the real captures"):
+// Facts from docs/protocols.md ("VE.Direct text", "VE.Direct HEX", "Pitfalls seen in the real captures"):
 // - a field is "\r\n" LABEL "\t" VALUE; the last field is "\r\nChecksum\t" plus ONE raw byte, which may be any
 //   value (':' and >= 0x80 included), so the stream is never split on line breaks before that byte is taken;
 // - every byte from the block's first "\r\n" through the checksum byte sums to 0 mod 256;
@@ -143,7 +143,7 @@ export function createVeDirectParser(
       if (i >= s.length) return;
       const c = s[i++];
       if (hex) {
-        // HEX frame: ':' + nibbles + '\n' (protocols.md "VE.Direct HEX"): ':' and the nibbles go to onHex (vedirect-hex.ts
+        // HEX frame: ':' + nibbles + '\n' (docs/protocols.md "VE.Direct HEX"): ':' and the nibbles go to onHex (vedirect-hex.ts
         // decodeHexFrame checks their number and the check byte); a byte that is not a hex digit (or one too many:
         // longer than any register) drops the frame and goes back to the text.
         if (c === "\n") {
@@ -170,7 +170,7 @@ export function createVeDirectParser(
   return {
     push: push,
     counters: cnt,
-    // quality by time (style.md 12): ok while good blocks come (about one a second), stale after 5 s without one (or
+    // quality by time (docs/style.md 12): ok while good blocks come (about one a second), stale after 5 s without one (or
     // before the first), failed after 30 s (unplugged, dead, or nothing but garbage); a good block is ok at once
     poll: function (): VeQuality {
       const age = (clock as Clock).seconds() - lastBlock;

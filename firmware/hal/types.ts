@@ -1,4 +1,4 @@
-// The tiny interfaces between firmware logic and hardware (style.md 1 and 5). On a board the
+// The tiny interfaces between firmware logic and hardware (docs/style.md 1 and 5). On a board the
 // globals (Serial1, I2C1, getTime) satisfy them; in the simulator the virtual Espruino provides the same
 // globals, and unit tests can pass plain objects.
 

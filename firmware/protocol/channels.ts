@@ -3,7 +3,7 @@
 // (on the wire: integer = round(value * 10^scale)). A node sends the subset it measures, in its birth message;
 // the rows of its batches are in that order.
 // The tables are strings of four words per channel, "id key aggregation scale": one string costs a board almost no
-// variables, where a table of objects costs several per channel (style.md 13).
+// variables, where a table of objects costs several per channel (docs/style.md 13).
 
 /** mean/min/max over the samples of the interval; last sample; counter = monotonic total at the interval's end. */
 export type Aggregation = "mean" | "min" | "max" | "last" | "counter";

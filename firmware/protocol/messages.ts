@@ -2,7 +2,7 @@
 // batches small). Short keys because these objects live in a board's few thousand variables.
 import { Aggregation } from "./channels";
 
-/** Quality of one value (DESIGN.md guarantee 5): ok, stale, estimated, failed (the sensor gave nothing, or a reading
+/** Quality of one value (docs/design.md guarantee 5): ok, stale, estimated, failed (the sensor gave nothing, or a reading
  *  that cannot be true: plausible.ts). Zero never means missing. */
 export type Quality = "o" | "s" | "e" | "f";
 export const qualityNames: { [q: string]: string } = { o: "ok", s: "stale", e: "estimated", f: "failed" };
@@ -30,7 +30,7 @@ export interface BirthPayload {
 /**
  * t: one batch. Keyed by (site, node, boot, seq). Row k covers [t + k*i, t + (k+1)*i) seconds; `t` is wall-clock
  * Unix seconds when `ts` is 1, else seconds of uptime of boot `b`. `h` marks a historical (backlog) batch; `m`
- * (when > 1) says the rows are merged summaries of m original intervals each (DESIGN.md guarantee 2).
+ * (when > 1) says the rows are merged summaries of m original intervals each (docs/design.md guarantee 2).
  */
 export interface BatchPayload {
   b: number; // boot

@@ -1,4 +1,4 @@
-// The MQTT topic contract, v1 (shared/docs/DESIGN.md "The contract"). Prefix mg/v1/<site>/<node>/.
+// The MQTT topic contract, v1 (docs/design.md "The contract"). Prefix mg/v1/<site>/<node>/.
 // Version rule: a change a v1 reader cannot ignore (a field's meaning, a unit, a channel id's meaning) needs a new
 // prefix (mg/v2/...); adding optional fields or new channels with new ids stays v1. Channel ids are never reused.
 

@@ -1,5 +1,5 @@
 // Checks of payloads from the wire (gateway side; pure, shared so that the firmware's tests use them too). Each
-// returns a reason code on rejection: the gateway counts rejections by code (DESIGN.md guarantee 6).
+// returns a reason code on rejection: the gateway counts rejections by code (docs/design.md guarantee 6).
 import { BatchPayload, BirthPayload, CommandPayload, AckPayload, EventPayload } from "./messages";
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string; detail: string };

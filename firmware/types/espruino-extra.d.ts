@@ -1,5 +1,5 @@
 // What the Espruino interpreter provides beyond lib.es5 and @types/espruino 1.95, as measured in
-// shared/docs/espruino.md ("Syntax and built-ins"). Only what the firmware uses is declared, so that the
+// docs/espruino.md ("Syntax and built-ins"). Only what the firmware uses is declared, so that the
 // compiler refuses anything else the interpreter lacks (Map, Set, Symbol, Array.from, ...).
 
 interface Array<T> {
@@ -52,7 +52,7 @@ declare const process: {
   memory(gc?: boolean): EspruinoMemory;
 };
 
-/** require("Storage"): shared/docs/espruino.md "Storage module" */
+/** require("Storage"): docs/espruino.md "Storage module" */
 interface EspruinoStorageFile {
   read(length: number): string | undefined;
   readLine(): string | undefined;

@@ -1,5 +1,5 @@
 // The gateway's HTTP API (node:http, JSON). Once a bearer token is set it is checked on every route but the
-// dashboard's page itself, on loopback too; beyond loopback one must be set (DESIGN.md guarantee 7).
+// dashboard's page itself, on loopback too; beyond loopback one must be set (docs/design.md guarantee 7).
 // Errors: {error: {code, message, param?}}.
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import { timingSafeEqual } from "node:crypto";

@@ -1,4 +1,4 @@
-// Who may connect, publish and subscribe (DESIGN.md guarantee 7). A node publishes only under its own prefix
+// Who may connect, publish and subscribe (docs/design.md guarantee 7). A node publishes only under its own prefix
 // mg/v1/<site>/<node>/{birth,state,t,evt,ack} and subscribes only to its own cmd and cfg; cmd and cfg (and anything
 // else) are the gateway's alone. Pure functions: the broker adapters call them and count every refusal.
 import { nodeTopic, parseTopic } from "../../firmware/protocol/topics";

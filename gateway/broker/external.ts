@@ -1,5 +1,5 @@
 // External broker mode (mosquitto is the reference): the gateway holds a persistent QoS 1 session (clean: false,
-// a fixed clientId) and acknowledges a message only after it is committed (DESIGN.md guarantee 1).
+// a fixed clientId) and acknowledges a message only after it is committed (docs/design.md guarantee 1).
 // mqtt.js handles one received packet at a time: the next is parsed only once `handleMessage` calls back, and the
 // PUBACK is written when it does (mqtt.js README, "handleMessage ... always call callback"). Waiting there for the
 // commit would make each message one commit (one disk sync). So `handleMessage` calls back at once and the PUBACK
@@ -134,7 +134,7 @@ export const mosquittoSettings = ["persistence true", "max_queued_messages 10000
 /**
  * Problems in a mosquitto.conf for the gateway's session: persistence must be on (queued QoS 1 messages survive a
  * broker restart), saved after every change (they survive a crash) and max_queued_messages raised (mosquitto's default of 1000 drops messages under QoS 1 fan-in:
- * "Outgoing messages are being dropped for client ..."; DESIGN.md guarantee 1).
+ * "Outgoing messages are being dropped for client ..."; docs/design.md guarantee 1).
  */
 export function checkMosquittoConf(text: string): string[] {
   const lines = text.split(/\r?\n/).map((l) => l.replace(/#.*/, "").trim());

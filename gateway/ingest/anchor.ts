@@ -1,4 +1,4 @@
-// Time anchoring of batches (DESIGN.md guarantee 4: time is honest, a 1970 time is never stored).
+// Time anchoring of batches (docs/design.md guarantee 4: time is honest, a 1970 time is never stored).
 // A batch stamped with uptime (ts = 0) is stored only once the wall-clock offset of its boot is known:
 //   - a birth with clk = 1 and `up`: offset = arrival time - up (the gateway's clock at arrival);
 //   - an evt "clock.synced" with d.off: offset = d.off (wall minus uptime, s), from the node's own sync.

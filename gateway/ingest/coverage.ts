@@ -1,4 +1,4 @@
-// Which seqs and which time a batch adds to what is stored (DESIGN.md guarantee 2). A node whose flash queue is full
+// Which seqs and which time a batch adds to what is stored (docs/design.md guarantee 2). A node whose flash queue is full
 // merges consecutive unacknowledged batches s..e into one keyed (b, s) with `e` the last seq it covers
 // (firmware/app/queue/merge.ts). When batch s was stored but its PUBACK was lost, the merged batch still carries
 // s+1..e: it is a duplicate only when every seq of s..e is stored, and otherwise only its rows whose time no stored

@@ -1,6 +1,6 @@
 // Ingest: messages from the broker are queued, then handled and committed together in one SQLite transaction
 // (every flushMs, or at once when maxBatch are waiting); each message's `done` is called only after that commit,
-// which is when the broker may send its PUBACK (DESIGN.md guarantee 1). A bad message is rejected with a counted
+// which is when the broker may send its PUBACK (docs/design.md guarantee 1). A bad message is rejected with a counted
 // reason and a log line, and acknowledged so that the node drops it; it never holds up the other messages.
 // A message whose handler throws part-way must leave nothing behind, yet a savepoint per message costs SQLite a copy
 // of every page the message changes (one b-tree leaf per channel: ~0.3 ms for 38 channels): the messages are first

@@ -1,4 +1,4 @@
-// Batches that wait for their boot's clock offset (uptime-stamped, DESIGN.md "honest time"), the clock offsets
+// Batches that wait for their boot's clock offset (uptime-stamped, docs/design.md guarantee 4, "Honest time"), the clock offsets
 // themselves, and the widest merged batch per boot that bounds the seq lookups of both tables. The Store (store.ts)
 // builds on this; clock offsets are cached like the node rows, so they too must be written through these methods.
 import { StoreCore } from "./store-core";

@@ -86,7 +86,7 @@ export class Store extends StorePending {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
     db.pragma("journal_mode = WAL");
-    // FULL: a commit survives a power cut, which is what a PUBACK promises (DESIGN.md guarantee 1)
+    // FULL: a commit survives a power cut, which is what a PUBACK promises (docs/design.md guarantee 1)
     db.pragma("synchronous = " + (opts.synchronous ?? "FULL"));
     db.pragma("busy_timeout = 5000");
     // every batch adds a sample to each of its channels, and each channel's newest samples sit on their own b-tree

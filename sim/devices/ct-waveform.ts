@@ -1,6 +1,6 @@
 // Analog sources for a CT clamp input and an AC voltage reference, as Espruino's analogRead() sees them:
 // 0..1 of the ADC reference. A CT's secondary current flows through a burden resistor that sits on a VCC/2
-// divider (shared/docs/protocols.md "CT clamp on ADC"), so the pin reads VCC/2 + i(t) / turns * burden.
+// divider (docs/protocols.md "CT clamp on ADC"), so the pin reads VCC/2 + i(t) / turns * burden.
 // Optional: one harmonic, Gaussian noise from a seeded hash of the time (the same t always gives the same
 // value, no Math.random), clipping at the rails and ADC quantisation.
 

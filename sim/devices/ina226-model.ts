@@ -1,6 +1,6 @@
 // A TI INA226 (or, with chip: 219, an INA219) on the virtual I2C bus: the register file, register pointer
 // semantics, conversions on the virtual clock, and current/power computed from CAL as the chip does it
-// (datasheets SBOS547 / SBOS448, shared/docs/protocols.md "INA226 / INA219").
+// (datasheets SBOS547 / SBOS448, docs/protocols.md "INA226 / INA219").
 //
 // Simplifications: a conversion takes the source's value at the instant it finishes (no averaging of the
 // source over the window); only continuous modes (MODE 5-7) convert, other modes stop conversions; the alert

@@ -1,5 +1,5 @@
 // A VE.Direct device on a virtual UART: a BMV battery monitor (live and history blocks in turn) or an MPPT
-// charger (one block), about one block a second on the virtual clock, as the real ones do (protocols.md
+// charger (one block), about one block a second on the virtual clock, as the real ones do (docs/protocols.md
 // "VE.Direct text"). It answers HEX requests the firmware writes (ping, app version, product id, Get/Set of the
 // registers in firmware/drivers/vedirect-hex.ts), sends async HEX frames if asked, and has faults: byte noise
 // from a seeded PRNG, unplugging, a block cut mid-write, raw garbage.

@@ -62,7 +62,7 @@ function withChecksum(body: string): string {
 }
 
 /** "\r\n" LABEL "\t" VALUE for each field, then "\r\nChecksum\t" and the byte that makes the block sum to 0 mod 256
- *  (protocols.md "VE.Direct text"). Values must be ASCII. */
+ *  (docs/protocols.md "VE.Direct text"). Values must be ASCII. */
 export function encodeVeDirectBlock(fields: VeDirectFields): string {
   let s = "";
   for (const label of Object.keys(fields)) s += "\r\n" + label + "\t" + fields[label];

@@ -1,4 +1,4 @@
-// The run's ledger (DESIGN.md "The simulator"): per node, batches produced by the firmware (written to its flash
+// The run's ledger (docs/design.md "The simulator"): per node, batches produced by the firmware (written to its flash
 // queue), delivered to the receiving side, stored once, duplicated, lost, merged into summaries, and refused (the
 // queue would not take a batch although the board had power: a minute of data gone before it was produced).
 

@@ -1,4 +1,4 @@
-// A VE.Direct text capture (protocols.md "VE.Direct text": Label<TAB>Value lines, a block ending in
+// A VE.Direct text capture (docs/protocols.md "VE.Direct text": Label<TAB>Value lines, a block ending in
 // "Checksum<TAB><byte>", the bytes of a block summing to 0 mod 256) into the canonical trace. Only blocks whose
 // checksum holds are used; a partial first block, HEX frames (':' .. '\n') between blocks and bad blocks are
 // skipped and counted. A capture carries no time: blocks are taken `period_s` apart (default 1 s, the device's

@@ -1,6 +1,6 @@
 import * as vm from "node:vm";
 
-// What the Espruino interpreter lacks (shared/docs/espruino.md "Missing"), removed from the vm context so that
+// What the Espruino interpreter lacks (docs/espruino.md "Missing"), removed from the vm context so that
 // firmware using it fails in the simulator as it would on a board.
 const missingGlobals = ["Map", "Set", "WeakMap", "WeakSet", "WeakRef", "FinalizationRegistry", "Symbol", "Proxy", "Reflect",
   "TextEncoder", "TextDecoder", "SharedArrayBuffer", "Atomics", "BigInt", "BigInt64Array", "BigUint64Array", "globalThis",

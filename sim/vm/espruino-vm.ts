@@ -265,7 +265,7 @@ export class VirtualEspruino {
         this.powerCut();
         return;
       }
-      // An uncaught error at top level stops the script (espruino.md "Traps").
+      // An uncaught error at top level stops the script (docs/espruino.md "Traps").
       this.halted = e instanceof Error || (e && typeof e === "object" && "message" in e) ? String((e as Error).message) : String(e);
       this.log(`Uncaught ${this.halted}`);
     }

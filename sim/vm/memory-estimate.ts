@@ -1,5 +1,5 @@
 // An approximation of the interpreter's variable use (JsVars), for E.getSizeOf and process.memory() in the
-// virtual Espruino. Rules from shared/docs/espruino.md "Memory and flash per board": a variable holds about
+// virtual Espruino. Rules from docs/espruino.md "Memory and flash per board": a variable holds about
 // 12-16 bytes; a 1,000-character string takes about 77 variables; a property name of 4 characters or fewer
 // packs into one variable; typed arrays are dense. Functions keep their source text. The bench compares this
 // estimate with the real interpreter where ESPRUINO_BIN is set.

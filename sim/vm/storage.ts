@@ -50,7 +50,7 @@ export interface StorageStats {
   trashCount: number;
 }
 
-/** The API the firmware sees (shared/docs/espruino.md "Storage module"). */
+/** The API the firmware sees (docs/espruino.md "Storage module"). */
 export interface VirtualStorage {
   write(name: string, data: unknown, offset?: number, size?: number): boolean;
   read(name: string, offset?: number, length?: number): string | undefined;

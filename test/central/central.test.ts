@@ -42,7 +42,7 @@ const centrals: Central[] = [];
 beforeAll(async () => {
   if (missing) return;
   db = await startPostgres();
-  // queues raised for QoS 1 fan-in (DESIGN.md guarantee 1)
+  // queues raised for QoS 1 fan-in (docs/design.md guarantee 1)
   broker = await startMosquitto({ conf: ["max_queued_messages 100000"] });
   link = await startLinkProxy(broker!.port);
   for (const i of [1, 2]) {

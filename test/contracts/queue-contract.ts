@@ -1,4 +1,4 @@
-// The flash queue's contract, written once and run against every place the firmware runs (style.md 6): the
+// The flash queue's contract, written once and run against every place the firmware runs (docs/style.md 6): the
 // virtual Storage on the virtual flash in Node, and the real Espruino interpreter (its Linux build, whose
 // Storage lives in ./espruino.flash). A scenario is a list of boots; each boot is a list of steps that one
 // executor (EXECUTOR below, plain ES5 source) runs against a freshly opened queue, so both sides run the very

@@ -1,6 +1,6 @@
 // The VE.Direct parser, decoder, HEX builders and port built through the firmware pipeline: the bundle must pass the
 // interpreter check, and, where ESPRUINO_BIN is set, read a real capture on the real interpreter exactly as Node does
-// and report the variables it uses (a Pico has 5,100: shared/docs/espruino.md).
+// and report the variables it uses (a Pico has 5,100: docs/espruino.md).
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

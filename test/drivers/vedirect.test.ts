@@ -1,5 +1,5 @@
 // The VE.Direct stream parser and text decoder against real captures (test/fixtures/real/vedirect, see
-// shared/fixtures/real/SOURCES.md), byte for byte.
+// test/fixtures/real/vedirect/SOURCES.md), byte for byte.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { VeDirectFields, VeDirectReject, createVeDirectParser } from "../../firmware/drivers/vedirect";

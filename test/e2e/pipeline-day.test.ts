@@ -1,4 +1,4 @@
-// The proof of the controller's pipeline (DESIGN.md guarantees 1, 2 and 4): the built firmware in the virtual
+// The proof of the controller's pipeline (docs/design.md guarantees 1, 2 and 4): the built firmware in the virtual
 // Espruino against a real broker, for a day of virtual time with Wi-Fi dropping for 5 minutes every hour, the broker
 // stopped for 6 hours, and 50 power cuts at random instants (some in the middle of flash writes). Every batch the
 // firmware wrote to flash reaches the receiver, once after dedup, in order per boot.

@@ -1,6 +1,6 @@
 // The node's MQTT client built as firmware and run INSIDE the virtual Espruino, against real brokers on real TCP
 // ports: aedes 1.2 in this process and mosquitto (test/helpers/mosquitto.ts). One suite, run against both
-// (style.md 6). Between the board and the broker sits a small TCP relay that reads what the node sends (to see the
+// (docs/style.md 6). Between the board and the broker sits a small TCP relay that reads what the node sends (to see the
 // DUP flags on the wire) and can hold the broker's replies back, so that messages are in flight when the broker
 // goes away. A gateway-side observer (MQTT.js, persistent session) checks what the broker delivered.
 import { execFileSync } from "node:child_process";

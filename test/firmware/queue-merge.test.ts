@@ -1,4 +1,4 @@
-// Full queue: the oldest batches are merged into coarser ones (DESIGN.md guarantee 2), the merge is reported,
+// Full queue: the oldest batches are merged into coarser ones (docs/design.md guarantee 2), the merge is reported,
 // and the whole measured time stays covered, also across a power cut in the middle of a merge.
 import { describe, expect, it } from "vitest";
 import { markHistorical } from "../../firmware/app/queue/flash-queue";

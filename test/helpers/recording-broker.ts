@@ -1,5 +1,5 @@
 // An aedes broker on a real TCP port that records every node batch before its PUBACK (in authorizePublish, as the
-// gateway commits: DESIGN.md guarantee 1), and can be stopped and started again on the same port.
+// gateway commits: docs/design.md guarantee 1), and can be stopped and started again on the same port.
 import { Aedes } from "aedes";
 import { createServer, Server, Socket } from "node:net";
 import { parseTopic } from "../../firmware/protocol/topics";

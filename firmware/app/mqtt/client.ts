@@ -1,11 +1,11 @@
 // The node's MQTT 3.1.1 client. Why our own: the Espruino library's MQTT module has no will and never retransmits
-// (shared/docs/espruino.md "The MQTT module"). What this one does:
+// (docs/espruino.md "The MQTT module"). What this one does:
 // - connects with a will (the contract's `state` = "offline") and per-node credentials, CleanSession 0 by default so
 //   the broker keeps our subscriptions and in-flight QoS 1 messages between connections (3.1.2.4);
 // - QoS 1 publishes in a bounded window; each keeps its packet id until its PUBACK [MQTT-2.3.1-2/3] and calls its
 //   own callback then; on every new connection everything unacknowledged is sent again with DUP [MQTT-3.3.1-1],
 //   its original packet id, oldest first [MQTT-4.4.0-1] [MQTT-4.6.0-1]. That re-delivery is the one 4.4 requires;
-//   within a connection TCP loses nothing, and the gateway holds PUBACKs until its commit (DESIGN.md guarantee 1),
+//   within a connection TCP loses nothing, and the gateway holds PUBACKs until its commit (docs/design.md guarantee 1),
 //   so a timed re-send there would only duplicate. A PUBACK that has not come in 30 s ends the connection instead;
 // - keep alive: a PINGREQ when nothing has come in for `keepalive_s` (which bounds our own silence too, see tick);
 //   the connection is taken for dead when a CONNACK or a PINGRESP has not come in 10 s;
@@ -17,7 +17,7 @@
 // Malformed packets from the broker are counted and close the connection: a protocol violation [MQTT-4.8.0-1]
 // (a broken broker or bytes damaged on the way; the next connection starts from a clean stream). A packet over
 // our size cap is no violation: it is skipped and counted, and the connection stays.
-// The socket and randomness are injected (style.md 5); timers are the interpreter's (tests fake them).
+// The socket and randomness are injected (docs/style.md 5); timers are the interpreter's (tests fake them).
 //
 // Written for the interpreter: eight functions here and five in packets.ts (each definition costs variables for as
 // long as the program runs), one timer, one handler for every socket event, no object per received packet, and an
@@ -159,7 +159,7 @@ export function createMqttClient(o: MqttClientOptions): MqttClient {
       // Keep alive (3.1.2.10): a PINGREQ when nothing has come in for keepalive_s less a tick. That bounds the
       // time between two packets we send too [MQTT-3.1.2-23]: everything a broker sends us but a QoS 0 PUBLISH
       // answers a packet of ours or is answered (PUBACK), and the node subscribes at QoS 1 to topics the gateway
-      // publishes at QoS 1 (DESIGN.md, the contract).
+      // publishes at QoS 1 (docs/design.md, the contract).
       sock!.write("\xc0\x00"); // PINGREQ (3.12)
       waitAt = t;
     }

@@ -1,4 +1,4 @@
-// Store-and-forward queue of batches in flash (DESIGN.md guarantees 1 and 2). A batch is pushed (written) before
+// Store-and-forward queue of batches in flash (docs/design.md guarantees 1 and 2). A batch is pushed (written) before
 // it is sent and stays until ack() after its PUBACK; it survives reboots and power cuts at any instant.
 //
 // On flash: page files "mq<n>" (n counts up, never reused), pre-allocated at pageBytes with

@@ -1,4 +1,4 @@
-// Coarser summaries of old batches (DESIGN.md guarantee 2: outages degrade resolution, never continuity).
+// Coarser summaries of old batches (docs/design.md guarantee 2: outages degrade resolution, never continuity).
 // Two consecutive rows become one row covering both intervals, per channel by its aggregation (protocol/channels.ts):
 //   mean    -> mean of the members' means weighted by the time each covers (with every member present this is
 //              the exact mean over the merged interval), rounded to the wire integer

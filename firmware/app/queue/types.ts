@@ -2,7 +2,7 @@
 // one and a plain in-memory fake all fit), its options, and what it hands to the sender.
 import { Aggregation } from "../../protocol/channels";
 
-/** The subset of require("Storage") (shared/docs/espruino.md "Storage module") the queue uses. */
+/** The subset of require("Storage") (docs/espruino.md "Storage module") the queue uses. */
 export interface QueueStore {
   write(name: string, data: string, offset?: number, size?: number): boolean;
   /** The whole file when offset/length are omitted; undefined when there is no such file. */

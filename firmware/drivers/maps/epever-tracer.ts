@@ -1,5 +1,5 @@
 // EPEver (EPsolar) Tracer A/B/AN/BN MPPT charge controllers: register map from "EPsolar controller protocol
-// V2.3" (shared/docs/protocols.md "Modbus RTU"), checked against the real Tracer2215BN capture
+// V2.3" (docs/protocols.md "Modbus RTU"), checked against the real Tracer2215BN capture
 // (fixtures/real/modbus/epsolar-tracer-pairs.json). 115200 8N1, slave 1. Live data are input registers
 // (FC 04; FC 03 on 0x3xxx answers exception 02), settings are holding registers (FC 03/10).
 // Values are raw / 100 unless noted; 32-bit values have the LOW word at the lower address.

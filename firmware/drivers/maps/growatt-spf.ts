@@ -1,5 +1,5 @@
 // Growatt SPF-class off-grid inverter/charger (SPF 3000-6000 ES PLUS). UNVERIFIED: third-party map
-// (0xAHA/Growatt_ModbusTCP profiles/spf.py, see shared/docs/protocols.md), not checked against a capture or
+// (0xAHA/Growatt_ModbusTCP profiles/spf.py, see docs/protocols.md), not checked against a capture or
 // the vendor's document. Input registers (FC 04); 32-bit values have the HIGH word first.
 
 import { defineMap, RegMap, SIGNED } from "../modbus-map";

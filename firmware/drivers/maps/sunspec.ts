@@ -1,4 +1,4 @@
-// SunSpec information models (SunSpec Information Model Specification; shared/docs/protocols.md "SunSpec"):
+// SunSpec information models (SunSpec Information Model Specification; docs/protocols.md "SunSpec"):
 // layouts relative to the first register after a model's ID and L. Holding registers (FC 03), big-endian,
 // high word first. value = raw x 10^SF, SF an int16 register; "not implemented" reads as null.
 

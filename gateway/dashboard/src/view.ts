@@ -1,5 +1,5 @@
 // What the dashboard shows for a value, without the DOM (so Node tests can check it): a reading with its quality
-// (DESIGN.md guarantee 5: ok, stale, estimated, sensor failed; zero never means missing) and the API's stale flag.
+// (docs/design.md guarantee 5: ok, stale, estimated, sensor failed; zero never means missing) and the API's stale flag.
 
 /** One channel of GET .../latest. */
 export interface LatestChannel {
