@@ -34,13 +34,5 @@ export function start(board: RuntimeBoard, makeLink?: LinkFactory): void {
   const s = withDefaults(loadSettings(require("Storage")));
   if (makeLink && !s.net) console.log("no net in the settings: no network");
   const hw = boardHardware(board);
-  let link: NetLink | undefined;
-  // a network module missing from the interpreter's build (the wrong firmware flashed) must not stop the node:
-  // it goes on measuring and queueing, and says why it cannot reach the network
-  try {
-    link = makeLink && s.net && makeLink(s.net, board, hw);
-  } catch (e) {
-    console.log("net " + e);
-  }
-  run(board, s, hw, link);
+  run(board, s, hw, makeLink && s.net && makeLink(s.net, board, hw));
 }

@@ -37,7 +37,14 @@ const N = 0, SUM = 1, LAST = 4, LAST_T = 5, HAS_LAST = 6, WORST = 7, FAILED = 8,
 export function createSampler(table: string, maxGapS: number, energyWh: { [key: string]: number }): Sampler {
   let w = table.split(" ");
   const nch = w.length >> 2;
-  const keys: string[] = [];
+  // the quantities and their index in `f`, as one string " key:index ..." (a list would hold variables for every
+  // key for as long as the node runs)
+  let keys = " ";
+  let nk = 0;
+  function find(key: string): number {
+    const p = keys.indexOf(" " + key + ":");
+    return p < 0 ? -1 : parseInt(keys.substr(p + key.length + 2), 10);
+  }
   // per channel: aggregation (index in "mean min max last counter"), scale, quantity index, sign of the power a
   // counter counts (1 positive only, -1 negative only as a positive energy, 0 both as they are)
   const ch = new Int8Array(nch * 4);
@@ -53,17 +60,17 @@ export function createSampler(table: string, maxGapS: number, energyWh: { [key: 
       ch[c * 4 + 3] = key.indexOf("_charge_Wh") > 0 ? 1 : key.indexOf("_discharge_Wh") > 0 ? -1 : 0;
       key = counterPower(key);
     }
-    if (keys.indexOf(key) < 0) keys.push(key);
-    ch[c * 4 + 2] = keys.indexOf(key);
+    if (find(key) < 0) keys += key + ":" + nk++ + " ";
+    ch[c * 4 + 2] = find(key);
   }
-  const f = new Float64Array(keys.length * STRIDE);
+  const f = new Float64Array(nk * STRIDE);
   // the closures below keep this scope: not the table's words nor the totals read from flash
   w = [];
   energyWh = {};
 
   const me: Sampler = {
     add: function (key, value, quality, t) {
-      const i = keys.indexOf(key);
+      const i = find(key);
       if (i < 0) return;
       if (value !== null && implausible(key, value)) {
         value = null;

@@ -5,7 +5,7 @@
 // of a send and joined again, a module that resets, a module that has gone silent.
 import { createServer, AddressInfo, Server, Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findBoard } from "../../firmware/boards/index";
+import { picoEsp8266 } from "../../firmware/boards/pico-esp8266";
 import { AccessPoint, Esp8266AtModem, Esp8266AtModemOptions } from "../../sim/devices/esp8266-at-modem";
 import { VirtualEspruino } from "../../sim/vm/espruino-vm";
 import { bundleFirmwareProgram } from "../helpers/firmware-bundle";
@@ -73,7 +73,7 @@ afterAll(async () => {
 });
 
 function board(net: object = NET, o: Partial<Esp8266AtModemOptions> = {}) {
-  const esp = new VirtualEspruino({ board: findBoard("pico-esp8266")! });
+  const esp = new VirtualEspruino({ board: picoEsp8266 });
   const modem = new Esp8266AtModem({ connect: esp.net.firmwareModule().connect, ap: { ...AP }, ...o });
   modem.attach(esp.serial("Serial2").line());
   modem.attachEnable(esp.pins.pin("A10"));
@@ -306,7 +306,7 @@ describe("the node's MQTT client over the ESP8266 link", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const mqttProgram = await bundleFirmwareProgram(MQTT_PROGRAM);
     try {
-      const esp = new VirtualEspruino({ board: findBoard("pico-esp8266")! });
+      const esp = new VirtualEspruino({ board: picoEsp8266 });
       const modem = new Esp8266AtModem({ connect: esp.net.firmwareModule().connect, ap: { ...AP }, chunk: 64 });
       modem.attach(esp.serial("Serial2").line());
       modem.attachEnable(esp.pins.pin("A10"));
