@@ -1,9 +1,10 @@
 // Runs a set of virtual sites in one thread, in lockstep slices of virtual time, applying the node-side faults
-// (Wi-Fi, power cuts, sensors, serial noise) at their instants. Gateway-side faults are the caller's: between
+// (Wi-Fi, the site's network, power cuts, sensors, serial noise) at their instants. Gateway-side faults are the caller's: between
 // slices it is told of every instant it must act at (`atBoundary`).
 import { findBoard } from "../../firmware/boards/index";
 import { VirtualSite } from "../site/virtual-site";
 import { FaultAction, ScheduledFault } from "../faults/script";
+import { applyLinkFault } from "./link-faults";
 import { SiteSpec, modelFor } from "./sites";
 
 export interface RunnerCounts {
@@ -79,6 +80,8 @@ function applyToSite(vs: VirtualSite, a: FaultAction): void {
     }
     case "noise":
       return vs.bmv.setNoise(a.rate);
+    case "link":
+      return applyLinkFault(vs, a);
     default:
       return; // gateway-side: the caller's
   }

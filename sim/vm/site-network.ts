@@ -26,11 +26,14 @@ export const defaultSiteNetwork: SiteNetworkState = { ssid: "site-ap", pass: "si
 
 export class SiteNetwork {
   readonly state: SiteNetworkState;
+  /** The network as the site was described, before any fault changed it. */
+  readonly initial: Readonly<SiteNetworkState>;
   /** The current boot's link module, told of every change. */
   private follower: (() => void) | undefined;
 
   constructor(init: Partial<SiteNetworkState> = {}) {
     this.state = { ...defaultSiteNetwork, ...init };
+    this.initial = { ...this.state };
   }
 
   /** Change the site's network; the board's link reacts at once (an access point gone drops the station). */
