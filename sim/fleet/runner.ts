@@ -29,6 +29,7 @@ export class SiteRunner {
         firmwareFile: spec.firmwareFile,
         seed: spec.seed,
         bootsBefore: spec.bootsBefore,
+        network: spec.description.network,
         onProduced: (b, s) => onProduced(key, b, s),
       });
       this.sites.push({ spec, vs });

@@ -13,6 +13,9 @@ import { SiteNetwork, SiteNetworkState } from "../../sim/vm/site-network";
 import { w5500Bus } from "../../sim/vm/wiznet-module";
 import { VirtualClock } from "../../sim/vm/virtual-clock";
 import type { NetBridge } from "../../sim/vm/net-bridge";
+import { boards } from "../../firmware/boards/index";
+import { checkNodeSettings } from "../../cli/settings/check";
+import { checkSiteDescription } from "../../sim/site/site-description";
 
 const S = 1000;
 let broker: RecordingBroker | undefined;
@@ -189,5 +192,28 @@ describe("Ethernet (Pico file, Espruino's WIZnet module and the W5500's PHY link
     expect(bus.send([0x00, 0x2e, 0x00, 0x00])[3] & 1).toBe(0);
     expect([...bus.send([0x00, 0x2e, 0x04, 0x01])]).toEqual([0, 0, 0, 0]); // a write: nothing read back
     expect([...bus.send([0x00, 0x39, 0x00, 0x00])]).toEqual([0, 0, 0, 0]); // VERSIONR is not modelled
+  });
+});
+
+describe("a simulated site's node settings", () => {
+  it("carry the net section that fits each board, and pass the settings check", () => {
+    // the boards a site can run on: the Linux build has no sensors of its own to model
+    for (const board of boards.filter((b) => b.vedirect && b.modbus && b.i2c)) {
+      const site = new VirtualSite({ board, site: "s1", node: "n1", broker: { host: "127.0.0.1", port: 1883, user: "n1", pass: "pw-n1" }, model: syntheticSite(), startUnix: 0, network: { ssid: "village-ap", pass: "village-pass" } });
+      const s = site.settings() as { net?: unknown };
+      const check = checkNodeSettings(s, board);
+      expect(check.ok ? [] : check.errors, board.id).toEqual([]);
+      const expected = board.id === "pico" ? { kind: "eth" } : { kind: "wifi", ssid: "village-ap", pass: "village-pass" };
+      expect(s.net, board.id).toEqual(expected);
+    }
+  });
+
+  it("a site description's network is checked key by key", () => {
+    const d = { array_kWp: 1, battery: { kWh: 2, chemistry: "lifepo4" as const } };
+    expect(checkSiteDescription({ ...d, network: { ssid: "village-ap", dhcp_s: 5 } })).toEqual([]);
+    expect(checkSiteDescription({ ...d, network: { sid: "x", pass: "short" } as object })).toEqual([
+      "network.sid: not a key of network; use ssid, pass, rssi, dhcp_s",
+      "network.pass: a WPA2 passphrase, 8..63 characters, or empty for an open network",
+    ]);
   });
 });
