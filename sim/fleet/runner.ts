@@ -63,7 +63,8 @@ export class SiteRunner {
   }
 }
 
-function applyToSite(vs: VirtualSite, a: FaultAction): void {
+/** A node-side fault on one site (gateway-side ones do nothing here). */
+export function applyToSite(vs: VirtualSite, a: FaultAction): void {
   const esp = vs.esp;
   switch (a.what) {
     case "wifi-down":
