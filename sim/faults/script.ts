@@ -1,7 +1,7 @@
 // Fault scripts for a replay: a JSON or YAML file, a list under "faults". Times are durations from the start of the
 // replay ("90s", "20m", "8h", "1d", or ms as a number). Each entry is one of:
 //   { "kind": "gateway-down", "at": "8h", "for": "6h" }           the gateway (and its broker) stopped for a window
-//   { "kind": "wifi-down", "at": "20m", "for": "5m", "every": "1h", "to": "24h" }  Wi-Fi lost; "every" repeats it
+//   { "kind": "wifi-down", "at": "20m", "for": "5m", "every": "1h", "to": "24h" }  TCP lost beyond the board; "every" repeats it
 //                                                                   (until "to", or the end of the run)
 //   { "kind": "power-cut", "at": "3h" }                             the controller loses power, back at once
 //   { "kind": "power-cut", "at": "3h", "inWrite": 120 }             ...in the middle of a flash write, 120 bytes on
