@@ -102,7 +102,13 @@ export async function runSimReplay(values: Values): Promise<number> {
     const f = join(firmwareOutDir, `${s.board}.js`);
     if (!existsSync(f)) throw new UsageError(`${relative(projectRoot, f)} does not exist: run minigrid build first`);
   }
-  const faults = values.faults ? loadFaultFile(values.faults as string, untilMs) : [];
+  let faults: ReturnType<typeof loadFaultFile> = [];
+  try {
+    if (values.faults) faults = loadFaultFile(values.faults as string, untilMs);
+  } catch (e) {
+    // a mistake in the script: its entry, key and fix, without a stack
+    throw new UsageError((e as Error).message);
+  }
   const ledger = new StoreLedger();
   let gateway: EmbeddedGateway | undefined;
   let broker: { host: string; port: number } | undefined;

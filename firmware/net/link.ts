@@ -63,7 +63,9 @@ export function keepLinkUp(link: NetLink, change: (up: number, why?: string) => 
   }
 
   link.watch(lost);
-  join();
+  // the first join from a timer: a link that joins at once (WIZnet's setIP() returns when DHCP is done) would
+  // otherwise tell `change` before the caller has what it starts on a join (the MQTT client)
+  setTimeout(join, 0);
   const open = link.connect || require("net").connect;
   return {
     connect: function (to, onConnect) {

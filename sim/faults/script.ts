@@ -1,7 +1,7 @@
 // Fault scripts for a replay: a JSON or YAML file, a list under "faults". Times are durations from the start of the
 // replay ("90s", "20m", "8h", "1d", or ms as a number). Each entry is one of:
 //   { "kind": "gateway-down", "at": "8h", "for": "6h" }           the gateway (and its broker) stopped for a window
-//   { "kind": "wifi-down", "at": "20m", "for": "5m", "every": "1h", "to": "24h" }  Wi-Fi lost; "every" repeats it
+//   { "kind": "wifi-down", "at": "20m", "for": "5m", "every": "1h", "to": "24h" }  TCP lost beyond the board; "every" repeats it
 //                                                                   (until "to", or the end of the run)
 //   { "kind": "power-cut", "at": "3h" }                             the controller loses power, back at once
 //   { "kind": "power-cut", "at": "3h", "inWrite": 120 }             ...in the middle of a flash write, 120 bytes on
@@ -12,6 +12,15 @@
 //   { "kind": "unplug", "sensor": "vedirect" | "modbus" | "ina", "at": "2h", "for": "30m" }
 //   { "kind": "serial-noise", "sensor": "vedirect", "rate": 0.001, "at": "1h", "for": "2h" }  corrupt bytes at a rate
 //   { "kind": "clock-jump", "at": "5h", "by": "-1d" }               a time command with a wrong time (wall clock + by)
+// Link faults change the site's network (sim/vm/site-network.ts) for a window ("at", "for", and "every", "to" as
+// wifi-down), on the nodes whose board has that kind of network:
+//   { "kind": "wifi-lost", "at": "3h", "for": "10m" }               the access point off the air (Wi-Fi boards)
+//   { "kind": "wifi-wrong-password", "at": "5h", "for": "20m" }     the access point's password changed: the station
+//                                                                   is dropped and its joins refused (Wi-Fi boards)
+//   { "kind": "dhcp-slow", "at": "6h", "for": "1h", "delay": "20s" } the DHCP server answers after "delay"
+//   { "kind": "dhcp-none", "at": "7h", "for": "15m" }               no DHCP server (joins get no address)
+//   { "kind": "cable-out", "at": "9h", "for": "5m" }                the Ethernet cable pulled (Ethernet boards)
+// wifi-down, by contrast, cuts TCP beyond the board (the site's router or uplink), whatever the board's network.
 // "node": "n1" (or a list) limits an entry to those nodes; without it, every node of the run.
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
@@ -23,7 +32,29 @@ export type FaultAction =
   | { what: "power-cut"; inWrite?: number }
   | { what: "unplug" | "plug"; sensor: "vedirect" | "modbus" | "ina" }
   | { what: "noise"; sensor: "vedirect"; rate: number }
-  | { what: "clock-jump"; by_s: number };
+  | { what: "clock-jump"; by_s: number }
+  | { what: "link"; change: LinkChange; on: boolean; delay_s?: number };
+
+/** What a link fault changes of the site's network (sim/vm/site-network.ts). */
+export type LinkChange = "ap" | "password" | "dhcp-slow" | "dhcp-none" | "cable";
+export const linkChanges: LinkChange[] = ["ap", "password", "dhcp-slow", "dhcp-none", "cable"];
+
+const windowKeys = ["at", "for", "every", "to"];
+/** The keys each kind takes besides "kind" and "node". */
+const keysOf: Record<string, string[]> = {
+  "gateway-down": windowKeys,
+  "wifi-down": windowKeys,
+  "power-cut": ["at", "inWrite", "random", "from", "to", "inWriteEvery", "seed"],
+  unplug: [...windowKeys, "sensor"],
+  "serial-noise": [...windowKeys, "sensor", "rate"],
+  "clock-jump": ["at", "by"],
+  "wifi-lost": windowKeys,
+  "wifi-wrong-password": windowKeys,
+  "dhcp-slow": [...windowKeys, "delay"],
+  "dhcp-none": windowKeys,
+  "cable-out": windowKeys,
+};
+const linkKinds: Record<string, LinkChange> = { "wifi-lost": "ap", "wifi-wrong-password": "password", "dhcp-slow": "dhcp-slow", "dhcp-none": "dhcp-none", "cable-out": "cable" };
 
 export interface ScheduledFault {
   atMs: number;
@@ -51,6 +82,12 @@ export function expandFaults(script: unknown, untilMs: number): ScheduledFault[]
   const out: ScheduledFault[] = [];
   list.forEach((f: Record<string, unknown>, i) => {
     const key = (k: string) => `faults[${i}].${k}`;
+    if (f === null || typeof f !== "object" || Array.isArray(f)) throw new Error(`faults[${i}]: an object such as { "kind": "wifi-lost", "at": "3h", "for": "10m" }`);
+    const kind = String(f.kind);
+    if (!(kind in keysOf)) throw new Error(`${key("kind")}: one of ${Object.keys(keysOf).join(", ")} (got ${JSON.stringify(f.kind)})`);
+    for (const k of Object.keys(f))
+      if (k !== "kind" && k !== "node" && !keysOf[kind].includes(k))
+        throw new Error(`${key(k)}: not a key of ${kind}; use ${[...keysOf[kind], "node"].join(", ")}`);
     const nodes = f.node === undefined ? undefined : Array.isArray(f.node) ? f.node.map(String) : [String(f.node)];
     const push = (atMs: number, action: FaultAction) => {
       if (atMs <= untilMs) out.push({ atMs, action, nodes });
@@ -83,6 +120,18 @@ export function expandFaults(script: unknown, untilMs: number): ScheduledFault[]
         if ((f.sensor ?? "vedirect") !== "vedirect") throw new Error(`${key("sensor")}: serial noise is modelled on "vedirect"`);
         return windows({ what: "noise", sensor: "vedirect", rate }, { what: "noise", sensor: "vedirect", rate: 0 });
       }
+      case "wifi-lost":
+      case "wifi-wrong-password":
+      case "dhcp-none":
+      case "cable-out": {
+        const change = linkKinds[kind];
+        return windows({ what: "link", change, on: true }, { what: "link", change, on: false });
+      }
+      case "dhcp-slow": {
+        const delay_s = parseDurationMs(f.delay, key("delay")) / 1000;
+        if (!(delay_s > 0)) throw new Error(`${key("delay")}: how long the DHCP server takes to answer, e.g. 20s`);
+        return windows({ what: "link", change: "dhcp-slow", on: true, delay_s }, { what: "link", change: "dhcp-slow", on: false });
+      }
       case "clock-jump":
         return push(parseDurationMs(f.at, key("at")), { what: "clock-jump", by_s: parseDurationMs(f.by, key("by")) / 1000 });
       case "power-cut": {
@@ -100,8 +149,6 @@ export function expandFaults(script: unknown, untilMs: number): ScheduledFault[]
         }
         return;
       }
-      default:
-        throw new Error(`${key("kind")}: one of gateway-down, wifi-down, power-cut, unplug, serial-noise, clock-jump (got ${JSON.stringify(f.kind)})`);
     }
   });
   return out.sort((a, b) => a.atMs - b.atMs);

@@ -1,7 +1,7 @@
 // A replay: sites (one or a fleet) run their virtual Espruinos against a gateway, in lockstep slices of virtual
 // time, with a fault script; paced to N x real time or as fast as the CPU goes; a running ledger on every slice;
 // then a drain period on a good link with the gateway up, and the ledger read back from the gateway's database.
-import { ScheduledFault } from "../faults/script";
+import { linkChanges, ScheduledFault } from "../faults/script";
 import { StoreLedger, StoreLedgerRow } from "../site/store-ledger";
 import { EmbeddedGateway } from "./embedded-gateway";
 import { SiteSpec } from "./sites";
@@ -127,6 +127,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
         await o.gateway?.up();
         for (const r of runners) {
           await r.apply({ atMs: now, action: { what: "wifi-up" } });
+          for (const change of linkChanges) await r.apply({ atMs: now, action: { what: "link", change, on: false } });
           for (const sensor of ["vedirect", "modbus", "ina"] as const) await r.apply({ atMs: now, action: { what: "plug", sensor } });
           await r.apply({ atMs: now, action: { what: "noise", sensor: "vedirect", rate: 0 } });
         }

@@ -1,9 +1,10 @@
 // Runs a set of virtual sites in one thread, in lockstep slices of virtual time, applying the node-side faults
-// (Wi-Fi, power cuts, sensors, serial noise) at their instants. Gateway-side faults are the caller's: between
+// (Wi-Fi, the site's network, power cuts, sensors, serial noise) at their instants. Gateway-side faults are the caller's: between
 // slices it is told of every instant it must act at (`atBoundary`).
 import { findBoard } from "../../firmware/boards/index";
 import { VirtualSite } from "../site/virtual-site";
 import { FaultAction, ScheduledFault } from "../faults/script";
+import { applyLinkFault } from "./link-faults";
 import { SiteSpec, modelFor } from "./sites";
 import { queuedBatches, QueuedKey } from "../site/queued";
 
@@ -33,6 +34,7 @@ export class SiteRunner {
         firmwareFile: spec.firmwareFile,
         seed: spec.seed,
         bootsBefore: spec.bootsBefore,
+        network: spec.description.network,
         onProduced: (b, s) => onProduced(key, b, s),
         // deterministic: a PUBACK is always waited for and the gateway's messages are heard at virtual instants
         ...(deterministic ? { replyWaitMs: 1000, yieldEveryVirtualMs: 1000 } : {}),
@@ -79,7 +81,8 @@ export class SiteRunner {
   }
 }
 
-function applyToSite(vs: VirtualSite, a: FaultAction): void {
+/** A node-side fault on one site (gateway-side ones do nothing here). */
+export function applyToSite(vs: VirtualSite, a: FaultAction): void {
   const esp = vs.esp;
   switch (a.what) {
     case "wifi-down":
@@ -97,6 +100,8 @@ function applyToSite(vs: VirtualSite, a: FaultAction): void {
     }
     case "noise":
       return vs.bmv.setNoise(a.rate);
+    case "link":
+      return applyLinkFault(vs, a);
     default:
       return; // gateway-side: the caller's
   }

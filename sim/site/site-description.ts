@@ -12,7 +12,11 @@
 //   "feeders": [ { "name": "homes", "kind": "dc" | "ac", "profile_W": [24 hourly watts, local time] } ],
 //   "loadNoise": 0.1,                     each load varies +-10 % minute to minute (seeded)
 //   "lvdHold_s": 60,                      the voltage must stay under the disconnect point this long
-//   "step_s": 60                          model step
+//   "step_s": 60,                         model step
+//   "network": { "ssid": "site-ap", "pass": "site-pass", "rssi": -61, "dhcp_s": 1 }
+//                                         the site's access point (name, password, dBm heard at the controller) and
+//                                         DHCP server (seconds to answer); the node's settings get the `net` that
+//                                         fits its board: Wi-Fi with this name and password, or Ethernet
 // }
 // "dc" feeders are measured by the INA226s (in order), "ac" feeders by the CT clamps behind the inverter.
 import type { Chemistry } from "./battery";
@@ -37,6 +41,15 @@ export interface SiteDescription {
   loadNoise?: number;
   lvdHold_s?: number;
   step_s?: number;
+  network?: SiteNetworkDescription;
+}
+
+/** The site's network as a description gives it (sim/vm/site-network.ts has the defaults). */
+export interface SiteNetworkDescription {
+  ssid?: string;
+  pass?: string;
+  rssi?: number;
+  dhcp_s?: number;
 }
 
 export interface FullSiteDescription {
@@ -53,6 +66,7 @@ export interface FullSiteDescription {
   loadNoise: number;
   lvdHold_s: number;
   step_s: number;
+  network: SiteNetworkDescription;
 }
 
 const eveningPeak = (base: number, peak: number) => Array.from({ length: 24 }, (_, h) => (h >= 18 && h < 23 ? peak : h >= 6 && h < 18 ? base * 1.5 : base));
@@ -76,6 +90,17 @@ export function checkSiteDescription(d: SiteDescription): string[] {
     if (!Array.isArray(f.profile_W) || f.profile_W.length !== 24 || f.profile_W.some((w) => !(w >= 0))) e.push(`feeders[${i}].profile_W: must be 24 hourly watts >= 0`);
     if (f.kind !== "dc" && f.kind !== "ac") e.push(`feeders[${i}].kind: must be "dc" or "ac"`);
   });
+  const n = d.network;
+  if (n !== undefined) {
+    if (n === null || typeof n !== "object" || Array.isArray(n)) e.push('network: an object such as {"ssid": "site-ap", "pass": "site-pass"}');
+    else {
+      for (const k of Object.keys(n)) if (!["ssid", "pass", "rssi", "dhcp_s"].includes(k)) e.push(`network.${k}: not a key of network; use ssid, pass, rssi, dhcp_s`);
+      if (n.ssid !== undefined && !(typeof n.ssid === "string" && Buffer.byteLength(n.ssid) >= 1 && Buffer.byteLength(n.ssid) <= 32)) e.push("network.ssid: the access point's name, 1..32 bytes");
+      if (n.pass !== undefined && !(typeof n.pass === "string" && (n.pass === "" || (n.pass.length >= 8 && n.pass.length <= 63)))) e.push("network.pass: a WPA2 passphrase, 8..63 characters, or empty for an open network");
+      if (n.rssi !== undefined && !(typeof n.rssi === "number" && n.rssi >= -100 && n.rssi <= -20)) e.push("network.rssi: dBm the controller hears the access point at, -100..-20");
+      if (n.dhcp_s !== undefined && !(typeof n.dhcp_s === "number" && n.dhcp_s >= 0)) e.push("network.dhcp_s: seconds the DHCP server takes to answer, >= 0");
+    }
+  }
   const eff = d.inverter?.efficiency;
   if (eff !== undefined && !(eff > 0 && eff <= 1)) e.push("inverter.efficiency: must be in (0, 1]");
   return e;
@@ -98,5 +123,6 @@ export function withDefaults(d: SiteDescription): FullSiteDescription {
     loadNoise: d.loadNoise ?? 0.1,
     lvdHold_s: d.lvdHold_s ?? 60,
     step_s: d.step_s ?? 60,
+    network: d.network ?? {},
   };
 }

@@ -15,6 +15,8 @@ import { ctWaveform } from "../devices/ct-waveform";
 import { epeverLive } from "../../firmware/drivers/maps/epever-tracer";
 import { firmwareOutDir } from "../../cli/build/compile-firmware";
 import type { SiteState } from "./site-model";
+import { SiteNetwork, SiteNetworkState } from "../vm/site-network";
+import { netKinds } from "../../cli/settings/board-rules";
 
 export interface VirtualSiteOptions {
   board: Board;
@@ -47,6 +49,17 @@ export interface VirtualSiteOptions {
   bmvValues?: (values: VeDirectValues, unixSeconds: number) => VeDirectValues;
   /** See VirtualEspruinoOptions.yieldEveryVirtualMs. */
   yieldEveryVirtualMs?: number;
+  /** The site's network the board joins: access point, DHCP, Ethernet cable (sim/vm/site-network.ts defaults). */
+  network?: Partial<SiteNetworkState>;
+  /** The node's `net` settings; by default the ones that fit its board on that network (netSettings). */
+  net?: object;
+}
+
+/** The `net` settings a technician gives a node on `board` for the site's network (none on the Linux build). */
+export function netSettings(board: Board, n: SiteNetworkState): object | undefined {
+  const kinds = netKinds(board);
+  if (kinds.length === 0) return undefined;
+  return kinds[0] === "eth" ? { kind: "eth" } : { kind: "wifi", ssid: n.ssid, pass: n.pass };
 }
 
 export class VirtualSite {
@@ -55,13 +68,16 @@ export class VirtualSite {
   readonly bmv: VeDirectEmitter;
   readonly controller: ModbusSlave;
   readonly feeders: InaModel[] = [];
+  /** The site's network; fault scripts change it (sim/fleet/runner.ts). */
+  readonly network: SiteNetwork;
   private o: VirtualSiteOptions;
 
   constructor(o: VirtualSiteOptions) {
     this.o = o;
     const b = o.board;
     this.flash = new VirtualFlash({ sizeBytes: b.storageBytes, pageBytes: b.flashPageBytes });
-    this.esp = new VirtualEspruino({ board: b, flash: this.flash, onLog: o.onLog, replyWaitMs: o.replyWaitMs, seed: o.seed, yieldEveryVirtualMs: o.yieldEveryVirtualMs, probe: (kind, args) => this.probe(kind, args) });
+    this.network = new SiteNetwork(o.network);
+    this.esp = new VirtualEspruino({ board: b, flash: this.flash, network: this.network, onLog: o.onLog, replyWaitMs: o.replyWaitMs, seed: o.seed, yieldEveryVirtualMs: o.yieldEveryVirtualMs, probe: (kind, args) => this.probe(kind, args) });
     const now = () => o.startUnix + this.esp.clock.nowMs / 1000;
     const state = () => o.model(now());
     this.bmv = createVeDirectEmitter({
@@ -114,8 +130,9 @@ export class VirtualSite {
   /** The node's settings, written to its flash as a technician would before the first boot. */
   settings(): object {
     const b = this.o.board;
+    const net = this.o.net ?? netSettings(b, this.network.state);
     return {
-      site: this.o.site, node: this.o.node, broker: this.o.broker, report_s: this.o.report_s ?? 60, sample_s: 5,
+      site: this.o.site, node: this.o.node, ...(net ? { net } : {}), broker: this.o.broker, report_s: this.o.report_s ?? 60, sample_s: 5,
       vedirect: [{ kind: "bmv" }], modbus: { map: "epever", slave: 1, period_s: 10 },
       feeders: b.i2c!.ina226Addresses.map((addr) => ({ addr, shunt_ohm: 0.002, max_A: 40 })),
       ct: this.o.withCt === false ? [] : b.ctPins.map((pin) => ({ pin, ical: 60.6, V: 230 })),

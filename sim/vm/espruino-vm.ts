@@ -1,8 +1,8 @@
 // The virtual Espruino: a Node `vm` context that runs a built firmware file with the globals the interpreter
-// provides (Serial1..3, I2C1, pins, E, getTime and timers on a virtual clock, require("Storage"/"net"/"fs")),
-// and without what it lacks (Map, Set, Symbol, Array.from, ...: sim/vm/context-globals.ts), so code that would
-// fail on a board fails here too. Flash, devices and the clock outlive reboots and power cuts; the program's
-// state does not.
+// provides (Serial1..3, I2C1, pins, E, getTime and timers on a virtual clock, require("Storage"/"net"/"fs"), the
+// board's link module require("Wifi") or require("WIZnet") on the site's network: site-network.ts), and without
+// what it lacks (Map, Set, Symbol, Array.from, ...: sim/vm/context-globals.ts), so code that would fail on a board
+// fails here too. Flash, devices and the clock outlive reboots and power cuts; the program's state does not.
 import * as vm from "node:vm";
 import { readFileSync } from "node:fs";
 import { resolve, isAbsolute } from "node:path";
@@ -17,6 +17,9 @@ import { xorshift32 } from "../random";
 import { crc32 } from "./crc32";
 import { VirtualFlash, isPowerCut } from "./flash";
 import { createStorage, VirtualStorage } from "./storage";
+import { LinkHost, SiteNetwork } from "./site-network";
+import { wifiModule } from "./wifi-module";
+import { w5500Bus, wiznetModule } from "./wiznet-module";
 
 export interface VirtualEspruinoOptions {
   board: Board;
@@ -38,6 +41,8 @@ export interface VirtualEspruinoOptions {
    * process; give replyWaitMs a few seconds too, so that a PUBACK is always waited for).
    */
   yieldEveryVirtualMs?: number;
+  /** The site's network (access point, DHCP, cable) the board's Wifi or WIZnet module joins; a default one if absent. */
+  network?: SiteNetwork;
 }
 
 /** Virtual time one analogRead() takes, ms (STM32F4 ADC conversion plus the interpreter's call overhead). */
@@ -52,6 +57,8 @@ export class VirtualEspruino {
   readonly board: Board;
   readonly flash: VirtualFlash;
   readonly net: NetBridge;
+  /** The site's network; outlives reboots. */
+  readonly network: SiteNetwork;
   readonly pins: PinBank;
   readonly serials = new Map<string, VirtualSerial>();
   readonly i2c: VirtualI2C;
@@ -79,12 +86,8 @@ export class VirtualEspruino {
     this.flash = opts.flash ?? new VirtualFlash({ sizeBytes: opts.board.storageBytes, pageBytes: opts.board.flashPageBytes });
     this.pins = new PinBank(() => this.uptimeSeconds());
     this.net = new NetBridge(this.clock, this.call, (m) => this.makeError(m));
-    this.i2c = new VirtualI2C("I2C1", (m) => this.makeError(m), (a) => {
-      // filled by index: an array of this realm is iterated (allocating) when given to the context's constructor
-      const bytes = new this.realm.Uint8Array(a.length);
-      for (let i = 0; i < a.length; i++) bytes[i] = a[i];
-      return bytes;
-    });
+    this.network = opts.network ?? new SiteNetwork();
+    this.i2c = new VirtualI2C("I2C1", (m) => this.makeError(m), (a) => this.realmBytes(a));
     for (const name of ["Serial1", "Serial2", "Serial3", "USB"]) this.serials.set(name, new VirtualSerial(name, this.clock, this.call));
     // A cut anywhere in a flash operation ends the program, even one the firmware's own try/catch would swallow.
     this.flash.onPowerCut(() => this.powerCut());
@@ -202,6 +205,8 @@ export class VirtualEspruino {
   }
 
   private storageApi: VirtualStorage | undefined;
+  /** Modules of this boot that hold state (require gives the same object each time, as the interpreter's cache). */
+  private modules: Record<string, unknown> = {};
 
   private builtinNames: string[] = [];
 
@@ -242,6 +247,10 @@ export class VirtualEspruino {
     this.clock.cancelOwner("firmware");
     this.clock.cancelOwner("system");
     this.net.powerOff();
+    // the link modules are the program's: made again when the new boot requires them
+    this.modules = {};
+    this.network.follow(undefined);
+    this.net.setJoined(true);
     for (const s of this.serials.values()) s.resetFirmwareSide();
     this.eventHandlers = {};
     this.watchdog = undefined;
@@ -350,6 +359,7 @@ export class VirtualEspruino {
       g.MG_PROBE = (kind: string, ...args: unknown[]) => probe(kind, args);
     }
     for (const [name, s] of this.serials) g[name] = s.firmwareApi();
+    if (this.board.w5500) g[this.board.w5500.spi] = w5500Bus(this.linkHost());
     // A software UART: new Serial().setup(baud, {rx, tx}) binds to the line named "soft:<rx pin>".
     g.Serial = function SoftSerial() {
       let bound: ReturnType<VirtualSerial["firmwareApi"]> | undefined;
@@ -463,7 +473,21 @@ export class VirtualEspruino {
     if (name === "Storage") return this.storageForFirmware();
     if (name === "net") return this.net.firmwareModule();
     if (name === "fs" && this.board.id === "linux") return this.fsModule();
+    const nets = this.board.networks;
+    if (name === "Wifi" && (nets.includes("esp32-wifi") || nets.includes("esp8266-wifi"))) return (this.modules.Wifi ??= wifiModule(this.linkHost()));
+    if (name === "WIZnet" && nets.includes("w5500-ethernet")) return (this.modules.WIZnet ??= wiznetModule(this.linkHost()));
     throw this.makeError(`Module ${name} not found`);
+  }
+
+  private linkHost(): LinkHost {
+    return { clock: this.clock, call: this.call, net: this.net, site: this.network, bytes: (a) => this.realmBytes(a) };
+  }
+
+  /** A Uint8Array of the firmware's realm, filled by index (an array of this realm is iterated by its constructor). */
+  private realmBytes(a: ArrayLike<number>): Uint8Array {
+    const bytes = new this.realm.Uint8Array(a.length);
+    for (let i = 0; i < a.length; i++) bytes[i] = a[i];
+    return bytes;
   }
 
   private storageForFirmware() {

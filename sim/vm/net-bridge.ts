@@ -24,7 +24,11 @@ interface Tracked {
 }
 
 export class NetBridge {
+  /** The site's network beyond the board carries TCP (a wifi-down fault: the router's side). */
   linkUp = true;
+  /** The board's own link has an address (wifi-module.ts, wiznet-module.ts); a board that never asks for its
+   * link module (the Linux build, a program without a network) uses the bridge as the host's network. */
+  private joined = true;
   readonly stats: NetStats = { connects: 0, refused: 0, bytesOut: 0, bytesIn: 0 };
   private open = new Set<Tracked>();
   /** Something happened on a real socket (or was written to one) since the runner last let Node's I/O run. */
@@ -80,9 +84,15 @@ export class NetBridge {
     this.wake?.();
   }
 
-  /** Drop the link (Wi-Fi lost, cable out): every socket closes, new connects fail until it is back. */
+  /** TCP through the site's network lost beyond the board's link: every socket closes, connects fail until it is back. */
   setLinkUp(up: boolean): void {
     this.linkUp = up;
+    if (!up) for (const t of [...this.open]) t.socket.destroy();
+  }
+
+  /** The board's link joined or lost: while lost, every socket closes and new connects fail. */
+  setJoined(up: boolean): void {
+    this.joined = up;
     if (!up) for (const t of [...this.open]) t.socket.destroy();
   }
 
@@ -138,7 +148,7 @@ export class NetBridge {
         for (const k of Object.keys(listeners)) delete listeners[k];
       },
     };
-    if (!this.linkUp) {
+    if (!this.linkUp || !this.joined) {
       this.stats.refused++;
       this.open.delete(tracked);
       closed = true;

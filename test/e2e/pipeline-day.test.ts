@@ -1,7 +1,10 @@
 // The proof of the controller's pipeline (docs/design.md guarantees 1, 2 and 4): the built firmware in the virtual
-// Espruino against a real broker, for a day of virtual time with Wi-Fi dropping for 5 minutes every hour, the broker
-// stopped for 6 hours, and 50 power cuts at random instants (some in the middle of flash writes). Every batch the
-// firmware wrote to flash reaches the receiver, once after dedup, in order per boot.
+// Espruino against a real broker, for a day of virtual time with the fault script sim/faults/pipeline-day.yaml: TCP
+// beyond the board dropping for 5 minutes every hour, the broker stopped for 6 hours, 50 power cuts at random
+// instants (some in the middle of flash writes), and the site's network failing (access point gone, its password
+// changed, DHCP slow or gone, the Ethernet cable pulled). It runs on each board whose network the virtual Espruino
+// models: the Pico on Ethernet (WIZnet, W5500), the ESP32 and the Espruino WiFi on Wi-Fi. Every batch the firmware
+// wrote to flash reaches the receiver, once after dedup, in order per boot.
 // The cuts inside flash writes land in the firmware's own writes (records, acks, new page files, settings), not in
 // the interpreter's Storage compaction, which no firmware can make power-safe: it erases each page before rewriting
 // it from RAM, and the next start-up erases the whole Storage when a page no longer begins with a file header
@@ -11,34 +14,30 @@ import { findBoard } from "../../firmware/boards/index";
 import { VirtualSite } from "../../sim/site/virtual-site";
 import { syntheticSite } from "../../sim/site/synthetic-site";
 import { Ledger } from "../../sim/site/ledger";
+import { loadFaultFile } from "../../sim/faults/script";
+import { applyToSite } from "../../sim/fleet/runner";
 import { freePort } from "../helpers/mosquitto";
 import { startRecordingBroker } from "../helpers/recording-broker";
-import { xorshift32 } from "../../sim/random";
 
-const prng = (seed: number) => xorshift32(seed);
+const H = 3600_000;
+const script = new URL("../../sim/faults/pipeline-day.yaml", import.meta.url).pathname;
 
-type Fault = { atMs: number; what: "link-down" | "link-up" | "broker-stop" | "broker-start" | "power-cut" | "cut-in-write"; bytes?: number };
+/** Boards and what their link must have gone through: the reasons the firmware gave for losing it. */
+const runs: { board: string; lost: RegExp[] }[] = [
+  { board: "pico", lost: [/^ethernet cable out$|^no broker over the link$/, /^no DHCP lease$/] },
+  { board: "esp32", lost: [/^wifi lost beacon_timeout$/, /^wifi lost auth_expire$/, /^wifi bad password$/, /^join timeout$/] },
+  { board: "espruino-wifi", lost: [/^wifi lost beacon_timeout$/, /^wifi bad password$/] },
+];
 
-describe("a day of outages, power cuts and reboots", () => {
-  it("every batch produced is stored exactly once, in order per boot", async () => {
-    const H = 3600_000;
-    const rand = prng(20261128);
-    const faults: Fault[] = [];
-    for (let h = 0; h < 24; h++) {
-      faults.push({ atMs: h * H + 20 * 60_000, what: "link-down" }, { atMs: h * H + 25 * 60_000, what: "link-up" });
-    }
-    faults.push({ atMs: 8 * H, what: "broker-stop" }, { atMs: 14 * H, what: "broker-start" });
-    for (let k = 0; k < 50; k++) {
-      const atMs = Math.floor(rand() * 23 * H) + 30 * 60_000;
-      faults.push(k % 3 === 0 ? { atMs, what: "cut-in-write", bytes: 1 + Math.floor(rand() * 300) } : { atMs, what: "power-cut" });
-    }
-    faults.sort((a, b) => a.atMs - b.atMs);
-
+describe("a day of outages, power cuts, reboots and network failures", () => {
+  it.each(runs)("$board: every batch produced is stored exactly once, in order per boot", async ({ board, lost }) => {
+    const faults = loadFaultFile(script, 24 * H);
     const ledger = new Ledger();
     const port = await freePort();
     const broker = await startRecordingBroker(port, (node, batch) => ledger.delivered(node, batch));
+    const why = new Map<string, number>();
     const site = new VirtualSite({
-      board: findBoard("pico")!,
+      board: findBoard(board)!,
       site: "proof",
       node: "n1",
       broker: { host: "127.0.0.1", port },
@@ -49,19 +48,19 @@ describe("a day of outages, power cuts and reboots", () => {
       replyWaitMs: 1000,
       onProduced: (b, s) => ledger.produced("proof/n1", b, s),
       onRefused: () => ledger.refused("proof/n1"),
+      onLog: (line) => {
+        if (line.startsWith("net down ")) why.set(line.slice(9), (why.get(line.slice(9)) ?? 0) + 1);
+      },
     });
     site.powerOn();
     let cutsInWrite = 0;
     for (const f of faults) {
       await site.esp.runUntil(f.atMs);
-      if (f.what === "link-down") site.esp.net.setLinkUp(false);
-      else if (f.what === "link-up") site.esp.net.setLinkUp(true);
-      else if (f.what === "broker-stop") await broker.stop();
-      else if (f.what === "broker-start") await broker.start();
-      else if (f.what === "power-cut") site.esp.powerCut();
+      if (f.action.what === "gateway-down") await broker.stop();
+      else if (f.action.what === "gateway-up") await broker.start();
       else {
-        site.esp.powerCutDuringFlashWrite(f.bytes!, { spareCompaction: true });
-        cutsInWrite++;
+        if (f.action.what === "power-cut" && f.action.inWrite) cutsInWrite++;
+        applyToSite(site, f.action);
       }
     }
     await site.esp.runUntil(24 * H);
@@ -70,9 +69,12 @@ describe("a day of outages, power cuts and reboots", () => {
     await broker.close();
 
     const [row] = ledger.rows();
-    console.log(ledger.format());
-    console.log(`resets: ${site.esp.resets.length - 1} (${cutsInWrite} armed inside flash writes), flash erases max/page ${JSON.stringify(site.flash.wear())}`);
+    console.log(`${board}\n${ledger.format()}`);
+    console.log(`${board}: resets ${site.esp.resets.length - 1} (${cutsInWrite} armed inside flash writes); link lost: ${JSON.stringify(Object.fromEntries(why))}`);
     expect(site.esp.resets.filter((r) => r === "power-cut").length).toBeGreaterThanOrEqual(50);
+    // no join failed for the firmware's own fault (a join that completed at once once met an MQTT client not yet made)
+    expect([...why.keys()].filter((k) => /Error/.test(k))).toEqual([]);
+    for (const reason of lost) expect([...why.keys()].some((k) => reason.test(k)), `${board} lost its link: ${reason}`).toBe(true);
     expect(row.produced).toBeGreaterThan(1300);
     expect(row.lost).toBe(0);
     // the queue took every batch while the board had power: full during the broker's outage, it merged and moved

@@ -55,8 +55,10 @@ for (const boardId of ["espruino-wifi", "pico", "esp32"]) {
       await gw.start();
       const port = Number(new URL(gw.brokerUrl).port);
       const wifi = board.networks.some((n) => n.endsWith("wifi"));
-      // once it has published, the access point goes away (or the Ethernet cable is pulled) for 3 s
-      const script = "setTimeout(function () { MG_NET.drop(); setTimeout(function () { MG_NET.ap = MG_NET.cable = true; }, 3000); }, 6000);";
+      // once it has published, the access point goes away (or the Ethernet cable is pulled) for 12 s: longer than the
+      // W5500's PHY is polled (firmware/net/w5500.ts, every 10 s), since nothing else tells a pulled cable here (TCP
+      // is the host's own)
+      const script = "setTimeout(function () { MG_NET.drop(); setTimeout(function () { MG_NET.ap = MG_NET.cable = true; }, 12000); }, 6000);";
       const dir = flashFolder(boardId, allDriverSettings(board, port, "n1"), script);
       const child = spawn(espruinoBin!, ["-e", ""], { cwd: dir });
       let out = "";

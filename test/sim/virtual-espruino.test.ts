@@ -210,7 +210,7 @@ describe("the built firmware runs in the virtual Espruino", () => {
       esp.loadFile(join(firmwareOutDir, file));
       await esp.runFor(1000);
       expect(esp.halted, file).toBeUndefined();
-      // no settings in Storage: no network section, which the node says, then its boot line
+      // without settings there is no net section: the board says so, then starts without a network
       expect(esp.output.slice(0, 2), file).toEqual(["no net in the settings: no network", expect.stringMatching(/^minigrid [\d.]+ pico /)]);
       expect(readFileSync(join(firmwareOutDir, file), "utf8").length).toBeGreaterThan(0);
     }
