@@ -241,7 +241,8 @@ export function startNode(d: NodeDeps): void {
     const a = p.a || {};
     const err =
       typeof c !== "string" || typeof p.x !== "number" ? "command must have id, c and x"
-      : " cfg time resend reboot ".indexOf(" " + c + " ") < 0 ? "unknown command " + c
+      // (ends in "." so that no needle runs past its end: the interpreter's indexOf would find it there)
+      : " cfg time resend reboot .".indexOf(" " + c + " ") < 0 ? "unknown command " + c
       : synced && p.x < d.wall() ? "expired"
       : c === "time" && !(a.t > wallClockFloor) ? "a.t must be Unix seconds"
       : c === "cfg" ? configure(a)

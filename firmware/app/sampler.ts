@@ -37,9 +37,10 @@ const N = 0, SUM = 1, LAST = 4, LAST_T = 5, HAS_LAST = 6, WORST = 7, FAILED = 8,
 export function createSampler(table: string, maxGapS: number, energyWh: { [key: string]: number }): Sampler {
   let w = table.split(" ");
   const nch = w.length >> 2;
-  // the quantities and their index in `f`, as one string " key:index ..." (a list would hold variables for every
-  // key for as long as the node runs)
-  let keys = " ";
+  // the quantities and their index in `f`, as one string " key:index ... ." (a list would hold variables for every
+  // key for as long as the node runs). It ends in "." so that no needle can run past its end: the interpreter's
+  // indexOf finds a needle whose first characters match the end of the string (docs/espruino.md "Traps").
+  let keys = " .";
   let nk = 0;
   function find(key: string): number {
     const p = keys.indexOf(" " + key + ":");
@@ -60,7 +61,7 @@ export function createSampler(table: string, maxGapS: number, energyWh: { [key: 
       ch[c * 4 + 3] = key.indexOf("_charge_Wh") > 0 ? 1 : key.indexOf("_discharge_Wh") > 0 ? -1 : 0;
       key = counterPower(key);
     }
-    if (find(key) < 0) keys += key + ":" + nk++ + " ";
+    if (find(key) < 0) keys = keys.slice(0, -1) + key + ":" + nk++ + " .";
     ch[c * 4 + 2] = find(key);
   }
   const f = new Float64Array(nk * STRIDE);
