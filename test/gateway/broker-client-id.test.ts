@@ -1,31 +1,10 @@
 // Client ids are bound to logins: a node's client id is `<site>.<node>` (the firmware's, firmware/app/node-app.ts)
 // and only that node's login may use it, so no login can take over another's session [MQTT-3.1.4-2] or receive the
 // commands queued for it. Real aedes broker, real TCP, the mqtt npm client.
-import { afterEach, describe, expect, it } from "vitest";
-import type { MqttClient } from "mqtt";
-import { Gateway } from "../../gateway/gateway";
-import { connectClient, nodeClient, tempDir, testConfig, topic, waitFor } from "./fixture";
+import { describe, expect, it } from "vitest";
+import { connectClient, nodeClient, gatewayPerTest, topic, waitFor } from "./fixture";
 
-let gw: Gateway | undefined;
-const clients: MqttClient[] = [];
-
-async function startGateway(over: { [k: string]: any } = {}): Promise<Gateway> {
-  gw = new Gateway(testConfig(tempDir(), over));
-  await gw.start();
-  return gw;
-}
-
-async function keep(p: Promise<MqttClient>): Promise<MqttClient> {
-  const c = await p;
-  clients.push(c);
-  return c;
-}
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.end(true);
-  await gw?.stop();
-  gw = undefined;
-});
+const { start: startGateway, keep: keep } = gatewayPerTest();
 
 describe("client ids bound to logins", () => {
   it("a node logs in with its own client id <site>.<node>, not with another", async () => {
@@ -57,9 +36,8 @@ describe("client ids bound to logins", () => {
     await g.publisher.publish(topic("n1", "cmd"), JSON.stringify({ id: "c1", c: "cfg", a: { broker: { pass: "new" } } }), { qos: 1, retain: false });
     const intruderGot: string[] = [];
     await expect(
-      connectClient(g.brokerUrl, { username: "n2", password: "pw-n2", clientId: "s1.n1", clean: false }).then((c) => {
+      keep(connectClient(g.brokerUrl, { username: "n2", password: "pw-n2", clientId: "s1.n1", clean: false })).then((c) => {
         c.on("message", (t) => intruderGot.push(t));
-        clients.push(c);
       }),
     ).rejects.toThrow(/Not authorized/i);
     const back = await keep(nodeClient(g.brokerUrl, "n1", { clean: false }));

@@ -2,33 +2,13 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import type { MqttClient } from "mqtt";
+import { describe, expect, it } from "vitest";
 import { GatewayEvents } from "../../gateway/events";
 import { Gateway } from "../../gateway/gateway";
-import { batch, birth, connectClient, nodeClient, tempDir, testConfig, topic, waitFor } from "./fixture";
+import { batch, birth, connectClient, nodeClient, gatewayPerTest, tempDir, topic, waitFor } from "./fixture";
 import { needs } from "../helpers/prerequisites";
 
-let gw: Gateway | undefined;
-const clients: MqttClient[] = [];
-
-async function startGateway(over: { [k: string]: any } = {}): Promise<Gateway> {
-  gw = new Gateway(testConfig(tempDir(), over));
-  await gw.start();
-  return gw;
-}
-
-async function client(p: Promise<MqttClient>): Promise<MqttClient> {
-  const c = await p;
-  clients.push(c);
-  return c;
-}
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.end(true);
-  await gw?.stop();
-  gw = undefined;
-});
+const { start: startGateway, keep: client } = gatewayPerTest();
 
 const count = (g: Gateway, sql: string) => (g.store!.db.prepare(sql).get() as { n: number }).n;
 

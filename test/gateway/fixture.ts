@@ -3,6 +3,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { afterEach } from "vitest";
+import { Gateway } from "../../gateway/gateway";
 import type { BatchPayload, BirthPayload } from "../../firmware/protocol/messages";
 import { hashPassword } from "../../gateway/config/password";
 import { checkConfig, type GatewayConfig } from "../../gateway/config/load";
@@ -81,3 +83,29 @@ export async function waitFor(check: () => boolean, timeoutMs = 5000, what = "co
 }
 
 export const topic = (node: string, leaf: string, site = "s1") => `mg/v1/${site}/${node}/${leaf}`;
+
+/**
+ * A test file's gateway (embedded broker, a temp database) and the MQTT clients its tests keep: `start` a gateway
+ * with testConfig's settings, `keep` a client; both are ended after each test.
+ */
+export function gatewayPerTest(): { start(over?: { [k: string]: any }): Promise<Gateway>; keep(p: Promise<MqttClient>): Promise<MqttClient> } {
+  let gw: Gateway | undefined;
+  const clients: MqttClient[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.end(true);
+    await gw?.stop();
+    gw = undefined;
+  });
+  return {
+    start: async (over = {}) => {
+      gw = new Gateway(testConfig(tempDir(), over));
+      await gw.start();
+      return gw;
+    },
+    keep: async (p) => {
+      const c = await p;
+      clients.push(c);
+      return c;
+    },
+  };
+}
