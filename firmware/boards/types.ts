@@ -78,8 +78,9 @@ export interface Board {
  * The budgets every board's program is held to (docs/footprint.md). Bytes: set from the Pico's 48 KB Storage,
  * which must hold beside the program two settings slots (1 KB each at most), the boot and energy files, the 4 KB
  * the flash queue leaves Storage for compaction, and the queue itself: its smallest size is 3 page files of 2 KB
- * plus 2 of room for merging and copying (app/queue/flash-queue.ts). 26 KB leaves the queue 5 page files and 2 of
- * room; every 2 KB more of program is a page file of backlog fewer before merging begins. Variables: at most 40 %
+ * plus 2 of room for merging and copying (app/queue/flash-queue.ts). A program of 26 KB still leaves the queue
+ * those 3 page files (today's 23.6 KB leaves it 4); every 2 KB more of program is a page file of backlog fewer
+ * before merging begins. Variables: at most 40 %
  * of the board's, which leaves the rest to the interpreter's working memory (a parsed MQTT packet, a JSON.parse of
  * a command, the stack of a deep call).
  */
