@@ -32,6 +32,7 @@ import { join } from "node:path";
 import { firmwareOutDir, projectRoot } from "../cli/build/compile-firmware";
 import { boards } from "../firmware/boards/index";
 import { measureFootprint } from "../test/interpreter/footprint";
+import { storageWriter } from "../test/interpreter/board-standins";
 
 const DELAY_MS = 300;
 const BACKLOG_MS = 8000;
@@ -41,17 +42,8 @@ const probe = (ms: number) =>
   "quit=function(){};setTimeout(function(){var m=process.memory(true);" +
   `print("FOOTPRINT "+m.usage+" "+m.total);E.reboot()},${ms});`;
 
-function wrapped(code: string, ms = DELAY_MS, devices = ""): string {
-  return probe(ms) + devices + "try{\n" + code + "\n}catch(e){print('FOOTPRINT-ERROR '+e)}\n";
-}
-
-/** What the espruino CLI sends for `--storage .bootcde:-` (its saveOnSend plugin): chunks of 1024, then load(). */
-function storageLoader(code: string): string {
-  const J = JSON.stringify;
-  const lines = [`require("Storage").write(".bootcde",${J(code.substr(0, 1024))},0,${code.length});`];
-  for (let i = 1024; i < code.length; i += 1024) lines.push(`require("Storage").write(".bootcde",${J(code.substr(i, 1024))},${i});`);
-  lines.push('load(".bootcde")');
-  return lines.join("\n") + "\n";
+function wrapped(code: string, ms = DELAY_MS): string {
+  return probe(ms) + "try{\n" + code + "\n}catch(e){print('FOOTPRINT-ERROR '+e)}\n";
 }
 
 // Settings for the Linux board (firmware/boards/linux.ts settingsFile): a broker nobody listens on.
@@ -84,7 +76,7 @@ function measure(bin: string, code: string, small: string | undefined): Figures 
     writeFileSync(join(fileDir, "program.js"), wrapped(code), "latin1");
     const file = usage(bin, fileDir, ["program.js"]);
     // load() is left out of the loader: the first build only writes Storage, the boots below run it.
-    const loader = storageLoader(wrapped(code)).replace(/load\("\.bootcde"\)\n$/, "");
+    const loader = storageWriter(".bootcde", wrapped(code));
     writeFileSync(join(storeDir, "loader.js"), loader + 'load(".bootcde")\n', "latin1");
     const bootcde = usage(bin, storeDir, ["loader.js"]);
     // -e runs the expression after the interpreter has booted, which runs `.bootcde` from espruino.flash.
@@ -93,7 +85,7 @@ function measure(bin: string, code: string, small: string | undefined): Figures 
     let backlog: number | undefined;
     let backlog5100: number | undefined;
     if (code) {
-      writeFileSync(join(backlogDir, "loader.js"), storageLoader(wrapped(code, BACKLOG_MS)).replace(/load\("\.bootcde"\)\n$/, ""), "latin1");
+      writeFileSync(join(backlogDir, "loader.js"), storageWriter(".bootcde", wrapped(code, BACKLOG_MS)), "latin1");
       usage(bin, backlogDir, ["loader.js"], BACKLOG_SETTINGS);
       backlog = usage(bin, backlogDir, ["-e", ""], BACKLOG_SETTINGS);
       backlog5100 = small ? usage(small, backlogDir, ["-e", ""], BACKLOG_SETTINGS) : undefined;

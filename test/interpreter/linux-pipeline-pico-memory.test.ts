@@ -13,15 +13,8 @@ import { firmwareOutDir, projectRoot } from "../../cli/build/compile-firmware";
 import { checkBatch, checkBirth } from "../../firmware/protocol/validate";
 import { espruinoBin, espruinoBin5100 as smallBin } from "./espruino-bin";
 import { needs } from "../helpers/prerequisites";
+import { storageWriter } from "./board-standins";
 
-
-/** What the espruino CLI sends for `--storage .bootcde:-`: the program in chunks of 1024 bytes. */
-function storageWriter(code: string): string {
-  const J = JSON.stringify;
-  const lines = [`require("Storage").write(".bootcde",${J(code.substr(0, 1024))},0,${code.length});`];
-  for (let i = 1024; i < code.length; i += 1024) lines.push(`require("Storage").write(".bootcde",${J(code.substr(i, 1024))},${i});`);
-  return lines.join("\n") + "\n";
-}
 
 needs("espruino", "espruino-5100").describe("the linux firmware in 5,100 variables, booted from Storage", () => {
   it("survives refused connections, then births, goes online and publishes batches, without running out of memory", async () => {
@@ -40,7 +33,7 @@ needs("espruino", "espruino-5100").describe("the linux firmware in 5,100 variabl
       site: "ci", node: "pico1", broker: { host: "127.0.0.1", port }, report_s: 2, sample_s: 1,
       vedirect: [{ kind: "bmv", capture: resolve(projectRoot, "test/fixtures/real/vedirect/bvm702.dump") }],
     }));
-    writeFileSync(join(dir, "writer.js"), storageWriter(readFileSync(join(firmwareOutDir, "linux.js"), "latin1")), "latin1");
+    writeFileSync(join(dir, "writer.js"), storageWriter(".bootcde", readFileSync(join(firmwareOutDir, "linux.js"), "latin1")), "latin1");
     const w = spawnSync(espruinoBin!, ["writer.js"], { cwd: dir, timeout: 30_000, encoding: "latin1" });
     expect(w.status).toBe(0);
 
