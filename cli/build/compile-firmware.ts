@@ -66,17 +66,21 @@ export function markClassesPure(js: string): string {
 
 /**
  * Bundle one entry module (path relative to firmware/, without extension) from the ES5 output into one
- * IIFE. `entrySource` is the entry's code, written as ES5 (it is not compiled by tsc).
+ * IIFE. `entrySource` is the entry's code, written as ES5 (it is not compiled by tsc). With `globalScope` (a
+ * board's firmware, which owns the interpreter) the bundle's top level is the interpreter's global scope instead:
+ * on Espruino a function keeps the chain of scopes it was defined in, one variable per scope beyond the first plus
+ * one for the chain, and a function defined at global scope keeps none, so the IIFE's scope cost every function of
+ * the program one to three variables (docs/footprint.md).
  */
-export async function bundleEs5(es5Dir: string, entrySource: string): Promise<string> {
+export async function bundleEs5(es5Dir: string, entrySource: string, opts: { globalScope?: boolean } = {}): Promise<string> {
   const result = await esbuild.build({
     stdin: { contents: entrySource, resolveDir: es5Dir, sourcefile: "entry.js", loader: "js" },
     bundle: true,
     // CommonJS output keeps external modules as plain require("X") calls, as the interpreter expects; the
     // banner and footer give the bundle its own scope, as an IIFE would.
     format: "cjs",
-    banner: { js: "(function(){" },
-    footer: { js: "})();" },
+    banner: { js: opts.globalScope ? "" : "(function(){" },
+    footer: { js: opts.globalScope ? "" : "})();" },
     target: "es5",
     platform: "node",
     write: false,
@@ -104,6 +108,8 @@ export async function minifyForEspruino(code: string, opts: { mangleProperties?:
     compress: { hoist_funs: true, hoist_vars: true, passes: 5, toplevel: true, unsafe_arrows: false, unsafe_undefined: true },
     mangle: {
       toplevel: true,
+      // at global scope the program's names sit beside the interpreter's: the short names it has are never given
+      reserved: INTERPRETER_SHORT_GLOBALS,
       // builtins: the list alone decides. It already leaves out every name the ES5 library and the interpreter's
       // declarations know; terser's own list of DOM names (next, add, reset, item, result...) protects nothing here.
       properties: opts.mangleProperties ? { regex: namesRegex(mangleablePropertyNames(firmwareDir)), keep_quoted: "strict", builtins: true } : false,
@@ -124,6 +130,12 @@ export async function minifyForEspruino(code: string, opts: { mangleProperties?:
   return { release: hoistLateVars(release.code ?? ""), debug: debug.code ?? "" };
 }
 
+/**
+ * The interpreter's global names of one or two characters, which a mangled name could otherwise take over: `E`, and
+ * the pins (A0..H9: every board's pin names are a letter and a number).
+ */
+const INTERPRETER_SHORT_GLOBALS = ["E"].concat(..."ABCDEFGH".split("").map((l) => "0123456789".split("").map((d) => l + d)));
+
 /** A value as an ES5 literal whose keys are bare names, so that property mangling renames them with their uses. */
 export function es5Literal(v: unknown): string {
   if (Array.isArray(v)) return "[" + v.map(es5Literal).join(", ") + "]";
@@ -140,7 +152,7 @@ const networkLinks: Record<NetworkKind, [string, string] | undefined> = {
   "esp32-wifi": ["net/wifi", "wifiLink"],
   "esp8266-wifi": ["net/wifi", "wifiLink"],
   "w5500-ethernet": ["net/w5500", "w5500Link"],
-  "esp8266-at": ["net/esp8266-board", "esp8266BoardLink"],
+  "esp8266-at": ["net/esp8266-at", "esp8266Link"],
   "host-tcp": undefined,
 };
 
@@ -163,7 +175,7 @@ export function runtimeBoardEntrySource(boardId: string): string {
 
 /** Build one board's files under dist/firmware/. Problems found by the bundle check are returned, not thrown. */
 export async function buildBoardFirmware(es5Dir: string, boardId: string, _boardExport?: string): Promise<BuiltFirmware> {
-  const bundled = await bundleEs5(es5Dir, runtimeBoardEntrySource(boardId));
+  const bundled = await bundleEs5(es5Dir, runtimeBoardEntrySource(boardId), { globalScope: true });
   const { release, debug } = await minifyForEspruino(bundled, { mangleProperties: true });
   mkdirSync(firmwareOutDir, { recursive: true });
   const file = join(firmwareOutDir, `${boardId}.js`);
