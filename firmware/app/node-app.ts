@@ -83,17 +83,20 @@ export function startNode(d: NodeDeps): void {
   // The channel table as the birth lists it ([id, key, aggregation, scale]...) and the aggregations the queue
   // merges by; `chCrc` goes in every batch so the gateway recognises rows of an older table.
   const table = channelTable(s);
-  let words = table.split(" ");
-  let ch: (string | number)[][] = [];
-  // the aggregations as one string of words, which the queue splits only to merge
-  let aggs = "";
-  for (let i = 0; i < words.length; i += 4) {
-    ch.push([+words[i], words[i + 1], words[i + 2], +words[i + 3]]);
-    aggs += (i ? " " : "") + words[i + 2];
+  // The table as the birth lists it, JSON, made again for every birth rather than kept: kept, the text held about
+  // 90 variables on a Pico for as long as the node ran. The aggregations as one string of words, which the queue
+  // splits only to merge.
+  function channelsJson(): string {
+    const w = table.split(" ");
+    let r = "";
+    for (let i = 0; i < w.length; i += 4) r += (i ? ",[" : "[") + +w[i] + ',"' + w[i + 1] + '","' + w[i + 2] + '",' + +w[i + 3] + "]";
+    return "[" + r + "]";
   }
-  const chJson = JSON.stringify(ch);
-  words = ch = []; // the closures below keep this scope: not the table's words
-  const chCrc = d.crc(chJson);
+  let aggs = "";
+  let words = table.split(" ");
+  for (let i = 2; i < words.length; i += 4) aggs += (i > 2 ? " " : "") + words[i];
+  words = []; // the closures below keep this scope: not the table's words
+  const chCrc = d.crc(channelsJson());
   const sampler = createSampler(table, s.sample_s * 3 + 5, st.readJSON(energyFile, true) || {});
 
   // The batch being filled: rows and qualities as the JSON text they take in it (one string each, not arrays of
@@ -130,7 +133,7 @@ export function startNode(d: NodeDeps): void {
     // backlog (records, page files) and its flash wear (page files created this boot, torn records skipped at boot)
     const text = JSON.stringify(b);
     const q = queue.stats();
-    return text.slice(0, -3) + chJson + ',"qcap":' + q.maxPages + ',"qs":[' + q.records + "," + q.pages + "," + q.pagesCreated + "," + q.torn + "]" +
+    return text.slice(0, -3) + channelsJson() + ',"qcap":' + q.maxPages + ',"qs":[' + q.records + "," + q.pages + "," + q.pagesCreated + "," + q.torn + "]" +
       (rssi === undefined ? "" : ',"rssi":' + rssi) + "}";
   }
 
