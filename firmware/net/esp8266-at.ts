@@ -10,8 +10,10 @@
 //
 // Written for the interpreter: one closure, a dozen functions, no object per byte or per line; the socket a
 // connection gets is a small object whose methods are shared and check that it is still the current one.
-import { NetLink, NetSocket, SerialPort } from "../hal/types";
+import { NetLink, NetSocket } from "../hal/types";
 import { NetSetting } from "../app/node-settings";
+import { RuntimeBoard } from "../boards/types";
+import { SensorHardware } from "../app/sensors";
 
 /** The reason a command that got no answer gives: the join's, and the watcher's when it happens twice running. */
 const MUTE = "module not answering";
@@ -40,10 +42,16 @@ function quote(s: string): string {
 }
 
 /**
- * The link over an ESP8266 module on `port` (115200 baud, the AT firmware's default). `enable`, when given, drives
- * the module's CH_PD/EN pin: a join then starts with a power cycle (which also frees a hung module) instead of AT+RST.
+ * The link over the ESP8266 module the board wires (boards/pico-esp8266.ts): its UART (115200 baud, the AT
+ * firmware's default) and its enable (CH_PD) pin, which starts a join with a power cycle (which also frees a hung
+ * module); without an enable pin a join starts with AT+RST. The board and its hardware are taken here rather than by
+ * a wrapper: the release build would move this function into a single caller, and every function below would then
+ * keep one more scope (docs/footprint.md).
  */
-export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boolean) => void): NetLink {
+export function esp8266Link(net: NetSetting, board: RuntimeBoard, hw: Pick<SensorHardware, "serial" | "pin" | "digitalWrite">): NetLink {
+  const w = board.esp8266!;
+  const port = hw.serial(w.serial, w.rx, w.tx);
+  const enable = w.enable && hw.pin(w.enable);
   let rx = ""; // bytes received, not parsed yet
   let ipd = 0; // bytes of an +IPD payload still to come
   let q: any[] = []; // commands waiting
@@ -131,7 +139,7 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
   }
 
   function power() {
-    if (enable) enable(true);
+    if (w.enable) hw.digitalWrite(enable, true);
     else port.write("AT+RST\r\n");
     up = 1;
     t = setTimeout(step, 5000);
@@ -264,6 +272,8 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
       t = cur = up = 0;
       q = [];
       rx = chunk = "";
+      // a send under way when the link went is over with it: pump() must not wait for its answer
+      busy = 0;
       ipd = 0;
       shut();
       jd = done;
@@ -272,9 +282,9 @@ export function esp8266Link(net: NetSetting, port: SerialPort, enable?: (on: boo
         // without one DHCP is turned on again (AT+CWDHCP=1,1: enable, station, in 1.x and 2.x alike)
         net.ip ? "AT+CIPSTA=" + quote(net.ip) + (net.gw && net.mask ? "," + quote(net.gw) + "," + quote(net.mask) : "") : "AT+CWDHCP=1,1",
         "AT+CWJAP=" + quote(net.ssid || "") + "," + quote(net.pass || "")];
-      if (enable) {
+      if (w.enable) {
         // CH_PD low for 50 ms: the module starts from scratch
-        enable(false);
+        hw.digitalWrite(enable, false);
         t = setTimeout(power, 50);
       } else power();
     },

@@ -31,7 +31,13 @@ function scripted(net: NetSetting = { kind: "wifi", ssid: "ap", pass: "pw" }) {
     write: (d: string | Uint8Array | number[]) => void writes.push(String(d)),
     on: (_e: "data", cb: (d: string) => void) => void (listener = cb),
   };
-  const link = esp8266Link(net, port, (on) => enable.push(on));
+  const board = { id: "pico-esp8266", ctPins: [], esp8266: { serial: "Serial2", rx: "A3", tx: "A2", baud: 115200, enable: "A10" } };
+  const hw = {
+    serial: () => port,
+    pin: (name: string) => name,
+    digitalWrite: (pin: unknown, on: boolean) => void (pin === "A10" && enable.push(on)),
+  };
+  const link = esp8266Link(net, board, hw);
   const log: string[] = [];
   link.watch((why) => log.push("lost " + why));
   return {
@@ -183,6 +189,23 @@ describe("the driver against a scripted module", () => {
     s.feed("WIFI DISCONNECT\r\n");
     expect(s.log).toEqual(["lost access point lost"]);
     expect(c.ev).toEqual(["open", "close"]);
+  });
+
+  it("sends on a new connection after the access point went in the middle of a send", () => {
+    const s = scripted();
+    joined(s);
+    const a = opened(s);
+    a.sock.write("lost in the air");
+    expect(s.last()).toBe("AT+CIPSEND=15");
+    // the access point goes before the module answered the send: no SEND OK, no SEND FAIL ever comes
+    s.feed("WIFI DISCONNECT\r\n");
+    expect(a.ev).toEqual(["open", "close"]);
+    joined(s);
+    const b = opened(s);
+    expect(b.sock.write("CONNECT")).toBe(true);
+    expect(s.last()).toBe("AT+CIPSEND=7");
+    s.feed("\r\nOK\r\n> ");
+    expect(s.writes[s.writes.length - 1]).toBe("CONNECT");
   });
 
   it("takes a command that keeps timing out for a module that has stopped answering", () => {

@@ -5,14 +5,14 @@
 // of a send and joined again, a module that resets, a module that has gone silent.
 import { createServer, AddressInfo, Server, Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { picoEsp8266 } from "../../firmware/boards/pico-esp8266";
+import { findBoard } from "../../firmware/boards/index";
 import { AccessPoint, Esp8266AtModem, Esp8266AtModemOptions } from "../../sim/devices/esp8266-at-modem";
 import { VirtualEspruino } from "../../sim/vm/espruino-vm";
 import { bundleFirmwareProgram } from "../helpers/firmware-bundle";
 
 const PROGRAM = `
 import { esp8266Link } from "./net/esp8266-at";
-L = esp8266Link(NET, Serial2, function (on) { digitalWrite(A10, on); });
+L = esp8266Link(NET, { esp8266: { serial: "Serial2", enable: "A10" } }, { serial: function () { return Serial2; }, pin: function () { return A10; }, digitalWrite: digitalWrite });
 L.watch(function (why) { console.log("lost " + why); });
 J = function () {
   var at = getTime();
@@ -73,7 +73,7 @@ afterAll(async () => {
 });
 
 function board(net: object = NET, o: Partial<Esp8266AtModemOptions> = {}) {
-  const esp = new VirtualEspruino({ board: picoEsp8266 });
+  const esp = new VirtualEspruino({ board: findBoard("pico-esp8266")! });
   const modem = new Esp8266AtModem({ connect: esp.net.firmwareModule().connect, ap: { ...AP }, ...o });
   modem.attach(esp.serial("Serial2").line());
   modem.attachEnable(esp.pins.pin("A10"));
@@ -98,10 +98,11 @@ function board(net: object = NET, o: Partial<Esp8266AtModemOptions> = {}) {
 }
 
 describe("ESP8266 AT driver in the virtual Espruino against the AT firmware model", () => {
-  it("stays small: driver and harness minify to under 3.2 KB", () => {
-    // Measured at this commit: 3,128 bytes, of which the driver 2,681 (the harness alone is about 450).
+  it("stays small: driver and harness minify to under 3.4 KB", () => {
+    // Measured at this commit: 3,320 bytes; the harness, which hands the driver a board and its hardware, is about
+    // 600 of them.
     expect(program).toContain("AT+CIPSEND=");
-    expect(program.length).toBeLessThan(3200);
+    expect(program.length).toBeLessThan(3400);
   });
 
   it("joins with DHCP after a power cycle through the enable pin, and reads the signal", async () => {
@@ -265,7 +266,7 @@ const MQTT_PROGRAM = `
 import { esp8266Link } from "./net/esp8266-at";
 import { createMqttClient } from "./app/mqtt/client";
 var P = "mg/v1/s1/n1/";
-L = esp8266Link(NET, Serial2, function (on) { digitalWrite(A10, on); });
+L = esp8266Link(NET, { esp8266: { serial: "Serial2", enable: "A10" } }, { serial: function () { return Serial2; }, pin: function () { return A10; }, digitalWrite: digitalWrite });
 M = createMqttClient({
   host: "127.0.0.1", port: NET.broker, id: "mg-s1-n1", keepalive_s: 60, subs: [P + "cmd"], window: 4, connect: L.connect,
   onConnect: function () { console.log("up"); },
@@ -306,7 +307,7 @@ describe("the node's MQTT client over the ESP8266 link", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const mqttProgram = await bundleFirmwareProgram(MQTT_PROGRAM);
     try {
-      const esp = new VirtualEspruino({ board: picoEsp8266 });
+      const esp = new VirtualEspruino({ board: findBoard("pico-esp8266")! });
       const modem = new Esp8266AtModem({ connect: esp.net.firmwareModule().connect, ap: { ...AP }, chunk: 64 });
       modem.attach(esp.serial("Serial2").line());
       modem.attachEnable(esp.pins.pin("A10"));
