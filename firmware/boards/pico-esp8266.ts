@@ -1,10 +1,6 @@
 import { Board } from "./types";
 import { pico } from "./pico";
 
-// Not built yet (not in boards/index.ts): with the AT driver, this file holds 2,284 variables on a Pico's 5,100 with
-// every driver on and a backlog, over the budget of 2,040 (40 %); the driver must shrink before it ships
-// (docs/network.md "ESP8266 module"). Added to the board list, it builds, and the footprint test measures it.
-//
 // The Espruino Pico with an ESP8266 module (the Pico's ESP8266 adaptor shim) on Serial2 (A2 TX, A3 RX) instead of
 // Ethernet: the standard Pico firmware build, our own AT driver (firmware/net/esp8266-at.ts). The module takes
 // Serial2, so VE.Direct (receive-mostly, 19200 baud) moves to a software Serial on B3/B4.

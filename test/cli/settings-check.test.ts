@@ -122,6 +122,7 @@ describe("checkNodeSettings", () => {
     expect(errorsOf(wifi, "esp32")).toEqual(['net.kind: the esp32 has no Ethernet; set it to "wifi"']);
     expect(errorsOf((s) => ((s.net = { kind: "wifi", ssid: "site", pass: "12345678" }), (s.ct[0].pin = "D34")), "esp32")).toEqual([]);
     expect(errorsOf((s) => (s.net = { kind: "wifi", ssid: "site", pass: "" }), "espruino-wifi")).toEqual([]);
+    expect(errorsOf((s) => (s.net = { kind: "wifi", ssid: "site" }), "pico-esp8266")).toEqual([]);
     expect(errorsOf((s) => delete s.net)).toEqual(['net: is required on the pico; add {"kind": "eth"}']);
     expect(errorsOf((s) => (s.net = { kind: "wifi" }), "espruino-wifi")).toEqual(["net.ssid: is required for Wi-Fi; set it to the Wi-Fi network's name"]);
     expect(errorsOf((s) => (s.net = { kind: "eth", ssid: "x" }))).toEqual(["net.ssid: is for Wi-Fi, and the pico uses Ethernet; remove it"]);

@@ -14,7 +14,11 @@
 //                    (connect(ssid, {password}, cb) calls back after a join delay, with "bad password" on a
 //                    wrong one, retries silently while the access point is away; setIP; "disconnected" events;
 //                    getDetails with status and rssi), `WIZnet` (connect(spi, cs); setIP() asks DHCP and returns
-//                    false without a lease; the W5500's PHYCFGR link bit read over SPI). TCP itself is the Linux
+//                    false without a lease; the W5500's PHYCFGR link bit read over SPI), or an ESP8266 module on
+//                    its UART answering Espressif's AT commands (ready after its enable pin rises; CWJAP with
+//                    +CWJAP:<code> and FAIL on a refusal, CWJAP? with the RSSI, CIPSTART over the Linux build's
+//                    require("net"), CIPSEND's '>' prompt and SEND OK, +IPD,<len>: for what comes in, CLOSED,
+//                    WIFI DISCONNECT when the access point goes). TCP itself is the Linux
 //                    build's own require("net"): real sockets to the test's gateway. The stand-ins' objects are
 //                    made before the firmware runs, so that the footprint (footprint.ts) counts the firmware's only.
 // The stand-in's state is the global MG_NET, which a test's script (after the stand-ins) may change over time:
@@ -62,6 +66,7 @@ ${vedirect ? veDirectReplay(veObject!, capturePath, vedirect === "soft") : ""}
 ${board.i2c ? ina226Bus(board.i2c.bus) : ""}
 ${board.networks.includes("esp32-wifi") || board.networks.includes("esp8266-wifi") ? wifiModule() : ""}
 ${board.w5500 ? wiznetModule(board.w5500.spi) : ""}
+${board.esp8266 ? esp8266Module(board.esp8266.serial, board.esp8266.enable) : ""}
 `;
 }
 
@@ -147,6 +152,66 @@ Modules.addCached("WIZnet", function () {
   exports.connect = function (spi, cs) { return MG_ETH; };
 });
 MG_NET.drop = function () { MG_NET.cable = false; };`;
+}
+
+/** An ESP8266 module with Espressif's AT firmware on `serial`, powered up by a rising `enable` pin. */
+function esp8266Module(serial: string, enable: string): string {
+  return `var ${serial} = { h: undefined, rx: "", need: 0, sock: undefined, joined: false,
+  setup: function () {}, on: function (e, cb) { this.h = cb; },
+  say: function (t) { var self = this; setTimeout(function () { if (self.h) self.h(t); }, 5); },
+  write: function (d) {
+    this.rx += typeof d === "string" ? d : E.toString(d);
+    var self = this, i, l, m;
+    while (true) {
+      if (this.need) {
+        if (this.rx.length < this.need) return;
+        var data = this.rx.substr(0, this.need);
+        this.rx = this.rx.substr(this.need);
+        this.need = 0;
+        if (this.sock) { this.sock.write(data); this.say("\\r\\nRecv " + data.length + " bytes\\r\\n\\r\\nSEND OK\\r\\n"); }
+        else this.say("\\r\\nSEND FAIL\\r\\n");
+        continue;
+      }
+      i = this.rx.indexOf("\\r\\n");
+      if (i < 0) return;
+      l = this.rx.substr(0, i);
+      this.rx = this.rx.substr(i + 2);
+      if ((m = /^AT\\+CWJAP="(.*)","(.*)"$/.exec(l))) {
+        if (m[1] !== MG_NET.ssid || !MG_NET.ap) this.say("+CWJAP:3\\r\\n\\r\\nFAIL\\r\\n");
+        else if (m[2] !== MG_NET.pass) this.say("+CWJAP:2\\r\\n\\r\\nFAIL\\r\\n");
+        else { MG_NET.joins++; this.joined = true; this.say("WIFI CONNECTED\\r\\nWIFI GOT IP\\r\\n\\r\\nOK\\r\\n"); }
+      } else if (l === "AT+CWJAP?") {
+        this.say(this.joined ? '+CWJAP:"' + MG_NET.ssid + '","02:00:00:00:00:01",6,' + MG_NET.rssi + "\\r\\n\\r\\nOK\\r\\n" : "No AP\\r\\n\\r\\nOK\\r\\n");
+      } else if ((m = /^AT\\+CIPSTART="TCP","(.*)",(\\d+)$/.exec(l))) {
+        if (!this.joined) { this.say("ERROR\\r\\n"); continue; }
+        try {
+          this.sock = require("net").connect({ host: m[1], port: +m[2] }, function () { self.say("CONNECT\\r\\n\\r\\nOK\\r\\n"); });
+          var s = this.sock;
+          s.on("data", function (d) { if (self.sock === s) self.say("\\r\\n+IPD," + d.length + ":" + d); });
+          s.on("close", function () { if (self.sock === s) { self.sock = undefined; self.say("CLOSED\\r\\n"); } });
+        } catch (e) { this.sock = undefined; this.say("ERROR\\r\\nCLOSED\\r\\n"); }
+      } else if ((m = /^AT\\+CIPSEND=(\\d+)$/.exec(l))) {
+        this.need = +m[1];
+        this.say("\\r\\nOK\\r\\n> ");
+      } else if (l === "AT+CIPCLOSE") {
+        var c = this.sock; this.sock = undefined;
+        if (c) c.end();
+        this.say("CLOSED\\r\\n\\r\\nOK\\r\\n");
+      } else if (l === "AT+RST") { this.joined = false; this.say("\\r\\nOK\\r\\nready\\r\\n"); }
+      else if (l.indexOf("AT") === 0) this.say("\\r\\nOK\\r\\n");
+    }
+  } };
+var digitalWrite = function (pin, v) {
+  if (pin === ${enable} && v) { ${serial}.joined = false; ${serial}.say("\\r\\nready\\r\\n"); }
+};
+MG_NET.drop = function () {
+  MG_NET.ap = false;
+  var m = ${serial}, c = m.sock;
+  if (!m.joined) return;
+  m.joined = false; m.sock = undefined;
+  if (c) c.end();
+  m.say("WIFI DISCONNECT\\r\\n" + (c ? "CLOSED\\r\\n" : ""));
+};`;
 }
 
 /**

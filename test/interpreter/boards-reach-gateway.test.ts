@@ -47,7 +47,7 @@ function flashFolder(boardId: string, settings: Record<string, unknown>, script 
   return dir;
 }
 
-for (const boardId of ["espruino-wifi", "pico", "esp32"]) {
+for (const boardId of ["espruino-wifi", "pico", "pico-esp8266", "esp32"]) {
   needs("espruino").describe(`the ${boardId} file on the real interpreter`, () => {
     it("joins its network, reaches the gateway and has its birth and batches stored", async () => {
       const board = findBoard(boardId)!;
