@@ -17,7 +17,7 @@ Options:
   --username U       MQTT user name      --password P   MQTT password (or MINIGRID_CENTRAL_PASSWORD)
   --ca FILE          PEM CA of the broker   --cert FILE / --key FILE   client certificate
   --session-expiry S keep this instance's session S seconds while it is away (default 604800; 0 = clean
-                     session, for mosquitto: see the README)
+                     session, for mosquitto: see docs/central.md)
   --http HOST:PORT   serve the API (e.g. 127.0.0.1:8090); --token T (or MINIGRID_CENTRAL_TOKEN) to require it
   -h, --help         show this help`;
 

@@ -45,7 +45,7 @@ deterministic: one seed, the same ledger and the same stored rows.
 
   --trace FILE     PV power / irradiance series, canonical CSV, VE.Direct capture or EPEver log (a default site:
                    1.2 kWp, 2.4 kWh lead-acid, 12 V, five feeders)
-  --site FILE      a site description (JSON; see sim/README-section.md), its "trace" relative to the file
+  --site FILE      a site description (JSON; see docs/simulator.md "Site model"), its "trace" relative to the file
   --column NAME    the trace column to read (default: the first irradiance or PV power column)
   --speed max|N    virtual time at N x real time (default max: as fast as the CPU goes)
   --embedded       start the gateway in this process with a temporary SQLite file (default)
