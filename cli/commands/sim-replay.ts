@@ -1,17 +1,18 @@
 // minigrid sim replay: sites from a trace or a site file, the real firmware bundle per board, against the embedded
 // gateway or an external broker; faults; a progress line; the ledger; exit 1 when a batch was lost or duplicated.
 import { existsSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { join, relative } from "node:path";
 import { UsageError } from "../command";
 import { firmwareOutDir, projectRoot } from "../build/compile-firmware";
 import { loadFaultFile, parseDurationMs } from "../../sim/faults/script";
-import { readTraceFile } from "../../sim/traces/read-trace";
 import { EmbeddedGateway } from "../../sim/fleet/embedded-gateway";
 import { ledgerVerdict, runReplay, ReplayProgress } from "../../sim/fleet/replay";
 import { fleetSpecs, loadSiteFile, modelFor } from "../../sim/fleet/sites";
 import { StoreLedger, formatLedger, ledgerAccount, StoreLedgerRow } from "../../sim/site/store-ledger";
 import { connectFailure, probeTcp } from "../net-errors";
 import type { SiteDescription } from "../../sim/site/site-description";
+import { readTraceFile } from "../../sim/traces/read-trace";
+import { dirname, resolve } from "node:path";
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
