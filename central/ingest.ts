@@ -63,7 +63,7 @@ export class CentralIngest {
       ca: this.o.ca,
       cert: this.o.cert,
       key: this.o.key,
-      // expiry 0: a clean session (mosquitto 2.0.11, see README-section.md); else the broker keeps the session
+      // expiry 0: a clean session (mosquitto 2.0.11, docs/central.md "Central side"); else the broker keeps the session
       clean: this.o.sessionExpiry_s === 0,
       properties: { sessionExpiryInterval: this.o.sessionExpiry_s ?? 7 * 86400, receiveMaximum: 100 },
       reconnectPeriod: 0,

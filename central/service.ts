@@ -13,6 +13,13 @@ export interface CentralOptions extends IngestOptions {
   poolSize?: number;
 }
 
+/** A failed start names its part (`part`: "database" or "broker"), for the command's message. */
+function part<T>(name: "database" | "broker", p: Promise<T>): Promise<T> {
+  return p.catch((e: unknown) => {
+    throw Object.assign(e instanceof Error ? e : new Error(String(e)), { part: name });
+  });
+}
+
 export class Central {
   pool: pg.Pool | undefined;
   ingest: CentralIngest | undefined;
@@ -25,9 +32,9 @@ export class Central {
     const conf = typeof this.o.database === "string" ? { connectionString: this.o.database } : this.o.database;
     const pool = (this.pool = new pg.Pool({ ...conf, max: this.o.poolSize ?? 4 }));
     pool.on("error", (e) => this.o.log?.(`central: database: ${e.message}`));
-    this.timescale = (await ensureSchema(pool)).timescale;
+    this.timescale = (await part("database", ensureSchema(pool))).timescale;
     this.ingest = new CentralIngest(pool, this.o);
-    await this.ingest.start();
+    await part("broker", this.ingest.start());
     if (this.o.http) {
       const ingest = this.ingest;
       this.server = await startCentralApi({ pool, token: this.o.http.token, counters: () => ingest.counters }, this.o.http.host, this.o.http.port);

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command, UsageError } from "../command";
+import { connectFailure } from "../net-errors";
 import { Central } from "../../central/service";
 
 const usage = `Usage: minigrid central --broker URL --database URL [options]
@@ -17,7 +18,7 @@ Options:
   --username U       MQTT user name      --password P   MQTT password (or MINIGRID_CENTRAL_PASSWORD)
   --ca FILE          PEM CA of the broker   --cert FILE / --key FILE   client certificate
   --session-expiry S keep this instance's session S seconds while it is away (default 604800; 0 = clean
-                     session, for mosquitto: see the README)
+                     session, for mosquitto: see docs/central.md)
   --http HOST:PORT   serve the API (e.g. 127.0.0.1:8090); --token T (or MINIGRID_CENTRAL_TOKEN) to require it
   -h, --help         show this help`;
 
@@ -53,7 +54,17 @@ export const centralCommand: Command = {
     }
     const expiry = s("session-expiry");
     if (expiry !== undefined && !/^\d+$/.test(expiry)) throw new UsageError("--session-expiry must be whole seconds, e.g. 604800 or 0");
-    const file = (k: string) => (s(k) ? readFileSync(s(k)!) : undefined);
+    if (!/^(mqtts?|tcp|tls|wss?):\/\/[^/]/.test(broker)) throw new UsageError(`--broker: '${broker}' is not a broker URL; give mqtts://HOST:PORT (or mqtt://, tcp://, tls://, ws://, wss://)`);
+    checkDatabaseUrl(database);
+    const file = (k: string) => {
+      const path = s(k);
+      if (!path) return undefined;
+      try {
+        return readFileSync(path);
+      } catch (e) {
+        throw new UsageError(`--${k} ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}; give the PEM file's path`);
+      }
+    };
     const { hostname } = await import("node:os");
     const central = new Central({
       broker,
@@ -69,7 +80,13 @@ export const centralCommand: Command = {
       sessionExpiry_s: expiry === undefined ? undefined : Number(expiry),
       log: (line) => console.error(line),
     });
-    await central.start();
+    try {
+      await central.start();
+    } catch (e) {
+      await central.stop().catch(() => {});
+      console.error(`minigrid central: cannot start: ${startFailure(e, broker, database)}`);
+      return 1;
+    }
     console.log(`minigrid central: ${broker} group ${s("group") ?? "ingest"}; database ${central.timescale ? "with TimescaleDB" : "plain PostgreSQL"}${http ? "; API " + central.httpUrl : ""}; Ctrl-C to stop`);
     await new Promise<void>((resolve) => {
       const on = () => {
@@ -86,3 +103,36 @@ export const centralCommand: Command = {
     return 0;
   },
 };
+
+/** A PostgreSQL connection string pg can read: postgres[ql]://..., or socket:/path for a unix socket. */
+function checkDatabaseUrl(database: string): void {
+  const fix = "give postgres://USER:PASSWORD@HOST:PORT/DATABASE (or socket:/run/postgresql?db=DATABASE)";
+  if (database.startsWith("socket:") || database.startsWith("/")) return;
+  let u: URL;
+  try {
+    u = new URL(database);
+  } catch {
+    throw new UsageError(`--database: '${redact(database)}' is not a URL; ${fix}`);
+  }
+  if (u.protocol !== "postgres:" && u.protocol !== "postgresql:") throw new UsageError(`--database: ${u.protocol}// is not PostgreSQL; ${fix}`);
+  if (!u.hostname && !u.searchParams.get("host")) throw new UsageError(`--database: no host in '${redact(database)}'; ${fix}`);
+}
+
+/** The URL without its password, for messages. */
+function redact(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, "$1****@");
+}
+
+/** Why the start failed, naming the part (database or broker) and the fix. */
+function startFailure(e: unknown, broker: string, database: string): string {
+  const err = e as NodeJS.ErrnoException & { part?: "database" | "broker" };
+  const pgCode = typeof err?.code === "string" && /^[0-9A-Z]{5}$/.test(err.code) ? err.code : undefined;
+  if (err?.part === "broker") {
+    if (err.code) return `cannot reach the broker at ${broker} (${connectFailure(e)}); check that it runs there, or correct --broker`;
+    return `the broker at ${broker} refused: ${err.message}; check --username, --password and the certificates`;
+  }
+  if (pgCode === "28P01" || pgCode === "28000") return `the database at ${redact(database)} refused the login (${err.message}); check the user and password in --database`;
+  if (pgCode === "3D000") return `${err.message} at ${redact(database)}; create it (createdb) or name an existing one in --database`;
+  if (pgCode) return `the database at ${redact(database)}: ${err.message}`;
+  return `cannot reach the database at ${redact(database)} (${connectFailure(e)}); check that PostgreSQL runs there, or correct --database`;
+}

@@ -7,9 +7,12 @@ import { firmwareOutDir, projectRoot } from "../build/compile-firmware";
 import { loadFaultFile, parseDurationMs } from "../../sim/faults/script";
 import { EmbeddedGateway } from "../../sim/fleet/embedded-gateway";
 import { ledgerVerdict, runReplay, ReplayProgress } from "../../sim/fleet/replay";
-import { fleetSpecs, loadSiteFile } from "../../sim/fleet/sites";
-import { StoreLedger, formatLedger, StoreLedgerRow } from "../../sim/site/store-ledger";
+import { fleetSpecs, loadSiteFile, modelFor } from "../../sim/fleet/sites";
+import { StoreLedger, formatLedger, ledgerAccount, StoreLedgerRow } from "../../sim/site/store-ledger";
+import { connectFailure, probeTcp } from "../net-errors";
 import type { SiteDescription } from "../../sim/site/site-description";
+import { readTraceFile } from "../../sim/traces/read-trace";
+import { dirname, resolve } from "node:path";
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -45,7 +48,7 @@ deterministic: one seed, the same ledger and the same stored rows.
 
   --trace FILE     PV power / irradiance series, canonical CSV, VE.Direct capture or EPEver log (a default site:
                    1.2 kWp, 2.4 kWh lead-acid, 12 V, five feeders)
-  --site FILE      a site description (JSON; see sim/README-section.md), its "trace" relative to the file
+  --site FILE      a site description (JSON; see docs/simulator.md "Site model"), its "trace" relative to the file
   --column NAME    the trace column to read (default: the first irradiance or PV power column)
   --speed max|N    virtual time at N x real time (default max: as fast as the CPU goes)
   --embedded       start the gateway in this process with a temporary SQLite file (default)
@@ -69,7 +72,19 @@ function progressLine(p: ReplayProgress): string {
   return `virtual ${h}h${String(m).padStart(2, "0")}m  x${x} real time  produced ${p.produced}  acknowledged ${p.acknowledged}${p.gatewayUp ? "" : "  (gateway down)"}`;
 }
 
-export async function runSimReplay(values: Values): Promise<number> {
+/** Everything a replay needs, checked before anything starts (a usage error after the gateway started would leave it running). */
+interface ReplayPlan {
+  specs: ReturnType<typeof fleetSpecs>;
+  untilMs: number;
+  drainMs: number;
+  speed: number;
+  workers: number;
+  faults: ReturnType<typeof loadFaultFile>;
+  broker: { host: string; port: number; url: string } | undefined;
+  db: string | undefined;
+}
+
+function plan(values: Values): ReplayPlan {
   const trace = values.trace as string | undefined;
   const siteFile = values.site as string | undefined;
   if (!trace === !siteFile) throw new UsageError("give one of --trace FILE or --site FILE\nSee: minigrid sim replay --help");
@@ -89,56 +104,130 @@ export async function runSimReplay(values: Values): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  const sites = Math.max(1, num("sites", 1));
+  const seed = num("seed", 1);
+  const shift_h = num("shift", 0);
+  const workers = num("workers", 0);
+  let broker: ReplayPlan["broker"];
+  if (values.gateway) {
+    const text = values.gateway as string;
+    let u: URL;
+    try {
+      u = new URL(text);
+    } catch {
+      throw new UsageError(`--gateway: '${text}' is not a URL; give the gateway's broker as mqtt://HOST:PORT, e.g. mqtt://10.0.0.2:1883`);
+    }
+    if (u.protocol !== "mqtt:" && u.protocol !== "tcp:") throw new UsageError(`--gateway: ${u.protocol}// is not taken (the nodes speak plain MQTT); give mqtt://HOST:PORT`);
+    broker = { host: u.hostname, port: Number(u.port || 1883), url: `mqtt://${u.hostname}:${u.port || 1883}` };
+  }
+  const db = values.db as string | undefined;
+  if (db && broker && !existsSync(db)) throw new UsageError(`--db ${db} does not exist; with --gateway give the external gateway's database file, to read the ledger from`);
+  if (db && !broker && !existsSync(dirname(resolve(db)))) throw new UsageError(`--db ${db}: the folder ${dirname(resolve(db))} does not exist; create it or name a file in an existing folder`);
   let desc: SiteDescription & { trace: string };
   try {
     desc = siteFile ? loadSiteFile(siteFile) : { name: "replay", array_kWp: 1.2, battery: { kWh: 2.4, chemistry: "lead-acid" }, trace: trace! };
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === "ENOENT") throw new UsageError(`--site ${siteFile} does not exist; give a site description file (docs/simulator.md "Site model")`);
+    if (e instanceof SyntaxError) throw new UsageError(`--site ${siteFile} is not JSON (${err.message}); a site description is a JSON object (docs/simulator.md "Site model")`);
+    throw new UsageError(err.message);
   }
-  if (!existsSync(desc.trace)) throw new UsageError(`trace ${desc.trace} does not exist`);
-  const specs = fleetSpecs(desc, { sites: Math.max(1, num("sites", 1)), seed: num("seed", 1), shift_h: num("shift", 0) });
-  if (values.column) for (const s of specs) s.traceColumn = values.column as string;
+  if (!existsSync(desc.trace)) throw new UsageError(`trace ${desc.trace} does not exist; give --trace the path of a PV power or irradiance trace`);
+  let specs: ReplayPlan["specs"];
+  try {
+    // the trace is read now, so that a malformed one is told before anything starts: refused when most rows are bad
+    const t = readTraceFile(desc.trace, { column: values.column as string | undefined });
+    const finite = Object.values(t.cols).some((c) => c!.some((v) => Number.isFinite(v)));
+    const bad = t.rejected.count;
+    if (bad > 0 && bad >= t.t.length) throw new Error(`${bad} of ${bad + t.t.length} rows refused (${t.rejected.first.join("; ")})`);
+    if (!finite) throw new Error(`no value in any column of its ${t.t.length} rows`);
+    if (bad > 0) console.error(`minigrid sim replay: trace ${desc.trace}: ${bad} of ${bad + t.t.length} rows skipped (${t.rejected.first.join("; ")})`);
+    specs = fleetSpecs(desc, { sites, seed, shift_h });
+    if (values.column) for (const s of specs) s.traceColumn = values.column as string;
+    modelFor(specs[0]); // the site model's own checks of its trace and column
+  } catch (e) {
+    throw new UsageError(`trace ${desc.trace}: ${(e as Error).message}; the formats a replay reads are in docs/simulator.md "Traces"`);
+  }
   for (const s of specs) {
     const f = join(firmwareOutDir, `${s.board}.js`);
     if (!existsSync(f)) throw new UsageError(`${relative(projectRoot, f)} does not exist: run minigrid build first`);
   }
   let faults: ReturnType<typeof loadFaultFile> = [];
-  try {
-    if (values.faults) faults = loadFaultFile(values.faults as string, untilMs);
-  } catch (e) {
-    // a mistake in the script: its entry, key and fix, without a stack
-    throw new UsageError((e as Error).message);
+  if (values.faults) {
+    const file = values.faults as string;
+    if (!existsSync(file)) throw new UsageError(`--faults ${file} does not exist; give a fault script (JSON or YAML, e.g. sim/faults/pipeline-day.yaml)`);
+    try {
+      faults = loadFaultFile(file, untilMs);
+    } catch (e) {
+      // a mistake in the script: its entry, key and fix, without a stack
+      throw new UsageError((e as Error).message);
+    }
+  }
+  if (broker && faults.some((f) => f.action.what === "gateway-down" || f.action.what === "clock-jump")) throw new UsageError("gateway-down and clock-jump faults need the embedded gateway; leave out --gateway");
+  return { specs, untilMs, drainMs, speed, workers, faults, broker, db };
+}
+
+export async function runSimReplay(values: Values): Promise<number> {
+  const p = plan(values);
+  if (p.broker) {
+    try {
+      await probeTcp(p.broker.host, p.broker.port);
+    } catch (e) {
+      console.error(`minigrid sim replay: cannot reach the gateway's broker at ${p.broker.url} (${connectFailure(e)}); start the gateway there, or leave out --gateway to replay against an embedded one`);
+      return 1;
+    }
   }
   const ledger = new StoreLedger();
   let gateway: EmbeddedGateway | undefined;
-  let broker: { host: string; port: number } | undefined;
-  if (values.gateway) {
-    const u = new URL(values.gateway as string);
-    broker = { host: u.hostname, port: Number(u.port || 1883) };
-    if (faults.some((f) => f.action.what === "gateway-down" || f.action.what === "clock-jump")) throw new UsageError("gateway-down and clock-jump faults need the embedded gateway");
-  } else gateway = await EmbeddedGateway.start({ dbPath: values.db as string | undefined, onStored: (n) => ledger.onAcknowledged(n) });
+  if (!p.broker) {
+    try {
+      gateway = await EmbeddedGateway.start({ dbPath: p.db, onStored: (n) => ledger.onAcknowledged(n) });
+    } catch (e) {
+      console.error(`minigrid sim replay: the embedded gateway did not start: ${(e as Error).message}`);
+      return 1;
+    }
+  }
+  try {
+    return await replayAndReport(p, values, ledger, gateway);
+  } finally {
+    // a temporary database goes with its folder; one given with --db stays
+    await gateway?.close();
+  }
+}
+
+async function replayAndReport(p: ReplayPlan, values: Values, ledger: StoreLedger, gateway: EmbeddedGateway | undefined): Promise<number> {
   const tty = process.stderr.isTTY;
   let lastLine = 0;
   const result = await runReplay({
-    specs, untilMs, drainMs, speed, faults, gateway, broker, ledger, workers: num("workers", 0),
-    onProgress: (p) => {
-      if (tty) process.stderr.write(`\r${progressLine(p)}\x1b[K`);
-      else if (p.done || Date.now() - lastLine > 5000) {
+    specs: p.specs, untilMs: p.untilMs, drainMs: p.drainMs, speed: p.speed, faults: p.faults, gateway, broker: p.broker, ledger, workers: p.workers,
+    onProgress: (pr) => {
+      if (tty) process.stderr.write(`\r${progressLine(pr)}\x1b[K`);
+      else if (pr.done || Date.now() - lastLine > 5000) {
         lastLine = Date.now();
-        process.stderr.write(progressLine(p) + "\n");
+        process.stderr.write(progressLine(pr) + "\n");
       }
     },
   });
   if (tty) process.stderr.write("\n");
   await gateway?.down();
-  const dbPath = gateway?.dbPath ?? (values.db as string | undefined);
+  const dbPath = gateway?.dbPath ?? p.db;
+  const temporary = gateway?.tempDir !== undefined;
   let rows: StoreLedgerRow[] | undefined;
   if (dbPath) rows = ledger.rows(dbPath);
-  const summary = { sites: specs.length, virtual_s: result.virtualMs / 1000, real_s: result.realMs / 1000, speed_x: Math.round(result.virtualMs / Math.max(1, result.realMs)), resets: result.resets, database: dbPath };
-  if (values.json) console.log(JSON.stringify({ ...summary, ledger: rows ?? null, produced: ledger.producedCount() }, null, 2));
+  const produced = ledger.producedCount();
+  // what left the nodes' flash was acknowledged by a broker: against an external gateway that is all we can know
+  const acknowledged = gateway ? ledger.acknowledgedCount() : produced - ledger.queuedCount();
+  const database = temporary ? null : dbPath ?? null;
+  const summary = { sites: p.specs.length, virtual_s: result.virtualMs / 1000, real_s: result.realMs / 1000, speed_x: Math.round(result.virtualMs / Math.max(1, result.realMs)), resets: result.resets, database };
+  if (values.json) console.log(JSON.stringify({ ...summary, ledger: rows ?? null, accounted: rows ? ledgerAccount(rows) : null, produced, acknowledged }, null, 2));
   else {
-    console.log(rows ? formatLedger(rows) : `ledger: ${ledger.producedCount()} batches produced; stored unknown (give --db with the gateway's database)`);
-    console.log(`${summary.sites} site(s), ${(summary.virtual_s / 3600).toFixed(1)} h virtual in ${summary.real_s.toFixed(1)} s (x${summary.speed_x}), ${summary.resets} resets; database ${dbPath ?? "-"}`);
+    console.log(rows ? formatLedger(rows) : `ledger: ${produced} batches produced, ${acknowledged} acknowledged (left the nodes' flash); stored unknown (give --db with the gateway's database)`);
+    const where = temporary ? "database removed (temporary; --db FILE keeps it)" : `database ${dbPath ?? "-"}`;
+    console.log(`${summary.sites} site(s), ${(summary.virtual_s / 3600).toFixed(1)} h virtual in ${summary.real_s.toFixed(1)} s (x${summary.speed_x}), ${summary.resets} resets; ${where}`);
+  }
+  if (produced > 0 && acknowledged === 0) {
+    console.error(`minigrid sim replay: none of the ${produced} batches produced was acknowledged${p.broker ? ` by the broker at ${p.broker.url}` : ""}; check that the gateway runs and lets these nodes in (demo mode, or their logins)`);
+    return 1;
   }
   if (!rows) return 0;
   const v = ledgerVerdict(rows);

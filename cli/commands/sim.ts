@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync, copyFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync, copyFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { tmpdir } from "node:os";
 import { Command, UsageError } from "../command";
@@ -50,12 +50,16 @@ ${replayUsage}`,
       if (values.settings) copyFileSync(values.settings as string, join(workDir, board.settingsFile));
       else writeFileSync(join(workDir, board.settingsFile), JSON.stringify({ site: "demo", node: "n1" }));
     }
-    const seconds = parseDurationSeconds((values.for as string | undefined) ?? "60s");
-    const esp = new VirtualEspruino({ board, workDir, onLog: (l) => console.log(l) });
-    esp.loadFile(file);
-    await esp.runFor(seconds * 1000);
-    const used = esp.memoryUsage();
-    console.error(`virtual time ${seconds}s; about ${used} of ${board.variables} variables in use; resets: ${esp.resets.join(", ")}`);
-    return esp.halted && esp.halted !== "quit()" ? 1 : 0;
+    try {
+      const seconds = parseDurationSeconds((values.for as string | undefined) ?? "60s");
+      const esp = new VirtualEspruino({ board, workDir, onLog: (l) => console.log(l) });
+      esp.loadFile(file);
+      await esp.runFor(seconds * 1000);
+      const used = esp.memoryUsage();
+      console.error(`virtual time ${seconds}s; about ${used} of ${board.variables} variables in use; resets: ${esp.resets.join(", ")}`);
+      return esp.halted && esp.halted !== "quit()" ? 1 : 0;
+    } finally {
+      rmSync(workDir, { recursive: true, force: true }); // the board's working folder: its settings file and flash
+    }
   },
 };

@@ -70,7 +70,7 @@ export function crossFieldErrors(s: { [k: string]: any }): string[] {
   if (Array.isArray(s.off)) {
     const ids = channelIds();
     s.off.forEach((id: unknown, i: number) => {
-      if (typeof id === "number" && !ids.has(id)) errors.push(`off[${i}]: ${id} is no channel id; use the ids of README "The wire contract"`);
+      if (typeof id === "number" && !ids.has(id)) errors.push(`off[${i}]: ${id} is no channel id; use the ids of docs/design.md "Channels"`);
     });
   }
   const seen = (list: unknown, key: string, what: string, show: (v: any) => string) => {

@@ -139,7 +139,7 @@ export const remoteProperties: JsonSchema = {
   },
   off: {
     type: "array", items: { type: "integer", minimum: 1, must: "a channel id" }, uniqueItems: true,
-    description: "Channel ids not to report (README, the wire contract: 1-9 battery, 20-32 PV and charger, 40-44 inverter, 50-81 feeders, 90-97 CT, 100-127 energy).",
+    description: "Channel ids not to report (docs/design.md, channels: 1-9 battery, 20-32 PV and charger, 40-44 inverter, 50-81 feeders, 90-97 CT, 100-127 energy).",
     must: "a list of distinct channel ids",
   },
 };

@@ -1,4 +1,4 @@
-// The node's settings (README "Configuring a node"): from the board's JSON file on Linux, from Storage on a board;
+// The node's settings (docs/firmware.md "Configuring a node"): from the board's JSON file on Linux, from Storage on a board;
 // a `cfg` command from the gateway changes them, and they are saved back to Storage and reported in birth.
 
 export interface VeDirectSetting {

@@ -1,4 +1,4 @@
-// Boards as data (docs/style.md 3). hardware.md holds the same table for people; test/build/boards.test.ts
+// Boards as data (docs/style.md 3). docs/hardware.md holds the same table for people; test/build/boards.test.ts
 // checks that the two agree. Pin names are Espruino's pin names for the board.
 
 /** A UART as wired on the board. `serial` names the Espruino object; "soft" means a software Serial. */

@@ -9,7 +9,8 @@
 // A message not stored closes the connection without its PUBACK; PUBACKs held for a closed connection are dropped
 // (the broker sends those messages again on the resumed session).
 // The broker must keep what arrives while the gateway is away or busy: mosquitto needs `persistence true` and
-// `max_queued_messages` raised well above its default of 1000 (gateway/README-section.md; checked in the tests).
+// `max_queued_messages` raised well above its default of 1000 (docs/operator.md "An external
+// broker"; checked in the tests).
 // Authentication and topic ACLs of the nodes are the external broker's job (mosquitto password_file, acl_file).
 import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";

@@ -115,7 +115,7 @@ export const gatewaySchemaBase: JsonSchema = {
         },
       },
     },
-    alarms: { type: "object", default: {}, fix: "see the alarms section of the README" },
+    alarms: { type: "object", default: {}, fix: "see docs/alarms.md for the alarms settings" },
     uplink: uplinkSchema,
   },
 };

@@ -27,7 +27,7 @@ export const uplinkSchema: JsonSchema = {
   type: "object",
   additionalProperties: false,
   default: {},
-  fix: "see the uplink section of the README (central/README-section.md)",
+  fix: "see docs/central.md, \"The uplink settings\", for every uplink key",
   properties: {
     url: { type: "string", pattern: "^(mqtts?|tcp|tls)://", fix: "set uplink.url to the central broker, e.g. mqtts://central.example.org:8883" },
     clientId: { type: "string", minLength: 1, maxLength: 64, fix: "set uplink.clientId, the same on every start (default: mg-<first site>)" },

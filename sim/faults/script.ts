@@ -6,7 +6,7 @@
 //   { "kind": "power-cut", "at": "3h" }                             the controller loses power, back at once
 //   { "kind": "power-cut", "at": "3h", "inWrite": 120 }             ...in the middle of a flash write, 120 bytes on
 //                                                                   (in the firmware's own writes: a Storage compaction
-//                                                                   is not power-safe on a board: README "Flash wear and power cuts")
+//                                                                   is not power-safe on a board: docs/firmware.md "Flash wear and power cuts")
 //   { "kind": "power-cut", "random": 50, "from": "30m", "to": "23h30m", "inWriteEvery": 3, "seed": 20261128 }
 //                                                                   50 cuts at seeded random instants, every 3rd in a write
 //   { "kind": "unplug", "sensor": "vedirect" | "modbus" | "ina", "at": "2h", "for": "30m" }

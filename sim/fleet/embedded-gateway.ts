@@ -1,8 +1,9 @@
 // The gateway started in-process for a replay: the real Gateway (embedded aedes broker, ingest, SQLite, liveness),
 // demo mode (anonymous controllers allowed, on loopback), a database in a temporary directory unless told, and
 // optionally the HTTP API and dashboard. It can be stopped and started again on the same port and database
-// (the "gateway-down" fault), and it gives the nodes the replay's virtual wall-clock time.
-import { mkdtempSync } from "node:fs";
+// (the "gateway-down" fault), and it gives the nodes the replay's virtual wall-clock time. `close()` stops it and
+// removes the temporary directory it made (a database given by the caller stays).
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,6 +45,8 @@ export class EmbeddedGateway {
   readonly config: GatewayConfig;
   apiUrl: string | undefined;
   private api: ApiFeature | undefined;
+  /** The directory made for the database when the caller gave none; removed by close(). */
+  tempDir: string | undefined;
 
   private constructor(private readonly o: EmbeddedGatewayOptions, config: GatewayConfig) {
     this.config = config;
@@ -54,7 +57,8 @@ export class EmbeddedGateway {
     config.demo = true;
     config.broker.host = "127.0.0.1";
     config.broker.port = o.brokerPort ?? (await freePort());
-    config.storage.path = o.dbPath ?? join(mkdtempSync(join(tmpdir(), "minigrid-replay-")), "minigrid.db");
+    const tempDir = o.dbPath === undefined ? mkdtempSync(join(tmpdir(), "minigrid-replay-")) : undefined;
+    config.storage.path = o.dbPath ?? join(tempDir!, "minigrid.db");
     // the replay sets the nodes' clocks to virtual time: no periodic sync from the host's clock
     config.liveness.timeSyncS = 2_000_000; // the most a Node timer holds (2^31 ms)
     // a replay's boards wait for each PUBACK in real time: commit at once, and without an fsync per commit
@@ -62,7 +66,13 @@ export class EmbeddedGateway {
     config.storage.flushMs = o.flushMs ?? 0;
     config.storage.synchronous = o.synchronous ?? "NORMAL";
     const g = new EmbeddedGateway(o, config);
-    await g.up();
+    g.tempDir = tempDir;
+    try {
+      await g.up();
+    } catch (e) {
+      await g.close();
+      throw e;
+    }
     return g;
   }
 
@@ -107,6 +117,13 @@ export class EmbeddedGateway {
     const g = this.gateway;
     this.gateway = undefined;
     await g?.stop();
+  }
+
+  /** Stops the gateway and removes its temporary directory (database included), if it made one. */
+  async close(): Promise<void> {
+    await this.down();
+    if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
+    this.tempDir = undefined;
   }
 
   /** A time command to one node (also how a clock-jump fault sends a wrong time). */

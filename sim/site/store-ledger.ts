@@ -1,15 +1,17 @@
 // The ledger of a replay read back from the gateway's own database (its `batches` table), per node:
 //   produced      batches the firmware wrote to its flash queue (MG_PROBE "push": boot, seq)
 //   acknowledged  batches the gateway committed and acknowledged (its "batch.stored" events; embedded gateway only)
-//   stored        rows in `batches` for the node
+//   stored        rows in `batches` for the node (a merged summary is one row for many produced batches)
+//   alone         produced batches stored in a row of their own (m = 1)
 //   merged        produced batches that reached storage inside a merged batch (m > 1: the flash queue, when full,
-//                 merges its oldest batches; a merged row covers seq..seq_last)
+//                 merges its oldest batches; a merged row covers seq..seq_last); counted once each
 //   duplicated    produced batches covered by more than one stored row (stored twice)
 //   queued        produced batches covered by no stored row but still in the node's flash queue when the run ended
 //                 (the node sends them once it reaches a gateway: not lost; sim/site/queued.ts)
 //   lost          produced batches covered by no stored row and no longer in the node's flash
 //   timeBack      stored batches that start before the last row of the batch before them in the same boot (times
 //                 anchored from two clocks; informational, not a loss)
+// Every produced batch is exactly one of alone, merged, queued or lost: their sum is produced (`accounted`).
 import { DatabaseLike, openReadonly } from "./store-read";
 
 export interface StoreLedgerRow {
@@ -17,6 +19,7 @@ export interface StoreLedgerRow {
   produced: number;
   acknowledged: number | null;
   stored: number;
+  alone: number;
   merged: number;
   duplicated: number;
   queued: number;
@@ -62,6 +65,17 @@ export class StoreLedger {
     this.acked.set(node, (this.acked.get(node) ?? 0) + 1);
   }
 
+  /** Produced batches still in a node's flash queue when the run ended (sent to no gateway that kept them). */
+  queuedCount(): number {
+    let n = 0;
+    for (const [node, byBoot] of this.produced)
+      for (const [boot, seqs] of byBoot) {
+        const spans = this.queued.get(node)?.get(boot) ?? [];
+        for (const s of seqs) if (spans.some(([a, e]) => s >= a && s <= e)) n++;
+      }
+    return n;
+  }
+
   producedCount(): number {
     let n = 0;
     for (const b of this.produced.values()) for (const s of b.values()) n += s.size;
@@ -90,7 +104,7 @@ export class StoreLedger {
     for (const [node, byBoot] of this.produced) {
       const [site, n] = node.split("/");
       const stored = q.all(site, n) as StoredBatch[];
-      const row: StoreLedgerRow = { node, produced: 0, acknowledged: this.acksKnown ? this.acked.get(node) ?? 0 : null, stored: stored.length, merged: 0, duplicated: 0, queued: 0, lost: 0, timeBack: 0 };
+      const row: StoreLedgerRow = { node, produced: 0, acknowledged: this.acksKnown ? this.acked.get(node) ?? 0 : null, stored: stored.length, alone: 0, merged: 0, duplicated: 0, queued: 0, lost: 0, timeBack: 0 };
       const storedByBoot = new Map<number, StoredBatch[]>();
       for (const s of stored) (storedByBoot.get(s.boot) ?? storedByBoot.set(s.boot, []).get(s.boot)!).push(s);
       for (const list of storedByBoot.values())
@@ -102,17 +116,19 @@ export class StoreLedger {
         row.produced += seqs.size;
         const list = storedByBoot.get(boot) ?? [];
         const covered = new Set<number>();
+        const inMerged = new Set<number>();
         for (const b of list)
           for (let k = b.seq; k <= b.seq_last; k++) {
             if (!seqs.has(k)) continue;
             if (covered.has(k)) row.duplicated++;
             covered.add(k);
-            if (b.merged > 1) row.merged++;
+            if (b.merged > 1) inMerged.add(k);
           }
         const inFlash = this.queued.get(node)?.get(boot) ?? [];
         for (const s of seqs) {
-          if (covered.has(s)) continue;
-          if (inFlash.some(([a, e]) => s >= a && s <= e)) row.queued++;
+          if (inMerged.has(s)) row.merged++;
+          else if (covered.has(s)) row.alone++;
+          else if (inFlash.some(([a, e]) => s >= a && s <= e)) row.queued++;
           else row.lost++;
         }
       }
@@ -122,15 +138,43 @@ export class StoreLedger {
   }
 }
 
+/** What each column of the ledger means, one line each, printed under the table. */
+export const ledgerColumns: [string, string][] = [
+  ["produced", "batches the firmware wrote to its flash queue"],
+  ["acknowledged", "batches the gateway committed, then acknowledged (PUBACK); - when the gateway is not this process's"],
+  ["stored", "rows in the gateway's batches table (a merged summary is one row for many produced batches)"],
+  ["alone", "produced batches stored in a row of their own"],
+  ["merged", "produced batches stored inside a merged summary (a full flash queue merges its oldest batches)"],
+  ["duplicated", "produced batches covered by more than one stored row (stored twice)"],
+  ["queued", "produced batches stored nowhere yet but still in the node's flash at the end: sent once it reaches a gateway"],
+  ["lost", "produced batches stored nowhere and gone from the node's flash"],
+  ["timeBack", "stored batches stamped before the end of the one before them in the same boot (informational)"],
+];
+
+type Count = "produced" | "stored" | "alone" | "merged" | "duplicated" | "queued" | "lost" | "timeBack";
+
+/** Every produced batch in exactly one place: alone + merged + queued + lost = produced. */
+export function ledgerAccount(rows: StoreLedgerRow[]): { produced: number; alone: number; merged: number; queued: number; lost: number; ok: boolean } {
+  const sum = (k: Count) => rows.reduce((a, r) => a + r[k], 0);
+  const a = { produced: sum("produced"), alone: sum("alone"), merged: sum("merged"), queued: sum("queued"), lost: sum("lost") };
+  return { ...a, ok: a.alone + a.merged + a.queued + a.lost === a.produced };
+}
+
 export function formatLedger(rows: StoreLedgerRow[]): string {
-  const head = ["node", "produced", "acknowledged", "stored", "merged", "duplicated", "queued", "lost", "timeBack"];
-  const cells = rows.map((r) => [r.node, r.produced, r.acknowledged ?? "-", r.stored, r.merged, r.duplicated, r.queued, r.lost, r.timeBack].map(String));
-  const tot = (k: "produced" | "stored" | "merged" | "duplicated" | "queued" | "lost" | "timeBack") => String(rows.reduce((a, r) => a + r[k], 0));
-  if (rows.length > 1)
-    cells.push(["total", tot("produced"), String(rows.reduce((a, r) => a + (r.acknowledged ?? 0), 0)), tot("stored"), tot("merged"), tot("duplicated"), tot("queued"), tot("lost"), tot("timeBack")]);
+  const head = ["node", "produced", "acknowledged", "stored", "alone", "merged", "duplicated", "queued", "lost", "timeBack"];
+  const cells = rows.map((r) => [r.node, r.produced, r.acknowledged ?? "-", r.stored, r.alone, r.merged, r.duplicated, r.queued, r.lost, r.timeBack].map(String));
+  const tot = (k: Count) => String(rows.reduce((a, r) => a + r[k], 0));
+  const acked = rows.some((r) => r.acknowledged !== null) ? String(rows.reduce((a, r) => a + (r.acknowledged ?? 0), 0)) : "-";
+  if (rows.length > 1) cells.push(["total", tot("produced"), acked, tot("stored"), tot("alone"), tot("merged"), tot("duplicated"), tot("queued"), tot("lost"), tot("timeBack")]);
   const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((x, i) => (i === 0 ? x.padEnd(w[i]) : x.padStart(w[i]))).join("  ");
-  const queued = rows.reduce((a, r) => a + r.queued, 0);
+  const kw = Math.max(...ledgerColumns.map(([k]) => k.length));
+  const legend = ledgerColumns.map(([k, text]) => `  ${k.padEnd(kw)}  ${text}`);
+  const a = ledgerAccount(rows);
+  const account =
+    `${a.ok ? "every produced batch accounted for" : "produced batches NOT all accounted for"}: ${a.produced} produced = ${a.alone} stored alone + ${a.merged} inside merged summaries + ${a.queued} still queued + ${a.lost} lost` +
+    (a.ok ? "" : ` (the parts add up to ${a.alone + a.merged + a.queued + a.lost}, not ${a.produced}: the ledger is wrong)`);
+  const queued = a.queued;
   const note = queued > 0 ? [`${queued} batch(es) still queued in the nodes' flash when the run ended: not lost, a node sends them once it reaches a gateway`] : [];
-  return ["ledger", line(head), ...cells.map(line), ...note].join("\n");
+  return ["ledger", line(head), ...cells.map(line), ...legend, account, ...note].join("\n");
 }

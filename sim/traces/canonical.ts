@@ -85,6 +85,8 @@ export function parseCanonical(text: string): Trace {
     for (let k = 1; k < header.length; k++) {
       const cell = cells[k] ?? "";
       const x = cell === "" ? NaN : Number(cell);
+      // an empty cell is a missing value; anything else must be a number, or the row is refused and counted
+      if (cell !== "" && !Number.isFinite(x)) return reject(rejected, `line ${n + 1}: ${header[k]} '${cell}' is not a number`);
       v[header[k] as CanonicalColumn] = Number.isFinite(x) ? x : NaN;
     }
     rows.push({ t, v });

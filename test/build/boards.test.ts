@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import { boards } from "../../firmware/boards/index";
 import { Board } from "../../firmware/boards/types";
 
-// hardware.md is for people, firmware/boards/*.ts for the build: they must say the same.
+// docs/hardware.md is for people, firmware/boards/*.ts for the build: they must say the same.
 function hardwareTable(): Map<string, string[]> {
-  const text = readFileSync(new URL("../../hardware.md", import.meta.url), "utf8");
+  const text = readFileSync(new URL("../../docs/hardware.md", import.meta.url), "utf8");
   const section = text.split("## Boards")[1].split("\n## ")[0];
   const rows = section.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| board") && !l.startsWith("|---"));
   return new Map(rows.map((r) => {

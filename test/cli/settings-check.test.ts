@@ -29,7 +29,7 @@ function errorsOf(change: (s: { [k: string]: any }) => void, bd = "pico"): strin
 }
 
 describe("checkNodeSettings", () => {
-  it("accepts the README's example on a pico and gives it back without _help", () => {
+  it("accepts the example of docs/firmware.md on a pico and gives it back without _help", () => {
     const r = checkNodeSettings({ ...good(), _help: { site: "the site" } }, board("pico"));
     expect(r).toEqual({ ok: true, value: good() });
   });
@@ -108,7 +108,7 @@ describe("checkNodeSettings", () => {
 
   it("off: distinct channel ids that exist", () => {
     expect(errorsOf((s) => (s.off = [22, 81, 97, 123]))).toEqual([]);
-    expect(errorsOf((s) => (s.off = [999]))).toEqual(['off[0]: 999 is no channel id; use the ids of README "The wire contract"']);
+    expect(errorsOf((s) => (s.off = [999]))).toEqual(['off[0]: 999 is no channel id; use the ids of docs/design.md "Channels"']);
     expect(errorsOf((s) => (s.off = [22, 22]))[0]).toMatch(/^off: must be a list of distinct channel ids/);
     expect(errorsOf((s) => (s.off = "22"))[0]).toMatch(/^off: must be/);
   });

@@ -64,7 +64,10 @@ async function startOnce(data: string, pvNewerThan: number): Promise<{ out: stri
   const code = await exited;
   const row = out.split("\n").find((l) => /^demo\S*\/n1\s/.test(l));
   expect(row, out).toBeDefined();
-  const [produced, , stored, , duplicated, lost] = row!.trim().split(/\s+/).slice(1).map(Number);
+  // the ledger's columns by their names in its header
+  const head = out.split("\n").find((l) => /^node\s+produced\s/.test(l))!.trim().split(/\s+/);
+  const cell = (name: string) => Number(row!.trim().split(/\s+/)[head.indexOf(name)]);
+  const [produced, stored, duplicated, lost] = ["produced", "stored", "duplicated", "lost"].map(cell);
   return { out, code, site: site!, pvTs, staleKeys, ledger: { produced, stored, duplicated, lost } };
 }
 

@@ -8,7 +8,7 @@
 // The cuts inside flash writes land in the firmware's own writes (records, acks, new page files, settings), not in
 // the interpreter's Storage compaction, which no firmware can make power-safe: it erases each page before rewriting
 // it from RAM, and the next start-up erases the whole Storage when a page no longer begins with a file header
-// (test/sim/storage-powercut.test.ts; README "Flash wear and power cuts").
+// (test/sim/storage-powercut.test.ts; docs/firmware.md "Flash wear and power cuts").
 import { describe, expect, it } from "vitest";
 import { findBoard } from "../../firmware/boards/index";
 import { VirtualSite } from "../../sim/site/virtual-site";

@@ -86,7 +86,7 @@ needs("mosquitto").describe("external broker (mosquitto)", () => {
     await publishAll(node, "n1", 0, 1500);
     gw = await gateway(dir, broker!.url);
     await new Promise((r) => setTimeout(r, 1500));
-    expect(stored(gw)).toBeLessThan(1500); // lost: this is why the README asks for max_queued_messages
+    expect(stored(gw)).toBeLessThan(1500); // lost: this is why docs/operator.md asks for max_queued_messages
     expect(broker!.log()).toMatch(/Outgoing messages are being dropped for client gw-test/);
   });
 });

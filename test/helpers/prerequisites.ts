@@ -61,6 +61,10 @@ export const prerequisites = {
     find: () => firstExisting(["/usr/bin/chromium"]),
     how: "apt-get install -y chromium",
   },
+  sqlite3: {
+    find: () => firstExisting(["/usr/bin/sqlite3"]) ?? onPath("sqlite3"),
+    how: "apt-get install -y sqlite3",
+  },
   openssl: {
     find: () => firstExisting(["/usr/bin/openssl"]) ?? onPath("openssl"),
     how: "apt-get install -y openssl",

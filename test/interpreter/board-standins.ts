@@ -215,7 +215,7 @@ MG_NET.drop = function () {
 }
 
 /**
- * Settings for a board's file that switch every driver on (README "Configuring a node"), for the broker on
+ * Settings for a board's file that switch every driver on (docs/firmware.md "Configuring a node"), for the broker on
  * `brokerPort` of 127.0.0.1; `node` names it (site "s1", login `node` with password "pw-" + node, as the gateway
  * tests' settings have them).
  */

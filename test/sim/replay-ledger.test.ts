@@ -1,5 +1,6 @@
 // The replay's ledger against the embedded gateway: batches still in a node's flash when the run ends are "queued",
 // not "lost"; and a replay is deterministic: one seed, the same ledger and the same stored rows.
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { EmbeddedGateway } from "../../sim/fleet/embedded-gateway";
 import { runReplay } from "../../sim/fleet/replay";
@@ -25,6 +26,11 @@ async function replay(untilMs: number, drainMs: number, faults: FaultEntry[]) {
     return { rows: ledger.rows(gateway.dbPath), batches, samples, text: formatLedger(ledger.rows(gateway.dbPath)) };
   } finally {
     db.close();
+    // the temporary folder goes with the database in it
+    const dir = gateway.tempDir!;
+    expect(existsSync(dir)).toBe(true);
+    await gateway.close();
+    expect(existsSync(dir)).toBe(false);
   }
 }
 
@@ -35,7 +41,32 @@ describe("replay ledger", () => {
     expect(row.queued).toBeGreaterThan(30);
     expect(row.lost).toBe(0);
     expect(row.produced).toBe(row.queued + row.stored - row.duplicated);
+    expect(row.alone + row.merged + row.queued + row.lost).toBe(row.produced);
     expect(r.text).toMatch(/still queued in the nodes' flash/);
+    expect(r.text).toContain(`every produced batch accounted for: ${row.produced} produced = ${row.alone} stored alone + ${row.merged} inside merged summaries + ${row.queued} still queued + 0 lost`);
+  }, 300_000);
+
+  it("accounts for every produced batch on a replay with faults: stored alone, inside a merged summary, queued or lost", async () => {
+    // the gateway away for 5 h fills the Pico's flash queue, which merges its oldest batches; power cuts in between
+    const r = await replay(7 * 3600_000, 10 * 60_000, [
+      { kind: "gateway-down", at: "30m", for: "5h" },
+      { kind: "power-cut", random: 6, from: "10m", to: "6h", inWriteEvery: 2, seed: 5 },
+      { kind: "wifi-down", at: "6h10m", for: "5m" },
+    ]);
+    const [row] = r.rows;
+    expect(row.merged).toBeGreaterThan(0);
+    expect(row.alone).toBeGreaterThan(0);
+    expect(row.alone + row.merged + row.queued + row.lost).toBe(row.produced);
+    // a merged summary is one stored row for many produced batches
+    expect(row.stored).toBeLessThan(row.alone + row.merged);
+    const mergedRows = (r.batches as { merged: number; seq: number; seq_last: number }[]).filter((b) => b.merged > 1);
+    expect(mergedRows.length).toBeGreaterThan(0);
+    expect(row.stored).toBe(row.alone + mergedRows.length - row.duplicated);
+    const lines = r.text.split("\n");
+    // one line under the table per column
+    for (const col of ["produced", "acknowledged", "stored", "alone", "merged", "duplicated", "queued", "lost", "timeBack"])
+      expect(lines.some((l) => new RegExp(`^  ${col} +\\S`).test(l))).toBe(true);
+    expect(r.text).toContain(`every produced batch accounted for: ${row.produced} produced = ${row.alone} stored alone + ${row.merged} inside merged summaries + ${row.queued} still queued + ${row.lost} lost`);
   }, 300_000);
 
   it("one seed, the same ledger and the same stored rows, twice", async () => {
