@@ -7,6 +7,7 @@ import { withDefaults } from "./app/node-settings";
 import { runSelfTest } from "./app/self-test";
 import { boardHardware } from "./app/board-hardware";
 import { run } from "./main";
+import { tlsConnect } from "./net/tls";
 
 /** A capture file played as a UART: `baud / 10` bytes a second in 100 ms steps, from the start again at its end. */
 function replaySerial(path: string, baud: number): SerialPort {
@@ -45,5 +46,5 @@ export function start(board: RuntimeBoard): void {
   }
   const hw = boardHardware(board);
   hw.replay = replaySerial;
-  run(board, settings, hw);
+  run(board, settings, hw, undefined, tlsConnect);
 }

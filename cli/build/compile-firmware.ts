@@ -169,8 +169,10 @@ export function runtimeBoardEntrySource(boardId: string): string {
   if (board.settingsFile) return `import { start } from "./main-linux";\nstart(${es5Literal(runtime)});\n`;
   // the network code of the board's kind, and only that, goes into its file
   const link = networkLinks[board.networks[0]];
+  // and MQTT over TLS only where the board's interpreter has it
   return `import { start } from "./main";\n` + (link ? `import { ${link[1]} } from "./${link[0]}";\n` : "") +
-    `start(${es5Literal(runtime)}${link ? ", " + link[1] : ""});\n`;
+    (board.tls ? `import { tlsConnect } from "./net/tls";\n` : "") +
+    `start(${es5Literal(runtime)}${link || board.tls ? ", " + (link ? link[1] : "undefined") : ""}${board.tls ? ", tlsConnect" : ""});\n`;
 }
 
 /** Build one board's files under dist/firmware/. Problems found by the bundle check are returned, not thrown. */

@@ -104,6 +104,11 @@ export function boardErrors(s: { [k: string]: any }, board: Board, full: boolean
     else if (net.kind === "eth") for (const k of ["ssid", "pass"]) if (net[k] !== undefined) errors.push(`net.${k}: is for Wi-Fi, and the ${board.id} uses Ethernet; remove it`);
   }
 
+  const broker = s.broker;
+  if (isObject(broker) && broker.tls === true && !board.tls)
+    errors.push(`broker.tls: the ${board.id}'s interpreter has no TLS; remove it and use the gateway's plain MQTT port (1883) on the site network`);
+  if (isObject(broker) && broker.ca !== undefined && broker.tls !== true) errors.push("broker.ca: is used only with broker.tls; add \"tls\": true, or remove ca");
+
   const linux = board.networks.indexOf("host-tcp") >= 0;
   if (Array.isArray(s.vedirect)) {
     let wired = 0;

@@ -56,6 +56,16 @@ export const brokerSchema: JsonSchema = {
     port: { type: "integer", minimum: 1, maximum: 65535, description: "The broker's TCP port (1883 for MQTT without TLS).", must: "a port 1..65535, e.g. 1883" },
     user: { type: "string", maxLength: 64, description: "MQTT user name, as listed under nodes in the gateway's settings; empty: none.", must: "a user name of at most 64 characters" },
     pass: { type: "string", maxLength: 128, description: "MQTT password (the gateway keeps only its hash). Never printed by the CLI.", must: "a password of at most 128 characters" },
+    tls: {
+      type: "boolean",
+      description: "MQTT over TLS (the gateway's TLS port, usually 8883), on boards whose interpreter has TLS (the ESP32). The traffic is encrypted; Espruino 2v29 does not check the broker's certificate (docs/security.md).",
+      must: "true or false",
+    },
+    ca: {
+      type: "string", minLength: 64, maxLength: 4096, pattern: "^-----BEGIN CERTIFICATE-----",
+      description: "With tls: the broker's certificate (or its CA's), PEM text, handed to the interpreter's TLS.",
+      must: "a PEM certificate beginning with -----BEGIN CERTIFICATE-----",
+    },
   },
 };
 

@@ -11,7 +11,7 @@ import { QueueItem, QueueStore } from "./queue/types";
 import { createMqttClient } from "./mqtt/client";
 import { AckResult, BirthPayload } from "../protocol/messages";
 import { nodeTopics, protocolVersion, topicRoot } from "../protocol/topics";
-import { NetLink } from "../hal/types";
+import { NetConnectFn, NetLink } from "../hal/types";
 import { keepLinkUp } from "../net/link";
 
 export const firmwareVersion = "0.1.0";
@@ -38,6 +38,8 @@ export interface NodeDeps {
   kick: () => void;
   /** The network link (firmware/net/), joined before MQTT; absent where the host's network is up (Linux build). */
   link?: NetLink;
+  /** MQTT over TLS (net/tls.ts), on the boards whose interpreter has it. */
+  tls?: (broker: NodeSettings["broker"]) => NetConnectFn;
   /** The simulator's ledger probe (MG_PROBE): told of every batch written to the queue. */
   probe?: (kind: string, a: number, b: number) => void;
 }
@@ -287,15 +289,17 @@ export function startNode(d: NodeDeps): void {
         if (report && v !== undefined) event({ e: "link", d: { rssi: v } });
       });
   }
+  const br = s.broker;
+  // MQTT over TLS (broker.tls), on the boards whose build has it (the settings' check refuses it elsewhere)
+  const tlsOpen = br.tls && d.tls ? d.tls(br) : undefined;
   const keeper = link && keepLinkUp(link, function (up, why) {
     console.log("net " + (up ? "up" : "down " + why));
     if (up) {
       signal();
       mqtt.start();
     }
-  });
+  }, tlsOpen);
   if (link && link.rssi) setInterval(signal, linkReport_s * 1000, 1);
-  const br = s.broker;
   const mqtt = createMqttClient({
     host: br.host,
     port: br.port,
@@ -309,7 +313,7 @@ export function startNode(d: NodeDeps): void {
     keepalive_s: Math.min(1800, Math.max(120, 2 * s.report_s)),
     // room for birth and state besides the batches
     window: batchWindow + 2,
-    connect: keeper && keeper.connect,
+    connect: keeper ? keeper.connect : tlsOpen,
     onConnect: function () {
       if (keeper) keeper.mqtt(1);
       if (s.tr) {

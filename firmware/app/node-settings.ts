@@ -68,7 +68,8 @@ export interface NodeSettings {
   node: string;
   /** The network; absent: the host's (Linux build). */
   net?: NetSetting;
-  broker: { host: string; port: number; user?: string; pass?: string };
+  /** tls: MQTT over the interpreter's TLS (boards with `tls`); ca: the broker's certificate, PEM. */
+  broker: { host: string; port: number; user?: string; pass?: string; tls?: boolean; ca?: string };
   /** Report interval: one row per interval. */
   report_s: number;
   /** Sample period of the polled sensors (Modbus, INA226, CT). */
@@ -124,7 +125,7 @@ export function withDefaults(p: any): NodeSettings {
     site: typeof p.site === "string" ? p.site : "site",
     node: typeof p.node === "string" ? p.node : "node",
     net: p.net || undefined,
-    broker: { host: b.host || "127.0.0.1", port: b.port || 1883, user: b.user, pass: b.pass },
+    broker: { host: b.host || "127.0.0.1", port: b.port || 1883, user: b.user, pass: b.pass, tls: b.tls, ca: b.ca },
     report_s: p.report_s > 0 ? p.report_s : 60,
     sample_s: p.sample_s > 0 ? p.sample_s : 5,
     rows: p.rows > 0 ? p.rows : 1,

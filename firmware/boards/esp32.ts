@@ -12,6 +12,7 @@ export const esp32: Board = {
   storageBytes: 896 * 1024,
   flashPageBytes: 4 * 1024,
   networks: ["esp32-wifi"],
+  tls: true,
   modbus: { serial: "Serial2", tx: "D17", rx: "D16", baud: 115200, driverEnable: "D4" },
   vedirect: { serial: "Serial3", tx: "D26", rx: "D25", baud: 19200 },
   i2c: { bus: "I2C1", scl: "D22", sda: "D21", ina226Addresses: [0x40, 0x41, 0x44] },

@@ -12,6 +12,7 @@ export const linux: Board = {
   storageBytes: 48 * 1024,
   flashPageBytes: 4 * 1024,
   networks: ["host-tcp"],
+  tls: true,
   ctPins: [],
   settingsFile: "minigrid.json",
 };

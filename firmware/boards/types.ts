@@ -53,6 +53,8 @@ export interface Board {
   /** Erase unit of that flash, bytes. */
   flashPageBytes: number;
   networks: NetworkKind[];
+  /** The interpreter's build for the board has `require("tls")`, for MQTT over TLS (the ESP32's: mbedTLS). */
+  tls?: boolean;
   /** The W5500 module's wiring, on a board whose networks include w5500-ethernet. */
   w5500?: SpiEthernetWiring;
   /** The ESP8266 module's UART (AT commands, 115200 baud) and its enable (CH_PD) pin, for esp8266-at. */

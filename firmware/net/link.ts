@@ -20,8 +20,9 @@ export interface LinkKeeper {
 
 /**
  * Joins `link` and keeps it joined; `change(1)` when it comes up, `change(0, why)` when a join fails or it is lost.
+ * Connections are opened with `open` when given (MQTT over TLS), else over the link.
  */
-export function keepLinkUp(link: NetLink, change: (up: number, why?: string) => void): LinkKeeper {
+export function keepLinkUp(link: NetLink, change: (up: number, why?: string) => void, open?: NetConnectFn): LinkKeeper {
   let up = 0;
   let fails = 0;
   let mqttFails = 0;
@@ -66,11 +67,12 @@ export function keepLinkUp(link: NetLink, change: (up: number, why?: string) => 
   // the first join from a timer: a link that joins at once (WIZnet's setIP() returns when DHCP is done) would
   // otherwise tell `change` before the caller has what it starts on a join (the MQTT client)
   setTimeout(join, 0);
-  const open = link.connect || require("net").connect;
+  // TCP over the link's own sockets (an AT module), or the interpreter's; `open` when given (TLS) instead
+  open = open || link.connect || require("net").connect;
   return {
     connect: function (to, onConnect) {
       if (!up) throw new Error("link down");
-      return open(to, onConnect);
+      return open!(to, onConnect);
     },
     mqtt: function (ok: number) {
       if (!up) return;

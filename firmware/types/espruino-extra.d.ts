@@ -95,6 +95,16 @@ interface EspruinoFs {
   existsSync?(path: string): boolean;
 }
 
+/**
+ * require("tls") on builds with TLS (the ESP32's, the Linux build): connect as net's, over mbedTLS; `ca` is the
+ * DER of a certificate (Espruino's tls reference: a PEM's base64 through atob). Espruino 2v29 sets mbedTLS's
+ * authentication mode to "none", so the peer's certificate is not checked against it.
+ */
+interface EspruinoTls {
+  connect(options: { host: string; port: number; ca?: string }, callback?: () => void): EspruinoSocket;
+}
+
+declare function require(name: "tls"): EspruinoTls;
 declare function require(name: "Storage"): EspruinoStorage;
 declare function require(name: "net"): EspruinoNet;
 declare function require(name: "fs"): EspruinoFs;

@@ -50,7 +50,7 @@ describe("checkNodeSettings", () => {
     expect(errorsOf((s) => (s.broker.port = 18.5))[0]).toMatch(/^broker\.port:/);
     const e = errorsOf((s) => (s.broker.pass = 12345678));
     expect(e).toEqual(["broker.pass: must be a password of at most 128 characters (got a hidden value)"]);
-    expect(errorsOf((s) => (s.broker.tls = true))[0]).toMatch(/^broker\.tls: unknown setting; remove it or check its spelling \(known here: host, port, user, pass\)/);
+    expect(errorsOf((s) => (s.broker.qos = 1))[0]).toMatch(/^broker\.qos: unknown setting; remove it or check its spelling \(known here: host, port, user, pass, tls, ca\)/);
   });
 
   it("report_s, sample_s, rows: whole numbers 1..86400, sample_s at most report_s", () => {
@@ -111,6 +111,21 @@ describe("checkNodeSettings", () => {
     expect(errorsOf((s) => (s.off = [999]))).toEqual(['off[0]: 999 is no channel id; use the ids of docs/design.md "Channels"']);
     expect(errorsOf((s) => (s.off = [22, 22]))[0]).toMatch(/^off: must be a list of distinct channel ids/);
     expect(errorsOf((s) => (s.off = "22"))[0]).toMatch(/^off: must be/);
+  });
+
+  it("broker.tls: only where the board's interpreter has TLS, and ca only with it", () => {
+    const pem = "-----BEGIN CERTIFICATE-----\n" + "A".repeat(64) + "\n-----END CERTIFICATE-----\n";
+    const esp32 = (s: { [k: string]: any }) => {
+      s.net = { kind: "wifi", ssid: "site", pass: "12345678" };
+      s.ct[0].pin = "D34";
+    };
+    expect(errorsOf((s) => (esp32(s), Object.assign(s.broker, { tls: true, ca: pem, port: 8883 })), "esp32")).toEqual([]);
+    expect(errorsOf((s) => Object.assign(s.broker, { tls: true }))).toEqual([
+      "broker.tls: the pico's interpreter has no TLS; remove it and use the gateway's plain MQTT port (1883) on the site network",
+    ]);
+    expect(errorsOf((s) => (esp32(s), (s.broker.ca = pem)), "esp32")).toEqual(['broker.ca: is used only with broker.tls; add "tls": true, or remove ca']);
+    expect(errorsOf((s) => (esp32(s), Object.assign(s.broker, { tls: true, ca: "not a certificate, though long enough to pass the length rule......" })), "esp32")[0])
+      .toMatch(/^broker\.ca: must be a PEM certificate beginning with -----BEGIN CERTIFICATE-----/);
   });
 
   it("net: the kind the board's network takes", () => {

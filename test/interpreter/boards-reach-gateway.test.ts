@@ -2,7 +2,7 @@
 // code in the interpreter's JavaScript (board-standins.ts), booted from Storage as `minigrid flash` leaves a board.
 // It joins its network, reaches a real gateway (embedded broker, SQLite) over real TCP, and the gateway stores its
 // birth and batches. Each then loses its network once (access point gone, Ethernet cable out) and comes back.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -85,3 +85,30 @@ for (const boardId of ["espruino-wifi", "pico", "pico-esp8266", "esp32"]) {
     }, 90_000);
   });
 }
+
+// MQTT over TLS on the board whose interpreter has it: the ESP32's file, its settings asking for TLS with the
+// broker's certificate, reaches a gateway that listens with TLS only (its embedded broker on a self-signed
+// certificate), and the gateway stores its birth and batches. The board with no TLS is refused by its settings check
+// (test/cli/settings-check.test.ts).
+needs("espruino", "openssl").describe("the esp32 file over TLS on the real interpreter", () => {
+  it("reaches a gateway that listens with TLS, and has its batches stored", async () => {
+    const dir = tempDir();
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+      "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
+    gw = new Gateway(testConfig(dir, { broker: { tls: { cert: join(dir, "cert.pem"), key: join(dir, "key.pem") } } }, ["n1"]));
+    await gw.start();
+    expect(gw.brokerUrl).toMatch(/^mqtts:/);
+    const port = Number(new URL(gw.brokerUrl).port);
+    const settings = allDriverSettings(findBoard("esp32")!, port, "n1");
+    const broker = settings.broker as Record<string, unknown>;
+    broker.tls = true;
+    broker.ca = readFileSync(join(dir, "cert.pem"), "latin1");
+    const child = spawn(espruinoBin!, ["-e", ""], { cwd: flashFolder("esp32", settings) });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d.toString("latin1")));
+    const stored = await until(() => count("SELECT count(*) AS n FROM batches WHERE site='s1' AND node='n1'") >= 3, 40_000);
+    child.kill("SIGKILL");
+    expect(stored, out.slice(-3000)).toBe(true);
+    expect(out).not.toContain("mqtt down");
+  }, 90_000);
+});
