@@ -141,7 +141,7 @@ export class VirtualEspruino {
   /**
    * The power fails `bytes` into the next flash writes. With spareCompaction the cut lands in the firmware's own
    * writes (queue records, acks, page files, settings), never inside the interpreter's Storage compaction, which is
-   * not power-safe on a board either (storage-file.ts compact).
+   * not power-safe on a board either (file-area.ts compact).
    */
   powerCutDuringFlashWrite(bytes: number, o: { spareCompaction?: boolean } = {}): void {
     this.flash.armPowerCut(bytes, o);

@@ -1,4 +1,5 @@
-// require("Storage") of the virtual Espruino, on a VirtualFlash (storage-file.ts has the layout on flash).
+// require("Storage") of the virtual Espruino, on a VirtualFlash (file-area.ts has the layout on flash,
+// storage-file.ts the StorageFile layer).
 // Behaviour follows the interpreter (2v29): write(name, data, offset, size) creates a file of `size` and fills it at
 // offsets; a whole new write replaces the file (the old one becomes trash); no room -> compact once, then the error
 // "Unable to find or create file" (by then a replaced file is already trash); writeJSON stores the interpreter's
@@ -14,7 +15,8 @@
 // Creating a Storage is what a booting board does: it powers the flash back on after a cut and, once per
 // power-on, runs the interpreter's start-up check; flash it finds corrupt is erased ("Storage is corrupt.").
 import { VirtualFlash } from "./flash";
-import { FileArea, FLAG_STORAGEFILE, NAME_BYTES, StorageFile, binaryString } from "./storage-file";
+import { FileArea, FLAG_STORAGEFILE, NAME_BYTES, binaryString } from "./file-area";
+import { StorageFile } from "./storage-file";
 
 export { StorageFile } from "./storage-file";
 
