@@ -17,6 +17,7 @@
 import { VirtualFlash } from "./flash";
 import { FileArea, FLAG_STORAGEFILE, NAME_BYTES, binaryString } from "./file-area";
 import { StorageFile } from "./storage-file";
+import type { StorageApi, StorageStats } from "../../firmware/hal/storage";
 
 export { StorageFile } from "./storage-file";
 
@@ -43,30 +44,10 @@ export interface StorageOptions {
 
 export type StorageEvent = { type: "compact"; auto: boolean } | { type: "corrupt-erased" };
 
-export interface StorageStats {
-  totalBytes: number;
-  freeBytes: number;
-  fileBytes: number;
-  fileCount: number;
-  trashBytes: number;
-  trashCount: number;
-}
+export type { StorageStats } from "../../firmware/hal/storage";
 
-/** The API the firmware sees (docs/espruino.md "Storage module"). */
-export interface VirtualStorage {
-  write(name: string, data: unknown, offset?: number, size?: number): boolean;
-  read(name: string, offset?: number, length?: number): string | undefined;
-  readJSON(name: string, noExceptions?: boolean): any;
-  writeJSON(name: string, data: unknown): boolean;
-  readArrayBuffer(name: string): ArrayBuffer | undefined;
-  list(pattern?: RegExp | string, filter?: { sf?: boolean }): string[];
-  erase(name: string): void;
-  eraseAll(): void;
-  compact(showMessage?: boolean): void;
-  getFree(): number;
-  getStats(): StorageStats;
-  open(name: string, mode: string): StorageFile;
-}
+/** The API the firmware sees (docs/espruino.md "Storage module"), its files the simulator's StorageFile. */
+export type VirtualStorage = StorageApi<StorageFile>;
 
 export function createStorage(flash: VirtualFlash, options: StorageOptions = {}): VirtualStorage {
   const json = options.json ?? JSON;
