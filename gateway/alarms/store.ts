@@ -1,5 +1,5 @@
 // The alarms table: one row per raised alarm; clearing and acknowledging fill in cleared_at and acked_at/acked_by.
-import { Db, stmt } from "../api/db";
+import { Db, stmt } from "../storage/db";
 import type { Severity } from "./config";
 
 export interface AlarmRow {

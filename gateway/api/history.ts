@@ -1,7 +1,7 @@
 // History of one channel downsampled to at most N points: min, mean and max per time bucket, aggregated in SQL
 // (GROUP BY on the bucket). Wide ranges read the rollup buckets (rollup.ts); narrow ones read the samples. Either
 // way at most about 10,000 rows are aggregated per query.
-import type { Db } from "./db";
+import type { Db } from "../storage/db";
 import { rollupLevels_ms } from "./rollup";
 
 export interface HistoryPoint {

@@ -1,6 +1,6 @@
 // Read endpoints: sites, nodes, latest values and downsampled history.
 import { isValidId } from "../../firmware/protocol/topics";
-import { stmt, type Db } from "./db";
+import { stmt, type Db } from "../storage/db";
 import { badParam, intParam, notFound, sendJson, timeParam } from "./http";
 import { historyQuery } from "./history";
 import { Ctx, route, Route } from "./router";

@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { Store } from "../../gateway/storage/store";
 import { migrations } from "../../gateway/storage/migrations";
-import { ensureApiIndexes } from "../../gateway/api/db";
+import { ensureApiIndexes } from "../../gateway/storage/db";
 
 const indexes = (db: Database.Database) =>
   (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'batches' AND sql IS NOT NULL ORDER BY name").all() as { name: string }[]).map((r) => r.name);
