@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type pg from "pg";
 import { isValidId } from "../firmware/protocol/topics";
-import { unitOf } from "../gateway/api/routes-nodes";
+import { unitOf } from "../contracts/gateway-api";
 
 class HttpError extends Error {
   constructor(
