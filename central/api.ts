@@ -12,7 +12,7 @@ import type pg from "pg";
 import { isValidId } from "../firmware/protocol/topics";
 import { unitOf, type HistoryPoint, type LatestChannel } from "../contracts/gateway-api";
 import { dispatcher } from "../gateway/api/dispatch";
-import { badParam, intParam, notFound, sendJson, timeParam } from "../gateway/api/http";
+import { ApiError, badParam, intParam, notFound, sendError, sendJson, timeParam } from "../gateway/api/http";
 import { Ctx, route, Route } from "../gateway/api/router";
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -121,7 +121,16 @@ export const centralRoutes: Route<CentralApiOptions>[] = [
 
 export function startCentralApi(o: CentralApiOptions, host: string, port: number): Promise<Server> {
   const dispatch = dispatcher(centralRoutes, o, { token: o.token, log: (l) => console.error("central api: " + l) });
-  const server = createServer((req, res) => void dispatch(req, res, new URL(req.url ?? "/", "http://central")));
+  const server = createServer((req, res) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://central");
+    } catch {
+      sendError(res, new ApiError(400, "bad-request", "the request's path is not a valid URL path"));
+      return;
+    }
+    void dispatch(req, res, url);
+  });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve(server));
