@@ -7,7 +7,7 @@
 import mqtt from "mqtt";
 import pg from "pg";
 import { Central } from "../central/service";
-import { encodeCentral, type BatchItem } from "../gateway/uplink/wire";
+import { encodeCentral, type BatchItem } from "../contracts/uplink-wire";
 import { mosquittoMissing, startMosquitto } from "../test/helpers/mosquitto";
 import { postgresMissing, startPostgres } from "../test/helpers/postgres";
 import { siteDay } from "./uplink.bench";

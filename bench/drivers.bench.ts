@@ -4,7 +4,7 @@ import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { projectRoot } from "../cli/build/compile-firmware";
+import { projectRoot } from "../contracts/paths";
 import { bundleFirmwareProgram } from "../test/helpers/firmware-bundle";
 import { VirtualEspruino } from "../sim/vm/espruino-vm";
 import { findBoard } from "../firmware/boards/index";

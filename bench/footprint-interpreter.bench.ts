@@ -29,7 +29,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { firmwareOutDir, projectRoot } from "../cli/build/compile-firmware";
+import { firmwareOutDir, projectRoot } from "../contracts/paths";
 import { boards } from "../firmware/boards/index";
 import { measureFootprint } from "../test/interpreter/footprint";
 import { storageWriter } from "../test/interpreter/board-standins";

@@ -7,6 +7,10 @@
 //   sim.fleet.real_s            real seconds it took (target for 100 sites x 1 day: < 300 s on 2 cores)
 //   sim.fleet.dayEstimate_s     the same scaled to 100 sites x 24 h, when a smaller fleet was measured
 //   sim.fleet.peakRss_MB        peak resident memory of the main thread's process (workers included)
+//   sim.siteImport_ms, _MB      what loading one simulated site's code (sim/site/virtual-site.ts, as every fleet
+//                               worker thread does) costs a fresh Node process through tsx: time, and resident memory
+//                               after it (median of 3)
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { EmbeddedGateway } from "../sim/fleet/embedded-gateway";
 import { runReplay } from "../sim/fleet/replay";
@@ -32,7 +36,26 @@ async function measure(sites: number, hours: number, workers: number): Promise<{
   }
 }
 
+const importProbe = `import { register } from "tsx/esm/api";
+register();
+const t0 = performance.now();
+await import(process.argv[1]);
+console.log(JSON.stringify({ ms: performance.now() - t0, rss: process.memoryUsage().rss }));`;
+
+/** Time and memory of importing `file` in a fresh Node process (tsx registered first, as bin/minigrid.mjs does). */
+function importCost(file: string): { ms: number; MB: number } {
+  const runs: { ms: number; rss: number }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", importProbe, file], { encoding: "utf8", cwd: fileURLToPath(new URL("..", import.meta.url)) });
+    if (r.status !== 0) throw new Error(`importing ${file} failed: ${r.stderr}`);
+    runs.push(JSON.parse(r.stdout.trim().split("\n").pop()!));
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[1];
+  return { ms: Math.round(median(runs.map((r) => r.ms))), MB: Math.round(median(runs.map((r) => r.rss)) / 1e6) };
+}
+
 export async function bench(): Promise<Record<string, number>> {
+  const site = importCost(fileURLToPath(new URL("../sim/site/virtual-site.ts", import.meta.url)));
   const one = await measure(1, 24, 0);
   const sites = Number(process.env.MG_BENCH_FLEET_SITES ?? 100);
   const hours = Number(process.env.MG_BENCH_FLEET_H ?? 24);
@@ -47,5 +70,7 @@ export async function bench(): Promise<Record<string, number>> {
     "sim.fleet.dayEstimate_s": Math.round((fleet.real_s * (100 / sites) * 24) / hours),
     "sim.fleet.peakRss_MB": fleet.peak_MB,
     "sim.lost": one.lost + fleet.lost,
+    "sim.siteImport_ms": site.ms,
+    "sim.siteImport_MB": site.MB,
   };
 }

@@ -11,7 +11,7 @@
 //   json.bytesPerValue                 25 publishes per minute, {"value": x} on a topic per value
 //   uplink.vsSparkplug.1min / .15min   uplink bytes / Sparkplug B bytes at the same interval (target <= 0.333)
 import { get as sparkplugGet } from "sparkplug-payload";
-import { encodeCentral, type BatchItem } from "../gateway/uplink/wire";
+import { encodeCentral, type BatchItem } from "../contracts/uplink-wire";
 
 const CHANNELS = 25;
 const MINUTES = 1440;

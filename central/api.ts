@@ -1,45 +1,26 @@
-// The central HTTP API: the gateway's read endpoints (gateway/api/routes-nodes.ts) over PostgreSQL, for every site.
+// The central HTTP API: the gateway's read endpoints (gateway/api/routes-nodes.ts) over PostgreSQL, for every site,
+// served by the gateway's API code: its router, parameters, errors ({error: {code, message, param?}}) and token
+// check (gateway/api/dispatch.ts), and its reply types (contracts/gateway-api.ts).
 //   GET /api/sites                                   sites with node counts, online nodes, last seen, active alarms
 //   GET /api/sites/:site/nodes                       nodes of a site
 //   GET /api/sites/:site/nodes/:node/latest          newest value of each channel
 //   GET /api/sites/:site/nodes/:node/history?channel=ID|KEY&from=ms&to=ms&points=N   min/mean/max per bucket
 //   GET /api/ingest                                  this instance's counters
 // With a token set, every request needs `Authorization: Bearer <token>`.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import type pg from "pg";
 import { isValidId } from "../firmware/protocol/topics";
-import { unitOf } from "../gateway/api/routes-nodes";
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { unitOf, type HistoryPoint, type LatestChannel } from "../contracts/gateway-api";
+import { dispatcher } from "../gateway/api/dispatch";
+import { ApiError, badParam, intParam, notFound, sendError, sendJson, timeParam } from "../gateway/api/http";
+import { Ctx, route, Route } from "../gateway/api/router";
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const ms = (v: Date | null) => (v ? v.getTime() : null);
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
-}
-
 function id(v: string, what: string): string {
-  if (!isValidId(v)) throw new HttpError(400, "bad-param", `${what}: not a valid id`);
+  if (!isValidId(v)) throw badParam(what, `not a valid ${what} id`);
   return v;
-}
-
-function intParam(q: URLSearchParams, name: string, dflt: number, min: number, max: number): number {
-  const v = q.get(name);
-  if (v === null || v === "") return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new HttpError(400, "bad-param", `${name}: must be an integer ${min}..${max}`);
-  return n;
 }
 
 async function sites(db: pg.Pool) {
@@ -58,13 +39,13 @@ async function nodes(db: pg.Pool, site: string) {
      FROM nodes n WHERE n.site = $1 ORDER BY n.node`,
     [site],
   );
-  if (!r.rowCount) throw new HttpError(404, "site", `no site ${site}`);
+  if (!r.rowCount) throw notFound(`no site ${site}`, "site");
   return { site, nodes: r.rows.map((n) => ({ ...n, first_seen: ms(n.first_seen), last_seen: ms(n.last_seen), boot: num(n.boot) })) };
 }
 
 async function channelsOf(db: pg.Pool, site: string, node: string) {
   const r = await db.query("SELECT channel_id, key, agg, scale FROM channels WHERE site = $1 AND node = $2 ORDER BY channel_id", [site, node]);
-  if (!r.rowCount) throw new HttpError(404, "node", `no node ${node} at site ${site}`);
+  if (!r.rowCount) throw notFound(`no node ${node} at site ${site}`, "node");
   return r.rows as { channel_id: number; key: string | null; agg: string | null; scale: number }[];
 }
 
@@ -72,7 +53,8 @@ async function latest(db: pg.Pool, site: string, node: string, now: number) {
   const chans = await channelsOf(db, site, node);
   const iv = await db.query("SELECT interval_s FROM batches WHERE site = $1 AND node = $2 ORDER BY t0 DESC LIMIT 1", [site, node]);
   const interval_s = iv.rowCount ? Number(iv.rows[0].interval_s) : null;
-  const out = [];
+  // a channel's key and aggregation are null until the node's birth has arrived here
+  const out: (Omit<LatestChannel, "key" | "agg"> & { key: string | null; agg: string | null })[] = [];
   for (const c of chans) {
     const s = await db.query("SELECT ts, value, quality FROM samples WHERE site = $1 AND node = $2 AND channel_id = $3 ORDER BY ts DESC LIMIT 1", [site, node, c.channel_id]);
     const row = s.rows[0] as { ts: Date; value: number | null; quality: string } | undefined;
@@ -95,10 +77,10 @@ async function history(db: pg.Pool, site: string, node: string, q: URLSearchPara
   const chans = await channelsOf(db, site, node);
   const spec = q.get("channel") ?? "";
   const ch = /^\d+$/.test(spec) ? chans.find((c) => c.channel_id === Number(spec)) : chans.find((c) => c.key === spec.split(":")[0] && (!spec.includes(":") || c.agg === spec.split(":")[1]));
-  if (!ch) throw new HttpError(400, "bad-param", `channel: node ${node} has no channel '${spec}'`);
-  const to = intParam(q, "to", now, 0, 8.64e15);
-  const from = intParam(q, "from", to - 86_400_000, 0, 8.64e15);
-  if (from >= to) throw new HttpError(400, "bad-param", "from: must be before to");
+  if (!ch) throw badParam("channel", `node ${node} has no channel '${spec}'`);
+  const to = timeParam(q, "to", now);
+  const from = timeParam(q, "from", to - 86_400_000);
+  if (from >= to) throw badParam("from", "must be before to");
   const points = intParam(q, "points", 500, 1, 10_000);
   const w = Math.max(1, Math.ceil((to - from) / points));
   const r = await db.query(
@@ -107,7 +89,7 @@ async function history(db: pg.Pool, site: string, node: string, q: URLSearchPara
      GROUP BY b ORDER BY b`,
     [site, node, ch.channel_id, from, to, w],
   );
-  const pts = r.rows.map((p) => ({ t: from + Number(p.b) * w, n: p.n, min: p.min, mean: p.mean, max: p.max }));
+  const pts = r.rows.map((p): HistoryPoint => ({ t: from + Number(p.b) * w, n: p.n, min: p.min, mean: p.mean, max: p.max }));
   return { site, node, channel: { id: ch.channel_id, key: ch.key, agg: ch.agg, unit: ch.key ? unitOf(ch.key) : null }, from, to, bucket_ms: w, source: "samples", points: pts };
 }
 
@@ -118,34 +100,36 @@ export interface CentralApiOptions {
   counters?: () => unknown;
 }
 
-export async function handle(o: CentralApiOptions, req: IncomingMessage): Promise<{ status: number; body: unknown }> {
-  const now = (o.now ?? Date.now)();
-  if (o.token && req.headers.authorization !== `Bearer ${o.token}`) throw new HttpError(401, "token", "send Authorization: Bearer <token>");
-  if (req.method !== "GET") throw new HttpError(405, "method", "only GET");
-  const url = new URL(req.url ?? "/", "http://central");
-  const p = url.pathname.split("/").slice(1).map(decodeURIComponent);
-  if (p[0] !== "api") throw new HttpError(404, "path", "not found");
-  if (p.length === 2 && p[1] === "sites") return { status: 200, body: await sites(o.pool) };
-  if (p.length === 2 && p[1] === "ingest") return { status: 200, body: o.counters?.() ?? {} };
-  if (p[1] === "sites" && p.length === 4 && p[3] === "nodes") return { status: 200, body: await nodes(o.pool, id(p[2], "site")) };
-  if (p[1] === "sites" && p.length === 6 && p[3] === "nodes") {
-    const site = id(p[2], "site");
-    const node = id(p[4], "node");
-    if (p[5] === "latest") return { status: 200, body: await latest(o.pool, site, node, now) };
-    if (p[5] === "history") return { status: 200, body: await history(o.pool, site, node, url.searchParams, now) };
-  }
-  throw new HttpError(404, "path", "not found");
-}
+type CentralCtx = Ctx<CentralApiOptions>;
+const now = (ctx: CentralCtx) => (ctx.deps.now ?? Date.now)();
+const nodeOf = (ctx: CentralCtx) => ({ site: id(ctx.params.site, "site"), node: id(ctx.params.node, "node") });
+
+/** The gateway's read paths, and this instance's ingest counters. */
+export const centralRoutes: Route<CentralApiOptions>[] = [
+  route("GET /api/sites", async (ctx: CentralCtx) => sendJson(ctx.res, 200, await sites(ctx.deps.pool))),
+  route("GET /api/sites/:site/nodes", async (ctx: CentralCtx) => sendJson(ctx.res, 200, await nodes(ctx.deps.pool, id(ctx.params.site, "site")))),
+  route("GET /api/sites/:site/nodes/:node/latest", async (ctx: CentralCtx) => {
+    const { site, node } = nodeOf(ctx);
+    sendJson(ctx.res, 200, await latest(ctx.deps.pool, site, node, now(ctx)));
+  }),
+  route("GET /api/sites/:site/nodes/:node/history", async (ctx: CentralCtx) => {
+    const { site, node } = nodeOf(ctx);
+    sendJson(ctx.res, 200, await history(ctx.deps.pool, site, node, ctx.query, now(ctx)));
+  }),
+  route("GET /api/ingest", (ctx: CentralCtx) => sendJson(ctx.res, 200, ctx.deps.counters?.() ?? {})),
+];
 
 export function startCentralApi(o: CentralApiOptions, host: string, port: number): Promise<Server> {
+  const dispatch = dispatcher(centralRoutes, o, { token: o.token, log: (l) => console.error("central api: " + l) });
   const server = createServer((req, res) => {
-    handle(o, req).then(
-      (r) => send(res, r.status, r.body),
-      (e: Error) => {
-        if (e instanceof HttpError) send(res, e.status, { error: { code: e.code, message: e.message } });
-        else send(res, 500, { error: { code: "internal", message: e.message } });
-      },
-    );
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://central");
+    } catch {
+      sendError(res, new ApiError(400, "bad-request", "the request's path is not a valid URL path"));
+      return;
+    }
+    void dispatch(req, res, url);
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);

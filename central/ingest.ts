@@ -4,7 +4,7 @@
 // A persistent session (clean: false, session expiry) keeps what arrives while an instance restarts.
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
 import type pg from "pg";
-import { decodeCentral, sharedSubscription } from "../gateway/uplink/wire";
+import { decodeCentral, sharedSubscription } from "../contracts/uplink-wire";
 import { writeMessage } from "./write";
 
 export interface IngestOptions {

@@ -2,7 +2,7 @@
 // (INSERT ... ON CONFLICT DO NOTHING: of two ingest instances writing the same batch, the second waits for the
 // first's commit and then writes nothing), samples of new batches go in with one INSERT over unnest() arrays.
 import type pg from "pg";
-import { isBatchItem, type AlarmItem, type BatchItem, type BirthItem, type CentralMessage, type StateItem } from "../gateway/uplink/wire";
+import { isBatchItem, type AlarmItem, type BatchItem, type BirthItem, type CentralMessage, type StateItem } from "../contracts/uplink-wire";
 
 export interface WriteResult {
   batches: number;

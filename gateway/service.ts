@@ -3,7 +3,9 @@
 // checked configuration.
 import { Gateway } from "./gateway";
 import { ApiFeature } from "./api/feature";
+import { AlarmsFeature } from "./alarms/feature";
 import { alarmsConfigSchema, defaultAlarmsConfig, AlarmsConfig } from "./alarms/config";
+import { CommandsFeature } from "./commands/feature";
 import { GatewayConfig, ConfigOptions } from "./config/load";
 import { Uplink } from "./uplink/uplink";
 
@@ -13,6 +15,8 @@ export const gatewayConfigSections: ConfigOptions = { sections: { alarms: alarms
 export interface RunningGateway {
   gateway: Gateway;
   api: ApiFeature;
+  alarms: AlarmsFeature;
+  commands: CommandsFeature;
   /** http://host:port of the API (and the dashboard). */
   url: string;
 }
@@ -20,8 +24,10 @@ export interface RunningGateway {
 export async function startGatewayService(config: GatewayConfig, log?: (line: string) => void): Promise<RunningGateway> {
   const gateway = new Gateway(config);
   const alarms: AlarmsConfig = { ...defaultAlarmsConfig, ...(config.alarms as Partial<AlarmsConfig>) };
-  const api = new ApiFeature(gateway, { api: { host: config.http.host, port: config.http.port, token: config.http.token }, alarms, log });
-  gateway.use(api);
+  const commands = new CommandsFeature(gateway);
+  const alarmsFeature = new AlarmsFeature(gateway, alarms);
+  const api = new ApiFeature(gateway, { api: { host: config.http.host, port: config.http.port, token: config.http.token }, commands, log });
+  gateway.use(commands).use(alarmsFeature).use(api);
   // the uplink to a central broker is on when the settings name one
   if (config.uplink?.url) {
     const site = config.nodes[0]?.site ?? "site";
@@ -29,5 +35,5 @@ export async function startGatewayService(config: GatewayConfig, log?: (line: st
   }
   await gateway.start();
   const a = api.api!;
-  return { gateway, api, url: `http://${a.host.includes(":") ? `[${a.host}]` : a.host}:${a.port}` };
+  return { gateway, api, alarms: alarmsFeature, commands, url: `http://${a.host.includes(":") ? `[${a.host}]` : a.host}:${a.port}` };
 }

@@ -2,7 +2,7 @@
 // -> terser (function and var hoisting, mangling). This is the pipeline docs/espruino.md reports the
 // real interpreter ran correctly; each step exists to avoid one of its traps (no hoisting on the interpreter).
 import { mkdirSync, writeFileSync, rmSync, mkdtempSync, renameSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import ts from "typescript";
 import * as esbuild from "esbuild";
 import { minify } from "terser";
@@ -10,15 +10,10 @@ import { checkBundle, BundleProblem } from "./check-bundle";
 import { mangleablePropertyNames, namesRegex } from "./property-names";
 import { aliasThisAndPrototype, hoistLateVars } from "./alias-this";
 import { removeDeadMethods } from "./dead-methods";
+import { espruinoModules, firmwareOutDir, firmwareSourceDir, projectRoot } from "../../contracts/paths";
 import { findBoard } from "../../firmware/boards/index";
 import { NetworkKind, RUNTIME_BOARD_KEYS } from "../../firmware/boards/types";
 
-export const projectRoot = resolve(new URL("../..", import.meta.url).pathname);
-const firmwareDir = join(projectRoot, "firmware");
-export const firmwareOutDir = join(projectRoot, "dist", "firmware");
-
-/** Modules the firmware may require(): built into the interpreter, or loaded on the board by the espruino CLI. */
-export const espruinoModules = ["Storage", "net", "fs", "Wifi", "ESP8266WiFi_0v25", "WIZnet", "crypto", "tls"];
 
 export interface BuiltFirmware {
   board: string;
@@ -36,10 +31,10 @@ export interface BuiltFirmware {
 export function compileFirmwareToEs5(): string {
   mkdirSync(join(projectRoot, "dist"), { recursive: true });
   const es5Dir = mkdtempSync(join(projectRoot, "dist", ".firmware-es5-"));
-  const configPath = join(firmwareDir, "tsconfig.json");
+  const configPath = join(firmwareSourceDir, "tsconfig.json");
   const config = ts.readConfigFile(configPath, ts.sys.readFile);
   if (config.error) throw new Error(ts.flattenDiagnosticMessageText(config.error.messageText, "\n"));
-  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, firmwareDir);
+  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, firmwareSourceDir);
   const program = ts.createProgram(parsed.fileNames, { ...parsed.options, outDir: es5Dir, noEmit: false });
   // A class compiles to `var X = (function () { ... }())`: marked pure so that a class nothing uses (an exported
   // driver the board's wiring leaves out) is dropped from the bundle instead of kept as a possible side effect.
@@ -112,7 +107,7 @@ export async function minifyForEspruino(code: string, opts: { mangleProperties?:
       reserved: INTERPRETER_SHORT_GLOBALS,
       // builtins: the list alone decides. It already leaves out every name the ES5 library and the interpreter's
       // declarations know; terser's own list of DOM names (next, add, reset, item, result...) protects nothing here.
-      properties: opts.mangleProperties ? { regex: namesRegex(mangleablePropertyNames(firmwareDir)), keep_quoted: "strict", builtins: true } : false,
+      properties: opts.mangleProperties ? { regex: namesRegex(mangleablePropertyNames(firmwareSourceDir)), keep_quoted: "strict", builtins: true } : false,
     },
     // Short lines: the interpreter puts the source line of every frame into an Error's stack, so on one 50 KB line
     // a single caught exception (net.connect refused) cost ~8,000 variables and ran a Pico-sized pool out of memory.

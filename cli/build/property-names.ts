@@ -8,6 +8,8 @@
 //     register maps (drivers/maps/);
 //   - the text of every string literal in firmware/ (a key looked up as obj[name] or named in a table);
 //   - names of one or two characters (nothing to gain, and the wire's short keys are among them).
+// So a descriptive name is not free on a board: it is shortened only when it matches none of the above. The board's
+// internal objects keep their short names for that reason (docs/footprint.md has a measured example).
 // The list is a fixed function of the sources, so every board built from the same sources mangles the same way.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";

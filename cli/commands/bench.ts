@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command } from "../command";
-import { projectRoot } from "../build/compile-firmware";
+import { projectRoot } from "../../contracts/paths";
 
 type BenchModule = { bench: () => Promise<Record<string, number>> };
 

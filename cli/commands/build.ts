@@ -2,7 +2,8 @@ import { rmSync } from "node:fs";
 import { relative } from "node:path";
 import { Command, UsageError } from "../command";
 import { boards, findBoard } from "../../firmware/boards/index";
-import { compileFirmwareToEs5, buildBoardFirmware, BuiltFirmware, projectRoot } from "../build/compile-firmware";
+import { compileFirmwareToEs5, buildBoardFirmware, BuiltFirmware } from "../build/compile-firmware";
+import { projectRoot } from "../../contracts/paths";
 
 const boardExports: Record<string, string> = { "espruino-wifi": "espruinoWifi", pico: "pico", esp32: "esp32", linux: "linux" };
 

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { Command, UsageError } from "../command";
 import { boards, findBoard } from "../../firmware/boards/index";
-import { firmwareOutDir, projectRoot } from "../build/compile-firmware";
+import { firmwareOutDir, projectRoot } from "../../contracts/paths";
 import { buildFirmware } from "./build";
 import { planFlash, runEspruinoCli } from "../flash/espruino-cli";
 import { loadSettingsFile, privateSettingsFile, settingsText } from "../settings/read";

@@ -2,7 +2,7 @@ import { chmodSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, UsageError } from "../command";
 import { boards, findBoard } from "../../firmware/boards/index";
-import { firmwareOutDir } from "../build/compile-firmware";
+import { firmwareOutDir } from "../../contracts/paths";
 import { planProvision, runEspruinoCli } from "../flash/espruino-cli";
 import { loadSettingsFile, loadSettingsFileForAnyBoard, privateSettingsFile, settingsText } from "../settings/read";
 import { masked, secretsOf, summary } from "../settings/secrets";

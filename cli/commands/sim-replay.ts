@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { UsageError } from "../command";
-import { firmwareOutDir, projectRoot } from "../build/compile-firmware";
+import { firmwareOutDir, projectRoot } from "../../contracts/paths";
 import { loadFaultFile, parseDurationMs } from "../../sim/faults/script";
 import { EmbeddedGateway } from "../../sim/fleet/embedded-gateway";
 import { ledgerVerdict, runReplay, ReplayProgress } from "../../sim/fleet/replay";

@@ -3,7 +3,7 @@ import { join, relative } from "node:path";
 import { tmpdir } from "node:os";
 import { Command, UsageError } from "../command";
 import { boards, findBoard } from "../../firmware/boards/index";
-import { firmwareOutDir, projectRoot } from "../build/compile-firmware";
+import { firmwareOutDir, projectRoot } from "../../contracts/paths";
 import { VirtualEspruino } from "../../sim/vm/espruino-vm";
 import { replayOptions, replayUsage, runSimReplay } from "./sim-replay";
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Command, UsageError } from "../command";
 import { boards } from "../../firmware/boards/index";
-import { firmwareOutDir, projectRoot } from "../build/compile-firmware";
+import { firmwareOutDir, projectRoot } from "../../contracts/paths";
 import { buildFirmware } from "./build";
 import { EmbeddedGateway, freePort } from "../../sim/fleet/embedded-gateway";
 import { runReplay } from "../../sim/fleet/replay";

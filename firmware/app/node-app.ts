@@ -8,6 +8,7 @@ import { createSampler } from "./sampler";
 import { startSensors, SensorHardware } from "./sensors";
 import { openQueue } from "./queue/flash-queue";
 import { QueueItem, QueueStore } from "./queue/types";
+import type { StorageApi } from "../hal/storage";
 import { createMqttClient } from "./mqtt/client";
 import { AckResult, BirthPayload } from "../protocol/messages";
 import { nodeTopics, protocolVersion, topicRoot } from "../protocol/topics";
@@ -16,10 +17,8 @@ import { keepLinkUp } from "../net/link";
 
 export const firmwareVersion = "0.1.0";
 
-export interface NodeStore extends QueueStore {
-  readJSON(name: string, noExceptions?: boolean): any;
-  writeJSON(name: string, data: any): boolean;
-}
+/** The part of require("Storage") the node uses: the queue's, and JSON files for its boot counter and settings. */
+export type NodeStore = QueueStore & Pick<StorageApi, "readJSON" | "writeJSON">;
 
 /** The interpreter's globals the node uses; on a board, E.CRC32, E.reboot... themselves. */
 export interface NodeDeps {

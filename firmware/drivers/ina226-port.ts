@@ -32,7 +32,10 @@ export interface InaFeeder {
 /** Where samples go: quantity key, value (null: none), quality letter, time in seconds. */
 export type InaSink = (key: string, value: number | null, q: Quality, t: number) => void;
 
-/** The feeders on one I2C bus and what the driver keeps about each (ina226Port makes one). */
+/**
+ * The feeders on one I2C bus and what the driver keeps about each (ina226Port makes one). Short names on purpose:
+ * `feeders` is a settings key, so the release build would keep it as written (docs/footprint.md).
+ */
 export interface Ina226Port {
   b: I2CBus;
   f: InaFeeder[];

@@ -23,7 +23,7 @@ export const VE_TEXT_KEYS = {
   I2: "battery2_mA",
   I3: "battery3_mA",
   IL: "load_mA",
-  T: "battery_degC",
+  T: "battery_temp_C",
   P: "power_W",
   CE: "consumed_mAh",
   SOC: "soc_permille",
@@ -101,7 +101,7 @@ export type VeDirectValues = { [K in NumLabel as Keys[K]]?: number | null } & {
 export const VE_TEXT_TABLE =
   " V=battery_mV V2=battery2_mV V3=battery3_mV VS=starter_mV VM=midpoint_mV" +
   " DM=midpointDeviation_permille VPV=pv_mV PPV=pv_W I=battery_mA I2=battery2_mA I3=battery3_mA" +
-  " IL=load_mA T=battery_degC P=power_W CE=consumed_mAh SOC=soc_permille TTG=timeToGo_min" +
+  " IL=load_mA T=battery_temp_C P=power_W CE=consumed_mAh SOC=soc_permille TTG=timeToGo_min" +
   " H1=deepestDischarge_mAh H2=lastDischarge_mAh H3=averageDischarge_mAh H4=chargeCycles" +
   " H5=fullDischarges H6=cumulativeDrawn_mAh H7=minBattery_mV H8=maxBattery_mV H9=sinceFullCharge_s" +
   " H10=autoSyncs H11=lowVoltageAlarms H12=highVoltageAlarms H13=lowAuxVoltageAlarms" +

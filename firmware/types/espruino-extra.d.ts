@@ -52,30 +52,6 @@ declare const process: {
   memory(gc?: boolean): EspruinoMemory;
 };
 
-/** require("Storage"): docs/espruino.md "Storage module" */
-interface EspruinoStorageFile {
-  read(length: number): string | undefined;
-  readLine(): string | undefined;
-  write(data: string): void;
-  erase(): void;
-  getLength(): number;
-}
-
-interface EspruinoStorage {
-  write(name: string, data: string | ArrayLike<number>, offset?: number, size?: number): boolean;
-  read(name: string, offset?: number, length?: number): string | undefined;
-  readJSON(name: string, noExceptions?: boolean): any;
-  writeJSON(name: string, data: any): boolean;
-  readArrayBuffer(name: string): ArrayBuffer | undefined;
-  list(pattern?: RegExp, options?: { sf?: boolean }): string[];
-  erase(name: string): void;
-  eraseAll(): void;
-  compact(): void;
-  getFree(): number;
-  getStats(): { totalBytes: number; freeBytes: number; fileBytes: number; fileCount: number; trashBytes: number; trashCount: number };
-  open(name: string, mode: "r" | "w" | "a"): EspruinoStorageFile;
-}
-
 /** A socket from require("net").connect */
 interface EspruinoSocket {
   write(data: string): void;
@@ -105,7 +81,8 @@ interface EspruinoTls {
 }
 
 declare function require(name: "tls"): EspruinoTls;
-declare function require(name: "Storage"): EspruinoStorage;
+/** require("Storage"): declared once, in hal/storage.ts (the simulator and the tests take the same types). */
+declare function require(name: "Storage"): import("../hal/storage").StorageApi;
 declare function require(name: "net"): EspruinoNet;
 declare function require(name: "fs"): EspruinoFs;
 

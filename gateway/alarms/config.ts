@@ -2,7 +2,9 @@
 // inverter). `defaults` applies to every site; `sites.<site>` overrides any part of it. alarmsConfigSchema is the
 // JSON schema of this part of the gateway configuration (composed into the whole by the configuration loader).
 
-export type Severity = "info" | "warning" | "critical";
+import type { Severity } from "../../contracts/gateway-api";
+
+export type { Severity };
 
 /** Common to every rule: raise only after the condition held for raise_after_s, clear after clear_after_s. */
 export interface RuleTiming {

@@ -1,5 +1,5 @@
 // Readings of one stored batch, grouped into frames (one per row time) for the alarm rules.
-import { Db, stmt } from "../api/db";
+import { Db, stmt } from "../storage/db";
 import type { Frame } from "./rules";
 
 /** Which aggregation of a key stands for the key itself (battery_V: the mean, not the min or max). */

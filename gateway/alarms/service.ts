@@ -1,7 +1,7 @@
 // The alarm feature on the gateway bus: evaluates the rules over each stored batch and on node state changes, stores
 // raised and cleared alarms, publishes them on mg/v1/<site>/_gw/alarm (QoS 1, not retained) and emits "alarm".
-import type { Db } from "../api/db";
-import { gatewayTopic, Publish } from "../api/publish";
+import type { Db } from "../storage/db";
+import { gatewayTopic, Publish } from "../broker/publisher";
 import { EventBus, GatewayFeature, Subscriptions } from "../events";
 import { AlarmsConfig, SiteAlarmsConfig, Severity, siteAlarms } from "./config";
 import { batchFrames } from "./frames";

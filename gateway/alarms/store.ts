@@ -1,20 +1,8 @@
 // The alarms table: one row per raised alarm; clearing and acknowledging fill in cleared_at and acked_at/acked_by.
-import { Db, stmt } from "../api/db";
-import type { Severity } from "./config";
+import { Db, stmt } from "../storage/db";
+import type { AlarmRow, Severity } from "../../contracts/gateway-api";
 
-export interface AlarmRow {
-  id: number;
-  site: string;
-  node: string;
-  rule: string;
-  severity: Severity;
-  raised_at: number;
-  cleared_at: number | null;
-  acked_at: number | null;
-  acked_by: string | null;
-  message: string;
-  value: number | null;
-}
+export type { AlarmRow };
 
 export function insertAlarm(db: Db, a: { site: string; node: string; rule: string; severity: Severity; raised_at: number; message: string; value: number | null }): AlarmRow {
   const r = stmt(db, "INSERT INTO alarms (site, node, rule, severity, raised_at, message, value) VALUES (?, ?, ?, ?, ?, ?, ?)")

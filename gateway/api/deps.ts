@@ -1,7 +1,7 @@
 // What the API's handlers work with.
 import type { EventBus } from "../events";
 import type { CommandService } from "../commands/service";
-import type { Db } from "./db";
+import type { Db } from "../storage/db";
 import type { ExportLimits, ExportSlots } from "./export-limits";
 import type { MetricsSource } from "./metrics";
 

@@ -1,27 +1,11 @@
 // History of one channel downsampled to at most N points: min, mean and max per time bucket, aggregated in SQL
 // (GROUP BY on the bucket). Wide ranges read the rollup buckets (rollup.ts); narrow ones read the samples. Either
 // way at most about 10,000 rows are aggregated per query.
-import type { Db } from "./db";
+import type { Db } from "../storage/db";
 import { rollupLevels_ms } from "./rollup";
+import type { HistoryPoint, HistoryResult } from "../../contracts/gateway-api";
 
-export interface HistoryPoint {
-  /** Bucket start, Unix ms. */
-  t: number;
-  /** Values in the bucket (nulls, i.e. failed readings, are not counted). */
-  n: number;
-  min: number | null;
-  mean: number | null;
-  max: number | null;
-}
-
-export interface HistoryResult {
-  from: number;
-  to: number;
-  bucket_ms: number;
-  /** "samples" or the rollup level used, e.g. "rollup-10800000". */
-  source: string;
-  points: HistoryPoint[];
-}
+export type { HistoryPoint, HistoryResult };
 
 const rawSql =
   "SELECT (ts - CAST(@from AS INTEGER)) / CAST(@w AS INTEGER) AS b, COUNT(value) AS n, AVG(value) AS mean, MIN(value) AS min, MAX(value) AS max" +

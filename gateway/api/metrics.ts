@@ -1,6 +1,6 @@
 // GET /metrics: Prometheus text exposition format 0.0.4. The gateway core passes an object whose snapshot() gives
 // its counters (the ingest's GatewayCounters has this shape); nodes online and open alarms come from the store.
-import type { Db } from "./db";
+import type { Db } from "../storage/db";
 
 /** What the API reads from the core at each scrape. Optional fields are left out of the text when absent. */
 export interface MetricsSnapshot {

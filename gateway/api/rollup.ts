@@ -2,7 +2,7 @@
 // and max of the samples (mean = sum / n). A year of 1-minute samples is 525,600 rows per channel, too many to scan
 // for every chart; its 3 h buckets are 2,920. Buckets are rebuilt from the samples over the time range of each stored
 // batch (so backlog, duplicates and late batches are right), coarser levels from the finer one.
-import { Db, stmt } from "./db";
+import { Db, stmt } from "../storage/db";
 
 /** Rollup bucket sizes, ms, finest first. */
 export const rollupLevels_ms = [600_000, 3_600_000, 10_800_000];

@@ -1,30 +1,31 @@
-// A small router: "METHOD /path/:param" patterns to handlers, in the order given.
+// A small router: "METHOD /path/:param" patterns to handlers, in the order given. `D` is what the handlers work
+// with: the gateway's ApiDeps (SQLite), or central's (PostgreSQL), which serves the same paths with this router.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApiDeps } from "./deps";
 
-export interface Ctx {
+export interface Ctx<D = ApiDeps> {
   req: IncomingMessage;
   res: ServerResponse;
   params: { [name: string]: string };
   query: URLSearchParams;
-  deps: ApiDeps;
+  deps: D;
 }
 
-export type Handler = (ctx: Ctx) => void | Promise<void>;
+export type Handler<D = ApiDeps> = (ctx: Ctx<D>) => void | Promise<void>;
 
-export interface Route {
+export interface Route<D = ApiDeps> {
   method: string;
   parts: string[];
-  handler: Handler;
+  handler: Handler<D>;
 }
 
-export function route(spec: string, handler: Handler): Route {
+export function route<D = ApiDeps>(spec: string, handler: Handler<D>): Route<D> {
   const [method, path] = spec.split(" ");
   return { method, parts: path.split("/").slice(1), handler };
 }
 
 /** The route and its parameters for a method and path; "method" when only the method is wrong; undefined otherwise. */
-export function match(routes: Route[], method: string, path: string): { route: Route; params: { [k: string]: string } } | "method" | undefined {
+export function match<D>(routes: Route<D>[], method: string, path: string): { route: Route<D>; params: { [k: string]: string } } | "method" | undefined {
   const parts = path.split("/").slice(1);
   let wrongMethod = false;
   for (const r of routes) {

@@ -1,17 +1,10 @@
 // Read endpoints: sites, nodes, latest values and downsampled history.
 import { isValidId } from "../../firmware/protocol/topics";
-import { stmt, type Db } from "./db";
+import { stmt, type Db } from "../storage/db";
 import { badParam, intParam, notFound, sendJson, timeParam } from "./http";
 import { historyQuery } from "./history";
 import { Ctx, route, Route } from "./router";
-
-/** Unit from a channel key's suffix (style: units in names): battery_V -> "V", battery_soc_pct -> "%". */
-const units: { [suffix: string]: string } = { V: "V", A: "A", W: "W", Wh: "Wh", Ah: "Ah", pct: "%", C: "°C", min: "min", s: "s", Hz: "Hz", mA: "mA", mV: "mV", kWh: "kWh" };
-
-export function unitOf(key: string): string | null {
-  const i = key.lastIndexOf("_");
-  return i >= 0 ? (units[key.slice(i + 1)] ?? null) : null;
-}
+import { unitOf, type LatestChannel, type LatestReply, type NodeStatus } from "../../contracts/gateway-api";
 
 export interface ChannelRow {
   channel_id: number;
@@ -89,10 +82,10 @@ function nodes(ctx: Ctx): void {
   if (!isValidId(site)) throw badParam("site", "not a valid site id");
   const rows = ctx.deps.db
     .prepare("SELECT node, online, first_seen, last_seen, fw, board, boot, clock_synced, backlog, link_rssi FROM nodes WHERE site = ? ORDER BY node")
-    .all(site) as { node: string; online: number; clock_synced: number; link_rssi: number | null }[];
+    .all(site) as (Omit<NodeStatus, "online" | "clock_synced" | "live_share_24h" | "link_quality" | "interval_s"> & { online: number; clock_synced: number })[];
   if (rows.length === 0) throw notFound(`no site ${site}`, "site");
   const now = ctx.deps.now();
-  const out = rows.map((r) => {
+  const out = rows.map((r): NodeStatus => {
     const live = liveShare24h(ctx.deps.db, site, r.node, now);
     return {
       ...r,
@@ -114,7 +107,7 @@ function latest(ctx: Ctx): void {
   const chans = db.prepare("SELECT channel_id, key, agg, scale FROM channels WHERE site = ? AND node = ? ORDER BY channel_id").all(site, node) as ChannelRow[];
   // one seek per channel, from the end of its key range
   const last = db.prepare("SELECT ts, value, quality FROM samples WHERE site = ? AND node = ? AND channel_id = ? ORDER BY ts DESC LIMIT 1");
-  const channels = chans.map((c) => {
+  const channels = chans.map((c): LatestChannel => {
     const s = last.get(site, node, c.channel_id) as { ts: number; value: number | null; quality: string } | undefined;
     return {
       id: c.channel_id,
@@ -128,7 +121,8 @@ function latest(ctx: Ctx): void {
       stale: !s || interval_s === null || now - s.ts > 3 * interval_s * 1000,
     };
   });
-  sendJson(ctx.res, 200, { site, node, now, interval_s, channels });
+  const reply: LatestReply = { site, node, now, interval_s, channels };
+  sendJson(ctx.res, 200, reply);
 }
 
 function history(ctx: Ctx): void {

@@ -2,20 +2,20 @@
 // dashboard's page itself, on loopback too; beyond loopback one must be set (docs/design.md guarantee 7).
 // Errors: {error: {code, message, param?}}.
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
-import { timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { CommandService } from "../commands/service";
 import { EventBus, Subscriptions } from "../events";
-import { Db, ensureApiIndexes, stmt } from "./db";
+import { Db, ensureApiIndexes, stmt } from "../storage/db";
 import type { ApiDeps } from "./deps";
 import { exportRoutes } from "./export-csv";
 import { ExportLimits, ExportSlots } from "./export-limits";
 import { ApiError, sendError } from "./http";
 import { LiveEvents } from "./live";
 import { MetricsSource, renderMetrics } from "./metrics";
-import type { Publish } from "./publish";
+import type { Publish } from "../broker/publisher";
 import { backfillRollups, ensureRollupSchema, updateRollups } from "./rollup";
-import { match, route, Route } from "./router";
+import { route, Route } from "./router";
+import { dispatcher } from "./dispatch";
 import { controlRoutes } from "./routes-control";
 import { serveDashboard } from "./dashboard";
 import { nodeRoutes } from "./routes-nodes";
@@ -58,19 +58,12 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-function tokenMatches(given: string, token: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   const db = o.db ?? o.store?.db;
   if (!db) throw new Error("startApi needs db or store");
   const host = o.config.host ?? "127.0.0.1";
   if (!o.config.token && (o.config.requireToken || !isLoopback(host)))
     throw new SettingsError("http.token", `is required when the API listens on ${host}`, "set http.token to a random string of 16 characters or more");
-  const requireToken = o.config.token !== undefined;
   const log = o.log ?? ((l: string) => console.log("api: " + l));
   const now = o.now ?? Date.now;
 
@@ -104,33 +97,17 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
     }),
   ];
 
+  const dispatch = dispatcher(routes, deps, { token: o.config.token, onRefused: () => refused.token++, log });
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://api");
     try {
       if (await serveDashboard(req, res, url.pathname)) return;
-      if (requireToken) {
-        const h = req.headers.authorization ?? "";
-        // EventSource and download links cannot set headers: the event stream and CSV export also take ?access_token=
-        const viaQuery = req.method === "GET" && (url.pathname === "/api/events" || url.pathname.endsWith("/export.csv")) ? url.searchParams.get("access_token") : null;
-        const given = h.startsWith("Bearer ") ? h.slice(7) : viaQuery;
-        if (given === null || !tokenMatches(given, o.config.token!)) {
-          refused.token++;
-          res.setHeader("www-authenticate", 'Bearer realm="minigrid"');
-          throw new ApiError(401, "unauthorized", "a valid bearer token is required (Authorization: Bearer <token>)");
-        }
-      }
-      const m = match(routes, req.method ?? "GET", url.pathname);
-      if (m === "method") throw new ApiError(405, "method-not-allowed", `${req.method} is not allowed on ${url.pathname}`);
-      if (!m) throw new ApiError(404, "not-found", `no endpoint ${url.pathname}`);
-      await m.route.handler({ req, res, params: m.params, query: url.searchParams, deps });
     } catch (e) {
-      if (e instanceof ApiError) sendError(res, e);
-      else if (e instanceof RangeError) sendError(res, new ApiError(400, "bad-request", e.message));
-      else {
-        log(`${req.method} ${url.pathname} failed: ${(e as Error).stack ?? e}`);
-        sendError(res, new ApiError(500, "internal", "internal error: " + (e as Error).message));
-      }
+      log(`${req.method} ${url.pathname} failed: ${(e as Error).stack ?? e}`);
+      sendError(res, new ApiError(500, "internal", "internal error: " + (e as Error).message));
+      return;
     }
+    await dispatch(req, res, url);
   }
 
   const server = createServer((req, res) => void handle(req, res));

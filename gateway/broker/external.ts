@@ -14,7 +14,7 @@
 // Authentication and topic ACLs of the nodes are the external broker's job (mosquitto password_file, acl_file).
 import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import { nodeTopics } from "../../firmware/protocol/topics";
+import { nodeTopics, topicRoot } from "../../firmware/protocol/topics";
 import type { GatewayConfig } from "../config/load";
 import { SettingsError } from "../config/settings-error";
 import type { GatewayFeature } from "../events";
@@ -24,7 +24,7 @@ import { AckGate } from "./ack-gate";
 import type { Publisher } from "./publisher";
 
 /** The node topics the gateway reads (it publishes cmd and cfg itself and must not read them back). */
-export const ingestFilters = [nodeTopics.birth, nodeTopics.state, nodeTopics.batch, nodeTopics.event, nodeTopics.ack].map((leaf) => "mg/v1/+/+/" + leaf);
+export const ingestFilters = [nodeTopics.birth, nodeTopics.state, nodeTopics.batch, nodeTopics.event, nodeTopics.ack].map((leaf) => topicRoot + "/+/+/" + leaf);
 
 /**
  * The session the gateway holds on the external broker (also what the ingest benchmark's bare subscriber uses, so

@@ -10,8 +10,8 @@ import { findBoard } from "../../firmware/boards/index";
 import type { AckPayload, CommandName, CommandPayload } from "../../firmware/protocol/messages";
 import { checkCommand } from "../../firmware/protocol/validate";
 import { nodeTopic } from "../../firmware/protocol/topics";
-import { Db, stmt } from "../api/db";
-import type { Publish } from "../api/publish";
+import { Db, stmt } from "../storage/db";
+import type { Publish } from "../broker/publisher";
 import { EventBus, GatewayFeature, Subscriptions } from "../events";
 
 export interface CommandRecord {

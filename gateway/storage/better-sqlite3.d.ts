@@ -1,5 +1,7 @@
 // Types for the part of better-sqlite3 12 the gateway uses (the package ships none; @types/better-sqlite3 is not
-// installed). Covers Database, Statement and transactions as documented in better-sqlite3's docs/api.md.
+// installed). Covers Database, Statement and transactions as documented in better-sqlite3's docs/api.md. The one
+// declaration of SQLite's types in the gateway (storage/db.ts names them Db and Statement); a row is typed where it
+// is read (`as`), so get/all/iterate give `any`.
 declare module "better-sqlite3" {
   namespace Database {
     interface RunResult {
@@ -8,9 +10,9 @@ declare module "better-sqlite3" {
     }
     interface Statement {
       run(...params: unknown[]): RunResult;
-      get(...params: unknown[]): unknown;
-      all(...params: unknown[]): unknown[];
-      iterate(...params: unknown[]): IterableIterator<unknown>;
+      get(...params: unknown[]): any;
+      all(...params: unknown[]): any[];
+      iterate(...params: unknown[]): IterableIterator<any>;
       pluck(on?: boolean): this;
       raw(on?: boolean): this;
       readonly reader: boolean;

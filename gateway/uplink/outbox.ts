@@ -6,7 +6,7 @@
 // Order: oldest first within each class, and the two classes alternate, so a backlog of days does not hold up
 // live data; alarms, states and births go ahead of batches. Live = created less than live_window_s ago. Several entries of one node and kind share a message.
 import type Database from "better-sqlite3";
-import type { CentralKind } from "./wire";
+import type { CentralKind } from "../../contracts/uplink-wire";
 
 export interface OutboxEntry {
   id: number;

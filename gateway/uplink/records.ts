@@ -1,7 +1,7 @@
 // What the uplink forwards, read back from the gateway's store: a stored batch as the central contract's batch item
 // (rows of scaled integers in the order of the node's channel table, as the node sent them), a birth's channel table.
 import type Database from "better-sqlite3";
-import type { BatchItem, BirthItem } from "./wire";
+import type { BatchItem, BirthItem } from "../../contracts/uplink-wire";
 
 interface BatchRow {
   t0: number;

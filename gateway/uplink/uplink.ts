@@ -12,7 +12,7 @@ import type { UplinkConfig } from "./config";
 import { openLink } from "./link";
 import { Outbox, OutboxGroup } from "./outbox";
 import { readBatch, readBirth } from "./records";
-import { CentralKind, encodeCentral, type AlarmItem, type StateItem } from "./wire";
+import { CentralKind, encodeCentral, type AlarmItem, type StateItem } from "../../contracts/uplink-wire";
 
 /** The parts of the gateway the uplink uses (gateway/gateway.ts's Gateway has them); the store exists once started. */
 export interface UplinkParts {

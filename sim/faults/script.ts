@@ -25,6 +25,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { xorshift32 } from "../random";
+import { JsonSchema, schemaErrors } from "../file-schema";
 
 export type FaultAction =
   | { what: "gateway-down" | "gateway-up" }
@@ -39,21 +40,49 @@ export type FaultAction =
 export type LinkChange = "ap" | "password" | "dhcp-slow" | "dhcp-none" | "cable";
 export const linkChanges: LinkChange[] = ["ap", "password", "dhcp-slow", "dhcp-none", "cable"];
 
-const windowKeys = ["at", "for", "every", "to"];
-/** The keys each kind takes besides "kind" and "node". */
-const keysOf: Record<string, string[]> = {
+// Each kind's keys as a JSON schema (sim/file-schema.ts): an unknown or misspelt key is an error naming the entry,
+// the key and the keys the kind takes; durations are read by parseDurationMs, which names the key when one is wrong.
+const duration: JsonSchema = { type: ["string", "number"], fix: "must be a duration like 90s, 20m, 8h, 23h30m or 1d" };
+const count = (fix: string, minimum: number): JsonSchema => ({ type: "integer", minimum, fix });
+const windowKeys: JsonSchema = { at: duration, for: duration, every: duration, to: duration };
+const sensor: JsonSchema = { type: "string", fix: 'must be "vedirect", "modbus" or "ina"' };
+const keysOf: Record<string, JsonSchema> = {
   "gateway-down": windowKeys,
   "wifi-down": windowKeys,
-  "power-cut": ["at", "inWrite", "random", "from", "to", "inWriteEvery", "seed"],
-  unplug: [...windowKeys, "sensor"],
-  "serial-noise": [...windowKeys, "sensor", "rate"],
-  "clock-jump": ["at", "by"],
+  "power-cut": {
+    at: duration,
+    inWrite: count("must be the byte of the write the power fails at, >= 1", 1),
+    random: count("must be how many cuts to make at random instants, >= 1", 1),
+    from: duration,
+    to: duration,
+    inWriteEvery: count("must be n: every n-th random cut falls in a write (0: none)", 0),
+    seed: count("must be the seed of the random instants, an integer", 0),
+  },
+  unplug: { ...windowKeys, sensor },
+  "serial-noise": { ...windowKeys, sensor, rate: { type: "number", fix: "must be the share of bytes corrupted, in (0, 1]" } },
+  "clock-jump": { at: duration, by: duration },
   "wifi-lost": windowKeys,
   "wifi-wrong-password": windowKeys,
-  "dhcp-slow": [...windowKeys, "delay"],
+  "dhcp-slow": { ...windowKeys, delay: duration },
   "dhcp-none": windowKeys,
   "cable-out": windowKeys,
 };
+const nodeFix = 'must be a node id ("n1", or "site/node") or a list of them';
+const entrySchemas: Record<string, JsonSchema> = Object.fromEntries(
+  Object.entries(keysOf).map(([kind, props]) => [
+    kind,
+    {
+      type: "object",
+      name: kind,
+      additionalProperties: false,
+      properties: {
+        ...props,
+        node: { type: ["string", "array"], items: { type: "string", fix: nodeFix }, fix: nodeFix },
+        kind: { type: "string" },
+      },
+    },
+  ]),
+);
 const linkKinds: Record<string, LinkChange> = { "wifi-lost": "ap", "wifi-wrong-password": "password", "dhcp-slow": "dhcp-slow", "dhcp-none": "dhcp-none", "cable-out": "cable" };
 
 export interface ScheduledFault {
@@ -79,15 +108,19 @@ const prng = (seed: number) => xorshift32(seed);
 export function expandFaults(script: unknown, untilMs: number): ScheduledFault[] {
   const list = Array.isArray(script) ? script : (script as { faults?: unknown })?.faults;
   if (!Array.isArray(list)) throw new Error('a fault script is a list of faults, or { "faults": [...] }');
+  // every entry's keys first, all problems at once
+  const problems: string[] = [];
+  list.forEach((f: unknown, i) => {
+    if (f === null || typeof f !== "object" || Array.isArray(f)) problems.push(`faults[${i}]: an object such as { "kind": "wifi-lost", "at": "3h", "for": "10m" }`);
+    else if (!(String((f as { kind?: unknown }).kind) in keysOf))
+      problems.push(`faults[${i}].kind: one of ${Object.keys(keysOf).join(", ")} (got ${JSON.stringify((f as { kind?: unknown }).kind)})`);
+    else problems.push(...schemaErrors(entrySchemas[String((f as { kind: unknown }).kind)], f, `faults[${i}]`));
+  });
+  if (problems.length) throw new Error(problems.join("\n"));
   const out: ScheduledFault[] = [];
   list.forEach((f: Record<string, unknown>, i) => {
     const key = (k: string) => `faults[${i}].${k}`;
-    if (f === null || typeof f !== "object" || Array.isArray(f)) throw new Error(`faults[${i}]: an object such as { "kind": "wifi-lost", "at": "3h", "for": "10m" }`);
     const kind = String(f.kind);
-    if (!(kind in keysOf)) throw new Error(`${key("kind")}: one of ${Object.keys(keysOf).join(", ")} (got ${JSON.stringify(f.kind)})`);
-    for (const k of Object.keys(f))
-      if (k !== "kind" && k !== "node" && !keysOf[kind].includes(k))
-        throw new Error(`${key(k)}: not a key of ${kind}; use ${[...keysOf[kind], "node"].join(", ")}`);
     const nodes = f.node === undefined ? undefined : Array.isArray(f.node) ? f.node.map(String) : [String(f.node)];
     const push = (atMs: number, action: FaultAction) => {
       if (atMs <= untilMs) out.push({ atMs, action, nodes });
@@ -165,6 +198,8 @@ export function loadFaultFile(path: string, untilMs: number): ScheduledFault[] {
   try {
     return expandFaults(raw, untilMs);
   } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
+    // the file, then each problem with its entry, key and fix
+    const lines = (e as Error).message.split("\n");
+    throw new Error(lines.length === 1 ? `${path}: ${lines[0]}` : `${path}: ${lines.length} problems:\n  ${lines.join("\n  ")}`);
   }
 }

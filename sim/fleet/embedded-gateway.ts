@@ -11,6 +11,8 @@ import { randomUUID } from "node:crypto";
 import { Gateway } from "../../gateway/gateway";
 import { defaultConfig, GatewayConfig } from "../../gateway/config/load";
 import { ApiFeature } from "../../gateway/api/feature";
+import { AlarmsFeature } from "../../gateway/alarms/feature";
+import { CommandsFeature } from "../../gateway/commands/feature";
 import { nodeTopic } from "../../firmware/protocol/topics";
 
 export async function freePort(): Promise<number> {
@@ -101,8 +103,9 @@ export class EmbeddedGateway {
       return w === undefined ? Date.now() : w * 1000;
     });
     if (this.o.apiPort !== undefined) {
-      this.api = new ApiFeature(g, { api: { host: this.o.apiHost ?? "127.0.0.1", port: this.o.apiPort }, log: () => {} });
-      g.use(this.api);
+      const commands = new CommandsFeature(g);
+      this.api = new ApiFeature(g, { api: { host: this.o.apiHost ?? "127.0.0.1", port: this.o.apiPort }, commands, log: () => {} });
+      g.use(commands).use(new AlarmsFeature(g)).use(this.api);
     }
     await g.start();
     if (this.api?.api) {

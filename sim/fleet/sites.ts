@@ -6,7 +6,7 @@ import { findBoard } from "../../firmware/boards/index";
 import { readTraceFile } from "../traces/read-trace";
 import { Trace } from "../traces/canonical";
 import { SiteModel, SiteState } from "../site/site-model";
-import { SiteDescription, withDefaults } from "../site/site-description";
+import { checkSiteDescription, SiteDescription, withDefaults } from "../site/site-description";
 
 export interface SiteSpec {
   site: string;
@@ -41,10 +41,17 @@ export interface FleetOptions {
 
 /** A site description file (sim/site/site-description.ts), its trace path relative to the file. */
 export function loadSiteFile(path: string): SiteDescription & { trace: string } {
-  const d = JSON.parse(readFileSync(path, "utf8")) as SiteDescription;
-  if (!d.trace) throw new Error(`${path}: "trace" must name the PV power or irradiance trace of the site`);
-  withDefaults(d); // throws with every problem named
-  return { ...d, trace: resolve(dirname(path), d.trace) };
+  let d: SiteDescription;
+  try {
+    d = JSON.parse(readFileSync(path, "utf8")) as SiteDescription;
+  } catch (e) {
+    throw new Error(`${path}: not a JSON site description: ${(e as Error).message}`);
+  }
+  // every problem at once, each with its key and the fix, under the file's name
+  const errors = checkSiteDescription(d);
+  if (d && typeof d === "object" && !d.trace) errors.unshift('trace: is required in a file; name the PV power or irradiance trace of the site, relative to the file');
+  if (errors.length) throw new Error(`${path}: the site description has ${errors.length === 1 ? "a problem" : `${errors.length} problems`}:\n  ${errors.join("\n  ")}`);
+  return { ...d, trace: resolve(dirname(path), d.trace!) };
 }
 
 /** N sites from one description: seeds seed, seed+1, ...; node names n1..nN on sites <name>-1..; time shifts. */

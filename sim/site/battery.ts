@@ -12,16 +12,16 @@ export interface ChemistryData {
   r_OhmAh: number;
   absorption_V: number;
   float_V: number;
-  /** Absorption ends after this long, or when the charge current falls under tail_C x capacity. */
+  /** Absorption ends after this long, or when the charge current falls under tail_Crate x capacity. */
   absorption_h: number;
-  tail_C: number;
+  tail_Crate: number;
   /** Low-voltage disconnect (loaded voltage, held lvdHold_s) and reconnect, volts per cell. */
   lvd_V: number;
   lvr_V: number;
   /** Coulombic efficiency while charging. */
   chargeEff: number;
   /** Largest charge current, C-rate. */
-  maxCharge_C: number;
+  maxCharge_Crate: number;
   /** Charging near full: the resistance grows by gain x ((soc - knee) / (100 - knee))^2 above knee % (gassing for
    *  lead-acid, the steep end of the LiFePO4 curve), so the voltage reaches absorption before the battery is full. */
   chargeKnee_pct: number;
@@ -36,11 +36,11 @@ export const chemistries: Record<Chemistry, ChemistryData> = {
     absorption_V: 2.4,
     float_V: 2.25,
     absorption_h: 2,
-    tail_C: 0.02,
+    tail_Crate: 0.02,
     lvd_V: 1.92,
     lvr_V: 2.1,
     chargeEff: 0.9,
-    maxCharge_C: 0.2,
+    maxCharge_Crate: 0.2,
     chargeKnee_pct: 70,
     chargeGain: 30,
   },
@@ -51,11 +51,11 @@ export const chemistries: Record<Chemistry, ChemistryData> = {
     absorption_V: 3.55,
     float_V: 3.4,
     absorption_h: 0.5,
-    tail_C: 0.05,
+    tail_Crate: 0.05,
     lvd_V: 3.0,
     lvr_V: 3.3,
     chargeEff: 0.98,
-    maxCharge_C: 0.5,
+    maxCharge_Crate: 0.5,
     chargeKnee_pct: 90,
     chargeGain: 20,
   },

@@ -20,6 +20,8 @@
 // }
 // "dc" feeders are measured by the INA226s (in order), "ac" feeders by the CT clamps behind the inverter.
 import type { Chemistry } from "./battery";
+import { boards } from "../../firmware/boards/index";
+import { JsonSchema, schemaErrors } from "../file-schema";
 
 export interface FeederDescription {
   name: string;
@@ -79,30 +81,88 @@ export const defaultFeeders: FeederDescription[] = [
   { name: "mill", kind: "ac", profile_W: Array.from({ length: 24 }, (_, h) => (h >= 9 && h < 15 ? 400 : 0)) },
 ];
 
-/** Problems with a description, each naming its key; empty when it is usable. */
+const num = (fix: string, range: JsonSchema = {}): JsonSchema => ({ type: "number", ...range, fix });
+
+/** The description's JSON schema: every key, its type and range, and the fix shown when it is wrong. */
+export const siteDescriptionSchema: JsonSchema = {
+  type: "object",
+  name: "a site description",
+  additionalProperties: false,
+  required: ["array_kWp", "battery"],
+  fix: 'must be an object such as {"array_kWp": 1.2, "battery": {"kWh": 4.8, "chemistry": "lifepo4"}}',
+  properties: {
+    name: { type: "string", minLength: 1, fix: "must be the site's name, a non-empty string" },
+    board: { type: "string", enum: boards.map((b) => b.id), fix: `must be one of ${boards.map((b) => b.id).join(", ")} (firmware/boards)` },
+    trace: { type: "string", minLength: 1, fix: "must name the PV power or irradiance trace, a path relative to the file" },
+    utcOffset_h: num("must be the local time's offset from UTC in hours, -12..14", { minimum: -12, maximum: 14 }),
+    array_kWp: num("must be a number > 0 (the PV array's peak power, kW)", { exclusiveMinimum: 0 }),
+    trace_kWp: num("must be a number > 0 (the rated power of the traced system, kW)", { exclusiveMinimum: 0 }),
+    derate: num("must be in (0, 1] (irradiance traces: temperature, soiling and wiring losses)", { exclusiveMinimum: 0, maximum: 1 }),
+    battery: {
+      type: "object",
+      name: "battery",
+      additionalProperties: false,
+      required: ["kWh", "chemistry"],
+      fix: 'must be an object such as {"kWh": 4.8, "chemistry": "lifepo4"}',
+      properties: {
+        kWh: num("must be a number > 0", { exclusiveMinimum: 0 }),
+        chemistry: { type: "string", enum: ["lead-acid", "lifepo4"], fix: 'must be "lead-acid" or "lifepo4"' },
+        system_V: { type: "number", enum: [12, 24], fix: "must be 12 or 24 (the INA226 reads at most 36 V)" },
+        initialSoc_pct: num("must be the state of charge at the start, 0..100 %", { minimum: 0, maximum: 100 }),
+      },
+    },
+    inverter: {
+      type: "object",
+      name: "inverter",
+      additionalProperties: false,
+      fix: 'must be an object such as {"rating_W": 1000, "efficiency": 0.9}',
+      properties: {
+        rating_W: num("must be the inverter's rated output, W > 0", { exclusiveMinimum: 0 }),
+        efficiency: num("must be in (0, 1]", { exclusiveMinimum: 0, maximum: 1 }),
+        idle_W: num("must be the inverter's own draw, W >= 0", { minimum: 0 }),
+        ac_V: num("must be the AC output voltage, V > 0", { exclusiveMinimum: 0 }),
+      },
+    },
+    feeders: {
+      type: "array",
+      fix: 'must be a list of feeders such as {"name": "homes", "kind": "dc", "profile_W": [24 hourly watts]}',
+      items: {
+        type: "object",
+        name: "a feeder",
+        additionalProperties: false,
+        required: ["kind", "profile_W"],
+        fix: 'must be an object such as {"name": "homes", "kind": "dc", "profile_W": [24 hourly watts]}',
+        properties: {
+          name: { type: "string", fix: "must be the feeder's name, a string" },
+          kind: { type: "string", enum: ["dc", "ac"], fix: 'must be "dc" or "ac"' },
+          profile_W: { type: "array", minItems: 24, maxItems: 24, items: num("must be 24 hourly watts >= 0", { minimum: 0 }), fix: "must be 24 hourly watts >= 0" },
+        },
+      },
+    },
+    loadNoise: num("must be the minute-to-minute variation of the loads, 0..1 (0.1 is +-10 %)", { minimum: 0, maximum: 1 }),
+    lvdHold_s: num("must be the seconds the voltage stays under the disconnect point before it acts, >= 0", { minimum: 0 }),
+    step_s: num("must be the model's step, s > 0", { exclusiveMinimum: 0 }),
+    network: {
+      type: "object",
+      name: "network",
+      additionalProperties: false,
+      fix: 'must be an object such as {"ssid": "site-ap", "pass": "site-pass"}',
+      properties: {
+        ssid: { type: "string", minLength: 1, maxLength: 32, fix: "the access point's name, 1..32 bytes" },
+        pass: { type: "string", pattern: "^(|.{8,63})$", fix: "a WPA2 passphrase, 8..63 characters, or empty for an open network" },
+        rssi: num("dBm the controller hears the access point at, -100..-20", { minimum: -100, maximum: -20 }),
+        dhcp_s: num("seconds the DHCP server takes to answer, >= 0", { minimum: 0 }),
+      },
+    },
+  },
+};
+
+/** Problems with a description, each naming its key and the fix; empty when it is usable. */
 export function checkSiteDescription(d: SiteDescription): string[] {
-  const e: string[] = [];
-  if (!(d.array_kWp > 0)) e.push("array_kWp: must be a number > 0 (the PV array's peak power, kW)");
-  if (!d.battery || !(d.battery.kWh > 0)) e.push("battery.kWh: must be a number > 0");
-  if (d.battery && !["lead-acid", "lifepo4"].includes(d.battery.chemistry)) e.push('battery.chemistry: must be "lead-acid" or "lifepo4"');
-  if (d.battery?.system_V !== undefined && ![12, 24].includes(d.battery.system_V)) e.push("battery.system_V: must be 12 or 24 (the INA226 reads at most 36 V)");
-  (d.feeders ?? []).forEach((f, i) => {
-    if (!Array.isArray(f.profile_W) || f.profile_W.length !== 24 || f.profile_W.some((w) => !(w >= 0))) e.push(`feeders[${i}].profile_W: must be 24 hourly watts >= 0`);
-    if (f.kind !== "dc" && f.kind !== "ac") e.push(`feeders[${i}].kind: must be "dc" or "ac"`);
-  });
-  const n = d.network;
-  if (n !== undefined) {
-    if (n === null || typeof n !== "object" || Array.isArray(n)) e.push('network: an object such as {"ssid": "site-ap", "pass": "site-pass"}');
-    else {
-      for (const k of Object.keys(n)) if (!["ssid", "pass", "rssi", "dhcp_s"].includes(k)) e.push(`network.${k}: not a key of network; use ssid, pass, rssi, dhcp_s`);
-      if (n.ssid !== undefined && !(typeof n.ssid === "string" && Buffer.byteLength(n.ssid) >= 1 && Buffer.byteLength(n.ssid) <= 32)) e.push("network.ssid: the access point's name, 1..32 bytes");
-      if (n.pass !== undefined && !(typeof n.pass === "string" && (n.pass === "" || (n.pass.length >= 8 && n.pass.length <= 63)))) e.push("network.pass: a WPA2 passphrase, 8..63 characters, or empty for an open network");
-      if (n.rssi !== undefined && !(typeof n.rssi === "number" && n.rssi >= -100 && n.rssi <= -20)) e.push("network.rssi: dBm the controller hears the access point at, -100..-20");
-      if (n.dhcp_s !== undefined && !(typeof n.dhcp_s === "number" && n.dhcp_s >= 0)) e.push("network.dhcp_s: seconds the DHCP server takes to answer, >= 0");
-    }
-  }
-  const eff = d.inverter?.efficiency;
-  if (eff !== undefined && !(eff > 0 && eff <= 1)) e.push("inverter.efficiency: must be in (0, 1]");
+  const e = schemaErrors(siteDescriptionSchema, d);
+  // the access point's name is limited in bytes (IEEE 802.11 SSID), which a schema counts in characters
+  const ssid = d?.network?.ssid;
+  if (typeof ssid === "string" && ssid.length <= 32 && Buffer.byteLength(ssid) > 32) e.push("network.ssid: the access point's name, 1..32 bytes");
   return e;
 }
 

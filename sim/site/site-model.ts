@@ -126,11 +126,11 @@ export class SiteModel {
     if (pvAvail < 1) this.stage = "night";
     else if (this.stage === "night") [this.stage, this.stageSince] = ["bulk", t];
     const ocv = ocvPerCell(c, this.soc) * cells;
-    const iMax = c.maxCharge_C * cap_Ah;
+    const iMax = c.maxCharge_Crate * cap_Ah;
     const Rch = R * chargeResistanceFactor(c, this.soc);
     const hold = (v_cell: number) => Math.max(0, (v_cell * cells - ocv) / Rch);
     if (this.stage === "bulk" && hold(c.absorption_V) <= iMax) [this.stage, this.stageSince] = ["absorption", t];
-    if (this.stage === "absorption" && (t - this.stageSince >= c.absorption_h * 3600 || hold(c.absorption_V) < c.tail_C * cap_Ah)) [this.stage, this.stageSince] = ["float", t];
+    if (this.stage === "absorption" && (t - this.stageSince >= c.absorption_h * 3600 || hold(c.absorption_V) < c.tail_Crate * cap_Ah)) [this.stage, this.stageSince] = ["float", t];
     const iLimit = Math.min(iMax, hold(this.stage === "float" ? c.float_V : c.absorption_V));
     const surplus = pvAvail - load_W;
     let I: number;

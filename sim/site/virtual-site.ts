@@ -13,7 +13,7 @@ import { fillFromRecord } from "../devices/modbus-image";
 import { InaModel } from "../devices/ina226-model";
 import { ctWaveform } from "../devices/ct-waveform";
 import { epeverLive } from "../../firmware/drivers/maps/epever-tracer";
-import { firmwareOutDir } from "../../cli/build/compile-firmware";
+import { firmwareOutDir } from "../../contracts/paths";
 import type { SiteState } from "./site-model";
 import { SiteNetwork, SiteNetworkState } from "../vm/site-network";
 import { netKinds } from "../../cli/settings/board-rules";
@@ -103,7 +103,7 @@ export class VirtualSite {
       fillFromRecord(this.controller, map, {
         pv_V: s.pv_V, pv_A: s.pv_W / s.pv_V, pv_W: s.pv_W, battery_V: s.battery_V, battery_charge_A: Math.max(0, s.battery_A),
         battery_charge_W: Math.max(0, s.battery_A * s.battery_V), load_V: s.battery_V, load_A: s.load_W / s.battery_V, load_W: s.load_W,
-        battery_temp_degC: 25, case_temp_degC: 30, soc_pct: Math.round(s.soc_pct), system_rated_V: s.system_V ?? 12, battery_status: 0,
+        battery_temp_C: 25, case_temp_C: 30, soc_pct: Math.round(s.soc_pct), system_rated_V: s.system_V ?? 12, battery_status: 0,
         // 0x3201 D3-D2: 01 float, 10 boost; D0 running
         charger_status: s.pv_W > 0 ? (s.stage === "float" ? 0b0101 : 0b1001) : 0, load_status: s.loadOn === false ? 0 : 1, battery_net_A: s.battery_A,
       });

@@ -1,10 +1,10 @@
 // The canonical trace: what every reader converts a real log into and what the site model reads. CSV, one row per
 // instant, first column `unix_s` (Unix seconds, UTC), then named columns whose names carry their unit:
-//   pv_W, pv_V, pv_A, irradiance_Wm2, load_W, load_A, battery_V, battery_A, soc_pct, temp_degC
+//   pv_W, pv_V, pv_A, irradiance_Wm2, load_W, load_A, battery_V, battery_A, soc_pct, temp_C
 // Lines starting with '#' are comments (the reader puts the source and its licence there). An empty cell is a
 // missing value (NaN). Rows are sorted by time; a reader drops rows that go back in time and counts them.
 
-export const canonicalColumns = ["pv_W", "pv_V", "pv_A", "irradiance_Wm2", "load_W", "load_A", "battery_V", "battery_A", "soc_pct", "temp_degC"] as const;
+export const canonicalColumns = ["pv_W", "pv_V", "pv_A", "irradiance_Wm2", "load_W", "load_A", "battery_V", "battery_A", "soc_pct", "temp_C"] as const;
 export type CanonicalColumn = (typeof canonicalColumns)[number];
 
 export interface Trace {

@@ -12,7 +12,7 @@ const patterns: [RegExp, CanonicalColumn][] = [
   [/^pv.*(curr|\(a\))/, "pv_A"],
   [/^pv.*(power|\(w\))/, "pv_W"],
   [/^bat.*(soc|capacity|%)/, "soc_pct"],
-  [/^bat.*temp/, "temp_degC"],
+  [/^bat.*temp/, "temp_C"],
   [/^bat.*(volt|\(v\))/, "battery_V"],
   [/^bat.*(curr|\(a\))/, "battery_A"],
   [/^load.*(curr|\(a\))/, "load_A"],

@@ -141,7 +141,7 @@ export class VirtualEspruino {
   /**
    * The power fails `bytes` into the next flash writes. With spareCompaction the cut lands in the firmware's own
    * writes (queue records, acks, page files, settings), never inside the interpreter's Storage compaction, which is
-   * not power-safe on a board either (storage-file.ts compact).
+   * not power-safe on a board either (file-area.ts compact).
    */
   powerCutDuringFlashWrite(bytes: number, o: { spareCompaction?: boolean } = {}): void {
     this.flash.armPowerCut(bytes, o);
@@ -284,6 +284,7 @@ export class VirtualEspruino {
     for (const h of this.eventHandlers[event] ?? []) this.call(h, []);
   }
 
+  /** A fresh context holding the interpreter's globals: timers and system, pins and ADC, UARTs, I2C and SPI. */
   private createContext(): vm.Context {
     const ctx = vm.createContext({});
     this.realm = vm.runInContext("({ Error: Error, Uint8Array: Uint8Array, JSON: JSON })", ctx);
@@ -292,7 +293,17 @@ export class VirtualEspruino {
     installSeededRandom(ctx, this.random);
     this.builtinNames = Object.getOwnPropertyNames(ctx);
     const g = ctx as Record<string, unknown>;
-    const self = this;
+    Object.assign(g, this.timerGlobals(), this.systemGlobals(), this.pinGlobals(), this.busGlobals());
+    g.global = vm.runInContext("this", ctx);
+    if (this.opts.probe) {
+      const probe = this.opts.probe;
+      g.MG_PROBE = (kind: string, ...args: unknown[]) => probe(kind, args);
+    }
+    return ctx;
+  }
+
+  /** setTimeout, setInterval and their kin, on the virtual clock. */
+  private timerGlobals(): Record<string, unknown> {
     const timer = (repeat: boolean) => (fn: (...a: unknown[]) => unknown, ms?: number, ...args: unknown[]) => {
       if (typeof fn !== "function") throw this.makeError("setTimeout needs a function");
       const delay = Math.max(0, Number(ms) || 0);
@@ -302,12 +313,18 @@ export class VirtualEspruino {
       if (id === undefined) this.clock.cancelOwner("firmware");
       else this.clock.cancel(id);
     };
-    Object.assign(g, {
+    return {
       setTimeout: timer(false),
       setInterval: timer(true),
       clearTimeout: clear,
       clearInterval: clear,
       changeInterval: (id: number, ms: number) => this.clock.changeInterval(id, ms),
+    };
+  }
+
+  /** Time, console, program loading, modules, process and E. */
+  private systemGlobals(): Record<string, unknown> {
+    return {
       getTime: () => this.getTime(),
       setTime: (seconds: number) => {
         this.clockOffsetS = seconds - this.uptimeSeconds();
@@ -322,7 +339,7 @@ export class VirtualEspruino {
         this.clock.cancelOwner("firmware");
       },
       load: (name?: string) => {
-        const code = name ? self.storage().read(name) : self.program;
+        const code = name ? this.storage().read(name) : this.program;
         if (code === undefined) throw this.makeError(`File ${name} not found`);
         this.pendingReset = { reason: "load", program: code };
       },
@@ -336,7 +353,12 @@ export class VirtualEspruino {
         },
       },
       E: this.espruinoE(),
-      I2C1: this.i2c.firmwareApi(),
+    };
+  }
+
+  /** digitalWrite/digitalRead, analogRead, pinMode and a Pin object per pin name. */
+  private pinGlobals(): Record<string, unknown> {
+    const g: Record<string, unknown> = {
       digitalWrite: (pin: unknown, v: unknown) => {
         const p = this.pins.pin(String(pin));
         p.level = v ? 1 : 0;
@@ -352,28 +374,6 @@ export class VirtualEspruino {
       pinMode: (pin: unknown, mode: string) => {
         this.pins.pin(String(pin)).mode = mode;
       },
-    });
-    g.global = vm.runInContext("this", ctx);
-    if (this.opts.probe) {
-      const probe = this.opts.probe;
-      g.MG_PROBE = (kind: string, ...args: unknown[]) => probe(kind, args);
-    }
-    for (const [name, s] of this.serials) g[name] = s.firmwareApi();
-    if (this.board.w5500) g[this.board.w5500.spi] = w5500Bus(this.linkHost());
-    // A software UART: new Serial().setup(baud, {rx, tx}) binds to the line named "soft:<rx pin>".
-    g.Serial = function SoftSerial() {
-      let bound: ReturnType<VirtualSerial["firmwareApi"]> | undefined;
-      const pending: [string, unknown[]][] = [];
-      const api: Record<string, unknown> = {};
-      for (const m of ["write", "print", "println", "on", "removeAllListeners", "available"]) {
-        api[m] = (...a: unknown[]) => (bound ? (bound as Record<string, (...x: unknown[]) => unknown>)[m](...a) : pending.push([m, a]));
-      }
-      api.setup = (baud: number, opts: { rx?: unknown } = {}) => {
-        bound = self.serial(`soft:${String(opts.rx)}`).firmwareApi();
-        bound.setup(baud, opts);
-        for (const [m, a] of pending.splice(0)) (bound as Record<string, (...x: unknown[]) => unknown>)[m](...a);
-      };
-      return api;
     };
     for (const name of standardPinNames()) {
       const pin = this.pins.pin(name);
@@ -398,7 +398,31 @@ export class VirtualEspruino {
         analog: () => this.pins.analogRead(name),
       };
     }
-    return ctx;
+    return g;
+  }
+
+  /** The board's UARTs (and software ones, new Serial()), I2C1, and the W5500's SPI bus. */
+  private busGlobals(): Record<string, unknown> {
+    const self = this;
+    const g: Record<string, unknown> = { I2C1: this.i2c.firmwareApi() };
+    for (const [name, s] of this.serials) g[name] = s.firmwareApi();
+    if (this.board.w5500) g[this.board.w5500.spi] = w5500Bus(this.linkHost());
+    // A software UART: new Serial().setup(baud, {rx, tx}) binds to the line named "soft:<rx pin>".
+    g.Serial = function SoftSerial() {
+      let bound: ReturnType<VirtualSerial["firmwareApi"]> | undefined;
+      const pending: [string, unknown[]][] = [];
+      const api: Record<string, unknown> = {};
+      for (const m of ["write", "print", "println", "on", "removeAllListeners", "available"]) {
+        api[m] = (...a: unknown[]) => (bound ? (bound as Record<string, (...x: unknown[]) => unknown>)[m](...a) : pending.push([m, a]));
+      }
+      api.setup = (baud: number, opts: { rx?: unknown } = {}) => {
+        bound = self.serial(`soft:${String(opts.rx)}`).firmwareApi();
+        bound.setup(baud, opts);
+        for (const [m, a] of pending.splice(0)) (bound as Record<string, (...x: unknown[]) => unknown>)[m](...a);
+      };
+      return api;
+    };
+    return g;
   }
 
   private espruinoE() {

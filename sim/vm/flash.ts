@@ -11,7 +11,7 @@
 // "erase never started" case is a byte cut, above. After a cut the flash stays powered off (every program/erase throws)
 // until powerOn(); createStorage() powers it on, as a booting board does.
 // armPowerCut(n, { spareCompaction: true }) counts only bytes programmed outside Storage compaction (FileArea runs
-// it inside compacting()): the interpreter's compaction is not power-safe (storage-file.ts), and a proof of the
+// it inside compacting()): the interpreter's compaction is not power-safe (file-area.ts), and a proof of the
 // firmware's own writes uses this to place its cuts in them.
 // programUnitBytes (default 1) makes programming atomic per aligned unit (4 for the 32-bit word writes of STM32F4 and
 // nRF52 flash): a cut inside a unit leaves that whole unit unprogrammed.

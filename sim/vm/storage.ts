@@ -1,4 +1,5 @@
-// require("Storage") of the virtual Espruino, on a VirtualFlash (storage-file.ts has the layout on flash).
+// require("Storage") of the virtual Espruino, on a VirtualFlash (file-area.ts has the layout on flash,
+// storage-file.ts the StorageFile layer).
 // Behaviour follows the interpreter (2v29): write(name, data, offset, size) creates a file of `size` and fills it at
 // offsets; a whole new write replaces the file (the old one becomes trash); no room -> compact once, then the error
 // "Unable to find or create file" (by then a replaced file is already trash); writeJSON stores the interpreter's
@@ -14,7 +15,9 @@
 // Creating a Storage is what a booting board does: it powers the flash back on after a cut and, once per
 // power-on, runs the interpreter's start-up check; flash it finds corrupt is erased ("Storage is corrupt.").
 import { VirtualFlash } from "./flash";
-import { FileArea, FLAG_STORAGEFILE, NAME_BYTES, StorageFile, binaryString } from "./storage-file";
+import { FileArea, FLAG_STORAGEFILE, NAME_BYTES, binaryString } from "./file-area";
+import { StorageFile } from "./storage-file";
+import type { StorageApi, StorageStats } from "../../firmware/hal/storage";
 
 export { StorageFile } from "./storage-file";
 
@@ -41,30 +44,10 @@ export interface StorageOptions {
 
 export type StorageEvent = { type: "compact"; auto: boolean } | { type: "corrupt-erased" };
 
-export interface StorageStats {
-  totalBytes: number;
-  freeBytes: number;
-  fileBytes: number;
-  fileCount: number;
-  trashBytes: number;
-  trashCount: number;
-}
+export type { StorageStats } from "../../firmware/hal/storage";
 
-/** The API the firmware sees (docs/espruino.md "Storage module"). */
-export interface VirtualStorage {
-  write(name: string, data: unknown, offset?: number, size?: number): boolean;
-  read(name: string, offset?: number, length?: number): string | undefined;
-  readJSON(name: string, noExceptions?: boolean): any;
-  writeJSON(name: string, data: unknown): boolean;
-  readArrayBuffer(name: string): ArrayBuffer | undefined;
-  list(pattern?: RegExp | string, filter?: { sf?: boolean }): string[];
-  erase(name: string): void;
-  eraseAll(): void;
-  compact(showMessage?: boolean): void;
-  getFree(): number;
-  getStats(): StorageStats;
-  open(name: string, mode: string): StorageFile;
-}
+/** The API the firmware sees (docs/espruino.md "Storage module"), its files the simulator's StorageFile. */
+export type VirtualStorage = StorageApi<StorageFile>;
 
 export function createStorage(flash: VirtualFlash, options: StorageOptions = {}): VirtualStorage {
   const json = options.json ?? JSON;

@@ -1,6 +1,8 @@
 // A gateway with the API and alarms on a temp database, fed by a simulated site running the built firmware.
 import { Gateway } from "../../gateway/gateway";
 import { ApiFeature } from "../../gateway/api/feature";
+import { AlarmsFeature } from "../../gateway/alarms/feature";
+import { CommandsFeature } from "../../gateway/commands/feature";
 import { findBoard } from "../../firmware/boards/index";
 import { VirtualSite } from "../../sim/site/virtual-site";
 import { syntheticSite } from "../../sim/site/synthetic-site";
@@ -16,8 +18,9 @@ export interface Harness {
 
 export async function startGateway(token: string, alarms?: AlarmsConfig, nodes = ["ctl-1", "ctl-2"]): Promise<Harness> {
   const gw = new Gateway(testConfig(tempDir("mg-dash-"), {}, nodes));
-  const api = new ApiFeature(gw, { api: { port: 0, token, requireToken: true }, alarms, log: () => {} });
-  gw.use(api);
+  const commands = new CommandsFeature(gw);
+  const api = new ApiFeature(gw, { api: { port: 0, token, requireToken: true }, commands, log: () => {} });
+  gw.use(commands).use(new AlarmsFeature(gw, alarms)).use(api);
   await gw.start();
   return { gw, api, base: `http://127.0.0.1:${api.api!.port}`, stop: () => gw.stop() };
 }

@@ -3,7 +3,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { firmwareOutDir } from "../../cli/build/compile-firmware";
+import { firmwareOutDir } from "../../contracts/paths";
 import { boards } from "../../firmware/boards/index";
 import { STORAGE_RESERVE_BYTES } from "../../firmware/boards/types";
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkBundle } from "../../cli/build/check-bundle";
-import { firmwareOutDir } from "../../cli/build/compile-firmware";
+import { firmwareOutDir } from "../../contracts/paths";
 import { boards } from "../../firmware/boards/index";
 
 const messages = (code: string) => checkBundle(code, "x.js").map((p) => `${p.line}:${p.column} ${p.message}`);

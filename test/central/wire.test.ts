@@ -2,7 +2,7 @@
 import { deflateRawSync } from "node:zlib";
 import { describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/main";
-import { decodeCentral, encodeCentral, isBatchItem, sharedSubscription } from "../../gateway/uplink/wire";
+import { decodeCentral, encodeCentral, isBatchItem, sharedSubscription } from "../../contracts/uplink-wire";
 
 describe("central contract", () => {
   it("round-trips a batch message, compressed and not", () => {

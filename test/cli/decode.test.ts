@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { projectRoot } from "../../cli/build/compile-firmware";
+import { projectRoot } from "../../contracts/paths";
 
 const cli = resolve(projectRoot, "bin/minigrid.mjs");
 const fixture = (p: string) => resolve(projectRoot, "test/fixtures/real", p);

@@ -6,7 +6,7 @@ import { createServer, Server, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../../cli/build/compile-firmware";
+import { projectRoot } from "../../contracts/paths";
 
 const cli = resolve(projectRoot, "bin/minigrid.mjs");
 const trace = resolve(projectRoot, "test/fixtures/real/traces/midc_bms_ghi_20220120.csv");

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { firmwareOutDir, projectRoot } from "../../cli/build/compile-firmware";
+import { firmwareOutDir, projectRoot } from "../../contracts/paths";
 import { findBoard } from "../../firmware/boards/index";
 import { VirtualEspruino } from "../../sim/vm/espruino-vm";
 

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { firmwareOutDir, projectRoot } from "../../cli/build/compile-firmware";
+import { firmwareOutDir, projectRoot } from "../../contracts/paths";
 import { checkNodeSettings } from "../../cli/settings/check";
 import { nodeSettingsSchema } from "../../cli/settings/schema";
 import { startingSettings } from "../../cli/settings/template";

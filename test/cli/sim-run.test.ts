@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { expect, it } from "vitest";
-import { projectRoot } from "../../cli/build/compile-firmware";
+import { projectRoot } from "../../contracts/paths";
 
 it("runs the Pico's file for 5 virtual seconds, reports its variables and leaves no folder behind", () => {
   const tmp = mkdtempSync(join(tmpdir(), "mg-sim-run-"));

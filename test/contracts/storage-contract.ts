@@ -5,38 +5,7 @@
 //
 // `make` returns a Storage with nothing in it. Strings are binary strings (one char per byte).
 import { describe, expect, it } from "vitest";
-
-export interface StorageFileLike {
-  read(length: number): string | undefined;
-  readLine(): string | undefined;
-  write(data: string): void;
-  erase(): void;
-  getLength(): number;
-}
-
-export interface StorageStatsLike {
-  totalBytes: number;
-  freeBytes: number;
-  fileBytes: number;
-  fileCount: number;
-  trashBytes: number;
-  trashCount: number;
-}
-
-export interface StorageLike {
-  write(name: string, data: unknown, offset?: number, size?: number): boolean;
-  read(name: string, offset?: number, length?: number): string | undefined;
-  readJSON(name: string, noExceptions?: boolean): any;
-  writeJSON(name: string, data: unknown): boolean;
-  readArrayBuffer(name: string): ArrayBuffer | undefined;
-  list(pattern?: RegExp, filter?: { sf?: boolean }): string[];
-  erase(name: string): void;
-  eraseAll(): void;
-  compact(): void;
-  getFree(): number;
-  getStats(): StorageStatsLike;
-  open(name: string, mode: "r" | "w" | "a"): StorageFileLike;
-}
+import type { StorageApi } from "../../firmware/hal/storage";
 
 export interface StorageContractOptions {
   /** Flash write alignment of the build under test (4 on the boards and the Linux build). */
@@ -44,14 +13,14 @@ export interface StorageContractOptions {
   /** Data bytes of one StorageFile chunk (min(page, 4096) - 32). */
   chunkBytes: number;
   /** A new Storage on the same flash as the last make(), as after a reset; omit where that cannot be done. */
-  reboot?: () => StorageLike;
+  reboot?: () => StorageApi;
 }
 
 const HEADER = 32;
 const bytes = (n: number, seed = 0) => Array.from({ length: n }, (_, i) => String.fromCharCode((i * 7 + seed) % 256)).join("");
 const text = (n: number, seed = 0) => Array.from({ length: n }, (_, i) => String.fromCharCode(97 + ((i + seed) % 26))).join("");
 
-export function storageContract(name: string, make: () => StorageLike, options: StorageContractOptions): void {
+export function storageContract(name: string, make: () => StorageApi, options: StorageContractOptions): void {
   const align = options.alignBytes ?? 4;
   const cost = (size: number) => HEADER + Math.ceil(size / align) * align;
 

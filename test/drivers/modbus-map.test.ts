@@ -41,12 +41,12 @@ describe("EPEver map on the real Tracer2215BN capture (night)", () => {
   it("decodes the rest of the live block", () => {
     expect(live).toMatchObject({
       pv_A: 0, pv_W: 0, battery_charge_A: 0, battery_charge_W: 0, load_V: 12.95, load_A: 0, load_W: 0,
-      battery_temp_degC: 25, case_temp_degC: 28.89, heatsink_temp_degC: 28.89, soc_pct: 70,
-      remote_battery_temp_degC: 25, system_rated_V: 12, battery_status: 0, charger_status: 1,
+      battery_temp_C: 25, case_temp_C: 28.89, heatsink_temp_C: 28.89, soc_pct: 70,
+      remote_battery_temp_C: 25, system_rated_V: 12, battery_status: 0, charger_status: 1,
       pv_max_today_V: 2.04, pv_min_today_V: 1.9, battery_max_today_V: 12.98, battery_min_today_V: 12.95,
       energy_consumed_today_kWh: 0, energy_consumed_month_kWh: 0.02, energy_consumed_year_kWh: 1.62,
       energy_consumed_total_kWh: 1.62, energy_generated_today_kWh: 0, energy_generated_month_kWh: 0.11,
-      energy_generated_year_kWh: 2.78, energy_generated_total_kWh: 2.78, battery_stats_temp_degC: 25, ambient_temp_degC: 25,
+      energy_generated_year_kWh: 2.78, energy_generated_total_kWh: 2.78, battery_stats_temp_C: 25, ambient_temp_C: 25,
     });
   });
 
@@ -77,7 +77,7 @@ describe("EPEver map on the real Tracer2215BN capture (night)", () => {
       charge_rated_W: 500, charging_mode: 2, load_rated_A: 20,
     });
     expect(fromCapture(epeverSettings())).toMatchObject({
-      battery_type: 1, battery_capacity_Ah: 100, temp_compensation_mV_per_degC_2V: 3, high_voltage_disconnect_V: 16,
+      battery_type: 1, battery_capacity_Ah: 100, temp_compensation_mV_per_C_2V: 3, high_voltage_disconnect_V: 16,
       boost_V: 14.4, float_V: 13.8, low_voltage_reconnect_V: 12.6, low_voltage_disconnect_V: 11.1, discharging_limit_V: 10.6,
     });
   });
@@ -125,10 +125,10 @@ describe("decoding", () => {
     const m = defineMap("t", [
       ["a_W", 0, 2, LOW_FIRST | SIGNED, -1],
       ["b_W", 2, 2, SIGNED, -1],
-      ["c_degC", 10, 1, SIGNED, -1],
+      ["c_C", 10, 1, SIGNED, -1],
     ]);
     const p = planReads(m);
-    expect(decodeBlocks(m, p, [[0xfff6, 0xffff, 0xffff, 0xfff6], null])).toEqual({ a_W: -1, b_W: -1, c_degC: null });
-    expect(decodeBlocks(m, p, [[0, 0], [0xfffb]])).toEqual({ a_W: 0, b_W: null, c_degC: -0.5 }); // block too short for b_W
+    expect(decodeBlocks(m, p, [[0xfff6, 0xffff, 0xffff, 0xfff6], null])).toEqual({ a_W: -1, b_W: -1, c_C: null });
+    expect(decodeBlocks(m, p, [[0, 0], [0xfffb]])).toEqual({ a_W: 0, b_W: null, c_C: -0.5 }); // block too short for b_W
   });
 });

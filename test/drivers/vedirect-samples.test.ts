@@ -11,7 +11,7 @@ type Sample = [string, number | null, string, number];
 
 /** The reference: values by decodeVeDirectBlock, then source key, quantity key ("=" the same), divisor. */
 const BMV = "battery_mV battery_V 1000 battery_mA battery_A 1000 power_W battery_W 1 soc_permille battery_soc_pct 10 " +
-  "consumed_mAh battery_consumed_Ah 1000 timeToGo_min battery_ttg_min 1 battery_degC battery_temp_C 1";
+  "consumed_mAh battery_consumed_Ah 1000 timeToGo_min battery_ttg_min 1 battery_temp_C battery_temp_C 1";
 const MPPT = "pv_mV pv_V 1000 pv_W = 1 battery_mA charge_A 1000 chargeState charge_state 1 error charger_fault 1 load_mA load_A 1000";
 function reference(kind: string, v: VeDirectValues, q: string, t: number): Sample[] {
   const out: Sample[] = [];

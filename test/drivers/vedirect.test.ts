@@ -187,7 +187,7 @@ describe("bmv702-lossy-monitor.txt (LF only, fields run together, checksum bytes
 describe("text decoding", () => {
   it("reads '---' as not available (null), never 0", () => {
     const v = decodeVeDirectBlock({ T: "---", CE: "---", TTG: "-1", V: "12000" });
-    expect(v).toEqual({ battery_degC: null, consumed_mAh: null, timeToGo_min: -1, battery_mV: 12000 });
+    expect(v).toEqual({ battery_temp_C: null, consumed_mAh: null, timeToGo_min: -1, battery_mV: 12000 });
   });
 
   it("reads ON/OFF and On/Off, hex PID and OR, scaled inverter and energy fields", () => {

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MqttClient } from "mqtt";
 import { Gateway } from "../../gateway/gateway";
 import { ApiFeature } from "../../gateway/api/feature";
+import { AlarmsFeature } from "../../gateway/alarms/feature";
 import { batch, birth, nodeClient, T0, tempDir, testConfig, topic, waitFor } from "./fixture";
 
 const TOKEN = "t0ken";
@@ -18,8 +19,8 @@ async function api(path: string): Promise<any> {
 
 beforeEach(async () => {
   gw = new Gateway(testConfig(tempDir()));
-  feature = new ApiFeature(gw, { api: { port: 0, token: TOKEN, requireToken: true }, alarms: { enabled: true, defaults: {}, sites: { s1: { soc_low: { raise_after_s: 120, clear_after_s: 60 }, battery_low_V: { raise_below_V: 11.5, clear_above_V: 12.2 } } } }, log: () => {} });
-  gw.use(feature);
+  feature = new ApiFeature(gw, { api: { port: 0, token: TOKEN, requireToken: true }, log: () => {} });
+  gw.use(new AlarmsFeature(gw, { enabled: true, defaults: {}, sites: { s1: { soc_low: { raise_after_s: 120, clear_after_s: 60 }, battery_low_V: { raise_below_V: 11.5, clear_above_V: 12.2 } } } })).use(feature);
   await gw.start();
 });
 

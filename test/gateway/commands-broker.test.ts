@@ -4,11 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MqttClient } from "mqtt";
 import { Gateway } from "../../gateway/gateway";
 import { ApiFeature } from "../../gateway/api/feature";
+import { CommandsFeature } from "../../gateway/commands/feature";
 import { birth, nodeClient, tempDir, testConfig, waitFor } from "./fixture";
 
 const TOKEN = "t0ken";
 let gw: Gateway;
 let feature: ApiFeature;
+let commands: CommandsFeature;
 let clients: MqttClient[] = [];
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
@@ -28,8 +30,9 @@ async function node(name: string): Promise<MqttClient> {
 
 beforeEach(async () => {
   gw = new Gateway(testConfig(tempDir()));
-  feature = new ApiFeature(gw, { api: { port: 0, token: TOKEN, requireToken: true }, log: () => {} });
-  gw.use(feature);
+  commands = new CommandsFeature(gw);
+  feature = new ApiFeature(gw, { api: { port: 0, token: TOKEN, requireToken: true }, commands, log: () => {} });
+  gw.use(commands).use(feature);
   await gw.start();
 });
 
@@ -61,10 +64,10 @@ describe("commands through the embedded broker", () => {
     expect(cmd.retain).toBe(false);
 
     let rec: any;
-    await waitFor(() => (rec = feature.commands!.get(r.body.id)) !== undefined && rec.acked_at !== null, 5000, "ack recorded");
+    await waitFor(() => (rec = commands.service!.get(r.body.id)) !== undefined && rec.acked_at !== null, 5000, "ack recorded");
     const shown = await api("GET", `/api/sites/s1/nodes/n1/commands/${r.body.id}`);
     expect(shown.body.command).toMatchObject({ state: "ok", ok: true, result: { queued: 3 } });
-    expect(feature.commands!.unknownAcks).toBe(0);
+    expect(commands.service!.unknownAcks).toBe(0);
   });
 
   it("desired config is retained: a node that connects later still receives it", async () => {

@@ -8,7 +8,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { Store } from "../../gateway/storage/store";
 import { migrations } from "../../gateway/storage/migrations";
-import { ensureApiIndexes } from "../../gateway/api/db";
+import { ensureApiIndexes } from "../../gateway/storage/db";
 import { Gateway } from "../../gateway/gateway";
 import { batch, birth, nodeClient, T0, tempDir, testConfig, topic, waitFor } from "./fixture";
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, expect, it } from "vitest";
-import { firmwareOutDir, projectRoot } from "../../cli/build/compile-firmware";
+import { firmwareOutDir, projectRoot } from "../../contracts/paths";
 import { findBoard } from "../../firmware/boards/index";
 import { Gateway } from "../../gateway/gateway";
 import { needs } from "../helpers/prerequisites";

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { firmwareOutDir, projectRoot } from "../../cli/build/compile-firmware";
+import { firmwareOutDir, projectRoot } from "../../contracts/paths";
 import { findBoard } from "../../firmware/boards/index";
 import { allDriverSettings, boardStandins, storageWriter } from "./board-standins";
 

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { expect, it } from "vitest";
 import { Aedes } from "aedes";
 import { createServer } from "node:net";
-import { firmwareOutDir, projectRoot } from "../../cli/build/compile-firmware";
+import { firmwareOutDir, projectRoot } from "../../contracts/paths";
 import { checkBatch, checkBirth } from "../../firmware/protocol/validate";
 import { espruinoBin, espruinoBin5100 as smallBin } from "./espruino-bin";
 import { needs } from "../helpers/prerequisites";

@@ -1,7 +1,10 @@
 // Fault scripts (sim/faults/script.ts): the link faults per kind of network, and the mistakes a script can make,
 // each refused with the entry's key and what to write instead.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { expandFaults } from "../../sim/faults/script";
+import { expandFaults, loadFaultFile } from "../../sim/faults/script";
 
 const H = 3600_000;
 
@@ -41,5 +44,42 @@ describe("link faults in a fault script", () => {
     expect(() => expandFaults([{ kind: "dhcp-slow", at: "1h", for: "5m" }], H)).toThrow(/^faults\[0\]\.delay: a duration/);
     expect(() => expandFaults([{ kind: "wifi-lost", at: "1h" }], H)).toThrow(/^faults\[0\]\.for: a duration/);
     expect(() => expandFaults(["wifi-lost"], H)).toThrow(/^faults\[0\]: an object/);
+  });
+
+  it("a misspelt key is refused with the key the kind takes that was meant", () => {
+    const err = (script: unknown) => {
+      try {
+        expandFaults(script, H);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "accepted";
+    };
+    expect(err([{ kind: "power-cut", at: "1h", inwrite: 120 }])).toBe("faults[0].inwrite: not a key of power-cut; use at, inWrite, random, from, to, inWriteEvery, seed, node, kind (did you mean inWrite?)");
+    expect(err([{ kind: "dhcp-slow", at: "1h", for: "5m", delya: "9s" }])).toMatch(/^faults\[0\]\.delya: not a key of dhcp-slow; use .* \(did you mean delay\?\)$/);
+    // nothing near: the keys alone
+    expect(err([{ kind: "gateway-down", at: "1h", for: "5m", because: "maintenance" }])).toBe("faults[0].because: not a key of gateway-down; use at, for, every, to, node, kind");
+  });
+
+  it("a value of the wrong type is refused with its fix, and every problem of the script is listed at once", () => {
+    let message = "";
+    try {
+      expandFaults({ faults: [{ kind: "power-cut", random: "ten" }, { kind: "wifi-down", at: "1h", for: "5m" }, { kind: "unplug", sensor: 3, at: "1h", for: "1m", nodes: "n1" }] }, H);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.split("\n")).toEqual([
+      "faults[0].random: must be how many cuts to make at random instants, >= 1",
+      "faults[2].nodes: not a key of unplug; use at, for, every, to, sensor, node, kind (did you mean node?)",
+      "faults[2].sensor: must be \"vedirect\", \"modbus\" or \"ina\"",
+    ]);
+  });
+
+  it("a script file's problems are reported under the file's name", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "mg-faults-")), "day.yaml");
+    writeFileSync(file, "faults:\n  - kind: wifi-lost\n    at: 3h\n    For: 10m\n  - kind: clock-jump\n    at: 5h\n    by: -1d\n    node: [n1, 2]\n");
+    expect(() => loadFaultFile(file, 24 * H)).toThrow(
+      `${file}: 2 problems:\n  faults[0].For: not a key of wifi-lost; use at, for, every, to, node, kind (did you mean for?)\n  faults[1].node[1]: must be a node id ("n1", or "site/node") or a list of them`,
+    );
   });
 });

@@ -97,13 +97,13 @@ describe("values -> slave -> master -> the same values", () => {
     const slave = new ModbusSlave({ id: 1 });
     const want: Values = {
       pv_V: 38.42, pv_A: 5.31, pv_W: 204.01, battery_V: 13.57, battery_charge_A: 14.2, battery_charge_W: 192.7,
-      load_V: 13.55, load_A: 2.5, load_W: 33.87, battery_temp_degC: -4.5, case_temp_degC: 31.25, heatsink_temp_degC: 35.1,
-      soc_pct: 87, remote_battery_temp_degC: -4.5, system_rated_V: 12, battery_status: 0, charger_status: 0x0009,
+      load_V: 13.55, load_A: 2.5, load_W: 33.87, battery_temp_C: -4.5, case_temp_C: 31.25, heatsink_temp_C: 35.1,
+      soc_pct: 87, remote_battery_temp_C: -4.5, system_rated_V: 12, battery_status: 0, charger_status: 0x0009,
       load_status: 1, pv_max_today_V: 44.1, pv_min_today_V: 0.52, battery_max_today_V: 14.41, battery_min_today_V: 12.3,
       energy_consumed_today_kWh: 0.43, energy_consumed_month_kWh: 12.04, energy_consumed_year_kWh: 140.5,
       energy_consumed_total_kWh: 1402.37, energy_generated_today_kWh: 0.97, energy_generated_month_kWh: 20.1,
       energy_generated_year_kWh: 230.11, energy_generated_total_kWh: 1234567.89, battery_stats_V: 13.57,
-      battery_net_A: -3.21, battery_stats_temp_degC: -4.5, ambient_temp_degC: 29,
+      battery_net_A: -3.21, battery_stats_temp_C: -4.5, ambient_temp_C: 29,
     };
     const map = epeverLive();
     fillFromRecord(slave, map, want);
@@ -128,7 +128,7 @@ describe("values -> slave -> master -> the same values", () => {
     const slave = new ModbusSlave({ id: 3, baud: 9600, delay_ms: 20 });
     const want: Values = {
       status: 2, pv_V: 310.5, pv_W: 2150.3, load_W: 1234.5, load_VA: 1400, battery_V: 51.23, soc_pct: 64, ac_in_V: 0,
-      ac_in_Hz: 0, ac_out_V: 230.1, ac_out_Hz: 50.01, inverter_temp_degC: -2.5, ac_out_A: 5.4, fault_bits: 0,
+      ac_in_Hz: 0, ac_out_V: 230.1, ac_out_Hz: 50.01, inverter_temp_C: -2.5, ac_out_A: 5.4, fault_bits: 0,
       warning_bits: 4, fault_code: 0, warning_code: 3, energy_pv_today_kWh: 7.4, energy_pv_total_kWh: 123456.7, battery_W: -915.4,
     };
     const map = growattSpf();
@@ -148,8 +148,8 @@ describe("values -> slave -> master -> the same values", () => {
     const inv: Values = {
       ac_A: 14.52, ac_a_A: 4.84, ac_b_A: 4.85, ac_c_A: 4.83, ac_ab_V: 400.1, ac_bc_V: 399.8, ac_ca_V: 400.4, ac_an_V: 231,
       ac_bn_V: 230.8, ac_cn_V: 231.2, ac_W: 3350, ac_Hz: 50.02, ac_VA: 3360, ac_var: -120, ac_pf_pct: 99.7, energy_Wh: 12345678,
-      dc_A: 8.91, dc_V: 612.3, dc_W: 3456, cabinet_temp_degC: 41.5, heatsink_temp_degC: 48.2, transformer_temp_degC: null,
-      other_temp_degC: null, state: 4, vendor_state: null, events: 0,
+      dc_A: 8.91, dc_V: 612.3, dc_W: 3456, cabinet_temp_C: 41.5, heatsink_temp_C: 48.2, transformer_temp_C: null,
+      other_temp_C: null, state: 4, vendor_state: null, events: 0,
     };
     const where = loadSunSpec(slave, 40000, [
       { id: 1, len: 66, values: common },
@@ -172,7 +172,7 @@ describe("values -> slave -> master -> the same values", () => {
     expect(got.q).toBe(Q_OK);
     const sf = (i: number) => Math.pow(10, slave.holding.get(map.sf![i]) as number >= 0x8000 ? (slave.holding.get(map.sf![i]) as number) - 0x10000 : (slave.holding.get(map.sf![i]) as number));
     expectWithinResolution(map, got.v, inv, (i) => (map.sf && map.sf[i] ? sf(i) : 1));
-    expect(got.v.transformer_temp_degC).toBeNull(); // int16 0x8000: not implemented, never 0
+    expect(got.v.transformer_temp_C).toBeNull(); // int16 0x8000: not implemented, never 0
     expect(got.v.vendor_state).toBeNull(); // uint16 0xFFFF
   });
 

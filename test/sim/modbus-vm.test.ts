@@ -29,7 +29,7 @@ setInterval(function () { reader.poll(true); }, 1000);
 
 const VALUES: Values = {
   pv_V: 36.12, pv_A: 4.02, pv_W: 145.2, battery_V: 13.41, battery_charge_A: 10.3, battery_charge_W: 138.12, soc_pct: 77,
-  battery_temp_degC: -1.25, energy_generated_total_kWh: 876.54, battery_net_A: -2.75, charger_status: 0x0005,
+  battery_temp_C: -1.25, energy_generated_total_kWh: 876.54, battery_net_A: -2.75, charger_status: 0x0005,
 };
 
 // VALUES as the board publishes them (modbus-reader.ts quantity keys): 0x3201 = 5 is float, no fault

@@ -213,7 +213,7 @@ describe("a simulated site's node settings", () => {
     const d = { array_kWp: 1, battery: { kWh: 2, chemistry: "lifepo4" as const } };
     expect(checkSiteDescription({ ...d, network: { ssid: "village-ap", dhcp_s: 5 } })).toEqual([]);
     expect(checkSiteDescription({ ...d, network: { sid: "x", pass: "short" } as object })).toEqual([
-      "network.sid: not a key of network; use ssid, pass, rssi, dhcp_s",
+      "network.sid: not a key of network; use ssid, pass, rssi, dhcp_s (did you mean ssid?)",
       "network.pass: a WPA2 passphrase, 8..63 characters, or empty for an open network",
     ]);
   });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VirtualEspruino } from "../../sim/vm/espruino-vm";
 import { findBoard } from "../../firmware/boards/index";
-import { firmwareOutDir } from "../../cli/build/compile-firmware";
+import { firmwareOutDir } from "../../contracts/paths";
 
 const pico = findBoard("pico")!;
 const linux = findBoard("linux")!;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect } from "vitest";
 import { EventBus } from "../../gateway/events";
 import { Store } from "../../gateway/storage/store";
 import { Uplink } from "../../gateway/uplink/uplink";
-import { decodeCentral, type BatchItem } from "../../gateway/uplink/wire";
+import { decodeCentral, type BatchItem } from "../../contracts/uplink-wire";
 import { freePort, mosquittoMissing, startMosquitto, type Mosquitto } from "../helpers/mosquitto";
 import { addNode, makeCert, storeBatch, uplinkConfig, waitFor } from "./site";
 import { needs } from "../helpers/prerequisites";

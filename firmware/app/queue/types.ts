@@ -1,16 +1,12 @@
 // The queue's interfaces: the part of require("Storage") it uses (so the real Storage, the simulator's virtual
 // one and a plain in-memory fake all fit), its options, and what it hands to the sender.
 import { Aggregation } from "../../protocol/channels";
+import type { StorageApi, StorageStats } from "../../hal/storage";
 
-/** The subset of require("Storage") (docs/espruino.md "Storage module") the queue uses. */
-export interface QueueStore {
-  write(name: string, data: string, offset?: number, size?: number): boolean;
-  /** The whole file when offset/length are omitted; undefined when there is no such file. */
-  read(name: string, offset?: number, length?: number): string | undefined;
-  list(pattern?: RegExp): string[];
-  erase(name: string): void;
-  getStats(): { totalBytes: number; freeBytes: number; trashBytes: number };
-}
+/** The subset of require("Storage") (hal/storage.ts) the queue uses; a fake needs only these. */
+export type QueueStore = Pick<StorageApi, "write" | "read" | "list" | "erase"> & {
+  getStats(): Pick<StorageStats, "totalBytes" | "freeBytes" | "trashBytes">;
+};
 
 export interface QueueEvent {
   /** "queue.merged" or, as a last resort when nothing can be merged, "queue.dropped". */

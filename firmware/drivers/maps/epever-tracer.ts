@@ -13,7 +13,7 @@ const L = LOW_FIRST;
  * What the board reads and publishes, as a board map (modbus-reader.ts: quantity key, register, flags, divisor;
  * 10 = 32-bit low word first, 16 battery quantity, 17 signed battery quantity, 27 signed 32-bit low word first
  * battery quantity, 32 charger status bits): the fields of epeverLive() below that become quantities, in
- * 5 contiguous reads. Their keys there: battery_charge_A, battery_temp_degC, soc_pct, charger_status, battery_net_A.
+ * 5 contiguous reads. Their keys there: battery_charge_A, battery_temp_C, soc_pct, charger_status, battery_net_A.
  */
 export const EPEVER_TRACER =
   "pv_V 0x3100 0 100 pv_A 0x3101 0 100 pv_W 0x3102 10 100 battery_V 0x3104 16 100 charge_A 0x3105 0 100 " +
@@ -32,11 +32,11 @@ export function epeverLive(): RegMap {
     ["load_V", 0x310c, 1, 0, -2],
     ["load_A", 0x310d, 1, 0, -2],
     ["load_W", 0x310e, 2, L, -2],
-    ["battery_temp_degC", 0x3110, 1, SIGNED, -2],
-    ["case_temp_degC", 0x3111, 1, SIGNED, -2],
-    ["heatsink_temp_degC", 0x3112, 1, SIGNED, -2],
+    ["battery_temp_C", 0x3110, 1, SIGNED, -2],
+    ["case_temp_C", 0x3111, 1, SIGNED, -2],
+    ["heatsink_temp_C", 0x3112, 1, SIGNED, -2],
     ["soc_pct", 0x311a, 1, 0, 0], // plain integer percent
-    ["remote_battery_temp_degC", 0x311b, 1, SIGNED, -2],
+    ["remote_battery_temp_C", 0x311b, 1, SIGNED, -2],
     ["system_rated_V", 0x311d, 1, 0, -2],
     ["battery_status", 0x3200, 1, 0, 0], // bit fields: epeverBatteryStatus()
     ["charger_status", 0x3201, 1, 0, 0], // epeverChargerStatus()
@@ -55,8 +55,8 @@ export function epeverLive(): RegMap {
     ["energy_generated_total_kWh", 0x3312, 2, L, -2],
     ["battery_stats_V", 0x331a, 1, 0, -2],
     ["battery_net_A", 0x331b, 2, L | SIGNED, -2], // + charging, - discharging
-    ["battery_stats_temp_degC", 0x331d, 1, SIGNED, -2],
-    ["ambient_temp_degC", 0x331e, 1, SIGNED, -2],
+    ["battery_stats_temp_C", 0x331d, 1, SIGNED, -2],
+    ["ambient_temp_C", 0x331e, 1, SIGNED, -2],
   ]);
 }
 
@@ -80,7 +80,7 @@ export function epeverSettings(): RegMap {
   return defineMap("EPEver Tracer settings", [
     ["battery_type", 0x9000, 1, H, 0], // 0 user, 1 sealed, 2 gel, 3 flooded
     ["battery_capacity_Ah", 0x9001, 1, H, 0],
-    ["temp_compensation_mV_per_degC_2V", 0x9002, 1, H, -2],
+    ["temp_compensation_mV_per_C_2V", 0x9002, 1, H, -2],
     ["high_voltage_disconnect_V", 0x9003, 1, H, -2],
     ["charging_limit_V", 0x9004, 1, H, -2],
     ["over_voltage_reconnect_V", 0x9005, 1, H, -2],

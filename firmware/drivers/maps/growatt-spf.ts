@@ -24,7 +24,7 @@ export function growattSpf(): RegMap {
     ["ac_in_Hz", 21, 1, 0, -2],
     ["ac_out_V", 22, 1, 0, -1],
     ["ac_out_Hz", 23, 1, 0, -2],
-    ["inverter_temp_degC", 25, 1, SIGNED, -1],
+    ["inverter_temp_C", 25, 1, SIGNED, -1],
     ["ac_out_A", 34, 1, 0, -1],
     ["fault_bits", 40, 1, 0, 0],
     ["warning_bits", 41, 1, 0, 0],

@@ -42,10 +42,10 @@ export function sunspecInverter(id: number, at: number): RegMap {
     ["dc_A", 25, 1, U, 0, 26],
     ["dc_V", 27, 1, U, 0, 28],
     ["dc_W", 29, 1, S, 0, 30],
-    ["cabinet_temp_degC", 31, 1, S, 0, 35],
-    ["heatsink_temp_degC", 32, 1, S, 0, 35],
-    ["transformer_temp_degC", 33, 1, S, 0, 35],
-    ["other_temp_degC", 34, 1, S, 0, 35],
+    ["cabinet_temp_C", 31, 1, S, 0, 35],
+    ["heatsink_temp_C", 32, 1, S, 0, 35],
+    ["transformer_temp_C", 33, 1, S, 0, 35],
+    ["other_temp_C", 34, 1, S, 0, 35],
     ["state", 36, 1, U, 0], // 1 off, 2 sleeping, 3 starting, 4 MPPT, 5 throttled, 6 shutting down, 7 fault, 8 standby
     ["vendor_state", 37, 1, U, 0],
     ["events", 38, 2, H | NI, 0], // bitfield32

@@ -4,14 +4,11 @@ import { enc, getJson, NeedToken, postJson, setToken, token, withToken } from ".
 import { historyChart } from "./chart";
 import { AlarmRow, counterKeys, NodeRow, renderAlarms, renderFeeders, renderNodes, renderOverview } from "./render";
 import { HistoryPoint, LatestChannel, startOfDay } from "./view";
+import type { HistoryResult, LatestReply } from "../../../contracts/gateway-api";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-interface Latest {
-  now: number;
-  interval_s: number | null;
-  channels: LatestChannel[];
-}
+type Latest = Pick<LatestReply, "now" | "interval_s" | "channels">;
 
 const state = {
   site: "",
@@ -115,7 +112,7 @@ async function loadHistory(): Promise<void> {
   const from = state.zoom ? state.zoom.from : to - state.range_ms;
   const width = $("chart").clientWidth || 800;
   const points = Math.max(50, Math.min(2000, Math.round(width / 2)));
-  const h = await getJson<{ channel: { key: string; agg: string; unit: string | null }; points: HistoryPoint[]; bucket_ms: number; source: string }>(
+  const h = await getJson<HistoryResult & { channel: { key: string; agg: string; unit: string | null } }>(
     `${nodePath()}/history?channel=${enc(spec)}&from=${from}&to=${to}&points=${points}`,
   );
   chart.show(h.points, `${h.channel.key} ${h.channel.agg}`, h.channel.unit ?? "", from, to);

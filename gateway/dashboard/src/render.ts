@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 // DOM pieces of the dashboard: values with their quality badge, the overview cards, and the tables.
+import type { AlarmRow, NodeStatus } from "../../../contracts/gateway-api";
 import { ago, counterDelta, feedersOf, findChannel, HistoryPoint, LatestChannel, showValue } from "./view";
 
 /** An element with attributes and children. */
@@ -97,19 +98,7 @@ export function renderFeeders(body: HTMLElement, chs: LatestChannel[], today: { 
   body.replaceChildren(...rows);
 }
 
-export interface NodeRow {
-  node: string;
-  online: boolean;
-  last_seen: number | null;
-  fw: string | null;
-  board: string | null;
-  backlog: number | null;
-  link_rssi: number | null;
-  link_quality: string | null;
-  live_share_24h: number | null;
-  clock_synced: boolean;
-  interval_s: number | null;
-}
+export type NodeRow = NodeStatus;
 
 export function renderNodes(body: HTMLElement, nodes: NodeRow[], now: number): void {
   body.replaceChildren(
@@ -129,19 +118,7 @@ export function renderNodes(body: HTMLElement, nodes: NodeRow[], now: number): v
   );
 }
 
-export interface AlarmRow {
-  id: number;
-  site: string;
-  node: string;
-  rule: string;
-  severity: string;
-  raised_at: number;
-  cleared_at: number | null;
-  acked_at: number | null;
-  acked_by: string | null;
-  message: string;
-  value: number | null;
-}
+export type { AlarmRow };
 
 export function renderAlarms(body: HTMLElement, alarms: AlarmRow[], onAck: (a: AlarmRow) => void): void {
   const rows = alarms.map((a) => {

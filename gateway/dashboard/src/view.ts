@@ -1,19 +1,8 @@
 // What the dashboard shows for a value, without the DOM (so Node tests can check it): a reading with its quality
 // (docs/design.md guarantee 5: ok, stale, estimated, sensor failed; zero never means missing) and the API's stale flag.
+import type { HistoryPoint, LatestChannel } from "../../../contracts/gateway-api";
 
-/** One channel of GET .../latest. */
-export interface LatestChannel {
-  id: number;
-  key: string;
-  agg: string;
-  unit: string | null;
-  value: number | null;
-  /** o ok, s stale (the node's reading did not update), e estimated, f sensor failed; null before any sample. */
-  quality: string | null;
-  ts: number | null;
-  /** The newest value is older than three report intervals. */
-  stale: boolean;
-}
+export type { LatestChannel, HistoryPoint };
 
 export type ValueState = "ok" | "estimated" | "stale" | "failed" | "none";
 
@@ -69,15 +58,6 @@ export function findChannel(chs: LatestChannel[], key: string, agg?: string): La
     if (!best || order.indexOf(c.agg) < order.indexOf(best.agg)) best = c;
   }
   return best;
-}
-
-/** One bucket of GET .../history. */
-export interface HistoryPoint {
-  t: number;
-  n: number;
-  min: number | null;
-  mean: number | null;
-  max: number | null;
 }
 
 /**

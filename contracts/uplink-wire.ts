@@ -1,4 +1,5 @@
-// The central contract: topics and payloads the gateway uplink publishes and `minigrid central` reads.
+// The central contract: topics and payloads the gateway uplink (gateway/uplink/) publishes and `minigrid central`
+// (central/) reads; both take it from here as equals.
 //
 //   mgc/v1/<site>/<node>/<kind>[z]     qos 1, never retained
 //     kind t  stored batches of one node     b  a node's birth (channel table)
@@ -12,7 +13,7 @@
 // integers, q per-row quality letters (absent: all "o"), h historical, m merge factor, e last seq merged.
 // Version rule as for mg/v1: a change a v1 reader cannot ignore needs mgc/v2.
 import { deflateRawSync, inflateRawSync } from "node:zlib";
-import { isValidId } from "../../firmware/protocol/topics";
+import { isValidId } from "../firmware/protocol/topics";
 
 export const centralRoot = "mgc/v1";
 export type CentralKind = "t" | "b" | "s" | "a";

@@ -1,33 +1,17 @@
-// The part of a SQLite connection that alarms, commands and the API use. better-sqlite3's Database has this shape;
-// the gateway core opens the file and hands the connection in (times in the schema are Unix ms).
+// A SQLite connection as the gateway's features use it (alarms, commands, the API, the uplink): better-sqlite3's
+// Database, whose types are declared once in better-sqlite3.d.ts. The gateway core opens the file and hands the
+// connection in (times in the schema are Unix ms).
 import { createRequire } from "node:module";
+import type Database from "better-sqlite3";
 
-export interface RunResult {
-  changes: number;
-  lastInsertRowid: number | bigint;
-}
-
-export interface Statement {
-  run(...params: unknown[]): RunResult;
-  get(...params: unknown[]): any;
-  all(...params: unknown[]): any[];
-  iterate(...params: unknown[]): IterableIterator<any>;
-  raw(on?: boolean): Statement;
-}
-
-export interface Db {
-  prepare(sql: string): Statement;
-  exec(sql: string): unknown;
-  transaction<F extends (...args: any[]) => any>(fn: F): F;
-  pragma(source: string, options?: { simple?: boolean }): unknown;
-  close(): unknown;
-}
+export type Db = Database.Database;
+export type Statement = Database.Statement;
 
 /** Open (or create) a SQLite file with better-sqlite3; ":memory:" for a database in memory. */
 export function openDatabase(file: string): Db {
   const require = createRequire(import.meta.url);
-  const Database = require("better-sqlite3") as new (file: string) => Db;
-  return new Database(file);
+  const open = require("better-sqlite3") as new (file: string) => Db;
+  return new open(file);
 }
 
 /**

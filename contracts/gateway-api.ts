@@ -1,0 +1,88 @@
+// The HTTP API's replies, as the gateway (gateway/api/) and central (central/api.ts) send them and the dashboard
+// (gateway/dashboard/src/) reads them: declared once here. Times are Unix ms.
+
+/** Unit from a channel key's suffix (style: units in names): battery_V -> "V", battery_soc_pct -> "%". */
+const units: { [suffix: string]: string } = { V: "V", A: "A", W: "W", Wh: "Wh", Ah: "Ah", pct: "%", C: "°C", min: "min", s: "s", Hz: "Hz", mA: "mA", mV: "mV", kWh: "kWh" };
+
+export function unitOf(key: string): string | null {
+  const i = key.lastIndexOf("_");
+  return i >= 0 ? (units[key.slice(i + 1)] ?? null) : null;
+}
+
+/** One node of GET /api/sites/:site/nodes. */
+export interface NodeStatus {
+  node: string;
+  online: boolean;
+  first_seen: number | null;
+  last_seen: number | null;
+  fw: string | null;
+  board: string | null;
+  boot: number | null;
+  backlog: number | null;
+  link_rssi: number | null;
+  link_quality: string | null;
+  live_share_24h: number | null;
+  clock_synced: boolean;
+  interval_s: number | null;
+}
+
+/** One channel of GET .../latest. */
+export interface LatestChannel {
+  id: number;
+  key: string;
+  agg: string;
+  unit: string | null;
+  value: number | null;
+  /** o ok, s stale (the node's reading did not update), e estimated, f sensor failed; null before any sample. */
+  quality: string | null;
+  ts: number | null;
+  /** The newest value is older than three report intervals. */
+  stale: boolean;
+}
+
+/** GET .../latest. */
+export interface LatestReply {
+  site: string;
+  node: string;
+  now: number;
+  interval_s: number | null;
+  channels: LatestChannel[];
+}
+
+/** One bucket of GET .../history. */
+export interface HistoryPoint {
+  /** Bucket start. */
+  t: number;
+  /** Values in the bucket (nulls, i.e. failed readings, are not counted). */
+  n: number;
+  min: number | null;
+  mean: number | null;
+  max: number | null;
+}
+
+/** GET .../history without its site, node and channel. */
+export interface HistoryResult {
+  from: number;
+  to: number;
+  bucket_ms: number;
+  /** "samples" or the rollup level used, e.g. "rollup-10800000". */
+  source: string;
+  points: HistoryPoint[];
+}
+
+export type Severity = "info" | "warning" | "critical";
+
+/** One alarm of GET /api/alarms (a row of the alarms table). */
+export interface AlarmRow {
+  id: number;
+  site: string;
+  node: string;
+  rule: string;
+  severity: Severity;
+  raised_at: number;
+  cleared_at: number | null;
+  acked_at: number | null;
+  acked_by: string | null;
+  message: string;
+  value: number | null;
+}

@@ -1,0 +1,21 @@
+// The parts of a running gateway that its optional features (alarms, commands, the HTTP API, the uplink) are built
+// on: gateway/gateway.ts's Gateway has them. The store and the broker exist only once the gateway has started, so a
+// feature reads them in its start().
+import type { Publisher } from "./broker/publisher";
+import type { EventBus } from "./events";
+import type { Db } from "./storage/db";
+import type { MetricsSource } from "./api/metrics";
+
+export interface GatewayParts {
+  bus: EventBus;
+  store: { db: Db } | undefined;
+  publisher: Publisher;
+  counters?: MetricsSource;
+}
+
+/** The gateway's database once it has started. */
+export function startedDb(gw: GatewayParts, feature: string): Db {
+  const db = gw.store?.db;
+  if (!db) throw new Error(`${feature} starts after the gateway's store`);
+  return db;
+}
