@@ -2,7 +2,7 @@
 // -> terser (function and var hoisting, mangling). This is the pipeline docs/espruino.md reports the
 // real interpreter ran correctly; each step exists to avoid one of its traps (no hoisting on the interpreter).
 import { mkdirSync, writeFileSync, rmSync, mkdtempSync, renameSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import ts from "typescript";
 import * as esbuild from "esbuild";
 import { minify } from "terser";
@@ -13,12 +13,10 @@ import { removeDeadMethods } from "./dead-methods";
 import { findBoard } from "../../firmware/boards/index";
 import { NetworkKind, RUNTIME_BOARD_KEYS } from "../../firmware/boards/types";
 
-export const projectRoot = resolve(new URL("../..", import.meta.url).pathname);
-const firmwareDir = join(projectRoot, "firmware");
-export const firmwareOutDir = join(projectRoot, "dist", "firmware");
+import { espruinoModules, firmwareOutDir, projectRoot } from "./paths";
 
-/** Modules the firmware may require(): built into the interpreter, or loaded on the board by the espruino CLI. */
-export const espruinoModules = ["Storage", "net", "fs", "Wifi", "ESP8266WiFi_0v25", "WIZnet", "crypto", "tls"];
+export { espruinoModules, firmwareOutDir, projectRoot };
+const firmwareDir = join(projectRoot, "firmware");
 
 export interface BuiltFirmware {
   board: string;

@@ -1,7 +1,7 @@
-import { Command, UsageError } from "../command";
+import { Command, UsageError, didYouMean } from "../command";
 import { hashPassword } from "../../gateway/config/password";
 import { defaultConfig, loadConfigFile, type GatewayConfig } from "../../gateway/config/load";
-import { startGatewayService, gatewayConfigSections } from "../../gateway/service";
+import { gatewayConfigSections } from "../../gateway/config/sections";
 import { SettingsError } from "../../gateway/config/settings-error";
 
 const usage = `Usage: minigrid gateway [--config FILE]
@@ -35,6 +35,8 @@ async function readStdin(): Promise<string> {
 }
 
 async function run(config: GatewayConfig): Promise<number> {
+  // the gateway itself (broker, database, HTTP) is loaded only to run it, not to check its settings
+  const { startGatewayService } = await import("../../gateway/service");
   let started: Awaited<ReturnType<typeof startGatewayService>>;
   try {
     started = await startGatewayService(config, (l) => console.log(l));
@@ -66,10 +68,10 @@ async function run(config: GatewayConfig): Promise<number> {
 
 export const gatewayCommand: Command = {
   name: "gateway",
-  summary: "run the site gateway (broker, ingest to SQLite, liveness); check-config, hash-password",
   usage,
   options: { config: { type: "string" } },
   allowPositionals: true,
+  subcommands: ["check-config", "hash-password"],
   async run(values, positionals) {
     const [sub, arg, ...rest] = positionals;
     if (rest.length) throw new UsageError(`unexpected ${rest.join(" ")}\nSee: minigrid gateway --help`);
@@ -90,7 +92,7 @@ export const gatewayCommand: Command = {
       console.log(hashPassword(pw));
       return 0;
     }
-    if (sub !== undefined) throw new UsageError(`unknown subcommand '${sub}'\nSee: minigrid gateway --help`);
+    if (sub !== undefined) throw new UsageError(`unknown subcommand '${sub}'${didYouMean(sub, gatewayCommand.subcommands ?? [])}\nSee: minigrid gateway --help`);
     return run(load(values.config as string | undefined));
   },
 };

@@ -53,7 +53,6 @@ function int(s: string, name: string): number {
 
 export const nodeCommand: Command = {
   name: "node",
-  summary: "act on a node through the gateway: config, reboot, resend",
   usage: usage(),
   options: {
     url: { type: "string" },

@@ -2,14 +2,13 @@ import { chmodSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, UsageError } from "../command";
 import { boards, findBoard } from "../../firmware/boards/index";
-import { firmwareOutDir } from "../build/compile-firmware";
+import { firmwareOutDir } from "../build/paths";
 import { planProvision, runEspruinoCli } from "../flash/espruino-cli";
 import { loadSettingsFile, loadSettingsFileForAnyBoard, privateSettingsFile, settingsText } from "../settings/read";
 import { masked, secretsOf, summary } from "../settings/secrets";
 
 export const provisionCommand: Command = {
   name: "provision",
-  summary: "write a node's settings to a flashed board (no reflash) with the espruino CLI",
   usage: `Usage: minigrid provision (--port PORT | --dry-run [--out FILE]) --settings FILE [--board NAME] [--baud N]
 
 Checks the settings against the board, writes them into the board's Storage as mg.settings (the file the

@@ -41,7 +41,6 @@ function boardOf(values: Record<string, unknown>, sub: string): Board {
 
 export const settingsCommand: Command = {
   name: "settings",
-  summary: "a node's settings file: init writes a starting one for a board, check checks one",
   usage: usage(),
   options: {
     board: { type: "string" },

@@ -2,8 +2,8 @@
 // gateway or an external broker; faults; a progress line; the ledger; exit 1 when a batch was lost or duplicated.
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
-import { UsageError } from "../command";
-import { firmwareOutDir, projectRoot } from "../build/compile-firmware";
+import { UsageError, intOption } from "../command";
+import { firmwareOutDir, projectRoot } from "../build/paths";
 import { loadFaultFile, parseDurationMs } from "../../sim/faults/script";
 import { EmbeddedGateway } from "../../sim/fleet/embedded-gateway";
 import { ledgerVerdict, runReplay, ReplayProgress } from "../../sim/fleet/replay";
@@ -96,7 +96,7 @@ export async function runSimReplay(values: Values): Promise<number> {
     throw new UsageError((e as Error).message);
   }
   if (!existsSync(desc.trace)) throw new UsageError(`trace ${desc.trace} does not exist`);
-  const specs = fleetSpecs(desc, { sites: Math.max(1, num("sites", 1)), seed: num("seed", 1), shift_h: num("shift", 0) });
+  const specs = fleetSpecs(desc, { sites: intOption(values, "sites", 1, 1, 1000), seed: num("seed", 1), shift_h: num("shift", 0) });
   if (values.column) for (const s of specs) s.traceColumn = values.column as string;
   for (const s of specs) {
     const f = join(firmwareOutDir, `${s.board}.js`);

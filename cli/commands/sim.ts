@@ -3,7 +3,7 @@ import { join, relative } from "node:path";
 import { tmpdir } from "node:os";
 import { Command, UsageError } from "../command";
 import { boards, findBoard } from "../../firmware/boards/index";
-import { firmwareOutDir, projectRoot } from "../build/compile-firmware";
+import { firmwareOutDir, projectRoot } from "../build/paths";
 import { VirtualEspruino } from "../../sim/vm/espruino-vm";
 import { replayOptions, replayUsage, runSimReplay } from "./sim-replay";
 
@@ -16,7 +16,6 @@ function parseDurationSeconds(text: string): number {
 
 export const simCommand: Command = {
   name: "sim",
-  summary: "run a built firmware file in the virtual Espruino; replay sites and fleets against a gateway",
   usage: `Usage: minigrid sim run --board NAME [--file FILE] [--settings FILE] [--for DURATION]
        minigrid sim replay ... (minigrid sim replay --help)
 

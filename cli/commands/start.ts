@@ -4,9 +4,9 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { Command, UsageError } from "../command";
+import { Command, intOption } from "../command";
 import { boards } from "../../firmware/boards/index";
-import { firmwareOutDir, projectRoot } from "../build/compile-firmware";
+import { firmwareOutDir, projectRoot } from "../build/paths";
 import { buildFirmware } from "./build";
 import { EmbeddedGateway, freePort } from "../../sim/fleet/embedded-gateway";
 import { runReplay } from "../../sim/fleet/replay";
@@ -63,7 +63,6 @@ function previousRun(dbPath: string): { boots: Map<string, number>; endUnix: num
 
 export const startCommand: Command = {
   name: "start",
-  summary: "the demo: gateway, dashboard and three simulated sites on the real firmware (npm start)",
   usage: `Usage: minigrid start [--data DIR] [--port N] [--sites N]
 
 Builds the firmware if needed, starts the gateway (embedded MQTT broker in demo mode: anonymous controllers
@@ -80,8 +79,7 @@ Options:
   -h, --help   show this help`,
   options: { data: { type: "string" }, port: { type: "string" }, sites: { type: "string" } },
   async run(values) {
-    const sites = Number((values.sites as string | undefined) ?? "3");
-    if (!(sites >= 1 && sites <= 50)) throw new UsageError("--sites takes 1..50");
+    const sites = intOption(values, "sites", 3, 1, 50);
     if (needsBuild()) await buildFirmware([], (l) => console.log(l));
     const dataDir = (values.data as string | undefined) ?? join(process.cwd(), "data");
     mkdirSync(dataDir, { recursive: true });

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Board } from "../../firmware/boards/types";
-import { espruinoModules } from "../build/compile-firmware";
+import { espruinoModules } from "../build/paths";
 import { settingsFile } from "../../firmware/app/node-settings";
 
 /** Interpreter version the board files declare; the CLI needs >= 2v00 to upload into Storage. */

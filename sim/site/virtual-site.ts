@@ -13,7 +13,7 @@ import { fillFromRecord } from "../devices/modbus-image";
 import { InaModel } from "../devices/ina226-model";
 import { ctWaveform } from "../devices/ct-waveform";
 import { epeverLive } from "../../firmware/drivers/maps/epever-tracer";
-import { firmwareOutDir } from "../../cli/build/compile-firmware";
+import { firmwareOutDir } from "../../cli/build/paths";
 import type { SiteState } from "./site-model";
 import { SiteNetwork, SiteNetworkState } from "../vm/site-network";
 import { netKinds } from "../../cli/settings/board-rules";
