@@ -14,7 +14,7 @@ export const catalog = [
   { name: "decode", summary: "decode a serial capture (VE.Direct or Modbus RTU) into one JSON line per frame" },
   { name: "node", summary: "act on a node through the gateway: config, reboot, resend" },
   { name: "bench", summary: "run the benchmarks: a table, or one JSON object of named figures" },
-  { name: "gateway", summary: "run the site gateway (broker, ingest to SQLite, liveness); check-config, hash-password" },
+  { name: "gateway", summary: "run the site gateway (broker, ingest to SQLite, liveness); init, check-config, hash-password" },
   { name: "central", summary: "run a central ingest instance: shared MQTT subscription to PostgreSQL, API for all sites" },
 ];
 
