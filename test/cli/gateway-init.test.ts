@@ -117,7 +117,13 @@ describe("minigrid gateway init", () => {
     const [login] = printedLogins(init.stdout);
     const token = parseYaml(readFileSync(file, "utf8")).http.token as string;
 
-    const gw = spawn(process.execPath, [cli, "gateway", "--config", file], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    // what the running gateway loads is logged (test/helpers/import-log.mjs): none of the firmware tools
+    const importLog = join(dir, "imports.log");
+    const gw = spawn(process.execPath, ["--import", join(projectRoot, "test/helpers/import-log.mjs"), cli, "gateway", "--config", file], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, MINIGRID_IMPORT_LOG: importLog },
+    });
     let out = "";
     gw.stdout.on("data", (b: Buffer) => (out += b.toString()));
     gw.stderr.on("data", (b: Buffer) => (out += b.toString()));
@@ -136,11 +142,15 @@ describe("minigrid gateway init", () => {
       const api = `http://127.0.0.1:${httpPort}/api/sites`;
       expect((await fetch(api)).status).toBe(401);
       expect((await fetch(api, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${httpPort}/app.js`)).status).toBe(200); // the dashboard, bundled now
     } finally {
       gw.kill("SIGTERM");
     }
     expect(await exited).toBe(0);
     expect(out).toMatch(/minigrid gateway: stopped; /);
+    const packages = new Set(readFileSync(importLog, "utf8").split("\n").map((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1]));
+    expect(packages.has("aedes") && packages.has("better-sqlite3")).toBe(true);
+    for (const tool of ["typescript", "terser", "acorn", "espruino", "sparkplug-payload", "pg"]) expect(packages.has(tool), tool).toBe(false);
   });
 });
 
