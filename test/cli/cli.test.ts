@@ -59,6 +59,11 @@ describe("minigrid: the overview, --version, mistakes", () => {
     const sub = minigrid(["gateway", "chek-config", "x.yaml"]);
     expect(sub.status).toBe(2);
     expect(sub.stderr).toContain("unknown subcommand 'chek-config'; did you mean 'check-config'?");
+    for (const [args, hint] of [[["sim", "repaly"], "did you mean 'replay'?"], [["settings", "chek"], "did you mean 'check'?"], [["node", "rebot"], "did you mean 'reboot'?"]] as const) {
+      const r = minigrid([...args]);
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stderr).toContain(hint);
+    }
     const opt = minigrid(["gateway", "--confg", "x.yaml"]);
     expect(opt.status).toBe(2);
     expect(opt.stderr).toContain("unknown option '--confg'; did you mean '--config'?");
