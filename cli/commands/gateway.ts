@@ -1,7 +1,7 @@
 import { linkSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { Command, UsageError, didYouMean, type Values } from "../command";
+import { Command, UsageError, didYouMean, intOption, type Values } from "../command";
 import { hashPassword } from "../../gateway/config/password";
 import { checkConfig, defaultConfig, loadConfigFile, type GatewayConfig } from "../../gateway/config/load";
 import { gatewayConfigSections } from "../../gateway/config/sections";
@@ -39,18 +39,17 @@ Init options:
 
 const initOnly = ["node", "force", "broker-host", "broker-port", "http-host", "http-port", "db"] as const;
 
-function portOption(values: Values, key: string, fallback: number): number {
-  const text = values[key] as string | undefined;
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--${key} takes a TCP port 1..65535 (got '${text}')`);
-  return n;
-}
-
 /** Writes `text` to `file` readable by its owner only, never over an existing file unless `force`, never half. */
 function writePrivate(file: string, text: string, force: boolean): void {
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  writeFileSync(temp, text, { mode: 0o600, flag: "wx" });
+  try {
+    writeFileSync(temp, text, { mode: 0o600, flag: "wx" });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new UsageError(`cannot write ${file}: the folder ${dirname(file)} does not exist; create it first (sudo install -d -m 750 -o root -g minigrid ${dirname(file)})`);
+    if (code === "EACCES" || code === "EPERM" || code === "EROFS") throw new UsageError(`cannot write ${file}: ${code === "EROFS" ? "a read-only file system" : "permission denied"}; run it as a user that may write ${dirname(file)} (sudo)`);
+    throw e;
+  }
   try {
     if (force) renameSync(temp, file);
     else linkSync(temp, file); // fails when the file exists, where a check before writing could race
@@ -79,9 +78,9 @@ function init(file: string | undefined, values: Values): number {
   const opts = {
     nodes,
     brokerHost: (values["broker-host"] as string | undefined) ?? initDefaults.brokerHost,
-    brokerPort: portOption(values, "broker-port", initDefaults.brokerPort),
+    brokerPort: intOption(values, "broker-port", initDefaults.brokerPort, 1, 65535),
     httpHost: (values["http-host"] as string | undefined) ?? initDefaults.httpHost,
-    httpPort: portOption(values, "http-port", initDefaults.httpPort),
+    httpPort: intOption(values, "http-port", initDefaults.httpPort, 1, 65535),
     dbPath: resolve((values.db as string | undefined) ?? initDefaults.dbPath),
   };
   const { text, logins } = initialSettings(opts);

@@ -102,6 +102,13 @@ describe("minigrid gateway init", () => {
     expect(samePorts.status).toBe(2);
     expect(samePorts.stderr).toContain("http.port: 8080 is broker.port too");
     expect(() => statSync(file)).toThrow();
+    const noFolder = minigrid(["gateway", "init", join(dir, "etc", "gateway.yaml"), "--node", "a/b"]);
+    expect(noFolder.status).toBe(2);
+    expect(noFolder.stderr).toContain(`cannot write ${join(dir, "etc", "gateway.yaml")}: the folder ${join(dir, "etc")} does not exist; create it first`);
+    expect(noFolder.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    const badPort = minigrid(["gateway", "init", file, "--node", "a/b", "--broker-port", "70000"]);
+    expect(badPort.status).toBe(2);
+    expect(badPort.stderr).toContain("--broker-port takes a whole number 1..65535 (got '70000')");
     const misplaced = minigrid(["gateway", "check-config", file, "--node", "a/b"]);
     expect(misplaced.status).toBe(2);
     expect(misplaced.stderr).toContain("--node: only for minigrid gateway init");
