@@ -105,9 +105,9 @@ Options:
     const askedHttp = values.port === undefined ? undefined : intOption(values, "port", 8080, 0, 65535);
     const askedBroker = values["broker-port"] === undefined ? undefined : intOption(values, "broker-port", 1883, 0, 65535);
     const dataDir = resolve((values.data as string | undefined) ?? join(process.cwd(), "data"));
-    // Stop on SIGINT and SIGTERM from here on, and when the process that started this one ends: `npm start` runs
-    // this with exec, so npm passes its signals on; were npm killed outright, this process would be left without
-    // it (its parent changes) and stops as well rather than run on unseen.
+    // Stop on SIGINT and SIGTERM from here on. `npm start` runs this with exec, so npm passes its signals on; were
+    // npm killed outright, this process would be left without it (its parent changes) and stops as well rather
+    // than run on unseen. Started otherwise (a shell, nohup), the parent's end is no reason to stop.
     const abort = new AbortController();
     const onSignal = (sig: string) => {
       if (!abort.signal.aborted) console.log(`minigrid: ${sig}: stopping`);
@@ -116,8 +116,9 @@ Options:
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
     const parent = process.ppid;
+    const byNpm = process.env.npm_lifecycle_event === "start";
     const orphanWatch = setInterval(() => {
-      if (process.ppid !== parent) onSignal("the process that started it ended");
+      if (byNpm && process.ppid !== parent) onSignal("npm, which started it, ended");
     }, 1000);
     orphanWatch.unref();
     try {

@@ -68,6 +68,8 @@ describe("npm start and signals", () => {
     try {
       expect(r.end?.signal).toBe("SIGKILL");
       expect(r.demoAlive).toBe(false);
+      expect(r.out).toContain("minigrid: npm, which started it, ended: stopping");
+      expect(r.out).toMatch(/^ledger$/m);
     } finally {
       if (r.demoAlive) process.kill(r.demoPid, "SIGKILL");
     }
