@@ -4,13 +4,12 @@
 import { Gateway } from "./gateway";
 import { ApiFeature } from "./api/feature";
 import { AlarmsFeature } from "./alarms/feature";
-import { alarmsConfigSchema, defaultAlarmsConfig, AlarmsConfig } from "./alarms/config";
+import { defaultAlarmsConfig, AlarmsConfig } from "./alarms/config";
 import { CommandsFeature } from "./commands/feature";
-import { GatewayConfig, ConfigOptions } from "./config/load";
+import { GatewayConfig } from "./config/load";
 import { Uplink } from "./uplink/uplink";
 
-/** The configuration sections that the gateway's features check (for loadConfigFile / checkConfig). */
-export const gatewayConfigSections: ConfigOptions = { sections: { alarms: alarmsConfigSchema } };
+export { gatewayConfigSections } from "./config/sections";
 
 export interface RunningGateway {
   gateway: Gateway;

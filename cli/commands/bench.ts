@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Command } from "../command";
+import { Command, UsageError } from "../command";
 import { projectRoot } from "../../contracts/paths";
 
 type BenchModule = { bench: () => Promise<Record<string, number>> };
@@ -21,7 +21,6 @@ function formatNumber(n: number): string {
 
 export const benchCommand: Command = {
   name: "bench",
-  summary: "run the benchmarks: a table, or one JSON object of named figures",
   usage: `Usage: minigrid bench [--json] [--only NAME]
 
 Runs every bench/*.bench.ts (firmware sizes first) and prints a table of named figures, such as
@@ -36,7 +35,10 @@ Options:
     const json = values.json === true;
     const only = values.only as string | undefined;
     const figures: Record<string, number> = {};
-    const files = benchFiles().filter((f) => !only || f.includes(only));
+    const all = benchFiles();
+    const files = all.filter((f) => only === undefined || basename(f, ".bench.ts").includes(only));
+    if (files.length === 0)
+      throw new UsageError(`--only ${JSON.stringify(only)} matches no benchmark; give part of one of: ${all.map((f) => basename(f, ".bench.ts")).join(", ")}`);
     for (const [i, file] of files.entries()) {
       process.stderr.write(`[${i + 1}/${files.length}] ${file.slice(projectRoot.length + 1)}\n`);
       const mod = (await import(pathToFileURL(file).href)) as BenchModule;

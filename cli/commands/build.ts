@@ -2,7 +2,7 @@ import { rmSync } from "node:fs";
 import { relative } from "node:path";
 import { Command, UsageError } from "../command";
 import { boards, findBoard } from "../../firmware/boards/index";
-import { compileFirmwareToEs5, buildBoardFirmware, BuiltFirmware } from "../build/compile-firmware";
+import type { BuiltFirmware } from "../build/compile-firmware";
 import { projectRoot } from "../../contracts/paths";
 
 const boardExports: Record<string, string> = { "espruino-wifi": "espruinoWifi", pico: "pico", esp32: "esp32", linux: "linux" };
@@ -13,6 +13,8 @@ export async function buildFirmware(boardIds: string[], log: (line: string) => v
   for (const id of ids) {
     if (!findBoard(id)) throw new UsageError(`unknown board '${id}'; boards: ${boards.map((b) => b.id).join(", ")}`);
   }
+  // the compiler (TypeScript, esbuild, terser) is loaded only to build
+  const { compileFirmwareToEs5, buildBoardFirmware } = await import("../build/compile-firmware");
   log("compiling firmware/ (TypeScript 5.9, ES5 output)...");
   const es5Dir = compileFirmwareToEs5();
   const built: BuiltFirmware[] = [];
@@ -38,7 +40,6 @@ export async function buildFirmware(boardIds: string[], log: (line: string) => v
 
 export const buildCommand: Command = {
   name: "build",
-  summary: "compile the firmware into one minified file per board under dist/firmware/",
   usage: `Usage: minigrid build [--board NAME]... [--json]
 
 Compiles firmware/ with TypeScript 5.9 (ES5), bundles with esbuild and minifies with terser (hoisting functions

@@ -24,7 +24,6 @@ Options:
 
 export const centralCommand: Command = {
   name: "central",
-  summary: "run a central ingest instance: shared MQTT subscription to PostgreSQL, API for all sites",
   usage,
   options: {
     broker: { type: "string" },

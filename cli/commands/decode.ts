@@ -5,7 +5,6 @@ import { decodeModbusCapture } from "../decode/modbus";
 
 export const decodeCommand: Command = {
   name: "decode",
-  summary: "decode a serial capture (VE.Direct or Modbus RTU) into one JSON line per frame",
   usage: `Usage: minigrid decode vedirect FILE
        minigrid decode modbus FILE [--map auto|epever|growatt|none]
 

@@ -10,7 +10,6 @@ import { masked, secretsOf, summary } from "../settings/secrets";
 
 export const flashCommand: Command = {
   name: "flash",
-  summary: "put the built firmware, and its settings, on a board (saved to its flash) with the espruino CLI",
   usage: `Usage: minigrid flash --board NAME (--port PORT | --dry-run [--out FILE]) [--settings FILE] [--baud N] [--set-time] [--no-build]
 
 Builds the board's firmware (unless --no-build), then sends it with the espruino CLI into the board's Storage as
@@ -43,7 +42,10 @@ Options:
     const boardId = values.board as string | undefined;
     if (!boardId) throw new UsageError("--board is required");
     const board = findBoard(boardId);
-    if (!board) throw new UsageError(`unknown board '${boardId}'; boards: ${boards.map((b) => b.id).join(", ")}`);
+    const flashable = boards.filter((b) => b.id !== "linux").map((b) => b.id).join(", ");
+    if (!board) throw new UsageError(`unknown board '${boardId}'; boards: ${flashable}`);
+    if (board.id === "linux")
+      throw new UsageError(`the linux build runs on a computer, not on a board: there is nothing to flash. Build it with minigrid build --board linux and run dist/firmware/linux.js with Espruino for Linux, or in the virtual Espruino with minigrid sim run --board linux. Boards to flash: ${flashable}`);
     const dryRun = values["dry-run"] === true;
     const port = values.port as string | undefined;
     if (!dryRun && !port) throw new UsageError("--port is required (or --dry-run to write what would be sent)");

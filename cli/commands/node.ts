@@ -1,4 +1,4 @@
-import { Command, UsageError } from "../command";
+import { Command, UsageError, didYouMean } from "../command";
 import { ApiClient, ApiRequestError, parseSettings, sendNodeCommand, setNodeConfig, waitForAnswer } from "../../gateway/commands/client";
 import type { CommandRecord } from "../../gateway/commands/service";
 import { withSecretsMasked } from "../settings/secrets";
@@ -53,7 +53,6 @@ function int(s: string, name: string): number {
 
 export const nodeCommand: Command = {
   name: "node",
-  summary: "act on a node through the gateway: config, reboot, resend",
   usage: usage(),
   options: {
     url: { type: "string" },
@@ -70,7 +69,7 @@ export const nodeCommand: Command = {
       console.log(usage(site));
       return 0;
     }
-    if (!sub || !usages[sub]) throw new UsageError(`${sub ? `unknown subcommand '${sub}'` : "which subcommand?"}\n\n${usage()}`);
+    if (!sub || !usages[sub]) throw new UsageError(`${sub ? `unknown subcommand '${sub}'${didYouMean(sub, Object.keys(usages))}` : "which subcommand?"}\n\n${usage()}`);
     if (!site || !node) throw new UsageError(`SITE and NODE are required\n\n${usage(sub)}`);
     const client: ApiClient = {
       url: (values.url as string | undefined) ?? process.env.MINIGRID_API_URL ?? "http://127.0.0.1:8080",

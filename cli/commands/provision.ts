@@ -9,7 +9,6 @@ import { masked, secretsOf, summary } from "../settings/secrets";
 
 export const provisionCommand: Command = {
   name: "provision",
-  summary: "write a node's settings to a flashed board (no reflash) with the espruino CLI",
   usage: `Usage: minigrid provision (--port PORT | --dry-run [--out FILE]) --settings FILE [--board NAME] [--baud N]
 
 Checks the settings against the board, writes them into the board's Storage as mg.settings (the file the

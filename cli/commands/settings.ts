@@ -1,5 +1,5 @@
 import { existsSync, writeFileSync } from "node:fs";
-import { Command, UsageError } from "../command";
+import { Command, UsageError, didYouMean } from "../command";
 import { boards, findBoard } from "../../firmware/boards/index";
 import type { Board } from "../../firmware/boards/types";
 import { blanks, startingSettings } from "../settings/template";
@@ -41,7 +41,6 @@ function boardOf(values: Record<string, unknown>, sub: string): Board {
 
 export const settingsCommand: Command = {
   name: "settings",
-  summary: "a node's settings file: init writes a starting one for a board, check checks one",
   usage: usage(),
   options: {
     board: { type: "string" },
@@ -55,7 +54,7 @@ export const settingsCommand: Command = {
       console.log(usage(rest[0]));
       return 0;
     }
-    if (!sub || !usages[sub]) throw new UsageError(`${sub ? `unknown subcommand '${sub}'` : "which subcommand?"}\n\n${usage()}`);
+    if (!sub || !usages[sub]) throw new UsageError(`${sub ? `unknown subcommand '${sub}'${didYouMean(sub, Object.keys(usages))}` : "which subcommand?"}\n\n${usage()}`);
     const board = boardOf(values, sub);
     if (sub === "init") {
       if (rest.length) throw new UsageError(`unexpected '${rest.join(" ")}'\n\n${usage("init")}`);

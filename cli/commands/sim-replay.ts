@@ -2,7 +2,7 @@
 // gateway or an external broker; faults; a progress line; the ledger; exit 1 when a batch was lost or duplicated.
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
-import { UsageError } from "../command";
+import { UsageError, intOption } from "../command";
 import { firmwareOutDir, projectRoot } from "../../contracts/paths";
 import { loadFaultFile, parseDurationMs } from "../../sim/faults/script";
 import { EmbeddedGateway } from "../../sim/fleet/embedded-gateway";
@@ -104,7 +104,7 @@ function plan(values: Values): ReplayPlan {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const sites = Math.max(1, num("sites", 1));
+  const sites = intOption(values, "sites", 1, 1, 1000);
   const seed = num("seed", 1);
   const shift_h = num("shift", 0);
   const workers = num("workers", 0);

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, writeFileSync, copyFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { tmpdir } from "node:os";
-import { Command, UsageError } from "../command";
+import { Command, UsageError, didYouMean } from "../command";
 import { boards, findBoard } from "../../firmware/boards/index";
 import { firmwareOutDir, projectRoot } from "../../contracts/paths";
 import { VirtualEspruino } from "../../sim/vm/espruino-vm";
@@ -16,7 +16,6 @@ function parseDurationSeconds(text: string): number {
 
 export const simCommand: Command = {
   name: "sim",
-  summary: "run a built firmware file in the virtual Espruino; replay sites and fleets against a gateway",
   usage: `Usage: minigrid sim run --board NAME [--file FILE] [--settings FILE] [--for DURATION]
        minigrid sim replay ... (minigrid sim replay --help)
 
@@ -40,7 +39,8 @@ ${replayUsage}`,
       if (positionals.length > 1) throw new UsageError(`unexpected ${positionals.slice(1).join(" ")}`);
       return runSimReplay(values);
     }
-    if (positionals[0] !== "run") throw new UsageError(`expected 'minigrid sim run' or 'minigrid sim replay', got '${positionals.join(" ") || "(nothing)"}'`);
+    if (positionals[0] !== "run")
+      throw new UsageError(`expected 'minigrid sim run' or 'minigrid sim replay', got '${positionals.join(" ") || "(nothing)"}'${positionals[0] ? didYouMean(positionals[0], ["run", "replay"]) : ""}`);
     const board = findBoard((values.board as string) ?? "");
     if (!board) throw new UsageError(`--board must be one of: ${boards.map((b) => b.id).join(", ")}`);
     const file = (values.file as string | undefined) ?? join(firmwareOutDir, `${board.id}.js`);
