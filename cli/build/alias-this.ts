@@ -70,7 +70,7 @@ function prototypeAssignment(s: ts.Statement): { cls: string; target: ts.Node } 
   return { cls: proto.expression.text, target: proto };
 }
 
-export function aliasThisAndPrototype(code: string): string {
+export function aliasThisAndPrototype(code: string, opts: { globalScope?: boolean } = {}): string {
   if (code.includes(THIS) || code.includes(PROTO) || code.includes(NATIVE)) throw new Error(`the bundle already uses ${THIS}, ${PROTO} or ${NATIVE}`);
   const sf = ts.createSourceFile("bundle.js", code, ts.ScriptTarget.ES5, true, ts.ScriptKind.JS);
   const edits: Edit[] = [];
@@ -113,7 +113,10 @@ export function aliasThisAndPrototype(code: string): string {
     ts.forEachChild(node, visit);
   };
   visit(sf);
-  if (code.startsWith(BANNER)) {
+  // the bundle's function, or with `globalScope` the program's top (a board's firmware at the interpreter's global
+  // scope: the release build renames these vars too, so `undefined` is never declared as a global)
+  const top = code.startsWith(BANNER) ? BANNER.length : opts.globalScope ? 0 : -1;
+  if (top >= 0) {
     let decl = declared["undefined"] ? "" : "var undefined;";
     for (const fn of Object.keys(natives)) {
       const uses = natives[fn];
@@ -122,7 +125,7 @@ export function aliasThisAndPrototype(code: string): string {
       decl += `var ${NATIVE}${fn} = ${obj}.${fn.split("_")[1]};`;
       for (const u of uses) edits.push({ pos: u.getStart(sf), end: u.end, text: NATIVE + fn });
     }
-    if (decl) edits.push({ pos: BANNER.length, end: BANNER.length, text: decl });
+    if (decl) edits.push({ pos: top, end: top, text: decl });
   }
 
   // Applied from the end so that earlier positions stay valid; an insertion and a replacement never overlap.

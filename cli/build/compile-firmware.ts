@@ -97,7 +97,7 @@ export async function bundleEs5(es5Dir: string, entrySource: string, opts: { glo
 export async function minifyForEspruino(code: string, opts: { mangleProperties?: boolean } = {}): Promise<{ release: string; debug: string }> {
   // A board's firmware is a closed program: a method nothing in it names can go (dead-methods.ts).
   const closed = opts.mangleProperties ? removeDeadMethods(code).code : code;
-  const release = await minify(aliasThisAndPrototype(closed), {
+  const release = await minify(aliasThisAndPrototype(closed, { globalScope: opts.mangleProperties }), {
     ecma: 5,
     toplevel: true,
     compress: { hoist_funs: true, hoist_vars: true, passes: 5, toplevel: true, unsafe_arrows: false, unsafe_undefined: true },
