@@ -11,10 +11,10 @@
 
 import { Clock } from "../hal/types";
 import { Quality } from "../protocol/messages";
-import { CtSetting } from "../app/node-settings";
+import { CtSetting } from "./ct-clamp-settings";
 import { CtReading, CtSums, ctResult } from "./ct-clamp";
 
-/** One clamp as the node's settings describe it (node-settings.ts), and its optional AC voltage reference. */
+/** One clamp as the node's settings describe it (ct-clamp-settings.ts), and its optional AC voltage reference. */
 export type CtClamp = CtSetting;
 
 /** What the port reads the pins through: the board's pin lookup and analogRead (0..1 of Vref). */
