@@ -108,6 +108,7 @@ const ctItem: JsonSchema = {
     pin: { type: "string", minLength: 1, description: "The CT's ADC pin: one of the board's CT inputs.", must: "one of the board's CT pins" },
     ical: { type: "number", exclusiveMinimum: 0, description: "Amperes per volt at the pin: CT turns / burden ohms (SCT-013-000 with 33 ohm: 60.6).", must: "amperes per volt, more than 0, e.g. 60.6" },
     V: { type: "number", exclusiveMinimum: 0, maximum: 1000, description: "Nominal mains volts, for apparent power when no voltage reference is wired.", must: "mains volts, more than 0, e.g. 230" },
+    Hz: { enum: [50, 60], description: "Mains frequency in Hz, 50 or 60 (absent: 50): the clamp measures whole cycles of it.", must: "50 or 60 (the site's mains frequency)" },
     vpin: { type: "string", minLength: 1, description: "The AC voltage reference's ADC pin, when one is wired: power becomes real power.", must: "an ADC pin name" },
     vcal: { type: "number", exclusiveMinimum: 0, description: "Mains volts per volt at vpin (with vpin).", must: "volts per volt, more than 0" },
     phase: { type: "number", minimum: 0, maximum: 1, description: "Voltage phase correction 0..1 (0.5 lines the voltage sample up with the current sample); absent: 1.", must: "a number 0..1" },

@@ -10,6 +10,8 @@ export interface CtSetting {
   ical: number;
   /** Nominal mains volts, for apparent power when no voltage reference is wired. */
   V: number;
+  /** Mains frequency, 50 or 60 Hz (absent: 50): each measuring window is one period of it (ct-clamp-port.ts). */
+  Hz?: number;
   /** The voltage reference's ADC pin (an AC-AC adapter and divider on a VCC/2 bias), when one is wired. */
   vpin?: string;
   /** Mains volts per volt at the voltage pin. */
