@@ -2,7 +2,8 @@
 // JSON line per frame, for an engineer reading a site's serial log. Text blocks come out as values with units in
 // their names (firmware/drivers/vedirect-decode.ts) with code names added; HEX frames with their decoded reply.
 // Rejected frames are summed up by reason on `err`, with the first few placed after the frame they followed.
-// A partial block at the very start of the capture is skipped and mentioned, not counted as a rejection.
+// A partial block at the very start of the capture is skipped and mentioned, not counted as a rejection; an
+// incomplete block at its end (the capture stopped in the middle of one) is reported on its own line.
 
 import { VeDirectReject, createVeDirectParser } from "../../firmware/drivers/vedirect";
 import { decodeVeDirectBlock } from "../../firmware/drivers/vedirect-decode";
@@ -22,7 +23,10 @@ export function decodeVeDirectCapture(
   const reasons: Partial<Record<VeDirectReject, number>> = {};
   const examples: string[] = [];
   let rejected = 0;
+  let ended = false; // the capture's end: a block still held there was cut by it
+  let cutAtEnd = false;
   const reject = (why: VeDirectReject, detail: string) => {
+    if (ended) return void (cutAtEnd = true);
     rejected++;
     reasons[why] = (reasons[why] ?? 0) + 1;
     if (examples.length < MAX_EXAMPLES) examples.push(`  after frame ${frames}: ${why}${detail}`);
@@ -52,15 +56,18 @@ export function decodeVeDirectCapture(
     (why) => reject(why, ""),
   );
   p.push(bytes.toString("latin1"));
+  ended = true;
+  p.push("", true); // the end of the capture, as a quiet line: an incomplete block there is refused as truncated
   const c = p.counters;
-  if (c.partialStart) err("the capture starts inside a block: that partial block was skipped (not an error)");
-  const pending = bytes.length > 0 && rejected === 0 && frames === 0;
+  if (c.partialStart) err("the capture starts inside a block: the bytes before its first whole block were skipped (not an error)");
+  const pending = bytes.length > 0 && rejected === 0 && frames === 0 && !cutAtEnd;
   if (rejected) {
     const list = Object.entries(reasons).map(([k, n]) => `${k} ${n}`).join(", ");
     err(`rejected ${rejected} frame${rejected === 1 ? "" : "s"}: ${list}`);
     for (const e of examples) err(e);
     if (rejected > examples.length) err(`  ... and ${rejected - examples.length} more`);
   }
+  if (cutAtEnd) err("the capture ends inside a block or HEX frame: that last part was not decoded");
   if (pending) err(`no complete frame in ${bytes.length} bytes`);
   return { frames, rejected };
 }
