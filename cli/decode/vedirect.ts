@@ -1,6 +1,7 @@
 // Decodes a VE.Direct capture (the raw bytes of a device's TX line, text blocks with HEX frames anywhere) into one
 // JSON line per frame, for an engineer reading a site's serial log. Text blocks come out as values with units in
-// their names (firmware/drivers/vedirect-decode.ts) with code names added; HEX frames with their decoded reply.
+// their names (firmware/drivers/vedirect-decode.ts) with code names added; HEX frames with their decoded reply, the
+// register by name and history records as named fields (vedirect-hex.ts, vedirect-history.ts).
 // Rejected frames are summed up by reason on `err`, with the first few placed after the frame they followed.
 // A partial block at the very start of the capture is skipped and mentioned, not counted as a rejection; an
 // incomplete block at its end (the capture stopped in the middle of one) is reported on its own line.
@@ -8,6 +9,7 @@
 import { VeDirectReject, createVeDirectParser } from "../../firmware/drivers/vedirect";
 import { decodeVeDirectBlock } from "../../firmware/drivers/vedirect-decode";
 import { decodeHexFrame, decodeHexReply, encodeHexFrame, veRegister, veRegisterValue } from "../../firmware/drivers/vedirect-hex";
+import { decodeVeHistory } from "../../firmware/drivers/vedirect-history";
 import { nameVeDirectValues } from "../../firmware/drivers/vedirect-names";
 
 const MAX_EXAMPLES = 10;
@@ -48,7 +50,8 @@ export function decodeVeDirectCapture(
         const reg = veRegister(r.id);
         if (reg) {
           reply.register = reg.what;
-          if (r.flags === 0) reply.value = veRegisterValue(r.id, r.data) ?? r.value;
+          // a history record (0x104F, 0x1050..0x106E) as named fields with units, any other register by its type
+          if (r.flags === 0) reply.value = decodeVeHistory(r.id, r.data) ?? veRegisterValue(r.id, r.data) ?? r.value;
         }
       }
       out(JSON.stringify({ frame: frames, type: "hex", hex: encodeHexFrame(h.cmd, h.data).trim(), reply }));

@@ -23,7 +23,12 @@ describe("decodeVeDirectCapture", () => {
     expect(hex[0]).toEqual({
       frame: 53, type: "hex", hex: ":A501000000000000000000000ED04C6040000000000C200000000000B0000000900C80D120172",
       reply: {
-        kind: "async", id: "0x1050", flags: 0, value: null, register: "history of today (structure)",
+        kind: "async", id: "0x1050", flags: 0, register: "history: today (day 0)",
+        // the text blocks around it say H20 0 (yield today), H21 11 (W), HSDS 274
+        value: {
+          day: 0, yield_Wh: 0, consumed_Wh: 0, maxBattery_mV: 12610, minBattery_mV: 12220, errors: [], bulk_min: 194,
+          absorption_min: 0, float_min: 0, maxPower_W: 11, maxBattery_mA: 900, maxPanel_mV: 35280, daySequence: 274,
+        },
         data: "000000000000000000ED04C6040000000000C200000000000B0000000900C80D1201",
       },
     });

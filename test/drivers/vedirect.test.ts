@@ -96,13 +96,13 @@ describe("bluesolar_1.23.dump (BlueSolar MPPT 75/15, starts with a stray byte, a
     const first = nameVeDirectValues(decodeVeDirectBlock(r.blocks[0]));
     expect(first).toEqual({
       productId: 0xa042, product_name: "BlueSolar MPPT 75/15", firmware: "123", serial: "HQ1411MYIKN",
-      battery_mV: 12530, battery_mA: 620, pv_mV: 33580, pv_W: 8, chargeState: 3, chargeState_name: "bulk", error: 0,
+      battery_mV: 12530, battery_mA: 620, pv_mV: 33580, pv_W: 8, chargeState: 3, chargeState_name: "bulk", error: 0, error_name: "no error",
       load_on: true, load_mA: 0, yieldTotal_Wh: 82720, yieldToday_Wh: 0, maxPowerToday_W: 11, yieldYesterday_Wh: 250,
       maxPowerYesterday_W: 119, daySequence: 274,
     });
     expect(nameVeDirectValues(decodeVeDirectBlock(r.blocks[1]))).toEqual({
       productId: 0xa042, product_name: "BlueSolar MPPT 75/15", firmware: "123", serial: "HQ1411MYIKN",
-      battery_mV: 12530, battery_mA: 640, pv_mV: 31390, pv_W: 8, chargeState: 3, chargeState_name: "bulk", error: 0,
+      battery_mV: 12530, battery_mA: 640, pv_mV: 31390, pv_W: 8, chargeState: 3, chargeState_name: "bulk", error: 0, error_name: "no error",
       load_on: true, load_mA: 0, yieldTotal_Wh: 82720, yieldToday_Wh: 0, maxPowerToday_W: 11, yieldYesterday_Wh: 250,
       maxPowerYesterday_W: 119, daySequence: 274,
     });
@@ -213,8 +213,18 @@ describe("text decoding", () => {
   });
 
   it("keeps labels it does not know, raw, and unreadable numbers as null", () => {
-    expect(decodeVeDirectBlock({ MON: "0", V: "12x", BMV: "SmartShunt 500A/50mV" })).toEqual({
-      unknown: { MON: "0" }, battery_mV: null, model: "SmartShunt 500A/50mV",
+    expect(decodeVeDirectBlock({ XYZ: "0", V: "12x", BMV: "SmartShunt 500A/50mV" })).toEqual({
+      unknown: { XYZ: "0" }, battery_mV: null, model: "SmartShunt 500A/50mV",
+    });
+  });
+
+  it("knows every label of the protocol document: MON (DC monitor mode) and ERR with their names", () => {
+    expect(nameVeDirectValues(decodeVeDirectBlock({ PID: "0xA389", MON: "-9", V: "12800" }))).toEqual({
+      productId: 0xa389, product_name: "SmartShunt 500A/50mV", monitorMode: -9, monitorMode_name: "solar charger", battery_mV: 12800,
+    });
+    expect(nameVeDirectValues(decodeVeDirectBlock({ MON: "0" }))).toEqual({ monitorMode: 0, monitorMode_name: "battery monitor" });
+    expect(nameVeDirectValues(decodeVeDirectBlock({ ERR: "33", PID: "0xA075" }))).toEqual({
+      error: 33, error_name: "input voltage too high (solar panel)", productId: 0xa075, product_name: "SmartSolar MPPT 75/15 rev2",
     });
   });
 });
