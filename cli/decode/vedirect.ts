@@ -11,8 +11,18 @@ import { decodeVeDirectBlock } from "../../firmware/drivers/vedirect-decode";
 import { decodeHexFrame, decodeHexReply, encodeHexFrame, veRegister, veRegisterValue } from "../../firmware/drivers/vedirect-hex";
 import { decodeVeHistory } from "../../firmware/drivers/vedirect-history";
 import { nameVeDirectValues } from "../../firmware/drivers/vedirect-names";
+import { readCapture } from "./modbus-input";
 
 const MAX_EXAMPLES = 10;
+
+/** A Modbus capture as the modbus decoder reads one: JSON request/response pairs, lines of hex, or raw bytes in
+ *  which some frame's CRC closes. */
+function looksModbus(bytes: Buffer): boolean {
+  const text = bytes.toString("latin1");
+  if (/"request"\s*:/.test(text) || /^\s*(\S*\s+)?(tx|rx)?[\s:>-]*([0-9a-f]{2}[\s:]?){4,}\s*$/im.test(text)) return true;
+  const cap = readCapture(bytes);
+  return cap.form === "binary" && cap.frames.length > 0 && cap.skipped < bytes.length / 2;
+}
 
 const hex = (d: ArrayLike<number>) => Array.from(d, (b) => b.toString(16).padStart(2, "0").toUpperCase()).join("");
 
@@ -62,6 +72,11 @@ export function decodeVeDirectCapture(
   ended = true;
   p.push("", true); // the end of the capture, as a quiet line: an incomplete block there is refused as truncated
   const c = p.counters;
+  if (frames === 0 && (looksModbus(bytes) || (!cutAtEnd && !bytes.includes("Checksum\t")))) {
+    // not a VE.Direct capture at all: said once, with a guess at what it is, not once a rejected piece
+    err(`no VE.Direct frames found in ${bytes.length} bytes: ${looksModbus(bytes) ? "is this a Modbus capture? (minigrid decode modbus FILE)" : "a VE.Direct capture holds text blocks ending in \"Checksum\""}`);
+    return { frames, rejected };
+  }
   if (c.partialStart) err("the capture starts inside a block: the bytes before its first whole block were skipped (not an error)");
   const pending = bytes.length > 0 && rejected === 0 && frames === 0 && !cutAtEnd;
   if (rejected) {
