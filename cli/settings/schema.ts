@@ -77,7 +77,7 @@ export const modbusSchema: JsonSchema = {
   description: "The charge controller or inverter on RS-485 (Modbus RTU). Leave out (or null in a cfg) when there is none.",
   must: 'an object such as {"map": "epever", "slave": 1, "period_s": 10}',
   properties: {
-    map: { type: "string", enum: ["epever", "growatt"], description: '"epever": an EPEver Tracer charge controller; "growatt": a Growatt SPF inverter-charger.', must: '"epever" or "growatt"' },
+    map: { type: "string", enum: ["epever", "growatt"], description: '"epever": an EPEver Tracer charge controller; "growatt": a Growatt SPF inverter-charger (its register map is mostly unverified: docs/protocols.md "Growatt SPF").', must: '"epever" or "growatt"' },
     slave: { type: "integer", minimum: 1, maximum: 247, description: "The device's Modbus address (1 unless changed on the device).", must: "a Modbus address 1..247" },
     period_s: {
       type: "integer", minimum: 1, maximum: 3600,
