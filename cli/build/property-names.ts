@@ -3,9 +3,9 @@
 //   - a member of any declaration file the firmware compiles against (ES5 library, @types/espruino,
 //     firmware/types/*.d.ts): the interpreter's API and the options objects it reads (setup, write, on, readJSON...);
 //   - any property in the files that define data read or written outside the bundle: the wire payloads and topics
-//     (firmware/protocol/), the settings (node-settings.ts), what is kept in Storage as JSON (one-letter keys), the
-//     hardware interfaces (hal/), labels of the VE.Direct text protocol (vedirect-decode.ts, vedirect-names.ts),
-//     register maps (drivers/maps/);
+//     (firmware/protocol/), the settings (node-settings.ts, and drivers/ct-clamp-settings.ts that it takes in),
+//     what is kept in Storage as JSON (one-letter keys), the hardware interfaces (hal/), labels of the VE.Direct
+//     text protocol (vedirect-decode.ts, vedirect-names.ts), register maps (drivers/maps/);
 //   - the text of every string literal in firmware/ (a key looked up as obj[name] or named in a table);
 //   - names of one or two characters (nothing to gain, and the wire's short keys are among them).
 // So a descriptive name is not free on a board: it is shortened only when it matches none of the above. The board's
@@ -21,6 +21,7 @@ const boundaryFiles = [
   "hal/",
   "types/",
   "app/node-settings.ts",
+  "drivers/ct-clamp-settings.ts",
   "drivers/vedirect-decode.ts",
   "drivers/vedirect-names.ts",
   "drivers/maps/",

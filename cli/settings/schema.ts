@@ -87,7 +87,7 @@ export const modbusSchema: JsonSchema = {
   description: "The charge controller or inverter on RS-485 (Modbus RTU). Leave out (or null in a cfg) when there is none.",
   must: 'an object such as {"map": "epever", "slave": 1, "period_s": 10}',
   properties: {
-    map: { type: "string", enum: ["epever", "growatt"], description: '"epever": an EPEver Tracer charge controller; "growatt": a Growatt SPF inverter-charger.', must: '"epever" or "growatt"' },
+    map: { type: "string", enum: ["epever", "growatt"], description: '"epever": an EPEver Tracer charge controller; "growatt": a Growatt SPF inverter-charger (its register map is mostly unverified: docs/protocols.md "Growatt SPF").', must: '"epever" or "growatt"' },
     slave: { type: "integer", minimum: 1, maximum: 247, description: "The device's Modbus address (1 unless changed on the device).", must: "a Modbus address 1..247" },
     period_s: {
       type: "integer", minimum: 1, maximum: 3600,
@@ -118,6 +118,7 @@ const ctItem: JsonSchema = {
     pin: { type: "string", minLength: 1, description: "The CT's ADC pin: one of the board's CT inputs.", must: "one of the board's CT pins" },
     ical: { type: "number", exclusiveMinimum: 0, description: "Amperes per volt at the pin: CT turns / burden ohms (SCT-013-000 with 33 ohm: 60.6).", must: "amperes per volt, more than 0, e.g. 60.6" },
     V: { type: "number", exclusiveMinimum: 0, maximum: 1000, description: "Nominal mains volts, for apparent power when no voltage reference is wired.", must: "mains volts, more than 0, e.g. 230" },
+    Hz: { enum: [50, 60], description: "Mains frequency in Hz, 50 or 60 (absent: 50): the clamp measures whole cycles of it.", must: "50 or 60 (the site's mains frequency)" },
     vpin: { type: "string", minLength: 1, description: "The AC voltage reference's ADC pin, when one is wired: power becomes real power.", must: "an ADC pin name" },
     vcal: { type: "number", exclusiveMinimum: 0, description: "Mains volts per volt at vpin (with vpin).", must: "volts per volt, more than 0" },
     phase: { type: "number", minimum: 0, maximum: 1, description: "Voltage phase correction 0..1 (0.5 lines the voltage sample up with the current sample); absent: 1.", must: "a number 0..1" },

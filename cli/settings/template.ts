@@ -48,7 +48,7 @@ export function helpFor(board: Board): { [path: string]: string } {
     help.feeders += ` This board: ${board.i2c.bus} (SCL ${board.i2c.scl}, SDA ${board.i2c.sda}), addresses ${a.map((x) => `${x} (${hex(x)})`).join(", ")}. ` +
       `Example: [{"addr": ${a[0]}, "shunt_ohm": 0.002, "max_A": 40}].`;
   }
-  if (board.ctPins.length) help.ct += ` This board's CT inputs: ${board.ctPins.join(", ")}. Example: [{"pin": "${board.ctPins[0]}", "ical": 60.6, "V": 230}].`;
+  if (board.ctPins.length) help.ct += ` This board's CT inputs: ${board.ctPins.join(", ")}. Example: [{"pin": "${board.ctPins[0]}", "ical": 60.6, "V": 230}] (add "Hz": 60 on 60 Hz mains).`;
   return help;
 }
 

@@ -1,5 +1,10 @@
 // The node's settings (docs/firmware.md "Configuring a node"): from the board's JSON file on Linux, from Storage on a board;
 // a `cfg` command from the gateway changes them, and they are saved back to Storage and reported in birth.
+// A sensor's own part of them is declared with its driver (drivers/ct-clamp-settings.ts).
+
+import { CtSetting } from "../drivers/ct-clamp-settings";
+
+export type { CtSetting } from "../drivers/ct-clamp-settings";
 
 export interface VeDirectSetting {
   /** "bmv": a battery monitor (BMV, SmartShunt); "mppt": a solar charger. */
@@ -19,30 +24,6 @@ export interface FeederSetting {
   addr: number;
   shunt_ohm: number;
   max_A: number;
-}
-
-/**
- * One CT clamp (drivers/ct-clamp-port.ts reads it as CtClamp), and its optional AC voltage reference. Declared
- * here, with the settings, so that the release build keeps its names as a settings file writes them.
- */
-export interface CtSetting {
-  /** The CT's ADC pin. */
-  pin: string;
-  /** Amperes in the conductor per volt at the pin: CT turns / burden ohms. SCT-013-000 (100 A : 50 mA = 2000 turns) with 33 ohm: 60.6. */
-  ical: number;
-  /** Nominal mains volts, for apparent power when no voltage reference is wired. */
-  V: number;
-  /** The voltage reference's ADC pin (an AC-AC adapter and divider on a VCC/2 bias), when one is wired. */
-  vpin?: string;
-  /** Mains volts per volt at the voltage pin. */
-  vcal?: number;
-  /**
-   * Voltage phase correction: the voltage used is vPrev + phase * (v - vPrev), a linear interpolation between
-   * the previous and the current voltage sample. The pins are read one after the other, so the voltage sample
-   * is late by the time of one read: with current and voltage reads of equal cost, 0.5 puts it back beside its
-   * current sample. Absent (or 0): 1, no shift. A transformer's own phase error can be folded in here too.
-   */
-  phase?: number;
 }
 
 /**

@@ -4,17 +4,17 @@
 //
 // Whole cycles by time: each window samples in a tight loop until 1/hz seconds have passed, so the window is a
 // whole mains cycle to within one sample, at whatever rate the interpreter manages. This needs the mains
-// frequency (50 or 60 Hz, configured); an inverter-fed mini-grid holds it closely, and a generator 2 % off over
+// frequency (50 or 60 Hz: the clamp's Hz setting, 50 when absent); an inverter-fed mini-grid holds it closely, and a generator 2 % off over
 // a 10-cycle measurement leaves a part-cycle of 0.2, an RMS error well under 1 %.
 // The windows run back to back, so a measurement blocks the interpreter for cycles/hz seconds (0.2 s for 10
-// cycles of 50 Hz); UART input (VE.Direct, Modbus) queues meanwhile in the interpreter's buffer.
+// cycles of 50 Hz, 0.17 s for 10 of 60 Hz); UART input (VE.Direct, Modbus) queues meanwhile in the interpreter's buffer.
 
 import { Clock } from "../hal/types";
 import { Quality } from "../protocol/messages";
-import { CtSetting } from "../app/node-settings";
+import { CtSetting } from "./ct-clamp-settings";
 import { CtReading, CtSums, ctResult } from "./ct-clamp";
 
-/** One clamp as the node's settings describe it (node-settings.ts), and its optional AC voltage reference. */
+/** One clamp as the node's settings describe it (ct-clamp-settings.ts), and its optional AC voltage reference. */
 export type CtClamp = CtSetting;
 
 /** What the port reads the pins through: the board's pin lookup and analogRead (0..1 of Vref). */
@@ -66,13 +66,13 @@ export function ctMeasure(s: CtSums, c: CtClamp, hw: AnalogPins, clock: Clock, h
 }
 
 /**
- * Measures every clamp (10 cycles of 50 Hz mains, at most 1000 samples a cycle) and gives ctN_A (RMS current) and
+ * Measures every clamp (10 cycles of its mains, Hz 50 or 60, at most 1000 samples a cycle) and gives ctN_A (RMS current) and
  * ctN_W to `out`: real power with a voltage reference, else apparent power from the nominal mains volts, which
  * is estimated ("e"). A failed measurement is null with quality failed ("f").
  */
 export function ctPoll(clamps: CtClamp[], hw: AnalogPins, clock: Clock, t: number, out: (key: string, value: number | null, q: Quality, t: number) => void): void {
   for (let k = 0; k < clamps.length; k++) {
-    const r = ctMeasure(new Float64Array(7), clamps[k], hw, clock, 50, 10, 1000);
+    const r = ctMeasure(new Float64Array(7), clamps[k], hw, clock, clamps[k].Hz || 50, 10, 1000);
     const p = "ct" + (k + 1) + "_";
     const q = r ? (r.q as Quality) : "f";
     const real = r && r.power_W !== undefined;

@@ -63,6 +63,8 @@ export const VE_TEXT_KEYS = {
   ERR: "error",
   MPPT: "tracker",
   MODE: "deviceMode",
+  /** DC monitor mode of a SmartShunt or BMV-712 (what the shunt measures: battery, a source, a load) */
+  MON: "monitorMode",
   AR: "alarmReason",
   WARN: "warningReason",
   OR: "offReason",
@@ -88,6 +90,8 @@ export type VeDirectValues = { [K in NumLabel as Keys[K]]?: number | null } & {
   chargeState_name?: string;
   tracker_name?: string;
   deviceMode_name?: string;
+  monitorMode_name?: string;
+  error_name?: string;
   product_name?: string;
   unknown?: VeDirectFields;
 };
@@ -109,7 +113,7 @@ export const VE_TEXT_TABLE =
   " H19=yieldTotal_Wh H20=yieldToday_Wh H21=maxPowerToday_W H22=yieldYesterday_Wh" +
   " H23=maxPowerYesterday_W HSDS=daySequence AC_OUT_V=acOut_mV AC_OUT_I=acOut_mA AC_OUT_S=acOut_VA" +
   " DC_IN_V=dcIn_mV DC_IN_I=dcIn_mA DC_IN_P=dcIn_W CS=chargeState ERR=error MPPT=tracker" +
-  " MODE=deviceMode AR=alarmReason WARN=warningReason OR=offReason PID=productId Alarm=alarm_on" +
+  " MODE=deviceMode MON=monitorMode AR=alarmReason WARN=warningReason OR=offReason PID=productId Alarm=alarm_on" +
   " Relay=relay_on LOAD=load_on FW=firmware FWE=firmware24 SER#=serial BMV=model ";
 /** Labels whose value is text: FW keeps its leading zero ("0308"), BMV may hold spaces and '/'. */
 const TEXT = " FW FWE SER# BMV ";

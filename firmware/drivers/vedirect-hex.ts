@@ -5,7 +5,8 @@
 // Replies: 1 done, 3 unknown, 5 ping (version), 7 get, 8 set, A async; flags 0x01 unknown id, 0x02 not supported,
 // 0x04 parameter error; a framing error is answered with the value 0xAAAA (":4AAAAFD", reply nibble 4).
 // Frames arrive through the stream parser (vedirect.ts) as their nibbles; decodeHexFrame checks the check byte.
-// Node side only (decode CLI, simulator, tests): the board does not send HEX requests.
+// Node side only (decode CLI, simulator, tests): the board does not send HEX requests. Register names are those of
+// Victron's MPPT HEX protocol document (VE_REGISTERS).
 
 import { VeDirectHexFrame } from "./vedirect";
 
@@ -37,28 +38,78 @@ export interface VeRegister {
   what: string;
 }
 
-/** Registers this project reads, each justified by docs/protocols.md or a recorded exchange:
- *  go-victron = fixtures/real/vedirect/go-victron-hex-pairs.json (SmartSolar MPPT 100/30);
- *  bluesolar  = the ':A' frames in fixtures/real/vedirect/bluesolar_1.23.dump. */
+/** Registers by name, from Victron's BlueSolar/SmartSolar MPPT HEX protocol document ("Get and Set items"), each
+ *  with its type and the unit of one count. Those a recorded exchange also shows: go-victron =
+ *  fixtures/real/vedirect/go-victron-hex-pairs.json (SmartSolar MPPT 100/30), bluesolar = the ':A' frames in
+ *  fixtures/real/vedirect/bluesolar_1.23.dump. The history records are decoded by vedirect-history.ts. */
 export const VE_REGISTERS: VeRegister[] = [
   // go-victron: GetUint(0x100) = 0xFFA05600; bytes 1..2 hold the product id 0xA056 that ':4' also reports.
   { id: 0x0100, type: "u32", what: "product id (bytes 1..2 = PID)" },
+  { id: 0x0104, type: "u8", what: "group id" },
+  { id: 0x010a, type: "str", what: "serial number" },
   // go-victron: GetString(0x10B) = "SmartSolar Charger MPPT 100/30".
   { id: 0x010b, type: "str", what: "model name" },
+  { id: 0x0140, type: "u32", what: "capabilities (bit mask)" },
   // Device mode and state, codes as MODE and CS in docs/protocols.md "VE.Direct text".
   { id: 0x0200, type: "u8", what: "device mode (MODE codes)" },
   { id: 0x0201, type: "u8", what: "device state (CS codes)" },
-  // go-victron: GetUint(0xEDF0) = 0x0096 (the specification's own example), GetInt(0xEDF2) = -1620,
-  // GetUint(0xEDD0) = 0. Meaning and unit per Victron's MPPT HEX register list; not cross-checked by a capture.
-  { id: 0xedf0, type: "u16", what: "battery maximum current, 0.1 A" },
+  { id: 0x0202, type: "u32", what: "remote control used (bit mask)" },
+  { id: 0x0205, type: "u8", what: "device off reason" },
+  { id: 0x0207, type: "u32", what: "device off reason (OR bits)" },
+  // History (vedirect-history.ts): totals, then today (day 0) and the 30 days before it. bluesolar: the MPPT sent
+  // 0x1050 unasked seven times.
+  { id: 0x104f, type: "raw", what: "history: totals" },
+  { id: 0x1050, type: "raw", what: "history: today (day 0)" },
+  { id: 0xedff, type: "u8", what: "BatterySafe mode (0 off, 1 on)" },
+  { id: 0xedfe, type: "u8", what: "adaptive mode (0 off, 1 on)" },
+  { id: 0xedfd, type: "u8", what: "automatic equalisation mode (days, 0 off)" },
+  { id: 0xedfc, type: "u16", what: "battery bulk time limit, 0.01 h" },
+  { id: 0xedfb, type: "u16", what: "battery absorption time limit, 0.01 h" },
+  { id: 0xedf7, type: "u16", what: "battery absorption voltage, 0.01 V" },
+  { id: 0xedf6, type: "u16", what: "battery float voltage, 0.01 V" },
+  { id: 0xedf4, type: "u16", what: "battery equalisation voltage, 0.01 V" },
+  // go-victron: GetInt(0xEDF2) = -1620.
   { id: 0xedf2, type: "s16", what: "battery temperature compensation, 0.01 mV/K" },
+  { id: 0xedf1, type: "u8", what: "battery type" },
+  // go-victron: GetUint(0xEDF0) = 0x0096 (the specification's own example).
+  { id: 0xedf0, type: "u16", what: "battery maximum current, 0.1 A" },
+  { id: 0xedef, type: "u8", what: "battery voltage (system), V" },
+  { id: 0xedec, type: "u16", what: "battery temperature, 0.01 K" },
+  { id: 0xedea, type: "u8", what: "battery voltage setting, V" },
+  { id: 0xede8, type: "u8", what: "BMS present" },
+  { id: 0xede7, type: "u16", what: "tail current, 0.1 A" },
+  { id: 0xede6, type: "u16", what: "low temperature charge current, 0.1 A" },
+  { id: 0xede5, type: "u8", what: "automatic equalisation stop on voltage" },
+  { id: 0xede4, type: "u8", what: "equalisation current level, %" },
+  { id: 0xede3, type: "u16", what: "equalisation duration, 0.01 h" },
+  { id: 0xede0, type: "s16", what: "battery low temperature level, 0.01 °C" },
+  { id: 0xeddf, type: "u16", what: "charger maximum current, 0.01 A" },
+  { id: 0xeddd, type: "u32", what: "system yield, 0.01 kWh" },
+  { id: 0xeddc, type: "u32", what: "user yield (resettable), 0.01 kWh" },
+  { id: 0xeddb, type: "s16", what: "charger internal temperature, 0.01 °C" },
+  { id: 0xedda, type: "u8", what: "charger error code (ERR codes)" },
+  { id: 0xedd7, type: "u16", what: "charger current, 0.1 A" },
+  { id: 0xedd5, type: "u16", what: "charger voltage, 0.01 V" },
+  { id: 0xedd4, type: "u8", what: "additional charger state info" },
+  { id: 0xedd3, type: "u16", what: "yield today, 0.01 kWh" },
+  { id: 0xedd2, type: "u16", what: "maximum power today, W" },
+  { id: 0xedd1, type: "u16", what: "yield yesterday, 0.01 kWh" },
+  // go-victron: GetUint(0xEDD0) = 0.
   { id: 0xedd0, type: "u16", what: "maximum power yesterday, W" },
-  // bluesolar: the MPPT sent it unasked (":A" frames) seven times in that capture; a structure, kept as bytes.
-  { id: 0x1050, type: "raw", what: "history of today (structure)" },
+  { id: 0xedbc, type: "u32", what: "panel power, 0.01 W" },
+  { id: 0xedbb, type: "u16", what: "panel voltage, 0.01 V" },
+  { id: 0xedbd, type: "u16", what: "panel current, 0.1 A" },
+  { id: 0xedb8, type: "u16", what: "panel maximum voltage, 0.01 V" },
+  { id: 0xedb3, type: "u8", what: "tracker mode (MPPT codes)" },
+  { id: 0xedad, type: "u16", what: "load current, 0.1 A" },
+  { id: 0xedab, type: "u8", what: "load output control" },
+  { id: 0xeda8, type: "u8", what: "load output state" },
 ];
 
+/** A register's entry; the day records 0x1051..0x106E are named after 0x1050's. */
 export function veRegister(id: number): VeRegister | undefined {
   for (let i = 0; i < VE_REGISTERS.length; i++) if (VE_REGISTERS[i].id === id) return VE_REGISTERS[i];
+  if (id > 0x1050 && id <= 0x106e) return { id: id, type: "raw", what: "history: day " + (id - 0x1050) + " (days before today)" };
   return undefined;
 }
 

@@ -24,15 +24,16 @@ export interface VeDirectCounters {
   checksum: number;
   /** Label, value, field count or whole block over the caps below. */
   oversize: number;
-  /** Bytes that cannot be where they are: a block that does not start with "\r\n" or whose Checksum field does not
-   *  follow one, a field without a tab, an empty label or block, a label given twice, junk between blocks (once a
-   *  run). Other odd bytes are left to the sum. */
+  /** Bytes that cannot be where they are: junk before a block, a field without a tab, an empty label or block, a
+   *  label given twice, a Checksum field that does not follow "\r\n" (once a run of junk: the whole block after it
+   *  is still taken). Other odd bytes are left to the sum. */
   framing: number;
   /** HEX frames cut by a byte that is not a hex digit, or too long. */
   hex: number;
-  /** Blocks (or HEX frames) cut short by a gap in the stream (see push). */
+  /** Blocks (or HEX frames) cut short by a gap in the stream, or by its end (see push). */
   truncated: number;
-  /** 1 when the stream started inside a block; that block is discarded without counting as an error. */
+  /** 1 when the stream started inside a block (bytes before the first "\r\n", or a first block that fails): that
+   *  part is discarded without counting as an error. */
   partialStart: number;
 }
 
@@ -42,7 +43,8 @@ export type VeQuality = "o" | "s" | "f";
 export interface VeDirectParser {
   /** Bytes as they come (one character a byte, as Espruino's Serial gives them). `gap`: the line was quiet before
    *  them: a block in progress is dropped as truncated, and the first of these bytes is taken as the start of a
-   *  block (devices send each block in one burst, about one a second). With a clock the parser tells gaps itself. */
+   *  block (devices send each block in one burst, about one a second). With a clock the parser tells gaps itself.
+   *  push("", true) at the end of a capture refuses an incomplete last block as truncated. */
   push(chunk: string, gap?: boolean): void;
   readonly counters: VeDirectCounters;
   /** With a clock: the quality now; when it is not ok, onBlock hears it too, without fields (the board then reports

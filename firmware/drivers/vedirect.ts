@@ -8,13 +8,20 @@
 // a frame); the text that is left is held until "Checksum\t" + one byte, and only then is the block checked as a
 // whole with native string calls (split, indexOf, E.sum), which on the interpreter is far cheaper than a state
 // machine stepping through every byte. Where the text stands between two checksums is one of five modes:
-//   START    nothing seen yet: a first byte other than '\r' means the stream started inside a block, which is
-//            skipped without an alarm (counted as partialStart), never delivered in part;
-//   BETWEEN  after a block: '\r' starts the next block, anything else is junk;
+//   START    nothing seen yet: bytes before the first "\r\n" mean the stream started inside a block (or a HEX
+//            frame, or noise): counted once as partialStart, without an alarm, and skipped;
+//   BETWEEN  after a block: "\r\n" starts the next block, anything else is junk (counted once a run);
+//   JUNK     skipping to the next "\r\n", where a block may begin, or to a "Checksum\t" + byte that ends a
+//            would-be block (a line that lost its CRs);
 //   BLOCK    in a block, held until its "Checksum\t" + byte (or refused as oversize past VE_MAX_BLOCK);
-//   HUNT     out of step (partial start, oversize): skipping to the next "Checksum\t" + byte;
-//   JUNK     stray bytes after a block (noise on the idle line), counted once a run: skipped up to the next '\r',
-//            so the block that follows is still taken, or to a "Checksum\t" + byte that ends a would-be block.
+//   HUNT     after an oversize block: skipping to the next "Checksum\t" + byte, its end.
+// A block begins at the first "\r\n" after junk, so the whole block that follows stray bytes, a partial block or a
+// cut HEX frame is taken. Within what is held, a line that cannot be a field (no tab, empty label, over the caps)
+// ends what came before it, and a label seen twice begins the next block (a block whose end was lost runs into
+// the next one): the block checked is what follows the last such line, so the whole block at the end is still
+// delivered. A run of junk costs one rejection, however many breaks it holds; a partial start costs none.
+// The parser delivers only whole blocks: an incomplete one at the end of the stream stays held until a gap
+// (push(s, true)) refuses it as truncated, which is how a tool reports the end of a capture.
 // Every rejection is counted and reported, nothing throws, and what is held is capped so garbage cannot grow memory.
 // Given a clock (the board's port, vedirect-port.ts), the parser also tells gaps in the stream itself and the
 // quality of what the device gives (poll). Node tools (decode CLI, simulator, tests) use the same parser.
@@ -36,8 +43,8 @@ export function createVeDirectParser(
 ): VeDirectParser {
   const BETWEEN = 1; // START is 0
   const BLOCK = 2;
-  const HUNT = 3;
-  const JUNK = 4;
+  const JUNK = 3;
+  const HUNT = 4;
   const MAX_BLOCK = 1662;
   const CHECKSUM = "Checksum\t";
   // the two reasons named in several places (VeDirectReject)
@@ -47,15 +54,22 @@ export function createVeDirectParser(
     bytes: 0, blocks: 0, hexFrames: 0, checksum: 0, oversize: 0, framing: 0, hex: 0, truncated: 0, partialStart: 0,
   };
   let mode = 0;
-  let text = ""; // text since the last checksum byte, HEX frames taken out (HUNT, JUNK: its last 9 bytes)
+  // 1: this run of junk is counted already (or is the partial start): no more rejections until its end; 2: the
+  // stream's first block, on trial: if it fails, it was the tail of a block (a partial start), not an error
+  let quiet = 0;
+  let text = ""; // text since the last checksum byte, HEX frames taken out (JUNK: at most its last 9 bytes)
   let hex = ""; // the HEX frame in progress, from its ':' ("": none)
   // With a clock: when the last byte came (none yet: undefined) and the last good block (the opening before the first)
   let lastByte: number | undefined;
   let lastBlock = clock ? clock.seconds() : 0;
 
   function refuse(reason: VeDirectReject): void {
-    cnt[reason]++;
-    if (onReject) onReject(reason);
+    if (quiet > 1) cnt.partialStart++;
+    else if (!quiet) {
+      cnt[reason]++;
+      if (onReject) onReject(reason);
+    }
+    quiet = 1;
   }
 
   function push(s: string, gap?: boolean): void {
@@ -68,7 +82,9 @@ export function createVeDirectParser(
       lastByte = now;
     }
     if (gap) {
+      quiet = 0;
       if (hex || mode === BLOCK) refuse("truncated");
+      quiet = 0;
       hex = "";
       mode = BETWEEN;
       text = "";
@@ -77,68 +93,86 @@ export function createVeDirectParser(
     for (let i = 0; ; ) {
       // The text so far: blocks, junk and hunting, in stream order, before the next byte is looked at.
       while (text) {
-        if (mode < BLOCK) {
-          if (text[0] === "\r") mode = BLOCK;
-          else if (mode) {
-            mode = JUNK;
-            refuse(FRAMING);
-          } else {
-            mode = HUNT;
-            cnt.partialStart++;
-          }
-        }
-        // "Checksum\t" + its byte, complete (the interpreter's indexOf may also "find" a prefix at the very end)
+        // "Checksum\t" + its byte, complete, and "\r\n" (the interpreter's indexOf may also "find" a prefix of
+        // the needle at the very end: docs/espruino.md)
         const k = text.indexOf(CHECKSUM);
         const end = k >= 0 && k + 9 < text.length ? k + 10 : 0;
-        const cr = mode === JUNK ? text.indexOf("\r") : -1;
-        if (cr >= 0 && (!end || cr < k)) {
-          text = text.slice(cr);
+        if (mode !== BLOCK) {
+          const cr = text.indexOf("\r\n");
+          // where a block begins: the first "\r\n", unless a would-be block ends before it (-1: not yet seen)
+          const at = mode < HUNT && cr >= 0 && cr + 1 < text.length && !(end && k < cr) ? cr : -1;
+          if (text === "\r") break; // "\n" may follow
+          if (!(at || mode)) quiet = 2;
+          if (at) {
+            if (!mode) {
+              cnt.partialStart++;
+              quiet = 1;
+            } else if (mode === BETWEEN) refuse(FRAMING);
+            if (mode < JUNK) mode = JUNK;
+            if (at > 0) {
+              text = text.slice(at);
+              continue;
+            }
+            if (end) {
+              text = text.slice(end);
+              mode = BETWEEN;
+              quiet = 0;
+              continue;
+            } else {
+              text = text.slice(-9);
+              break;
+            }
+          }
           mode = BLOCK;
-        } else if (!end) {
-          // a block past the cap is refused now and hunted through (held whole, it would be refused at its end)
-          if (mode === BLOCK && text.length > MAX_BLOCK) {
+        }
+        if (!end) {
+          // a block past the cap is refused now and skipped (held whole, it would be refused at its end)
+          if (text.length > MAX_BLOCK) {
             refuse(OVERSIZE);
             mode = HUNT;
+            text = text.slice(-9);
           }
-          if (mode !== BLOCK) text = text.slice(-9);
           break;
-        } else {
-          if (mode === BLOCK) {
-            // "\r\n" LABEL "\t" VALUE ... "\r\n" before "Checksum\t": split, "" first and last when well formed. A byte
-            // lost or changed inside (a lone CR or LF, a tab too many) breaks the sum, which is checked after this.
-            const lines = text.slice(0, k).split("\r\n");
-            const fields: VeDirectFields = {};
-            let why: VeDirectReject | "" =
-              end > MAX_BLOCK ? OVERSIZE : lines[0] || lines.pop() || lines.length < 2 ? FRAMING : "";
-            for (let n = 1; !why && n < lines.length; n++) {
-              const line = lines[n];
-              const tab = line.indexOf("\t");
-              const label = line.slice(0, tab); // (no tab: refused below before the label is looked at)
-              const value = line.slice(tab + 1);
-              if (tab < 1 || label in fields) {
-                why = FRAMING;
-              } else if (tab > 12 || value.length > 40 || n > 30) {
-                why = OVERSIZE;
-              } else fields[label] = value;
-            }
-            if (!why) {
-              // the interpreter's native E.sum where there is one (looked up through `global`: none on Node)
-              const es = (global as any).E;
-              let sum = 0;
-              if (es) sum = es.sum(text.slice(0, end));
-              else for (let n = 0; n < end; n++) sum += text.charCodeAt(n);
-              if (sum & 255) why = "checksum";
-            }
-            if (why) refuse(why);
-            else {
-              cnt.blocks++;
-              lastBlock = now;
-              if (onBlock) onBlock(fields);
-            }
-          }
-          text = text.slice(end);
-          mode = BETWEEN;
         }
+        // "\r\n" LABEL "\t" VALUE ... "\r\n" before "Checksum\t": split, "" first and last when well formed. A byte
+        // lost or changed inside a line (a lone CR or LF, a tab too many) breaks the sum, which is checked after this.
+        const lines = end > MAX_BLOCK ? [] : text.slice(0, k).split("\r\n");
+        let why: VeDirectReject | "" = end > MAX_BLOCK ? OVERSIZE : lines.pop() ? FRAMING : "";
+        let fields: VeDirectFields = {};
+        let off = 0; // where the block checked begins: after the last line that broke the run of fields
+        let first = 1; // its first line
+        for (let n = 1, pos = 2; n < lines.length; pos += lines[n++].length + 2) {
+          const line = lines[n];
+          const tab = line.indexOf("\t");
+          const label = line.slice(0, tab);
+          const big = tab > 12 || line.length - tab > 41;
+          if (tab < 1 || big || label in fields) {
+            refuse(big ? OVERSIZE : FRAMING);
+            fields = {};
+            // a label seen twice begins the next block; a line that is no field ends what came before it
+            off = tab > 0 && !big ? pos - 2 : pos + line.length;
+            first = tab > 0 && !big ? n : n + 1;
+          }
+          if (off < pos) fields[label] = line.slice(tab + 1);
+        }
+        if (!why) why = first >= lines.length ? FRAMING : lines.length - first > 30 ? OVERSIZE : "";
+        if (!why) {
+          // the interpreter's native E.sum where there is one (looked up through `global`: none on Node)
+          const es = (global as any).E;
+          let sum = 0;
+          if (es) sum = es.sum(text.slice(off, end));
+          else for (let n = off; n < end; n++) sum += text.charCodeAt(n);
+          if (sum & 255) why = "checksum";
+        }
+        if (why) refuse(why);
+        else {
+          cnt.blocks++;
+          lastBlock = now;
+          if (onBlock) onBlock(fields);
+        }
+        quiet = 0;
+        text = text.slice(end);
+        mode = BETWEEN;
       }
       if (i >= s.length) return;
       const c = s[i++];
@@ -153,7 +187,11 @@ export function createVeDirectParser(
         } else if (isNaN(parseInt(c, 16)) || hex.length > 81) {
           i--;
           hex = "";
+          // counted apart from the text's runs of junk
+          const q = quiet;
+          quiet = 0;
           refuse("hex");
+          quiet = q;
         } else hex += c;
       } else if (c === ":" && text.slice(-9) !== CHECKSUM) {
         hex = c;

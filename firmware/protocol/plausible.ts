@@ -39,11 +39,12 @@
  *  load_W 0..20000 W: a DC load output at its bounds (70 V x 60 A), or the SPF's AC load up to its surge
  *    (SPF 6000 ES PLUS: 12,000 VA for 5 s, twice its rating).
  *  ac_out_V 0..300 V: the SPF's 230 V output, 0 while off, within its own protection limits.
+ *  ac_out_W 0..20000 W: the SPF's AC output up to its surge (as load_W).
  */
 export const PLAUSIBLE =
   " battery_V 0 70 battery_A -2000 2000 battery_W -14e4 14e4 battery_soc_pct 0 100 battery_consumed_Ah -2e4 0" +
   " battery_ttg_min -1 14400 battery_temp_C -40 100 pv_V 0 500 pv_A 0 100 pv_W 0 1e4 charge_A -20 100" +
-  " load_V 0 70 load_A 0 60 load_W 0 2e4 ac_out_V 0 300";
+  " load_V 0 70 load_A 0 60 load_W 0 2e4 ac_out_V 0 300 ac_out_W 0 2e4";
 
 /**
  * The states a solar charger reports (VE.Direct "CS", which EPEver's 0x3201 is mapped to: drivers/modbus-reader.ts):

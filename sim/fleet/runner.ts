@@ -31,6 +31,7 @@ export class SiteRunner {
         startUnix: spec.startUnix,
         report_s: spec.report_s,
         withCt: spec.withCt ?? false,
+        mains_Hz: spec.description.inverter?.ac_Hz,
         firmwareFile: spec.firmwareFile,
         seed: spec.seed,
         bootsBefore: spec.bootsBefore,

@@ -8,7 +8,7 @@
 //   "trace_kWp": 5,                       rated power of the traced system (default: the trace's maximum pv_W)
 //   "derate": 0.85,                       irradiance traces: W/m2 x kWp x derate (temperature, soiling, wiring)
 //   "battery": { "kWh": 4.8, "chemistry": "lead-acid" | "lifepo4", "system_V": 12 | 24, "initialSoc_pct": 70 },
-//   "inverter": { "rating_W": 1000, "efficiency": 0.9, "idle_W": 8, "ac_V": 230 },
+//   "inverter": { "rating_W": 1000, "efficiency": 0.9, "idle_W": 8, "ac_V": 230, "ac_Hz": 50 | 60 },
 //   "feeders": [ { "name": "homes", "kind": "dc" | "ac", "profile_W": [24 hourly watts, local time] } ],
 //   "loadNoise": 0.1,                     each load varies +-10 % minute to minute (seeded)
 //   "lvdHold_s": 60,                      the voltage must stay under the disconnect point this long
@@ -38,7 +38,7 @@ export interface SiteDescription {
   trace_kWp?: number;
   derate?: number;
   battery: { kWh: number; chemistry: Chemistry; system_V?: number; initialSoc_pct?: number };
-  inverter?: { rating_W?: number; efficiency?: number; idle_W?: number; ac_V?: number };
+  inverter?: { rating_W?: number; efficiency?: number; idle_W?: number; ac_V?: number; ac_Hz?: number };
   feeders?: FeederDescription[];
   loadNoise?: number;
   lvdHold_s?: number;
@@ -63,7 +63,7 @@ export interface FullSiteDescription {
   trace_kWp?: number;
   derate: number;
   battery: { kWh: number; chemistry: Chemistry; system_V: number; initialSoc_pct: number };
-  inverter: { rating_W: number; efficiency: number; idle_W: number; ac_V: number };
+  inverter: { rating_W: number; efficiency: number; idle_W: number; ac_V: number; ac_Hz: number };
   feeders: FeederDescription[];
   loadNoise: number;
   lvdHold_s: number;
@@ -121,6 +121,7 @@ export const siteDescriptionSchema: JsonSchema = {
         efficiency: num("must be in (0, 1]", { exclusiveMinimum: 0, maximum: 1 }),
         idle_W: num("must be the inverter's own draw, W >= 0", { minimum: 0 }),
         ac_V: num("must be the AC output voltage, V > 0", { exclusiveMinimum: 0 }),
+        ac_Hz: { type: "number", enum: [50, 60], fix: "must be 50 or 60 (the mains frequency the CT clamps measure)" },
       },
     },
     feeders: {
@@ -178,7 +179,7 @@ export function withDefaults(d: SiteDescription): FullSiteDescription {
     trace_kWp: d.trace_kWp,
     derate: d.derate ?? 0.85,
     battery: { kWh: d.battery.kWh, chemistry: d.battery.chemistry, system_V: d.battery.system_V ?? 12, initialSoc_pct: d.battery.initialSoc_pct ?? 70 },
-    inverter: { rating_W: d.inverter?.rating_W ?? 1000, efficiency: d.inverter?.efficiency ?? 0.9, idle_W: d.inverter?.idle_W ?? 8, ac_V: d.inverter?.ac_V ?? 230 },
+    inverter: { rating_W: d.inverter?.rating_W ?? 1000, efficiency: d.inverter?.efficiency ?? 0.9, idle_W: d.inverter?.idle_W ?? 8, ac_V: d.inverter?.ac_V ?? 230, ac_Hz: d.inverter?.ac_Hz ?? 50 },
     feeders: d.feeders ?? defaultFeeders,
     loadNoise: d.loadNoise ?? 0.1,
     lvdHold_s: d.lvdHold_s ?? 60,

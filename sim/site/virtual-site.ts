@@ -36,6 +36,8 @@ export interface VirtualSiteOptions {
   onRefused?: (boot: number, seq: number) => void;
   /** CT clamps sampled (default true): they cost the simulation most CPU, a burst of analogRead every sample. */
   withCt?: boolean;
+  /** The mains frequency behind the clamps, 50 or 60 Hz (default 50): the waveform's, and the clamps' `Hz` setting. */
+  mains_Hz?: number;
   /** Seed of the device models' noise (serial-noise faults). */
   seed?: number;
   /** Boots this node had before (its boot counter in flash), as when the same node is simulated again later. */
@@ -118,10 +120,11 @@ export class VirtualSite {
     // the clamp's waveform follows the feeder's current (rebuilt when it changes by 0.05 A or more)
     b.ctPins.forEach((pin, k) => {
       let irms = -1;
-      let wave = ctWaveform({ irms_A: 0 });
+      const hz = this.o.mains_Hz ?? 50;
+      let wave = ctWaveform({ irms_A: 0, hz });
       this.esp.pins.setAnalog(pin, (t) => {
         const now_A = Math.round((state().ct_A[k] ?? 0) * 20) / 20;
-        if (now_A !== irms) [irms, wave] = [now_A, ctWaveform({ irms_A: now_A })];
+        if (now_A !== irms) [irms, wave] = [now_A, ctWaveform({ irms_A: now_A, hz })];
         return wave(t);
       });
     });
@@ -135,7 +138,7 @@ export class VirtualSite {
       site: this.o.site, node: this.o.node, ...(net ? { net } : {}), broker: this.o.broker, report_s: this.o.report_s ?? 60, sample_s: 5,
       vedirect: [{ kind: "bmv" }], modbus: { map: "epever", slave: 1, period_s: 10 },
       feeders: b.i2c!.ina226Addresses.map((addr) => ({ addr, shunt_ohm: 0.002, max_A: 40 })),
-      ct: this.o.withCt === false ? [] : b.ctPins.map((pin) => ({ pin, ical: 60.6, V: 230 })),
+      ct: this.o.withCt === false ? [] : b.ctPins.map((pin) => ({ pin, ical: 60.6, V: 230, Hz: this.o.mains_Hz ?? 50 })),
     };
   }
 

@@ -1,9 +1,10 @@
 // A VE.Direct text capture (docs/protocols.md "VE.Direct text": Label<TAB>Value lines, a block ending in
 // "Checksum<TAB><byte>", the bytes of a block summing to 0 mod 256) into the canonical trace. Only blocks whose
-// checksum holds are used; a partial first block, HEX frames (':' .. '\n') between blocks and bad blocks are
-// skipped and counted. A capture carries no time: blocks are taken `period_s` apart (default 1 s, the device's
+// checksum holds are used (firmware/drivers/vedirect.ts, the parser the board runs); what comes before the first
+// whole block, HEX frames (':' .. '\n') and bad blocks are skipped, bad blocks counted. A capture carries no time: blocks are taken `period_s` apart (default 1 s, the device's
 // rate) from `start_unix`. A BMV alternates live and history blocks: a row is made for each block with V.
 // Units on the wire: V, VPV mV; I, IL mA; P, PPV W; SOC permille.
+import { createVeDirectParser } from "../../firmware/drivers/vedirect";
 import { CanonicalColumn, Trace, emptyRejections, reject, traceFromRows } from "./canonical";
 
 export interface VeDumpOptions {
@@ -39,47 +40,22 @@ export function readVeDirectDump(bytes: string, o: VeDumpOptions = {}): Trace {
   const period = o.period_s ?? 1;
   const rejected = emptyRejections();
   const rows: { t: number; v: Partial<Record<CanonicalColumn, number>> }[] = [];
+  // the firmware's own stream parser: whole blocks after junk or a partial start are taken, HEX frames skipped
   let blocks = 0;
-  let sum = 0;
-  let fields: Record<string, string> = {};
-  let line = "";
-  let first = true;
-  let i = 0;
-  while (i < bytes.length) {
-    const c = bytes.charCodeAt(i);
-    // a HEX frame between blocks: skip to its newline, outside the checksum
-    if (c === 0x3a && line === "" && sum === 0) {
-      const nl = bytes.indexOf("\n", i);
-      i = nl < 0 ? bytes.length : nl + 1;
-      continue;
-    }
-    sum = (sum + c) & 0xff;
-    i++;
-    if (c === 0x0a) {
-      line = "";
-      continue;
-    }
-    if (c === 0x0d) continue;
-    line += String.fromCharCode(c);
-    if (line === "Checksum\t") {
-      if (i >= bytes.length) break;
-      sum = (sum + bytes.charCodeAt(i)) & 0xff;
-      i++;
-      const ok = sum === 0 && !first;
-      if (ok) {
-        const v = toRow(fields);
-        if (v) rows.push({ t: start + blocks * period, v });
-      } else if (!first) reject(rejected, `block at byte ${i}: checksum`);
+  const p = createVeDirectParser(
+    (f) => {
+      const v = toRow(f!);
+      if (v) rows.push({ t: start + blocks * period, v });
       blocks++;
-      first = false;
-      sum = 0;
-      line = "";
-      fields = {};
-      continue;
-    }
-    const tab = line.indexOf("\t");
-    if (tab > 0 && i < bytes.length && (bytes[i] === "\r" || bytes[i] === "\n")) fields[line.slice(0, tab)] = line.slice(tab + 1);
-  }
-  const notes = [`source: ${o.source ?? "VE.Direct capture"}; ${blocks} blocks, one each ${period} s from ${start}; first (partial) block skipped`];
+    },
+    undefined,
+    (why) => {
+      reject(rejected, `block ${blocks + 1}: ${why}`);
+      blocks++;
+    },
+  );
+  p.push(bytes);
+  const skipped = p.counters.partialStart ? "; the part before the first whole block skipped" : "";
+  const notes = [`source: ${o.source ?? "VE.Direct capture"}; ${blocks} blocks, one each ${period} s from ${start}${skipped}`];
   return traceFromRows(rows, notes, rejected);
 }

@@ -95,12 +95,16 @@ describe("checkNodeSettings", () => {
     expect(errorsOf((s) => (s.feeders = Array.from({ length: 9 }, () => s.feeders[0])))[0]).toMatch(/^feeders: must be a list of at most 8 INA226 feeders/);
   });
 
-  it("ct: a CT pin of the board, ical and V above 0, phase 0..1, each pin once", () => {
+  it("ct: a CT pin of the board, ical and V above 0, phase 0..1, Hz 50 or 60, each pin once", () => {
     expect(errorsOf((s) => (s.ct[0].pin = "B1"))).toEqual(["ct[0].pin: B1 is not a CT input of the pico; use one of A5, A6"]);
     expect(errorsOf((s) => (s.ct[0].pin = "D34"), "esp32")).toEqual(expect.not.arrayContaining([expect.stringMatching(/^ct/)]));
     expect(errorsOf((s) => (s.ct[0].ical = 0))[0]).toMatch(/^ct\[0\]\.ical: must be amperes per volt, more than 0/);
     expect(errorsOf((s) => (s.ct[0].V = 0))[0]).toMatch(/^ct\[0\]\.V: must be mains volts/);
     expect(errorsOf((s) => (s.ct[0].phase = 1.5))[0]).toMatch(/^ct\[0\]\.phase: must be a number 0\.\.1 \(got 1.5\)/);
+    expect(errorsOf((s) => (s.ct[0].Hz = 60))).toEqual([]);
+    expect(errorsOf((s) => (s.ct[0].Hz = 50))).toEqual([]);
+    expect(errorsOf((s) => (s.ct[0].Hz = 55))).toEqual(["ct[0].Hz: must be 50 or 60 (the site's mains frequency) (got 55)"]);
+    expect(errorsOf((s) => (s.ct[0].Hz = "60"))).toEqual(['ct[0].Hz: must be 50 or 60 (the site\'s mains frequency) (got "60")']);
     expect(errorsOf((s) => Object.assign(s.ct[0], { vpin: "A6", vcal: 250, phase: 0.5 }))).toEqual([]);
     expect(errorsOf((s) => (s.ct[0].vpin = "A5"))[0]).toMatch(/^ct\[0\]\.vpin: the voltage reference cannot share the CT's pin A5/);
     expect(errorsOf((s) => s.ct.push({ pin: "A5", ical: 30, V: 230 }))).toEqual(["ct[1].pin: pin A5 is used by ct[0] too; give each its own"]);

@@ -109,6 +109,16 @@ describe("CT clamp quantities", () => {
     expect(Math.abs(r.c.t - 0.0123 - 0.4)).toBeLessThan(20 * 100e-6); // 2 x 10 windows of 20 ms
   });
 
+  it("a clamp set to 60 Hz measures 10 windows of 1/60 s (whole cycles), one left at 50 Hz 10 of 1/50 s", () => {
+    for (const [Hz, span] of [[60, 10 / 60], [undefined, 10 / 50]] as const) {
+      const r = rig({ cost: 100e-6, hz: 60 });
+      const got: Record<string, number | null> = {};
+      ctPoll([{ ...clamp, Hz }], r.hw, r.clock, 0, (k, v) => (got[k] = v));
+      expect(Math.abs(r.c.t - 0.0123 - span)).toBeLessThan(10 * 100e-6);
+      expect(Math.abs(got.ct1_A! / amps(0.05) - 1)).toBeLessThan(0.002);
+    }
+  });
+
   it("real power with a voltage reference, with the measurement's quality", () => {
     const r = rig({ cost: 50e-6 });
     const vcal = 230 / ((0.3 * VREF) / Math.SQRT2);

@@ -67,9 +67,10 @@ describe("decodeModbusCapture on hex dumps", () => {
     const { res, lines, errors } = run(dump);
     expect(res).toEqual({ frames: 2, rejected: 3 });
     expect(lines[1]).toMatchObject({ registers: [0x0510] });
-    expect(lines[1].values).toBeUndefined(); // no map chosen for a bare dump
-    expect(errors[0]).toBe("3 of 5 frames rejected: response crc 1, response truncated 1, not hex 1");
-    expect(errors.length).toBe(4);
+    expect(lines[1].values).toBeUndefined(); // the answer's request was lost: its registers have no address
+    expect(errors[0]).toBe("map: EPEver (recognised from the registers read)"); // 0x3104 read in the first line
+    expect(errors[1]).toBe("3 of 5 frames rejected: response crc 1, response truncated 1, not hex 1");
+    expect(errors.length).toBe(5);
   });
 
   it("reports unusable JSON instead of throwing", () => {

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { EPEVER_TRACER, epeverLive } from "../../firmware/drivers/maps/epever-tracer";
 import { GROWATT_SPF, growattSpf } from "../../firmware/drivers/maps/growatt-spf";
+import { inverterTable } from "../../firmware/protocol/channels";
 import { HOLDING, LOW_FIRST, RegMap, SIGNED } from "../../firmware/drivers/modbus-map";
 import { checkAnswer, COUNTERS, crc16, FAIL_AFTER, registerValue, RETRIES, startModbusReader, TIMEOUT_MS } from "../../firmware/drivers/modbus-reader";
 import {
@@ -298,16 +299,25 @@ describe("quantities from the EPEver Tracer and Growatt SPF maps", () => {
     expect(pollOnce(dead).s).toEqual([["charge_state", null, "f"], ["charger_fault", null, "f"]]);
   });
 
-  it("Growatt SPF: 32-bit high word first; no battery current, so battery_A and battery_W missing", () => {
-    const regs: { [a: number]: number } = { 1: 3615, 3: 0, 4: 14520, 9: 1, 10: 0x86a0, 17: 5230, 18: 64, 22: 2301 };
+  it("Growatt SPF: 32-bit high word first; the inverter's channels fed; no battery current, so battery_A and battery_W missing", () => {
+    const regs: { [a: number]: number } = { 0: 5, 1: 3615, 3: 0, 4: 14520, 9: 1, 10: 0x86a0, 17: 5230, 18: 64, 22: 2301, 42: 7 };
     const r = setup(scripted((req) => [[5, answerFrom(req, (a) => regs[a] ?? 0)]]), GROWATT_SPF, 115200);
     expect(Object.fromEntries(pollOnce(r, true).s.map((x) => [x[0], x[1]]))).toEqual({
-      pv_V: 361.5, pv_W: 1452, load_W: 10000, battery_V: 52.3, battery_soc_pct: 64, ac_out_V: 230.1, battery_A: null, battery_W: null,
+      inverter_state: 5, pv_V: 361.5, pv_W: 1452, ac_out_W: 10000, battery_V: 52.3, battery_soc_pct: 64, ac_out_V: 230.1, inverter_fault: 7,
+      battery_A: null, battery_W: null,
     });
   });
 
+  it("Growatt SPF: every channel of its inverter table is fed by the board map", () => {
+    const fed = GROWATT_SPF.split(" ").filter((_, i) => i % 4 === 0);
+    for (const key of inverterTable.split(" ").filter((_, i) => i % 4 === 1)) expect(fed, key).toContain(key);
+  });
+
   // The board maps are the published subset of the full maps the Node tools use: same registers and scaling.
-  const keys: { [k: string]: string } = { charge_A: "battery_charge_A", battery_soc_pct: "soc_pct", battery_A: "battery_net_A" };
+  const keys: { [k: string]: string } = {
+    charge_A: "battery_charge_A", battery_soc_pct: "soc_pct", battery_A: "battery_net_A",
+    inverter_state: "status", inverter_fault: "fault_code",
+  };
   for (const [name, board, full] of [["EPEver", EPEVER_TRACER, epeverLive()], ["Growatt", GROWATT_SPF, growattSpf()]] as [string, string, RegMap][]) {
     it(`${name}: every board field is a field of the full map with the same register, type and scale`, () => {
       const f = board.split(" ");

@@ -50,3 +50,17 @@ describe("VE.Direct tables the decoder reads as strings", () => {
     expect(want).toMatchObject({ battery_mV: 12800, productId: 0xa042, firmware: "0308", yieldTotal_Wh: 1230, load_on: true, soc_permille: null, acOut_mA: 500 });
   });
 });
+
+describe("VE.Direct product ids", () => {
+  it("name the solar chargers, Phoenix inverters and SmartShunts of the protocol document's list in full", async () => {
+    const { VE_PRODUCTS } = await import("../../firmware/drivers/vedirect-names");
+    expect(VE_PRODUCTS[0xa389]).toBe("SmartShunt 500A/50mV");
+    expect(VE_PRODUCTS[0xa38b]).toBe("SmartShunt 2000A/50mV");
+    expect(VE_PRODUCTS[0xa05f]).toBe("SmartSolar MPPT 100/20");
+    expect(VE_PRODUCTS[0xa114]).toBe("SmartSolar MPPT VE.Can 250/70 rev2");
+    expect(VE_PRODUCTS[0xa231]).toBe("Phoenix Inverter 12V 250VA 230V");
+    expect(VE_PRODUCTS[0xa27c]).toBe("Phoenix Inverter 48V 1200VA 120V");
+    // every SmartSolar id from 0xA050 to 0xA065 has its name
+    for (let pid = 0xa050; pid <= 0xa065; pid++) expect(VE_PRODUCTS[pid], pid.toString(16)).toMatch(/^SmartSolar MPPT \d+\/\d+/);
+  });
+});

@@ -58,19 +58,23 @@ function scan(s: string) {
   return { good, bad, hex: s.match(/:[0-9A-F]+\n/g) ?? [] };
 }
 
-describe("bluesolar_1.23.dump (BlueSolar MPPT 75/15, starts mid-block, async HEX frames)", () => {
+describe("bluesolar_1.23.dump (BlueSolar MPPT 75/15, starts with a stray byte, async HEX frames)", () => {
   const s = fixture("bluesolar_1.23.dump");
   const r = run(s);
-  const ref = scan(s);
+  // the capture's first byte (0xB4) is the checksum byte of a block sent before the capture began; a whole block
+  // follows it
+  const ref = scan(s.substring(1));
 
-  it("delivers exactly the blocks with a good checksum, field for field", () => {
-    expect(ref.good.length).toBe(247);
-    expect(ref.bad).toBe(1); // the first, partial one
-    expect(r.c.blocks).toBe(247);
+  it("delivers exactly the blocks with a good checksum, field for field, the first one after the stray byte too", () => {
+    expect(s.charCodeAt(0)).toBe(0xb4);
+    expect(scan(s).good.length).toBe(247); // counted from the first byte, the first block's sum is off by 0xB4
+    expect(ref.good.length).toBe(248);
+    expect(ref.bad).toBe(0);
+    expect(r.c.blocks).toBe(248);
     expect(r.blocks).toEqual(ref.good);
   });
 
-  it("discards the partial first block without counting an error", () => {
+  it("skips the stray first byte without counting an error", () => {
     expect(r.c.partialStart).toBe(1);
     expect(r.c.checksum + r.c.framing + r.c.oversize + r.c.hex + r.c.truncated).toBe(0);
     expect(r.ev.filter((e) => e.t === "reject")).toEqual([]);
@@ -92,11 +96,17 @@ describe("bluesolar_1.23.dump (BlueSolar MPPT 75/15, starts mid-block, async HEX
     const first = nameVeDirectValues(decodeVeDirectBlock(r.blocks[0]));
     expect(first).toEqual({
       productId: 0xa042, product_name: "BlueSolar MPPT 75/15", firmware: "123", serial: "HQ1411MYIKN",
-      battery_mV: 12530, battery_mA: 640, pv_mV: 31390, pv_W: 8, chargeState: 3, chargeState_name: "bulk", error: 0,
+      battery_mV: 12530, battery_mA: 620, pv_mV: 33580, pv_W: 8, chargeState: 3, chargeState_name: "bulk", error: 0, error_name: "no error",
       load_on: true, load_mA: 0, yieldTotal_Wh: 82720, yieldToday_Wh: 0, maxPowerToday_W: 11, yieldYesterday_Wh: 250,
       maxPowerYesterday_W: 119, daySequence: 274,
     });
-    const last = decodeVeDirectBlock(r.blocks[246]);
+    expect(nameVeDirectValues(decodeVeDirectBlock(r.blocks[1]))).toEqual({
+      productId: 0xa042, product_name: "BlueSolar MPPT 75/15", firmware: "123", serial: "HQ1411MYIKN",
+      battery_mV: 12530, battery_mA: 640, pv_mV: 31390, pv_W: 8, chargeState: 3, chargeState_name: "bulk", error: 0, error_name: "no error",
+      load_on: true, load_mA: 0, yieldTotal_Wh: 82720, yieldToday_Wh: 0, maxPowerToday_W: 11, yieldYesterday_Wh: 250,
+      maxPowerYesterday_W: 119, daySequence: 274,
+    });
+    const last = decodeVeDirectBlock(r.blocks[247]);
     expect([last.battery_mV, last.battery_mA, last.pv_mV, last.pv_W]).toEqual([12540, 500, 29990, 7]);
   });
 });
@@ -203,8 +213,18 @@ describe("text decoding", () => {
   });
 
   it("keeps labels it does not know, raw, and unreadable numbers as null", () => {
-    expect(decodeVeDirectBlock({ MON: "0", V: "12x", BMV: "SmartShunt 500A/50mV" })).toEqual({
-      unknown: { MON: "0" }, battery_mV: null, model: "SmartShunt 500A/50mV",
+    expect(decodeVeDirectBlock({ XYZ: "0", V: "12x", BMV: "SmartShunt 500A/50mV" })).toEqual({
+      unknown: { XYZ: "0" }, battery_mV: null, model: "SmartShunt 500A/50mV",
+    });
+  });
+
+  it("knows every label of the protocol document: MON (DC monitor mode) and ERR with their names", () => {
+    expect(nameVeDirectValues(decodeVeDirectBlock({ PID: "0xA389", MON: "-9", V: "12800" }))).toEqual({
+      productId: 0xa389, product_name: "SmartShunt 500A/50mV", monitorMode: -9, monitorMode_name: "solar charger", battery_mV: 12800,
+    });
+    expect(nameVeDirectValues(decodeVeDirectBlock({ MON: "0" }))).toEqual({ monitorMode: 0, monitorMode_name: "battery monitor" });
+    expect(nameVeDirectValues(decodeVeDirectBlock({ ERR: "33", PID: "0xA075" }))).toEqual({
+      error: 33, error_name: "input voltage too high (solar panel)", productId: 0xa075, product_name: "SmartSolar MPPT 75/15 rev2",
     });
   });
 });

@@ -127,7 +127,7 @@ describe("values -> slave -> master -> the same values", () => {
   it("Growatt SPF (high word first, signed battery power), 9600 baud, blocks merged over small gaps", () => {
     const slave = new ModbusSlave({ id: 3, baud: 9600, delay_ms: 20 });
     const want: Values = {
-      status: 2, pv_V: 310.5, pv_W: 2150.3, load_W: 1234.5, load_VA: 1400, battery_V: 51.23, soc_pct: 64, ac_in_V: 0,
+      status: 2, pv_V: 310.5, pv_W: 2150.3, ac_out_W: 1234.5, ac_out_VA: 1400, battery_V: 51.23, soc_pct: 64, ac_in_V: 0,
       ac_in_Hz: 0, ac_out_V: 230.1, ac_out_Hz: 50.01, inverter_temp_C: -2.5, ac_out_A: 5.4, fault_bits: 0,
       warning_bits: 4, fault_code: 0, warning_code: 3, energy_pv_today_kWh: 7.4, energy_pv_total_kWh: 123456.7, battery_W: -915.4,
     };

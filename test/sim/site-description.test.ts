@@ -15,7 +15,7 @@ describe("site description schema", () => {
     expect(check({ ...base, battery: { ...base.battery, initialSOC_pct: 40 } })).toEqual([
       "battery.initialSOC_pct: not a key of battery; use kWh, chemistry, system_V, initialSoc_pct (did you mean initialSoc_pct?)",
     ]);
-    expect(check({ ...base, inverter: { rating_w: 600 } })).toEqual(["inverter.rating_w: not a key of inverter; use rating_W, efficiency, idle_W, ac_V (did you mean rating_W?)"]);
+    expect(check({ ...base, inverter: { rating_w: 600 } })).toEqual(["inverter.rating_w: not a key of inverter; use rating_W, efficiency, idle_W, ac_V, ac_Hz (did you mean rating_W?)"]);
     expect(check({ ...base, feeders: [{ name: "a", kind: "dc", profile_w: Array(24).fill(5) }] })).toEqual([
       "feeders[0].profile_W: is required; must be 24 hourly watts >= 0",
       "feeders[0].profile_w: not a key of a feeder; use name, kind, profile_W (did you mean profile_W?)",
@@ -30,7 +30,7 @@ describe("site description schema", () => {
 
   it("wrong types and ranges are refused with the fix, every problem at once", () => {
     expect(check({ array_kWp: "1.2", battery: { kWh: 4.8, chemistry: "lifepo4", initialSoc_pct: 140 }, board: "uno", loadNoise: -1 })).toEqual([
-      "board: must be one of espruino-wifi, pico, esp32, linux (firmware/boards)",
+      "board: must be one of espruino-wifi, pico, pico-esp8266, esp32, linux (firmware/boards)",
       "array_kWp: must be a number > 0 (the PV array's peak power, kW)",
       "battery.initialSoc_pct: must be the state of charge at the start, 0..100 %",
       "loadNoise: must be the minute-to-minute variation of the loads, 0..1 (0.1 is +-10 %)",
@@ -52,7 +52,7 @@ describe("site description schema", () => {
       `${file}: the site description has 3 problems:\n` +
         "  trace: is required in a file; name the PV power or irradiance trace of the site, relative to the file\n" +
         "  battery.initialSOC_pct: not a key of battery; use kWh, chemistry, system_V, initialSoc_pct (did you mean initialSoc_pct?)\n" +
-        "  inverter.rating_w: not a key of inverter; use rating_W, efficiency, idle_W, ac_V (did you mean rating_W?)",
+        "  inverter.rating_w: not a key of inverter; use rating_W, efficiency, idle_W, ac_V, ac_Hz (did you mean rating_W?)",
     );
     writeFileSync(file, "{ not json");
     expect(() => loadSiteFile(file)).toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: not a JSON site description`));

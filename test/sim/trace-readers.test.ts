@@ -9,14 +9,15 @@ import { detectFormat, readTraceFile } from "../../sim/traces/read-trace";
 const fx = (p: string) => new URL(`../fixtures/real/${p}`, import.meta.url);
 
 describe("trace readers on real files", () => {
-  it("VE.Direct MPPT capture: every valid block, partial first block and HEX frames skipped", () => {
+  it("VE.Direct MPPT capture: every valid block (the first after a stray byte too), HEX frames skipped", () => {
     const tr = readVeDirectDump(readFileSync(fx("vedirect/bluesolar_1.23.dump")).toString("latin1"), { start_unix: 1_700_000_000 });
-    expect(tr.t.length).toBe(247);
+    expect(tr.t.length).toBe(248);
     expect(tr.rejected.count).toBe(0);
     expect(tr.t[1] - tr.t[0]).toBe(1);
     const v = tr.cols.battery_V!;
     for (let i = 0; i < v.length; i++) expect(v[i]).toBeGreaterThan(11);
-    expect(tr.cols.pv_V![5]).toBeCloseTo(32.98, 2);
+    expect(tr.cols.pv_V![0]).toBeCloseTo(33.58, 2); // the block after the stray first byte
+    expect(tr.cols.pv_V![6]).toBeCloseTo(32.98, 2);
   });
 
   it("BMV capture: a row per live block (history blocks carry no V), negative current kept", () => {
@@ -32,7 +33,7 @@ describe("trace readers on real files", () => {
     const at = bytes.indexOf("VPV", 5000) + 5;
     const bad = bytes.slice(0, at) + String.fromCharCode((bytes.charCodeAt(at) ^ 0x04) & 0xff) + bytes.slice(at + 1);
     const tr = readVeDirectDump(bad);
-    expect(tr.t.length).toBe(246);
+    expect(tr.t.length).toBe(247);
     expect(tr.rejected.count).toBe(1);
   });
 

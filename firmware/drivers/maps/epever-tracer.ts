@@ -96,6 +96,36 @@ export function epeverSettings(): RegMap {
   ]);
 }
 
+/**
+ * The other holding registers a technician's PC tool reads (EPsolar controller protocol V2.3), for the decode
+ * CLI: the real-time clock (0x9013-0x9015, read whole it is also given as a date: epeverClock), temperature limits,
+ * the day/night thresholds of the light control, the load's control mode, the charge stage durations and the
+ * depth of discharge and charge. Raw words where the document gives no scale.
+ */
+export function epeverOther(): RegMap {
+  const H = HOLDING;
+  return defineMap("EPEver Tracer other", [
+    ["clock_min_sec", 0x9013, 1, H, 0], // minute << 8 | second
+    ["clock_day_hour", 0x9014, 1, H, 0], // day << 8 | hour
+    ["clock_year_month", 0x9015, 1, H, 0], // (year - 2000) << 8 | month
+    ["battery_temp_upper_limit_degC", 0x9017, 1, H | SIGNED, -2],
+    ["battery_temp_lower_limit_degC", 0x9018, 1, H | SIGNED, -2],
+    ["controller_temp_upper_limit_degC", 0x9019, 1, H | SIGNED, -2],
+    ["controller_temp_recover_degC", 0x901a, 1, H | SIGNED, -2],
+    ["night_threshold_V", 0x901e, 1, H, -2],
+    ["night_delay_min", 0x901f, 1, H, 0],
+    ["day_threshold_V", 0x9020, 1, H, -2],
+    ["day_delay_min", 0x9021, 1, H, 0],
+    ["load_control_mode", 0x903d, 1, H, 0], // 0 manual, 1 light on/off, 2 light on + timer, 3 time control
+    ["battery_rated_voltage_code", 0x9067, 1, H, 0], // 0 auto, 1 12 V, 2 24 V
+    ["equalize_duration_min", 0x906b, 1, H, 0],
+    ["boost_duration_min", 0x906c, 1, H, 0],
+    ["discharging_percentage_pct", 0x906d, 1, H, 0],
+    ["charging_percentage_pct", 0x906e, 1, H, 0],
+    ["battery_management_mode", 0x9070, 1, H, 0], // 0 voltage compensation, 1 SOC
+  ]);
+}
+
 /** 0x3200 battery status: D3-0 voltage (0 normal, 1 over, 2 under, 3 low-voltage disconnect, 4 fault), D7-4 temperature (0 normal, 1 over, 2 low). */
 export function epeverBatteryStatus(x: number): { v: number; t: number } {
   return { v: x & 0xf, t: (x >> 4) & 0xf };
