@@ -38,8 +38,11 @@ function usage(writer: string, boot: string, folder: (dir: string) => void): num
     folder(dir);
     const w = spawnSync(writer, ["writer.js"], { cwd: dir, encoding: "latin1", timeout: 30_000 });
     if (w.status !== 0) throw new Error(`writing Storage failed: ${w.stdout}${w.stderr}`);
-    // -e "": the interpreter boots, which runs .boot0 (the stand-ins and the probe), then .bootcde
-    const r = spawnSync(boot, ["-e", ""], { cwd: dir, encoding: "latin1", timeout: 60_000, killSignal: "SIGKILL" });
+    // -e "": the interpreter boots, which runs .boot0 (the stand-ins and the probe), then .bootcde. The run ends at
+    // the FOOTPRINT line: E.reboot() from inside a callback tears the interpreter down with that callback's variables
+    // still locked, and the Linux build then prints them all, slowly (half a minute for a board's program); sed
+    // quits after the line, and the interpreter's next write ends it (SIGPIPE).
+    const r = spawnSync("sh", ["-c", '"$0" -e "" | sed -u "/FOOTPRINT/q"', boot], { cwd: dir, encoding: "latin1", timeout: 60_000, killSignal: "SIGKILL" });
     const out = r.stdout ?? "";
     if (out.includes("OUT OF MEMORY")) return undefined;
     const m = /FOOTPRINT (\d+) \d+/.exec(out);
