@@ -1,18 +1,10 @@
 // A SQLite connection as the gateway's features use it (alarms, commands, the API, the uplink): better-sqlite3's
 // Database, whose types are declared once in better-sqlite3.d.ts. The gateway core opens the file and hands the
 // connection in (times in the schema are Unix ms).
-import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 
 export type Db = Database.Database;
 export type Statement = Database.Statement;
-
-/** Open (or create) a SQLite file with better-sqlite3; ":memory:" for a database in memory. */
-export function openDatabase(file: string): Db {
-  const require = createRequire(import.meta.url);
-  const open = require("better-sqlite3") as new (file: string) => Db;
-  return new open(file);
-}
 
 /**
  * Indexes the alarm and command queries use, on tables the gateway's store creates. Idempotent. Samples need none

@@ -9,6 +9,7 @@
 // No index is kept in RAM: every call walks the headers in flash as the interpreter does, so a new Storage on the
 // same flash (a reboot) sees the same files, and a torn header or torn data is seen exactly as a board would see it.
 import { VirtualFlash } from "./flash";
+import type { StorageStats } from "../../firmware/hal/storage";
 
 export const HEADER_BYTES = 32;
 export const NAME_BYTES = 28;
@@ -18,13 +19,7 @@ const REAL_FLAGS = [0, FLAG_STORAGEFILE, 128];
 export const NONE = -1;
 const UNSET = 0xffffffff;
 
-export interface AreaStats {
-  totalBytes: number;
-  freeBytes: number;
-  fileBytes: number;
-  fileCount: number;
-  trashBytes: number;
-  trashCount: number;
+export interface AreaStats extends StorageStats {
   /** Start of the page compaction begins at (the last page starting with a header before the first trash). */
   compactFrom: number;
 }
