@@ -86,3 +86,23 @@ export interface AlarmRow {
   message: string;
   value: number | null;
 }
+
+/**
+ * GET .../config/state: a node's configuration as the gateway wants it, as the node last reported applying it, and
+ * what the node last refused or tried.
+ */
+export interface ConfigStateReply {
+  site: string;
+  node: string;
+  /** The desired configuration (PUT .../config), null when none was set; when it was set. */
+  desired: { [k: string]: unknown } | null;
+  desired_at: number | null;
+  /** The settings the node reports applying (its birth's `cfg`), null before its first birth. */
+  applied: { [k: string]: unknown } | null;
+  /** Desired keys whose applied value differs (or is missing): empty when the node runs what is desired. */
+  pending: string[];
+  /** The node's last refusal of a cfg (evt cfg.refused): when, and why. */
+  refused: { ts: number; why: string } | null;
+  /** The last trial of a network or broker change (evt cfg.trial): when, and whether the node kept it. */
+  trial: { ts: number; ok: boolean } | null;
+}

@@ -88,6 +88,11 @@ function getConfig(ctx: Ctx): void {
   sendJson(ctx.res, 200, c);
 }
 
+function getConfigState(ctx: Ctx): void {
+  const { site, node } = nodeOf(ctx);
+  sendJson(ctx.res, 200, commandsOf(ctx).configState(site, node));
+}
+
 export const controlRoutes: Route[] = [
   route("GET /api/alarms", alarms),
   route("POST /api/alarms/:id/ack", ack),
@@ -96,4 +101,5 @@ export const controlRoutes: Route[] = [
   route("GET /api/sites/:site/nodes/:node/commands/:id", getCommand),
   route("PUT /api/sites/:site/nodes/:node/config", putConfig),
   route("GET /api/sites/:site/nodes/:node/config", getConfig),
+  route("GET /api/sites/:site/nodes/:node/config/state", getConfigState),
 ];

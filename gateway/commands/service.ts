@@ -13,6 +13,7 @@ import { nodeTopic } from "../../firmware/protocol/topics";
 import { Db, stmt } from "../storage/db";
 import type { Publish } from "../broker/publisher";
 import { EventBus, GatewayFeature, Subscriptions } from "../events";
+import type { ConfigStateReply } from "../../contracts/gateway-api";
 
 export interface CommandRecord {
   id: string;
@@ -184,6 +185,36 @@ export class CommandService implements GatewayFeature {
       .run(site, node, text, now);
     await this.o.publish(nodeTopic(site, node, "config"), text, { qos: 1, retain: true });
     return { site, node, config, updated_at: now };
+  }
+
+  /** Desired, applied, and the node's last refusal and trial (contracts/gateway-api.ts ConfigStateReply). */
+  configState(site: string, node: string): ConfigStateReply {
+    const desired = this.getDesiredConfig(site, node);
+    const hasBirth = stmt(this.o.db, "SELECT birth_json FROM nodes WHERE site = ? AND node = ? AND birth_json IS NOT NULL").get(site, node) !== undefined;
+    const applied = hasBirth ? this.nodeFacts(site, node).applied : null;
+    const last = (code: string) =>
+      stmt(this.o.db, "SELECT ts, detail FROM events WHERE site = ? AND node = ? AND code = ? ORDER BY id DESC LIMIT 1").get(site, node, code) as
+        { ts: number; detail: string | null } | undefined;
+    const detail = (r: { detail: string | null }): any => {
+      try {
+        return r.detail ? JSON.parse(r.detail) : {};
+      } catch {
+        return {};
+      }
+    };
+    const refused = last("cfg.refused");
+    const trial = last("cfg.trial");
+    const pending = desired ? Object.keys(desired.config).filter((k) => JSON.stringify(desired.config[k]) !== JSON.stringify(applied?.[k])) : [];
+    return {
+      site,
+      node,
+      desired: desired ? desired.config : null,
+      desired_at: desired ? desired.updated_at : null,
+      applied,
+      pending,
+      refused: refused ? { ts: refused.ts, why: String(detail(refused).why ?? "") } : null,
+      trial: trial ? { ts: trial.ts, ok: !!detail(trial).ok } : null,
+    };
   }
 
   getDesiredConfig(site: string, node: string): DesiredConfig | undefined {

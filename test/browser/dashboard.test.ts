@@ -142,6 +142,29 @@ needs("chromium").describe("dashboard in chromium", () => {
     expect(await pv.locator(".num").textContent()).toBe("150");
   });
 
+  it("ctl-2's configuration: desired, applied, the keys not applied yet and what the node refused", async () => {
+    await page.getByLabel("Node", { exact: true }).selectOption("ctl-2");
+    const put = await fetch(`${h.base}/api/sites/s1/nodes/ctl-2/config`, {
+      method: "PUT", headers: { authorization: "Bearer " + TOKEN, "content-type": "application/json" }, body: JSON.stringify({ config: { report_s: 30, sample_s: 5 } }),
+    });
+    expect(put.status).toBe(200);
+    // the node answers with a refusal and a birth that still reports its own settings
+    await ctl2.publishAsync("mg/v1/s1/ctl-2/evt", JSON.stringify({ b: 1, t: Math.floor(Date.now() / 1000), ts: 1, e: "cfg.refused", d: { why: "sample_s: unknown here" } }), { qos: 1 });
+    await ctl2.publishAsync("mg/v1/s1/ctl-2/birth", JSON.stringify({ v: 1, fw: "1.2.3", bd: "esp32", boot: 1, rr: "power", cfh: 0, cfg: { report_s: 30 }, clk: 1, up: 9, ch: ch2 }), { qos: 1, retain: true });
+    await waitFor(() => (db().prepare("SELECT COUNT(*) AS n FROM events WHERE node = 'ctl-2' AND code = 'cfg.refused'").get() as { n: number }).n > 0, 5000, "cfg.refused stored");
+    await page.reload();
+    await page.getByLabel("Node", { exact: true }).selectOption("ctl-2");
+    const row = (k: string) => page.locator(`#config tr[data-row="${k}"] td`);
+    await expect.poll(() => row("desired").textContent()).toBe("report_s=30\nsample_s=5");
+    await expect.poll(() => row("applied").textContent()).toBe("report_s=30");
+    expect(await row("pending").textContent()).toBe("sample_s");
+    expect(await page.locator('#config tr[data-row="pending"]').getAttribute("data-state")).toBe("pending");
+    expect(await row("refused").textContent()).toBe("sample_s: unknown here");
+    const tree = await page.locator("#config").ariaSnapshot();
+    expect(tree).toContain("Not applied yet");
+    await page.screenshot({ path: ART + "dashboard-desktop-config.png", fullPage: true });
+  });
+
   it("zooming the history chart asks the gateway for the zoomed range", async () => {
     await page.getByLabel("Node", { exact: true }).selectOption("ctl-1");
     await page.getByLabel("History channel").selectOption("pv_W:mean");
@@ -188,7 +211,7 @@ needs("chromium").describe("dashboard in chromium", () => {
     );
     expect(unnamed).toEqual([]);
     const tree = await page.locator("body").ariaSnapshot();
-    for (const heading of ["Site overview", "Load per feeder", "Alarms", "Node health", "History", "Download CSV"]) expect(tree).toContain(`heading "${heading}`);
+    for (const heading of ["Site overview", "Load per feeder", "Alarms", "Node health", "Configuration", "History", "Download CSV"]) expect(tree).toContain(`heading "${heading}`);
     expect(tree).toMatch(/combobox "Node"/);
     expect(tree).toMatch(/img "Chart of pv_W mean/);
   });

@@ -4,7 +4,8 @@ import { enc, getJson, NeedToken, postJson, setToken, token, withToken } from ".
 import { historyChart } from "./chart";
 import { AlarmRow, counterKeys, NodeRow, renderAlarms, renderFeeders, renderNodes, renderOverview } from "./render";
 import { HistoryPoint, LatestChannel, startOfDay } from "./view";
-import type { HistoryResult, LatestReply } from "../../../contracts/gateway-api";
+import type { ConfigStateReply, HistoryResult, LatestReply } from "../../../contracts/gateway-api";
+import { renderConfig } from "./config-panel";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -121,6 +122,11 @@ async function loadHistory(): Promise<void> {
   updateExportLink();
 }
 
+async function loadConfig(): Promise<void> {
+  if (!state.node) return;
+  renderConfig($("config").querySelector("tbody")!, await getJson<ConfigStateReply>(nodePath() + "/config/state"));
+}
+
 async function loadAlarms(): Promise<void> {
   if (!state.site) return;
   const all = $<HTMLInputElement>("al-all").checked;
@@ -178,13 +184,16 @@ function connect(): void {
     });
   });
   es.addEventListener("alarm", () => void guarded(loadAlarms));
-  es.addEventListener("node.state", () => void guarded(loadNodes));
+  es.addEventListener("node.state", () => {
+    void guarded(loadNodes);
+    void guarded(loadConfig);
+  });
 }
 
 async function loadAll(): Promise<void> {
   await loadSites();
   await loadNodes();
-  await Promise.all([loadLatest(), loadAlarms()]);
+  await Promise.all([loadLatest(), loadAlarms(), loadConfig()]);
   $("main").hidden = false;
   $<HTMLFormElement>("token-form").hidden = true;
   $("forget-token").hidden = !token();
@@ -208,13 +217,14 @@ function start(): void {
     state.node = "";
     void guarded(async () => {
       await loadNodes();
-      await Promise.all([loadLatest(), loadAlarms()]);
+      await Promise.all([loadLatest(), loadAlarms(), loadConfig()]);
     });
   });
   $("node").addEventListener("change", () => {
     state.node = $<HTMLSelectElement>("node").value;
     state.zoom = null;
     void guarded(loadLatest).then(() => guarded(loadHistory));
+    void guarded(loadConfig);
   });
   $("hi-ch").addEventListener("change", () => void guarded(loadHistory));
   $("hi-reset").addEventListener("click", () => {
