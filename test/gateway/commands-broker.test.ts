@@ -5,7 +5,7 @@ import type { MqttClient } from "mqtt";
 import { Gateway } from "../../gateway/gateway";
 import { ApiFeature } from "../../gateway/api/feature";
 import { CommandsFeature } from "../../gateway/commands/feature";
-import { birth, nodeClient, tempDir, testConfig, waitFor } from "./fixture";
+import { birth, nodeClient, T0, tempDir, testConfig, waitFor } from "./fixture";
 
 const TOKEN = "t0ken";
 let gw: Gateway;
@@ -83,5 +83,23 @@ describe("commands through the embedded broker", () => {
     await later.subscribeAsync("mg/v1/s1/n2/cfg", { qos: 1 });
     const m = await cfg;
     expect(m).toEqual({ payload: { report_s: 30 }, retain: true });
+  });
+
+  it("the config state: unknown before the node reports; then desired against applied, the node's refusal and its trial", async () => {
+    expect((await api("GET", "/api/sites/s1/nodes/n1/config/state")).status).toBe(404);
+    const n1 = await node("n1");
+    await n1.publishAsync("mg/v1/s1/n1/birth", JSON.stringify(birth({ cfg: { report_s: 60, sample_s: 5 } })), { qos: 1, retain: true });
+    await waitFor(() => gw.store!.getNode("s1", "n1") !== undefined, 5000, "birth stored");
+    expect((await api("GET", "/api/sites/s1/nodes/n1/config/state")).body).toEqual({
+      site: "s1", node: "n1", desired: null, desired_at: null, applied: { report_s: 60, sample_s: 5 }, pending: [], refused: null, trial: null,
+    });
+    expect((await api("PUT", "/api/sites/s1/nodes/n1/config", { config: { report_s: 30, sample_s: 5 } })).status).toBe(200);
+    await n1.publishAsync("mg/v1/s1/n1/evt", JSON.stringify({ b: 7, t: T0, ts: 1, e: "cfg.refused", d: { why: "report_s: busy" } }), { qos: 1 });
+    await n1.publishAsync("mg/v1/s1/n1/evt", JSON.stringify({ b: 7, t: T0 + 1, ts: 1, e: "cfg.trial", d: { ok: 1 } }), { qos: 1 });
+    const stored = () => gw.store!.db.prepare("SELECT COUNT(*) AS n FROM events WHERE node = 'n1' AND code LIKE 'cfg.%'").get() as { n: number };
+    await waitFor(() => stored().n === 2, 5000, "refusal and trial stored");
+    const st = (await api("GET", "/api/sites/s1/nodes/n1/config/state")).body;
+    expect(st).toMatchObject({ desired: { report_s: 30, sample_s: 5 }, applied: { report_s: 60, sample_s: 5 }, pending: ["report_s"], refused: { why: "report_s: busy" }, trial: { ok: true } });
+    expect(st.desired_at).toBeGreaterThan(0);
   });
 });
