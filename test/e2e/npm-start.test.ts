@@ -91,7 +91,12 @@ describe("npm start", () => {
     const db = new Database(join(data, "minigrid.db"), { readonly: true });
     const inversions = db.prepare("SELECT COUNT(*) AS n FROM batches a JOIN batches b ON b.site = a.site AND b.node = a.node AND b.boot = a.boot AND b.seq = a.seq + 1 WHERE b.t0 <= a.t0").get() as { n: number };
     const firstT0 = (db.prepare("SELECT min(t0) AS t FROM batches").get() as { t: number }).t;
+    // the demo's battery monitor was unplugged for an hour of the replayed day: its alarm raised, then cleared
+    const unplugged = db.prepare("SELECT raised_at, cleared_at FROM alarms WHERE rule = 'sensor_failed:battery'").all() as { raised_at: number; cleared_at: number | null }[];
     db.close();
+    expect(unplugged.length).toBe(1);
+    expect(unplugged[0].cleared_at).not.toBeNull();
+    expect(unplugged[0].cleared_at! - unplugged[0].raised_at).toBeGreaterThan(50 * 60_000);
     expect(inversions.n).toBe(0);
     expect(Date.now() - firstT0).toBeGreaterThan(23 * 3600_000);
 
