@@ -8,12 +8,15 @@ import type { MqttClient } from "mqtt";
 import { launchChromium } from "./chromium";
 import { simulatedSite, startGateway, type Harness } from "./site-harness";
 import { nodeClient, waitFor } from "../gateway/fixture";
-import { codeName, formatNumber, startOfDay } from "../../gateway/dashboard/src/view";
+import { codeName, formatNumber } from "../../gateway/dashboard/src/view";
+import { dayIn, isoIn, startOfDayIn, timeIn } from "../../gateway/time/zone";
 import { needs } from "../helpers/prerequisites";
 
 const TOKEN = "dashboard-test-token-0123";
 const ART = new URL("../../test-artifacts/", import.meta.url).pathname;
 const MIN = 60_000;
+/** The site's time zone in the gateway settings; the browser runs in another (timezoneId below). */
+const ZONE = "Asia/Kathmandu";
 
 
 needs("chromium").describe("dashboard in chromium", () => {
@@ -34,7 +37,7 @@ needs("chromium").describe("dashboard in chromium", () => {
 
   beforeAll(async () => {
     mkdirSync(ART, { recursive: true });
-    h = await startGateway(TOKEN, { enabled: true, defaults: { sensor_failed: { raise_after_s: 30, clear_after_s: 60 } }, sites: {} });
+    h = await startGateway(TOKEN, { enabled: true, defaults: { sensor_failed: { raise_after_s: 30, clear_after_s: 60 } }, sites: {} }, undefined, { s1: { timezone: ZONE } });
     // ctl-1: the firmware on the simulated site, two minutes with the battery monitor, then unplugged
     site = simulatedSite(h.gw, "ctl-1", Math.floor(Date.now() / 1000));
     site.powerOn();
@@ -60,7 +63,7 @@ needs("chromium").describe("dashboard in chromium", () => {
   });
 
   it("asks for the token, then shows ctl-1's latest values as stored", async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "America/Los_Angeles" });
     page = await ctx.newPage();
     const failed: string[] = [];
     page.on("requestfailed", (r) => failed.push(r.url()));
@@ -93,8 +96,8 @@ needs("chromium").describe("dashboard in chromium", () => {
     expect(cs.value).not.toBeNull();
     expect(csShown).toBe(codeName("charge_state", cs.value!));
     expect(newest(1).quality).toBe("f"); // battery_V after the unplug
-    // energy in today: the pv_Wh counter's rise since local midnight
-    const e = db().prepare("SELECT MAX(value) - MIN(value) AS wh FROM samples WHERE site = 's1' AND node = 'ctl-1' AND channel_id = 100 AND ts >= ?").get(startOfDay(Date.now())) as { wh: number };
+    // energy in today: the pv_Wh counter's rise since midnight in the site's zone (its setting), not the browser's
+    const e = db().prepare("SELECT MAX(value) - MIN(value) AS wh FROM samples WHERE site = 's1' AND node = 'ctl-1' AND channel_id = 100 AND ts >= ?").get(startOfDayIn(Date.now(), ZONE)) as { wh: number };
     expect(e.wh).toBeGreaterThan(0);
     expect(await page.locator('#overview [data-key="pv_Wh"] .num').textContent()).toBe(formatNumber(e.wh, "Wh"));
     // feeders from the INA226 models
@@ -103,6 +106,11 @@ needs("chromium").describe("dashboard in chromium", () => {
     expect(await page.locator("#feeders tbody tr").count()).toBe(3);
     // node health from the nodes table
     await expect.poll(() => page.locator('#nodes tr[data-node="ctl-1"]').textContent()).toContain("online");
+    // times in the site's zone, 24-hour ISO-style: the alarms' raised times and the newest reading
+    expect(await page.locator("#tz").textContent()).toBe(`Times in ${ZONE}, the site's time zone`);
+    const raised = db().prepare("SELECT raised_at FROM alarms WHERE node = 'ctl-1' ORDER BY raised_at DESC LIMIT 1").get() as { raised_at: number };
+    expect(await page.locator("#alarms tbody tr[data-alarm] td").first().textContent()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    expect(await page.locator("#alarms tbody tr[data-alarm] td").allTextContents()).toContain(timeIn(raised.raised_at, ZONE));
     expect(await page.locator('#nodes tr[data-node="ctl-2"]').textContent()).toContain("1.2.3");
     await page.screenshot({ path: ART + "dashboard-desktop.png", fullPage: true });
     expect(failed).toEqual([]);
@@ -197,6 +205,15 @@ needs("chromium").describe("dashboard in chromium", () => {
     const n = db().prepare("SELECT COUNT(DISTINCT ts) AS n FROM samples WHERE node = 'ctl-1' AND channel_id = 22").get() as { n: number };
     expect(lines[0]).toContain("pv_W");
     expect(lines.length - 1).toBe(n.n);
+    // beside UTC, the site's local time (Kathmandu, UTC+05:45), whatever the browser's zone
+    expect(lines[0].split(",").slice(0, 3)).toEqual(["ts_ms", "time_utc", "time_local"]);
+    const [ts, , local] = lines[1].split(",");
+    expect(local).toBe(isoIn(Number(ts), ZONE));
+    expect(local.endsWith("+05:45")).toBe(true);
+    // the export's days are the site's: today there, from its midnight
+    expect(await page.locator("#ex-from").inputValue()).toBe(dayIn(Date.now(), ZONE));
+    const href = new URL(await page.locator("#ex-link").getAttribute("href") ?? "", h.base);
+    expect(Number(href.searchParams.get("from"))).toBe(startOfDayIn(Date.now(), ZONE));
   });
 
   it("every control has a name for screen readers, and the page has its headings", async () => {

@@ -3,8 +3,9 @@
 import { enc, getJson, NeedToken, postJson, setToken, token, withToken } from "./api";
 import { historyChart } from "./chart";
 import { AlarmRow, counterKeys, NodeRow, renderAlarms, renderFeeders, renderNodes, renderOverview } from "./render";
-import { HistoryPoint, LatestChannel, startOfDay } from "./view";
-import type { ConfigStateReply, HistoryResult, LatestReply } from "../../../contracts/gateway-api";
+import { HistoryPoint, LatestChannel, setShownZone, showTime } from "./view";
+import type { ConfigStateReply, HistoryResult, LatestReply, SiteSummary } from "../../../contracts/gateway-api";
+import { dayIn, dayStartIn, startOfDayIn } from "../../time/zone";
 import { renderConfig } from "./config-panel";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -14,6 +15,8 @@ type Latest = Pick<LatestReply, "now" | "interval_s" | "channels">;
 const state = {
   site: "",
   node: "",
+  /** each site's IANA time zone (GET /api/sites) */
+  zones: {} as { [site: string]: string },
   latest: [] as LatestChannel[],
   range_ms: 86_400_000,
   zoom: null as { from: number; to: number } | null,
@@ -60,10 +63,23 @@ function fillSelect(sel: HTMLSelectElement, values: string[], current: string): 
 }
 
 async function loadSites(): Promise<void> {
-  const r = await getJson<{ sites: { site: string }[] }>("/api/sites");
+  const r = await getJson<{ sites: SiteSummary[] }>("/api/sites");
+  for (const s of r.sites) state.zones[s.site] = s.timezone;
   const want = new URLSearchParams(location.search).get("site") ?? state.site;
   state.site = fillSelect($("site"), r.sites.map((s) => s.site), want);
+  siteChosen();
   if (!state.site) $("ov-time").textContent = "No node has reported to this gateway yet.";
+}
+
+/** The site's zone for every time the page shows and for its "today". */
+function zone(): string {
+  return state.zones[state.site] ?? "UTC";
+}
+
+function siteChosen(): void {
+  setShownZone(zone());
+  $("tz").textContent = `Times in ${zone()}, the site's time zone`;
+  for (const id of ["ex-from", "ex-to"]) $<HTMLInputElement>(id).value = "";
 }
 
 async function loadNodes(): Promise<void> {
@@ -78,8 +94,8 @@ async function loadLatest(): Promise<void> {
   if (!state.node) return;
   const l = await getJson<Latest>(nodePath() + "/latest");
   state.latest = l.channels;
-  // energy today: each counter's history since the local midnight in buckets of at most 10 minutes
-  const from = startOfDay(Date.now());
+  // energy today: each counter's history since midnight in the site's zone, in buckets of at most 10 minutes
+  const from = startOfDayIn(Date.now(), zone());
   const to = Math.max(Date.now(), ...l.channels.map((c) => (c.ts ?? 0) + 1));
   const points = Math.ceil((to - from) / 600_000) + 1;
   const today: { [key: string]: HistoryPoint[] } = {};
@@ -92,7 +108,7 @@ async function loadLatest(): Promise<void> {
   renderOverview($("overview"), l.channels, today);
   renderFeeders($("feeders").querySelector("tbody")!, l.channels, today);
   const newest = Math.max(0, ...l.channels.map((c) => c.ts ?? 0));
-  $("ov-time").textContent = newest ? `Node ${state.node}, newest reading ${new Date(newest).toLocaleString()} (reports every ${l.interval_s ?? "?"} s)` : `Node ${state.node} has sent no readings yet.`;
+  $("ov-time").textContent = newest ? `Node ${state.node}, newest reading ${showTime(newest)} (reports every ${l.interval_s ?? "?"} s)` : `Node ${state.node} has sent no readings yet.`;
   fillChannels();
 }
 
@@ -142,17 +158,21 @@ async function loadAlarms(): Promise<void> {
   $("al-count").setAttribute("aria-label", `${open} unacknowledged`);
 }
 
+/** The export's day inputs start on the site's today. */
 function dayInput(id: string, t: number): void {
-  const d = new Date(t - new Date(t).getTimezoneOffset() * 60_000);
   const i = $<HTMLInputElement>(id);
-  if (!i.value) i.value = d.toISOString().slice(0, 10);
+  if (!i.value) i.value = dayIn(t, zone());
 }
 
 function updateExportLink(): void {
   dayInput("ex-from", Date.now());
   dayInput("ex-to", Date.now());
-  const from = new Date($<HTMLInputElement>("ex-from").value + "T00:00").getTime();
-  const to = new Date($<HTMLInputElement>("ex-to").value + "T00:00").getTime() + 86_400_000;
+  const day = /^\d{4}-\d{2}-\d{2}$/;
+  if (!day.test($<HTMLInputElement>("ex-from").value) || !day.test($<HTMLInputElement>("ex-to").value)) return; // a day being typed
+  // whole days of the site: from its midnight of the first day to its midnight after the last (23 or 25 h days too)
+  const from = dayStartIn($<HTMLInputElement>("ex-from").value, zone());
+  const last = dayStartIn($<HTMLInputElement>("ex-to").value, zone());
+  const to = dayStartIn(dayIn(last + 36 * 3_600_000, zone()), zone());
   const which = $<HTMLSelectElement>("ex-which").value;
   const ch = which === "all" ? "" : `&channels=${enc($<HTMLSelectElement>("hi-ch").value)}`;
   const a = $<HTMLAnchorElement>("ex-link");
@@ -215,6 +235,7 @@ function start(): void {
   $("site").addEventListener("change", () => {
     state.site = $<HTMLSelectElement>("site").value;
     state.node = "";
+    siteChosen();
     void guarded(async () => {
       await loadNodes();
       await Promise.all([loadLatest(), loadAlarms(), loadConfig()]);
