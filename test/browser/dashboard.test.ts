@@ -233,6 +233,56 @@ needs("chromium").describe("dashboard in chromium", () => {
     expect(tree).toMatch(/img "Chart of pv_W mean/);
   });
 
+  /** A page of its own, signed in (the token as the form leaves it in sessionStorage), at `path`. */
+  async function opened(path: string, viewport = { width: 1280, height: 900 }): Promise<{ p: Page; close: () => Promise<void> }> {
+    const ctx = await browser.newContext({ viewport, timezoneId: "America/Los_Angeles" });
+    await ctx.addInitScript((t) => sessionStorage.setItem("minigrid.token", t), TOKEN);
+    const p = await ctx.newPage();
+    await p.goto(h.base + path);
+    return { p, close: () => ctx.close() };
+  }
+
+  it("a link opens the site, node and history view it names, and the address follows the operator", async () => {
+    const { p, close } = await opened("/?site=s1&node=ctl-2&ch=battery_V:mean&range=6h");
+    await p.locator('#overview [data-key="battery_soc_pct"]').waitFor();
+    expect(await p.getByLabel("Node", { exact: true }).inputValue()).toBe("ctl-2");
+    await expect.poll(() => p.getByLabel("History channel").inputValue()).toBe("battery_V:mean");
+    expect(await p.getByRole("button", { name: "6 h" }).getAttribute("aria-pressed")).toBe("true");
+    expect(await p.getByRole("button", { name: "24 h" }).getAttribute("aria-pressed")).toBe("false");
+    expect(await p.locator("#notice").isHidden()).toBe(true);
+    // the history asked for the linked range
+    await expect.poll(() => p.locator("#chart").getAttribute("aria-label")).toMatch(/^Chart of battery_V mean/);
+    // the operator changes node and range: the address says so (for a copied link), without a new history entry
+    const entries = await p.evaluate(() => history.length);
+    await p.getByLabel("Node", { exact: true }).selectOption("ctl-1");
+    await p.getByRole("button", { name: "7 d" }).click();
+    await expect.poll(() => new URL(p.url()).searchParams.get("node")).toBe("ctl-1");
+    await expect.poll(() => new URL(p.url()).searchParams.get("range")).toBe("7d");
+    expect(new URL(p.url()).searchParams.get("site")).toBe("s1");
+    expect(await p.evaluate(() => history.length)).toBe(entries);
+    // that address, opened again, restores what was shown
+    const again = await opened(new URL(p.url()).pathname + new URL(p.url()).search);
+    await again.p.locator('#overview [data-key="pv_W"]').waitFor();
+    expect(await again.p.getByLabel("Node", { exact: true }).inputValue()).toBe("ctl-1");
+    expect(await again.p.getByRole("button", { name: "7 d" }).getAttribute("aria-pressed")).toBe("true");
+    await again.close();
+    await close();
+  });
+
+  it("a link to a site or node the gateway does not have says so in the page", async () => {
+    const site = await opened("/?site=nowhere&node=ctl-2");
+    const n = site.p.getByRole("alert");
+    await expect.poll(() => n.textContent()).toBe('This gateway has no site "nowhere"; showing site s1 instead.');
+    expect(await site.p.getByLabel("Site", { exact: true }).inputValue()).toBe("s1");
+    await site.p.screenshot({ path: ART + "dashboard-unknown-site.png" });
+    await site.close();
+    const node = await opened("/?site=s1&node=ghost");
+    await expect.poll(() => node.p.getByRole("alert").textContent()).toBe('Site s1 has no node "ghost"; showing node ctl-1 instead.');
+    // the address now names what is shown
+    await expect.poll(() => new URL(node.p.url()).searchParams.get("node")).toBe("ctl-1");
+    await node.close();
+  });
+
   it("fits a phone screen", async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     const phone = await ctx.newPage();

@@ -7,6 +7,7 @@ import { HistoryPoint, LatestChannel, setShownZone, showTime } from "./view";
 import type { ConfigStateReply, HistoryResult, LatestReply, SiteSummary } from "../../../contracts/gateway-api";
 import { dayIn, dayStartIn, startOfDayIn } from "../../time/zone";
 import { renderConfig } from "./config-panel";
+import { linkQuery, parseLink } from "./link";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -23,11 +24,30 @@ const state = {
   events: null as EventSource | null,
 };
 
+/** What the opened URL asks for (?site=&node=&ch=&range=&from=&to=); each is used once, on the first load. */
+const asked = parseLink(location.search);
+const notices: string[] = [];
+
 const chart = historyChart($("chart"), (from, to) => {
   state.zoom = { from, to };
   $<HTMLButtonElement>("hi-reset").disabled = false;
+  syncUrl();
   void loadHistory();
 });
+
+/** Keep the address bar on what is shown, so that a copied link opens the same site, node and history view. */
+function syncUrl(): void {
+  const q = linkQuery({ site: state.site, node: state.node, ch: $<HTMLSelectElement>("hi-ch").value, range_ms: state.range_ms, zoom: state.zoom });
+  if (q !== location.search) history.replaceState(null, "", location.pathname + q);
+}
+
+/** Say in the page what the link asked for that this gateway does not have. */
+function notice(text: string): void {
+  notices.push(text);
+  const n = $("notice");
+  n.textContent = notices.join(" ");
+  n.hidden = false;
+}
 
 function nodePath(): string {
   return `/api/sites/${enc(state.site)}/nodes/${enc(state.node)}`;
@@ -65,8 +85,14 @@ function fillSelect(sel: HTMLSelectElement, values: string[], current: string): 
 async function loadSites(): Promise<void> {
   const r = await getJson<{ sites: SiteSummary[] }>("/api/sites");
   for (const s of r.sites) state.zones[s.site] = s.timezone;
-  const want = new URLSearchParams(location.search).get("site") ?? state.site;
-  state.site = fillSelect($("site"), r.sites.map((s) => s.site), want);
+  const names = r.sites.map((s) => s.site);
+  const want = asked.site ?? state.site;
+  state.site = fillSelect($("site"), names, want);
+  if (asked.site !== undefined && state.site !== asked.site) {
+    notice(names.length ? `This gateway has no site "${asked.site}"; showing site ${state.site} instead.` : `This gateway has no site "${asked.site}".`);
+    asked.node = undefined; // a node of the unknown site
+  }
+  asked.site = undefined;
   siteChosen();
   if (!state.site) $("ov-time").textContent = "No node has reported to this gateway yet.";
 }
@@ -85,8 +111,11 @@ function siteChosen(): void {
 async function loadNodes(): Promise<void> {
   if (!state.site) return;
   const r = await getJson<{ nodes: NodeRow[] }>(`/api/sites/${enc(state.site)}/nodes`);
-  const want = state.node || new URLSearchParams(location.search).get("node") || "";
+  const want = state.node || asked.node || "";
   state.node = fillSelect($("node"), r.nodes.map((n) => n.node), want);
+  if (asked.node !== undefined && state.node !== asked.node) notice(`Site ${state.site} has no node "${asked.node}"; showing node ${state.node} instead.`);
+  asked.node = undefined;
+  syncUrl();
   renderNodes($("nodes").querySelector("tbody")!, r.nodes, Date.now());
 }
 
@@ -115,9 +144,12 @@ async function loadLatest(): Promise<void> {
 function fillChannels(): void {
   const sel = $<HTMLSelectElement>("hi-ch");
   const specs = state.latest.map((c) => c.key + ":" + c.agg);
-  const current = sel.value || "pv_W:mean";
+  const current = asked.ch ?? (sel.value || "pv_W:mean");
   if (sel.options.length !== specs.length) {
     fillSelect(sel, specs, specs.indexOf(current) >= 0 ? current : (specs[0] ?? ""));
+    if (asked.ch !== undefined && specs.indexOf(asked.ch) < 0) notice(`Node ${state.node} has no channel "${asked.ch}"; the history shows ${sel.value} instead.`);
+    asked.ch = undefined;
+    syncUrl();
     void guarded(loadHistory);
   }
 }
@@ -220,6 +252,19 @@ async function loadAll(): Promise<void> {
   connect();
 }
 
+/** The history's range and zoom from the link (the channel waits for the node's channels). */
+function restoreView(): void {
+  if (asked.range_ms !== undefined) {
+    state.range_ms = asked.range_ms;
+    for (const o of Array.from(document.querySelectorAll<HTMLButtonElement>(".ranges button"))) o.setAttribute("aria-pressed", String(Number(o.dataset.range) === asked.range_ms));
+  }
+  if (asked.zoom) {
+    state.zoom = asked.zoom;
+    $<HTMLButtonElement>("hi-reset").disabled = false;
+  }
+  for (const bad of asked.unknown) notice(bad);
+}
+
 function start(): void {
   $<HTMLFormElement>("token-form").addEventListener("submit", (e) => {
     e.preventDefault();
@@ -244,13 +289,19 @@ function start(): void {
   $("node").addEventListener("change", () => {
     state.node = $<HTMLSelectElement>("node").value;
     state.zoom = null;
+    $<HTMLButtonElement>("hi-reset").disabled = true;
+    syncUrl();
     void guarded(loadLatest).then(() => guarded(loadHistory));
     void guarded(loadConfig);
   });
-  $("hi-ch").addEventListener("change", () => void guarded(loadHistory));
+  $("hi-ch").addEventListener("change", () => {
+    syncUrl();
+    void guarded(loadHistory);
+  });
   $("hi-reset").addEventListener("click", () => {
     state.zoom = null;
     $<HTMLButtonElement>("hi-reset").disabled = true;
+    syncUrl();
     void guarded(loadHistory);
   });
   for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>(".ranges button"))) {
@@ -259,10 +310,12 @@ function start(): void {
       state.zoom = null;
       $<HTMLButtonElement>("hi-reset").disabled = true;
       for (const o of Array.from(document.querySelectorAll(".ranges button"))) o.setAttribute("aria-pressed", String(o === b));
+      syncUrl();
       void guarded(loadHistory);
     });
   }
   $("al-all").addEventListener("change", () => void guarded(loadAlarms));
+  restoreView();
   for (const id of ["ex-from", "ex-to", "ex-which"]) $(id).addEventListener("change", updateExportLink);
   window.addEventListener("resize", () => chart.resize());
   // stale flags depend on the clock: refresh now and then even without events
