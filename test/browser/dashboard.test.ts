@@ -299,4 +299,71 @@ needs("chromium").describe("dashboard in chromium", () => {
     await phone.screenshot({ path: ART + "dashboard-phone.png", fullPage: true });
     await ctx.close();
   });
+
+  it("on a phone (390x844) the node health and alarms tables fit, and a finger drag zooms the chart", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, timezoneId: "America/Los_Angeles" });
+    await ctx.addInitScript((t) => sessionStorage.setItem("minigrid.token", t), TOKEN);
+    const phone = await ctx.newPage();
+    await phone.goto(h.base + "/?site=s1&node=ctl-1&ch=pv_W:mean");
+    await phone.locator("#alarms tbody tr[data-alarm]").first().waitFor();
+    await phone.locator('#nodes tr[data-node="ctl-2"]').waitFor();
+    // no sideways scrolling inside either table's box, and nothing past the screen's edge
+    const fit = await phone.evaluate(() =>
+      ["nodes", "alarms"].map((id) => {
+        const t = document.getElementById(id)!;
+        const box = t.parentElement!;
+        return { id, table: t.scrollWidth, box: box.clientWidth, right: t.getBoundingClientRect().right };
+      }),
+    );
+    for (const f of fit) {
+      expect(f.table, f.id).toBeLessThanOrEqual(f.box);
+      expect(f.right, f.id).toBeLessThanOrEqual(390);
+    }
+    // what the hidden columns held is still on the row: the alarm's node and severity, the node's status and link
+    const alarm = phone.locator('#alarms tr[data-rule="soc_low"]');
+    expect(await alarm.locator(".narrow").isVisible()).toBe(true);
+    expect(await alarm.locator(".narrow").textContent()).toContain("ctl-2, warning");
+    expect(await phone.locator("#alarms th", { hasText: "Severity" }).isVisible()).toBe(false);
+    expect(await phone.locator('#nodes tr[data-node="ctl-2"]').innerText()).toMatch(/online|offline/i);
+    expect(await phone.locator("#nodes th", { hasText: "Firmware" }).isVisible()).toBe(false);
+    expect(await phone.locator("#nodes th", { hasText: "Link" }).isVisible()).toBe(true);
+    await phone.locator("#nodes").screenshot({ path: ART + "dashboard-phone-nodes.png" });
+    await phone.locator("#alarms").screenshot({ path: ART + "dashboard-phone-alarms.png" });
+
+    // a touch drag across the chart, through chromium's touch input as a phone sends it
+    const over = phone.locator("#chart .u-over");
+    await over.waitFor();
+    await over.scrollIntoViewIfNeeded();
+    const box = (await over.boundingBox())!;
+    const asked = phone.waitForRequest((r) => {
+      if (!r.url().includes("/history?channel=pv_W")) return false;
+      const q = new URL(r.url()).searchParams;
+      return Number(q.get("to")) - Number(q.get("from")) < 0.9 * 86_400_000;
+    });
+    const cdp = await ctx.newCDPSession(phone);
+    const y = box.y + box.height / 2;
+    const touch = (type: "touchStart" | "touchMove" | "touchEnd", x?: number) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints: x === undefined ? [] : [{ x, y }] });
+    await touch("touchStart", box.x + box.width * 0.2);
+    for (let k = 1; k <= 6; k++) await touch("touchMove", box.x + box.width * (0.2 + (0.5 * k) / 6));
+    await touch("touchEnd");
+    const u = new URL((await asked).url());
+    const span = Number(u.searchParams.get("to")) - Number(u.searchParams.get("from"));
+    expect(span).toBeGreaterThan(0.4 * 86_400_000);
+    expect(span).toBeLessThan(0.6 * 86_400_000);
+    await expect.poll(() => phone.getByRole("button", { name: "Reset zoom" }).isEnabled()).toBe(true);
+    // the zoom is in the address too
+    await expect.poll(() => new URL(phone.url()).searchParams.get("from")).toBe(u.searchParams.get("from"));
+    // a tap is not a zoom
+    await phone.getByRole("button", { name: "Reset zoom" }).tap();
+    let more = 0;
+    phone.on("request", (r) => {
+      if (r.url().includes("/history?channel=pv_W") && Number(new URL(r.url()).searchParams.get("to")) - Number(new URL(r.url()).searchParams.get("from")) < 0.9 * 86_400_000) more++;
+    });
+    await touch("touchStart", box.x + box.width * 0.5);
+    await touch("touchEnd");
+    await phone.waitForTimeout(500);
+    expect(more).toBe(0);
+    await phone.screenshot({ path: ART + "dashboard-phone-zoomed.png", fullPage: true });
+    await ctx.close();
+  });
 });

@@ -59,7 +59,44 @@ export function historyChart(host: HTMLElement, onZoom: (from: number, to: numbe
         ],
       },
     };
-    return new uPlot(opts, [[], [], [], []], host);
+    const u = new uPlot(opts, [[], [], [], []], host);
+    touchZoom(u);
+    return u;
+  }
+
+  /**
+   * A finger dragged across the chart selects a range as a mouse drag does (uPlot's own drag follows mouse events
+   * only, which a touch drag does not send). Horizontal drags belong to the chart; vertical ones still scroll.
+   */
+  function touchZoom(u: uPlot): void {
+    const over = u.over;
+    over.style.touchAction = "pan-y";
+    let x0: number | null = null;
+    const x = (e: PointerEvent) => Math.max(0, Math.min(over.clientWidth, e.clientX - over.getBoundingClientRect().left));
+    const clear = () => {
+      x0 = null;
+      u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+    };
+    over.addEventListener("pointerdown", (e) => {
+      if (e.pointerType !== "touch") return;
+      x0 = x(e);
+      over.setPointerCapture(e.pointerId);
+    });
+    over.addEventListener("pointermove", (e) => {
+      if (x0 === null || e.pointerType !== "touch") return;
+      const x1 = x(e);
+      u.setSelect({ left: Math.min(x0, x1), width: Math.abs(x1 - x0), top: 0, height: over.clientHeight }, false);
+    });
+    over.addEventListener("pointerup", (e) => {
+      if (x0 === null || e.pointerType !== "touch") return;
+      const x1 = x(e);
+      const left = Math.min(x0, x1);
+      const width = Math.abs(x1 - x0);
+      clear();
+      if (width < 5) return; // a tap
+      onZoom(Math.round(u.posToVal(left, "x")), Math.round(u.posToVal(left + width, "x")));
+    });
+    over.addEventListener("pointercancel", clear);
   }
 
   return {

@@ -109,8 +109,8 @@ export function renderNodes(body: HTMLElement, nodes: NodeRow[], now: number): v
         el("th", { scope: "row" }, n.node),
         el("td", {}, el("span", { class: "badge " + (n.online ? "ok" : "bad") }, n.online ? "online" : "offline")),
         el("td", { title: n.last_seen ? showTime(n.last_seen) : "" }, ago(n.last_seen, now)),
-        el("td", {}, `${n.fw ?? "?"}${n.board ? " (" + n.board + ")" : ""}`),
-        el("td", {}, n.backlog === null ? "—" : String(n.backlog) + (n.backlog === 1 ? " batch" : " batches")),
+        el("td", { class: "wide" }, `${n.fw ?? "?"}${n.board ? " (" + n.board + ")" : ""}`),
+        el("td", { class: "wide" }, n.backlog === null ? "—" : String(n.backlog) + (n.backlog === 1 ? " batch" : " batches")),
         el("td", {}, linkText(n)),
         el("td", {}, n.clock_synced ? "synced" : el("span", { class: "badge stale" }, "not synced")),
       ),
@@ -130,11 +130,12 @@ export function renderAlarms(body: HTMLElement, alarms: AlarmRow[], onAck: (a: A
       "tr",
       { class: a.severity + (a.cleared_at !== null ? " cleared" : ""), "data-alarm": String(a.id), "data-rule": a.rule },
       el("td", {}, showTime(a.raised_at)),
-      el("td", {}, a.node),
-      el("td", {}, el("strong", {}, a.rule), el("br"), a.message),
-      el("td", {}, a.severity),
-      el("td", {}, a.value === null ? "—" : String(a.value)),
-      el("td", { class: "alarm-state" }, state, acked ? el("br") : "", acked),
+      el("td", { class: "wide" }, a.node),
+      // on a phone the node, severity, value and state columns are hidden: the alarm's cell says them
+      el("td", { class: "alarm-what" }, el("strong", {}, a.rule), el("br"), a.message, el("span", { class: "narrow" }, el("br"), `${a.node}, ${a.severity}${a.value === null ? "" : ", value " + a.value}; ${state}${acked ? ", " + acked : ""}`)),
+      el("td", { class: "wide" }, a.severity),
+      el("td", { class: "wide" }, a.value === null ? "—" : String(a.value)),
+      el("td", { class: "alarm-state wide" }, state, acked ? el("br") : "", acked),
       el("td", {}, action),
     );
   });
