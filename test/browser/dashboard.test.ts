@@ -181,7 +181,8 @@ needs("chromium").describe("dashboard in chromium", () => {
     // the zoom's request: a narrower range than the 6 h the button asked for (on a busy machine that request, or a
     // live refresh, may still be under way when the drag begins)
     const asked = page.waitForRequest((r) => {
-      if (!r.url().includes("/history?channel=pv_W") || !r.url().includes("from=")) return false;
+      // the chart's channel only (not the pv_Wh counter's energy-today query, which also spans less than the range)
+      if (!r.url().includes("/history?") || new URL(r.url()).searchParams.get("channel") !== "pv_W:mean" || !r.url().includes("from=")) return false;
       const q = new URL(r.url()).searchParams;
       return Number(q.get("to")) - Number(q.get("from")) < 0.9 * 6 * 3_600_000;
     });
@@ -336,7 +337,7 @@ needs("chromium").describe("dashboard in chromium", () => {
     await over.scrollIntoViewIfNeeded();
     const box = (await over.boundingBox())!;
     const asked = phone.waitForRequest((r) => {
-      if (!r.url().includes("/history?channel=pv_W")) return false;
+      if (!r.url().includes("/history?") || new URL(r.url()).searchParams.get("channel") !== "pv_W:mean") return false;
       const q = new URL(r.url()).searchParams;
       return Number(q.get("to")) - Number(q.get("from")) < 0.9 * 86_400_000;
     });
@@ -357,7 +358,7 @@ needs("chromium").describe("dashboard in chromium", () => {
     await phone.getByRole("button", { name: "Reset zoom" }).tap();
     let more = 0;
     phone.on("request", (r) => {
-      if (r.url().includes("/history?channel=pv_W") && Number(new URL(r.url()).searchParams.get("to")) - Number(new URL(r.url()).searchParams.get("from")) < 0.9 * 86_400_000) more++;
+      if (r.url().includes("/history?") && new URL(r.url()).searchParams.get("channel") === "pv_W:mean" && Number(new URL(r.url()).searchParams.get("to")) - Number(new URL(r.url()).searchParams.get("from")) < 0.9 * 86_400_000) more++;
     });
     await touch("touchStart", box.x + box.width * 0.5);
     await touch("touchEnd");
