@@ -118,7 +118,7 @@ export const gatewaySchemaBase: JsonSchema = {
     sites: {
       type: "object",
       default: {},
-      propertyNames: { pattern: "^[a-z0-9_-]{1,32}$" },
+      propertyNames: { type: "string", pattern: "^[a-z0-9_-]{1,32}$", fix: "name each site by its id as the nodes' settings give it: 1..32 lower-case letters, digits, '-' or '_'" },
       additionalProperties: {
         type: "object",
         additionalProperties: false,

@@ -47,6 +47,8 @@ describe("gateway settings", () => {
     if (r.ok) return;
     expect(r.errors.join("\n")).toMatch(/^sites\.s2\.tz: unknown key; remove it .*known here: timezone/m);
     const bad = checkConfig({ sites: { s1: { timezone: "Nairobi" } } });
+    const name = checkConfig({ sites: { "Bad Site": {} } });
+    expect(name.ok === false && name.errors.join("\n")).toMatch(/^sites: must be a string matching .*\(got "Bad Site"\); name each site by its id/);
     expect(bad.ok === false && bad.errors).toEqual(['sites.s1.timezone: "Nairobi" is not a time zone this gateway knows; set it to an IANA name such as "Africa/Nairobi", "Asia/Kathmandu" or "UTC"']);
   });
 
