@@ -9,6 +9,17 @@ export function unitOf(key: string): string | null {
   return i >= 0 ? (units[key.slice(i + 1)] ?? null) : null;
 }
 
+/** One site of GET /api/sites. */
+export interface SiteSummary {
+  site: string;
+  nodes: number;
+  online: number;
+  last_seen: number | null;
+  active_alarms: number;
+  /** The site's IANA time zone (gateway settings `sites.<site>.timezone`, default "UTC"): its day is "today". */
+  timezone: string;
+}
+
 /** One node of GET /api/sites/:site/nodes. */
 export interface NodeStatus {
   node: string;

@@ -19,4 +19,11 @@ export interface ApiDeps {
   exportSlots?: ExportSlots;
   /** Monotonic clock, ms, for time budgets (default performance.now). */
   monotonic?: () => number;
+  /** Per-site settings: the site's IANA time zone (default "UTC"). */
+  sites?: { [site: string]: { timezone?: string } };
+}
+
+/** The site's time zone: its setting, else UTC (docs/operator.md, "Sites"). */
+export function siteZone(deps: Pick<ApiDeps, "sites">, site: string): string {
+  return deps.sites?.[site]?.timezone ?? "UTC";
 }

@@ -9,6 +9,8 @@ import { ApiError, timeParam, badParam, flagParam } from "./http";
 import { Budget, checkRange, checkSamples, defaultExportLimits, ExportLimits, yieldToLoop } from "./export-limits";
 import { Ctx, route, Route } from "./router";
 import { ChannelRow, channelOf, nodeOf } from "./routes-nodes";
+import { siteZone } from "./deps";
+import { isoIn, offsetCache } from "../time/zone";
 
 const chunk_ms = 6 * 3_600_000;
 
@@ -79,7 +81,10 @@ async function stream(ctx: Ctx, site: string, node: string, chans: ChannelRow[],
   }
   checkSamples(total, lim);
 
-  const header = ["ts_ms", "time_utc", ...chans.flatMap((c) => [c.key + "." + c.agg, c.key + "." + c.agg + ".q"])].join(",") + "\n";
+  // time_local: ISO 8601 with the offset of the site's time zone at that instant (gateway settings sites.<site>.timezone)
+  const zone = siteZone(ctx.deps, site);
+  const offset = offsetCache(zone);
+  const header = ["ts_ms", "time_utc", "time_local", ...chans.flatMap((c) => [c.key + "." + c.agg, c.key + "." + c.agg + ".q"])].join(",") + "\n";
   const name = `${site}-${node}-${new Date(from).toISOString().slice(0, 10)}.csv`;
   if (progress) {
     ctx.res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store" });
@@ -107,7 +112,7 @@ async function stream(ctx: Ctx, site: string, node: string, chans: ChannelRow[],
         done++;
       }
       const tss = Object.keys(lines).map(Number).sort((x, y) => x - y);
-      if (tss.length) await emit(tss.map((ts) => ts + "," + new Date(ts).toISOString() + "," + lines[ts].join(",")).join("\n") + "\n");
+      if (tss.length) await emit(tss.map((ts) => ts + "," + new Date(ts).toISOString() + "," + isoIn(ts, zone, offset(ts)) + "," + lines[ts].join(",")).join("\n") + "\n");
       if (budget.spent && (c < counts.length - 1 || k < slices - 1)) return cutOff(ctx, progress, b, lim, log, `${site}/${node}`);
       await yieldToLoop();
     }

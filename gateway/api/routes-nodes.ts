@@ -4,6 +4,7 @@ import { stmt, type Db } from "../storage/db";
 import { badParam, intParam, notFound, sendJson, timeParam } from "./http";
 import { historyQuery } from "./history";
 import { Ctx, route, Route } from "./router";
+import { siteZone } from "./deps";
 import { unitOf, type LatestChannel, type LatestReply, type NodeStatus } from "../../contracts/gateway-api";
 
 export interface ChannelRow {
@@ -73,8 +74,8 @@ function sites(ctx: Ctx): void {
       "SELECT n.site AS site, COUNT(*) AS nodes, SUM(CASE WHEN n.online = 1 THEN 1 ELSE 0 END) AS online, MAX(n.last_seen) AS last_seen," +
         " (SELECT COUNT(*) FROM alarms a WHERE a.site = n.site AND a.cleared_at IS NULL) AS active_alarms FROM nodes n GROUP BY n.site ORDER BY n.site",
     )
-    .all();
-  sendJson(ctx.res, 200, { sites: rows });
+    .all() as { site: string }[];
+  sendJson(ctx.res, 200, { sites: rows.map((r) => ({ ...r, timezone: siteZone(ctx.deps, r.site) })) });
 }
 
 function nodes(ctx: Ctx): void {

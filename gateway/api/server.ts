@@ -33,6 +33,8 @@ export interface ApiConfig {
   token?: string;
   /** Refuse to start without a token, even on loopback (beyond loopback a token is always needed). */
   requireToken?: boolean;
+  /** Per-site settings (the gateway settings' `sites`): each site's time zone, default "UTC". */
+  sites?: { [site: string]: { timezone?: string } };
 }
 
 export interface StartApiOptions {
@@ -85,7 +87,7 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   const live = new LiveEvents(o.bus);
   live.start();
 
-  const deps: ApiDeps = { db, bus: o.bus, counters: o.counters, commands: o.commands ?? ownCommands, now, log, sseClients: () => live.count(), exportLimits: o.exportLimits, exportSlots: new ExportSlots(), monotonic: o.monotonic };
+  const deps: ApiDeps = { db, bus: o.bus, counters: o.counters, commands: o.commands ?? ownCommands, now, log, sseClients: () => live.count(), exportLimits: o.exportLimits, exportSlots: new ExportSlots(), monotonic: o.monotonic, sites: o.config.sites ?? {} };
   const routes: Route[] = [
     ...nodeRoutes,
     ...controlRoutes,

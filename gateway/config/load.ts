@@ -6,6 +6,7 @@ import { parse as parseYaml } from "yaml";
 import type { UplinkConfig } from "../uplink/config";
 import { buildConfigSchema, JsonSchema, settingsVersion } from "./schema";
 import { checkStartable, misplacedKeys } from "./startable";
+import { isTimeZone } from "../time/zone";
 
 export interface NodeCredential {
   site: string;
@@ -32,8 +33,14 @@ export interface GatewayConfig {
   storage: { path: string; flushMs: number; maxBatch: number; synchronous: "FULL" | "NORMAL" | "OFF" };
   http: { host: string; port: number; token?: string };
   liveness: { defaultIntervalS: number; checkMs: number; timeSyncS: number };
+  /** Per-site settings: the site's IANA time zone (default "UTC"). */
+  sites: { [site: string]: SiteSettings };
   alarms: { [k: string]: any };
   uplink?: UplinkConfig;
+}
+
+export interface SiteSettings {
+  timezone?: string;
 }
 
 export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; errors: string[] };
@@ -123,6 +130,9 @@ export function checkConfig(raw: unknown, opts: ConfigOptions = {}): ConfigResul
   const errors: string[] = [...misplaced.errors, ...checkStartable(config)];
   if (config.broker.mode === "external" && !config.broker.url)
     errors.push('broker.url: is required when broker.mode is "external"; set it to the external broker, e.g. mqtt://127.0.0.1:1883');
+  for (const [site, s] of Object.entries(config.sites))
+    if (s.timezone !== undefined && !isTimeZone(s.timezone))
+      errors.push(`sites.${site}.timezone: "${s.timezone}" is not a time zone this gateway knows; set it to an IANA name such as "Africa/Nairobi", "Asia/Kathmandu" or "UTC"`);
   const users = new Set<string>();
   config.nodes.forEach((n, i) => {
     if (users.has(n.username)) errors.push(`nodes[${i}].username: "${n.username}" is used twice; give each node its own user name`);

@@ -115,6 +115,24 @@ export const gatewaySchemaBase: JsonSchema = {
         },
       },
     },
+    sites: {
+      type: "object",
+      default: {},
+      propertyNames: { type: "string", pattern: "^[a-z0-9_-]{1,32}$", fix: "name each site by its id as the nodes' settings give it: 1..32 lower-case letters, digits, '-' or '_'" },
+      additionalProperties: {
+        type: "object",
+        additionalProperties: false,
+        fix: "remove the key or check its spelling",
+        properties: {
+          timezone: {
+            type: "string",
+            minLength: 1,
+            fix: 'set it to the IANA name of the site\'s time zone, e.g. "Africa/Nairobi" (the day of "energy today" and of the CSV\'s local time; default "UTC")',
+          },
+        },
+      },
+      fix: "give each site by its id, e.g. sites: {s1: {timezone: Africa/Nairobi}}",
+    },
     alarms: { type: "object", default: {}, fix: "see docs/alarms.md for the alarms settings" },
     uplink: uplinkSchema,
   },

@@ -1,6 +1,8 @@
 // What the dashboard shows for a value, without a browser: quality and staleness never turn into a plain 0.
 import { describe, expect, it } from "vitest";
-import { ago, counterDelta, feedersOf, findChannel, formatNumber, showValue, startOfDay, type LatestChannel } from "../../gateway/dashboard/src/view";
+import { ago, counterDelta, feedersOf, findChannel, formatNumber, setShownZone, showTime, showValue, type LatestChannel } from "../../gateway/dashboard/src/view";
+import { tickLabels } from "../../gateway/dashboard/src/chart";
+import { linkQuery, parseLink } from "../../gateway/dashboard/src/link";
 
 const ch = (over: Partial<LatestChannel>): LatestChannel => ({ id: 22, key: "pv_W", agg: "mean", unit: "W", value: 1167.6, quality: "o", ts: 1000, stale: false, ...over });
 
@@ -56,7 +58,38 @@ describe("formatting", () => {
     expect(ago(0, 3 * 3_600_000)).toBe("3 h ago");
     expect(ago(60_000, 0)).toBe("in the future");
     expect(ago(null, 0)).toBe("never");
-    const d = new Date(2026, 5, 1, 13, 45).getTime();
-    expect(startOfDay(d)).toBe(new Date(2026, 5, 1).getTime());
+  });
+  it("shows times 24-hour, ISO-style, in the site's zone whatever the browser's", () => {
+    const t = Date.parse("2026-06-01T18:45:00Z");
+    setShownZone("Africa/Nairobi");
+    expect(showTime(t)).toBe("2026-06-01 21:45");
+    setShownZone("America/Bogota");
+    expect(showTime(t)).toBe("2026-06-01 13:45");
+    setShownZone("UTC");
+    expect(showTime(t)).toBe("2026-06-01 18:45");
+    // the chart's ticks: hours within two days, days beyond
+    const h = 3_600_000;
+    expect(tickLabels([t - h, t, t + h], "Africa/Nairobi")).toEqual(["20:45", "21:45", "22:45"]);
+    const midnight = Date.parse("2026-06-01T21:00:00Z");
+    expect(tickLabels([midnight, midnight + 86_400_000, midnight + 3 * 86_400_000 + 12 * h], "Africa/Nairobi")).toEqual(["06-02", "06-03", "06-05 12:00"]);
+  });
+});
+
+describe("the dashboard's address", () => {
+  it("names the site, node and history view, and reads them back", () => {
+    const v = { site: "kisumu-1", node: "inverter", ch: "pv_W:mean", range_ms: 21_600_000, zoom: { from: 1000, to: 5000 } };
+    const q = linkQuery(v);
+    expect(q).toBe("?site=kisumu-1&node=inverter&ch=pv_W:mean&range=6h&from=1000&to=5000");
+    expect(parseLink(q)).toEqual({ ...v, unknown: [] });
+    expect(linkQuery({ site: "s1", node: "", ch: "", range_ms: 86_400_000, zoom: null })).toBe("?site=s1");
+    expect(parseLink("")).toEqual({ unknown: [] });
+  });
+  it("names a range or zoom it cannot show instead of guessing", () => {
+    const p = parseLink("?site=s1&range=2h&from=9&to=3");
+    expect(p.site).toBe("s1");
+    expect(p.range_ms).toBeUndefined();
+    expect(p.zoom).toBeUndefined();
+    expect(p.unknown).toHaveLength(2);
+    expect(p.unknown[0]).toContain('"2h"');
   });
 });

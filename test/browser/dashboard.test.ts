@@ -8,12 +8,15 @@ import type { MqttClient } from "mqtt";
 import { launchChromium } from "./chromium";
 import { simulatedSite, startGateway, type Harness } from "./site-harness";
 import { nodeClient, waitFor } from "../gateway/fixture";
-import { codeName, formatNumber, startOfDay } from "../../gateway/dashboard/src/view";
+import { codeName, formatNumber } from "../../gateway/dashboard/src/view";
+import { dayIn, isoIn, startOfDayIn, timeIn } from "../../gateway/time/zone";
 import { needs } from "../helpers/prerequisites";
 
 const TOKEN = "dashboard-test-token-0123";
 const ART = new URL("../../test-artifacts/", import.meta.url).pathname;
 const MIN = 60_000;
+/** The site's time zone in the gateway settings; the browser runs in another (timezoneId below). */
+const ZONE = "Asia/Kathmandu";
 
 
 needs("chromium").describe("dashboard in chromium", () => {
@@ -34,7 +37,7 @@ needs("chromium").describe("dashboard in chromium", () => {
 
   beforeAll(async () => {
     mkdirSync(ART, { recursive: true });
-    h = await startGateway(TOKEN, { enabled: true, defaults: { sensor_failed: { raise_after_s: 30, clear_after_s: 60 } }, sites: {} });
+    h = await startGateway(TOKEN, { enabled: true, defaults: { sensor_failed: { raise_after_s: 30, clear_after_s: 60 } }, sites: {} }, undefined, { s1: { timezone: ZONE } });
     // ctl-1: the firmware on the simulated site, two minutes with the battery monitor, then unplugged
     site = simulatedSite(h.gw, "ctl-1", Math.floor(Date.now() / 1000));
     site.powerOn();
@@ -60,7 +63,7 @@ needs("chromium").describe("dashboard in chromium", () => {
   });
 
   it("asks for the token, then shows ctl-1's latest values as stored", async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "America/Los_Angeles" });
     page = await ctx.newPage();
     const failed: string[] = [];
     page.on("requestfailed", (r) => failed.push(r.url()));
@@ -93,8 +96,8 @@ needs("chromium").describe("dashboard in chromium", () => {
     expect(cs.value).not.toBeNull();
     expect(csShown).toBe(codeName("charge_state", cs.value!));
     expect(newest(1).quality).toBe("f"); // battery_V after the unplug
-    // energy in today: the pv_Wh counter's rise since local midnight
-    const e = db().prepare("SELECT MAX(value) - MIN(value) AS wh FROM samples WHERE site = 's1' AND node = 'ctl-1' AND channel_id = 100 AND ts >= ?").get(startOfDay(Date.now())) as { wh: number };
+    // energy in today: the pv_Wh counter's rise since midnight in the site's zone (its setting), not the browser's
+    const e = db().prepare("SELECT MAX(value) - MIN(value) AS wh FROM samples WHERE site = 's1' AND node = 'ctl-1' AND channel_id = 100 AND ts >= ?").get(startOfDayIn(Date.now(), ZONE)) as { wh: number };
     expect(e.wh).toBeGreaterThan(0);
     expect(await page.locator('#overview [data-key="pv_Wh"] .num').textContent()).toBe(formatNumber(e.wh, "Wh"));
     // feeders from the INA226 models
@@ -103,6 +106,11 @@ needs("chromium").describe("dashboard in chromium", () => {
     expect(await page.locator("#feeders tbody tr").count()).toBe(3);
     // node health from the nodes table
     await expect.poll(() => page.locator('#nodes tr[data-node="ctl-1"]').textContent()).toContain("online");
+    // times in the site's zone, 24-hour ISO-style: the alarms' raised times and the newest reading
+    expect(await page.locator("#tz").textContent()).toBe(`Times in ${ZONE}, the site's time zone`);
+    const raised = db().prepare("SELECT raised_at FROM alarms WHERE node = 'ctl-1' ORDER BY raised_at DESC LIMIT 1").get() as { raised_at: number };
+    expect(await page.locator("#alarms tbody tr[data-alarm] td").first().textContent()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    expect(await page.locator("#alarms tbody tr[data-alarm] td").allTextContents()).toContain(timeIn(raised.raised_at, ZONE));
     expect(await page.locator('#nodes tr[data-node="ctl-2"]').textContent()).toContain("1.2.3");
     await page.screenshot({ path: ART + "dashboard-desktop.png", fullPage: true });
     expect(failed).toEqual([]);
@@ -173,7 +181,8 @@ needs("chromium").describe("dashboard in chromium", () => {
     // the zoom's request: a narrower range than the 6 h the button asked for (on a busy machine that request, or a
     // live refresh, may still be under way when the drag begins)
     const asked = page.waitForRequest((r) => {
-      if (!r.url().includes("/history?channel=pv_W") || !r.url().includes("from=")) return false;
+      // the chart's channel only (not the pv_Wh counter's energy-today query, which also spans less than the range)
+      if (!r.url().includes("/history?") || new URL(r.url()).searchParams.get("channel") !== "pv_W:mean" || !r.url().includes("from=")) return false;
       const q = new URL(r.url()).searchParams;
       return Number(q.get("to")) - Number(q.get("from")) < 0.9 * 6 * 3_600_000;
     });
@@ -197,6 +206,15 @@ needs("chromium").describe("dashboard in chromium", () => {
     const n = db().prepare("SELECT COUNT(DISTINCT ts) AS n FROM samples WHERE node = 'ctl-1' AND channel_id = 22").get() as { n: number };
     expect(lines[0]).toContain("pv_W");
     expect(lines.length - 1).toBe(n.n);
+    // beside UTC, the site's local time (Kathmandu, UTC+05:45), whatever the browser's zone
+    expect(lines[0].split(",").slice(0, 3)).toEqual(["ts_ms", "time_utc", "time_local"]);
+    const [ts, , local] = lines[1].split(",");
+    expect(local).toBe(isoIn(Number(ts), ZONE));
+    expect(local.endsWith("+05:45")).toBe(true);
+    // the export's days are the site's: today there, from its midnight
+    expect(await page.locator("#ex-from").inputValue()).toBe(dayIn(Date.now(), ZONE));
+    const href = new URL(await page.locator("#ex-link").getAttribute("href") ?? "", h.base);
+    expect(Number(href.searchParams.get("from"))).toBe(startOfDayIn(Date.now(), ZONE));
   });
 
   it("every control has a name for screen readers, and the page has its headings", async () => {
@@ -216,6 +234,56 @@ needs("chromium").describe("dashboard in chromium", () => {
     expect(tree).toMatch(/img "Chart of pv_W mean/);
   });
 
+  /** A page of its own, signed in (the token as the form leaves it in sessionStorage), at `path`. */
+  async function opened(path: string, viewport = { width: 1280, height: 900 }): Promise<{ p: Page; close: () => Promise<void> }> {
+    const ctx = await browser.newContext({ viewport, timezoneId: "America/Los_Angeles" });
+    await ctx.addInitScript((t) => sessionStorage.setItem("minigrid.token", t), TOKEN);
+    const p = await ctx.newPage();
+    await p.goto(h.base + path);
+    return { p, close: () => ctx.close() };
+  }
+
+  it("a link opens the site, node and history view it names, and the address follows the operator", async () => {
+    const { p, close } = await opened("/?site=s1&node=ctl-2&ch=battery_V:mean&range=6h");
+    await p.locator('#overview [data-key="battery_soc_pct"]').waitFor();
+    expect(await p.getByLabel("Node", { exact: true }).inputValue()).toBe("ctl-2");
+    await expect.poll(() => p.getByLabel("History channel").inputValue()).toBe("battery_V:mean");
+    expect(await p.getByRole("button", { name: "6 h" }).getAttribute("aria-pressed")).toBe("true");
+    expect(await p.getByRole("button", { name: "24 h" }).getAttribute("aria-pressed")).toBe("false");
+    expect(await p.locator("#notice").isHidden()).toBe(true);
+    // the history asked for the linked range
+    await expect.poll(() => p.locator("#chart").getAttribute("aria-label")).toMatch(/^Chart of battery_V mean/);
+    // the operator changes node and range: the address says so (for a copied link), without a new history entry
+    const entries = await p.evaluate(() => history.length);
+    await p.getByLabel("Node", { exact: true }).selectOption("ctl-1");
+    await p.getByRole("button", { name: "7 d" }).click();
+    await expect.poll(() => new URL(p.url()).searchParams.get("node")).toBe("ctl-1");
+    await expect.poll(() => new URL(p.url()).searchParams.get("range")).toBe("7d");
+    expect(new URL(p.url()).searchParams.get("site")).toBe("s1");
+    expect(await p.evaluate(() => history.length)).toBe(entries);
+    // that address, opened again, restores what was shown
+    const again = await opened(new URL(p.url()).pathname + new URL(p.url()).search);
+    await again.p.locator('#overview [data-key="pv_W"]').waitFor();
+    expect(await again.p.getByLabel("Node", { exact: true }).inputValue()).toBe("ctl-1");
+    expect(await again.p.getByRole("button", { name: "7 d" }).getAttribute("aria-pressed")).toBe("true");
+    await again.close();
+    await close();
+  });
+
+  it("a link to a site or node the gateway does not have says so in the page", async () => {
+    const site = await opened("/?site=nowhere&node=ctl-2");
+    const n = site.p.getByRole("alert");
+    await expect.poll(() => n.textContent()).toBe('This gateway has no site "nowhere"; showing site s1 instead.');
+    expect(await site.p.getByLabel("Site", { exact: true }).inputValue()).toBe("s1");
+    await site.p.screenshot({ path: ART + "dashboard-unknown-site.png" });
+    await site.close();
+    const node = await opened("/?site=s1&node=ghost");
+    await expect.poll(() => node.p.getByRole("alert").textContent()).toBe('Site s1 has no node "ghost"; showing node ctl-1 instead.');
+    // the address now names what is shown
+    await expect.poll(() => new URL(node.p.url()).searchParams.get("node")).toBe("ctl-1");
+    await node.close();
+  });
+
   it("fits a phone screen", async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     const phone = await ctx.newPage();
@@ -230,6 +298,73 @@ needs("chromium").describe("dashboard in chromium", () => {
     const [a, b] = await phone.locator("#overview .card").evaluateAll((els) => els.slice(0, 2).map((e) => e.getBoundingClientRect().top));
     expect(a).toBe(b);
     await phone.screenshot({ path: ART + "dashboard-phone.png", fullPage: true });
+    await ctx.close();
+  });
+
+  it("on a phone (390x844) the node health and alarms tables fit, and a finger drag zooms the chart", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, timezoneId: "America/Los_Angeles" });
+    await ctx.addInitScript((t) => sessionStorage.setItem("minigrid.token", t), TOKEN);
+    const phone = await ctx.newPage();
+    await phone.goto(h.base + "/?site=s1&node=ctl-1&ch=pv_W:mean");
+    await phone.locator("#alarms tbody tr[data-alarm]").first().waitFor();
+    await phone.locator('#nodes tr[data-node="ctl-2"]').waitFor();
+    // no sideways scrolling inside either table's box, and nothing past the screen's edge
+    const fit = await phone.evaluate(() =>
+      ["nodes", "alarms"].map((id) => {
+        const t = document.getElementById(id)!;
+        const box = t.parentElement!;
+        return { id, table: t.scrollWidth, box: box.clientWidth, right: t.getBoundingClientRect().right };
+      }),
+    );
+    for (const f of fit) {
+      expect(f.table, f.id).toBeLessThanOrEqual(f.box);
+      expect(f.right, f.id).toBeLessThanOrEqual(390);
+    }
+    // what the hidden columns held is still on the row: the alarm's node and severity, the node's status and link
+    const alarm = phone.locator('#alarms tr[data-rule="soc_low"]');
+    expect(await alarm.locator(".narrow").isVisible()).toBe(true);
+    expect(await alarm.locator(".narrow").textContent()).toContain("ctl-2, warning");
+    expect(await phone.locator("#alarms th", { hasText: "Severity" }).isVisible()).toBe(false);
+    expect(await phone.locator('#nodes tr[data-node="ctl-2"]').innerText()).toMatch(/online|offline/i);
+    expect(await phone.locator("#nodes th", { hasText: "Firmware" }).isVisible()).toBe(false);
+    expect(await phone.locator("#nodes th", { hasText: "Link" }).isVisible()).toBe(true);
+    await phone.locator("#nodes").screenshot({ path: ART + "dashboard-phone-nodes.png" });
+    await phone.locator("#alarms").screenshot({ path: ART + "dashboard-phone-alarms.png" });
+
+    // a touch drag across the chart, through chromium's touch input as a phone sends it
+    const over = phone.locator("#chart .u-over");
+    await over.waitFor();
+    await over.scrollIntoViewIfNeeded();
+    const box = (await over.boundingBox())!;
+    const asked = phone.waitForRequest((r) => {
+      if (!r.url().includes("/history?") || new URL(r.url()).searchParams.get("channel") !== "pv_W:mean") return false;
+      const q = new URL(r.url()).searchParams;
+      return Number(q.get("to")) - Number(q.get("from")) < 0.9 * 86_400_000;
+    });
+    const cdp = await ctx.newCDPSession(phone);
+    const y = box.y + box.height / 2;
+    const touch = (type: "touchStart" | "touchMove" | "touchEnd", x?: number) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints: x === undefined ? [] : [{ x, y }] });
+    await touch("touchStart", box.x + box.width * 0.2);
+    for (let k = 1; k <= 6; k++) await touch("touchMove", box.x + box.width * (0.2 + (0.5 * k) / 6));
+    await touch("touchEnd");
+    const u = new URL((await asked).url());
+    const span = Number(u.searchParams.get("to")) - Number(u.searchParams.get("from"));
+    expect(span).toBeGreaterThan(0.4 * 86_400_000);
+    expect(span).toBeLessThan(0.6 * 86_400_000);
+    await expect.poll(() => phone.getByRole("button", { name: "Reset zoom" }).isEnabled()).toBe(true);
+    // the zoom is in the address too
+    await expect.poll(() => new URL(phone.url()).searchParams.get("from")).toBe(u.searchParams.get("from"));
+    // a tap is not a zoom
+    await phone.getByRole("button", { name: "Reset zoom" }).tap();
+    let more = 0;
+    phone.on("request", (r) => {
+      if (r.url().includes("/history?") && new URL(r.url()).searchParams.get("channel") === "pv_W:mean" && Number(new URL(r.url()).searchParams.get("to")) - Number(new URL(r.url()).searchParams.get("from")) < 0.9 * 86_400_000) more++;
+    });
+    await touch("touchStart", box.x + box.width * 0.5);
+    await touch("touchEnd");
+    await phone.waitForTimeout(500);
+    expect(more).toBe(0);
+    await phone.screenshot({ path: ART + "dashboard-phone-zoomed.png", fullPage: true });
     await ctx.close();
   });
 });

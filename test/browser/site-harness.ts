@@ -16,10 +16,10 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startGateway(token: string, alarms?: AlarmsConfig, nodes = ["ctl-1", "ctl-2"]): Promise<Harness> {
-  const gw = new Gateway(testConfig(tempDir("mg-dash-"), {}, nodes));
+export async function startGateway(token: string, alarms?: AlarmsConfig, nodes = ["ctl-1", "ctl-2"], sites: { [site: string]: { timezone?: string } } = {}): Promise<Harness> {
+  const gw = new Gateway(testConfig(tempDir("mg-dash-"), { sites }, nodes));
   const commands = new CommandsFeature(gw);
-  const api = new ApiFeature(gw, { api: { port: 0, token, requireToken: true }, commands, log: () => {} });
+  const api = new ApiFeature(gw, { api: { port: 0, token, requireToken: true, sites: gw.config.sites }, commands, log: () => {} });
   gw.use(commands).use(new AlarmsFeature(gw, alarms)).use(api);
   await gw.start();
   return { gw, api, base: `http://127.0.0.1:${api.api!.port}`, stop: () => gw.stop() };

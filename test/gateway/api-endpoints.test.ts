@@ -77,7 +77,7 @@ beforeEach(async () => {
     store,
     bus,
     counters,
-    config: { host: "127.0.0.1", port: 0, token: TOKEN, requireToken: true },
+    config: { host: "127.0.0.1", port: 0, token: TOKEN, requireToken: true, sites: { "site-a": { timezone: "Africa/Nairobi" } } },
     publish: async (topic, payload, opts) => void published.push({ topic, payload, opts }),
     now: () => now,
     log: () => {},
@@ -127,7 +127,7 @@ describe("sites, nodes, latest", () => {
     addBatch(store, bus, { t0: T0, rows: [{ 1: 51.2, 6: 80 }] });
     store.db.prepare("UPDATE nodes SET link_rssi = -72, backlog = 3").run();
     const s = await get("/api/sites");
-    expect(s.body.sites).toEqual([expect.objectContaining({ site: "site-a", nodes: 1, online: 1, active_alarms: 0 })]);
+    expect(s.body.sites).toEqual([expect.objectContaining({ site: "site-a", nodes: 1, online: 1, active_alarms: 0, timezone: "Africa/Nairobi" })]);
     const n = await get("/api/sites/site-a/nodes");
     expect(n.body.nodes[0]).toMatchObject({ node: "ctl-1", online: true, fw: "0.3.1", board: "esp32", backlog: 3, link_rssi: -72, link_quality: "fair", interval_s: 60 });
     expect((await get("/api/sites/nowhere/nodes")).status).toBe(404);
@@ -381,9 +381,10 @@ describe("CSV export", () => {
     expect(r.headers.get("content-type")).toContain("text/csv");
     expect(r.headers.get("content-disposition")).toContain("site-a-ctl-1-2026-06-01.csv");
     expect(r.text.trim().split("\n")).toEqual([
-      "ts_ms,time_utc,battery_V.mean,battery_V.mean.q,pv_W.mean,pv_W.mean.q",
-      `${T0},2026-06-01T06:00:00.000Z,51.25,o,800,o`,
-      `${T0 + MIN},2026-06-01T06:01:00.000Z,51.5,o,,f`,
+      "ts_ms,time_utc,time_local,battery_V.mean,battery_V.mean.q,pv_W.mean,pv_W.mean.q",
+      // the site's day in Nairobi (UTC+3, the site setting), beside UTC
+      `${T0},2026-06-01T06:00:00.000Z,2026-06-01T09:00:00+03:00,51.25,o,800,o`,
+      `${T0 + MIN},2026-06-01T06:01:00.000Z,2026-06-01T09:01:00+03:00,51.5,o,,f`,
     ]);
     expect((await get(`/api/sites/site-a/nodes/ctl-1/export.csv?channels=1,bogus`)).body.error.param).toBe("channels");
     expect((await get(`/api/sites/site-a/nodes/ctl-1/export.csv?from=soon`)).body.error.param).toBe("from");
@@ -395,7 +396,7 @@ describe("CSV export", () => {
     const csv = await get(`/api/sites/site-a/nodes/ctl-1/export.csv?from=${T0}&to=${to}&channels=1`);
     const lines = csv.text.trim().split("\n");
     expect(lines).toHaveLength(1 + 3 * 1440);
-    expect(lines[lines.length - 1]).toBe(`${to - MIN},${new Date(to - MIN).toISOString()},51.439,o`);
+    expect(lines[lines.length - 1]).toBe(`${to - MIN},${new Date(to - MIN).toISOString()},${new Date(to - MIN + 3 * 3_600_000).toISOString().slice(0, 19)}+03:00,51.439,o`);
     const ts = lines.slice(1).map((l) => Number(l.split(",")[0]));
     expect(ts.every((t, i) => i === 0 || t - ts[i - 1] === MIN)).toBe(true);
 

@@ -38,6 +38,20 @@ describe("gateway settings", () => {
     expect(checkConfig({ liveness: { timeSyncS: 86400 } }).ok).toBe(true);
   });
 
+  it("takes each site's time zone as an IANA name, naming the site and the fix otherwise", () => {
+    const ok = checkConfig({ sites: { s1: { timezone: "Africa/Nairobi" }, s2: {} } });
+    expect(ok.ok && ok.config.sites).toEqual({ s1: { timezone: "Africa/Nairobi" }, s2: {} });
+    expect(defaultConfig().sites).toEqual({});
+    const r = checkConfig({ sites: { s1: { timezone: "Nairobi" }, s2: { timezone: "Africa/Nairobi", tz: 3 } } });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors.join("\n")).toMatch(/^sites\.s2\.tz: unknown key; remove it .*known here: timezone/m);
+    const bad = checkConfig({ sites: { s1: { timezone: "Nairobi" } } });
+    const name = checkConfig({ sites: { "Bad Site": {} } });
+    expect(name.ok === false && name.errors.join("\n")).toMatch(/^sites: must be a string matching .*\(got "Bad Site"\); name each site by its id/);
+    expect(bad.ok === false && bad.errors).toEqual(['sites.s1.timezone: "Nairobi" is not a time zone this gateway knows; set it to an IANA name such as "Africa/Nairobi", "Asia/Kathmandu" or "UTC"']);
+  });
+
   it("asks for broker.url in external mode and refuses a user name used twice", () => {
     const h = hashPassword("x");
     const r = checkConfig({

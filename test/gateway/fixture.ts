@@ -26,6 +26,7 @@ export function testConfig(dir: string, over: { [k: string]: any } = {}, nodes =
     storage: { path: join(dir, "gw.db"), flushMs: 5, ...(over.storage ?? {}) },
     liveness: over.liveness ?? {},
     demo: over.demo ?? false,
+    sites: over.sites ?? {},
   });
   if (!r.ok) throw new Error(r.errors.join("\n"));
   if (!over.broker?.port) r.config.broker.port = 0; // any free port (the settings file itself needs 1..65535)

@@ -3,7 +3,18 @@
 // is handed to onZoom (the page re-queries the gateway for finer buckets of that range) instead of stretching the
 // buckets already drawn.
 import uPlot from "uplot";
-import type { HistoryPoint } from "./view";
+import { showTime, shownZoneName, type HistoryPoint } from "./view";
+import { timeIn } from "../../time/zone";
+
+/** Tick labels in the site's zone, 24-hour: "HH:MM" within two days, else "MM-DD" (with the hour when not midnight). */
+export function tickLabels(splits: number[], zone: string): string[] {
+  const span = splits.length > 1 ? splits[splits.length - 1] - splits[0] : 0;
+  return splits.map((t) => {
+    const s = timeIn(t, zone);
+    if (span <= 2 * 86_400_000) return s.slice(11);
+    return s.slice(11) === "00:00" ? s.slice(5, 10) : s.slice(5);
+  });
+}
 
 export interface HistoryChart {
   show(points: HistoryPoint[], label: string, unit: string, from: number, to: number): void;
@@ -26,9 +37,11 @@ export function historyChart(host: HTMLElement, onZoom: (from: number, to: numbe
       ms: 1,
       cursor: { drag: { x: true, y: false, setScale: false } },
       scales: { x: { time: true } },
-      axes: [{}, { label: unit, size: 60 }],
+      // ticks fall on the site's hours (uPlot.tzDate) and read 24-hour in its zone
+      tzDate: (ts) => uPlot.tzDate(new Date(ts), shownZoneName()),
+      axes: [{ values: (_u, splits) => tickLabels(splits, shownZoneName()) }, { label: unit, size: 60 }],
       series: [
-        {},
+        { value: (_u, v) => (v === null || v === undefined ? "—" : showTime(v)) },
         { label: label, stroke: "#1f5fbf", width: 2, value: (_u, v) => fmt(v) },
         { label: "min of bucket", stroke: "rgba(31,95,191,0.35)", width: 1, value: (_u, v) => fmt(v) },
         { label: "max of bucket", stroke: "rgba(31,95,191,0.35)", width: 1, value: (_u, v) => fmt(v) },
@@ -46,7 +59,44 @@ export function historyChart(host: HTMLElement, onZoom: (from: number, to: numbe
         ],
       },
     };
-    return new uPlot(opts, [[], [], [], []], host);
+    const u = new uPlot(opts, [[], [], [], []], host);
+    touchZoom(u);
+    return u;
+  }
+
+  /**
+   * A finger dragged across the chart selects a range as a mouse drag does (uPlot's own drag follows mouse events
+   * only, which a touch drag does not send). Horizontal drags belong to the chart; vertical ones still scroll.
+   */
+  function touchZoom(u: uPlot): void {
+    const over = u.over;
+    over.style.touchAction = "pan-y";
+    let x0: number | null = null;
+    const x = (e: PointerEvent) => Math.max(0, Math.min(over.clientWidth, e.clientX - over.getBoundingClientRect().left));
+    const clear = () => {
+      x0 = null;
+      u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+    };
+    over.addEventListener("pointerdown", (e) => {
+      if (e.pointerType !== "touch") return;
+      x0 = x(e);
+      over.setPointerCapture(e.pointerId);
+    });
+    over.addEventListener("pointermove", (e) => {
+      if (x0 === null || e.pointerType !== "touch") return;
+      const x1 = x(e);
+      u.setSelect({ left: Math.min(x0, x1), width: Math.abs(x1 - x0), top: 0, height: over.clientHeight }, false);
+    });
+    over.addEventListener("pointerup", (e) => {
+      if (x0 === null || e.pointerType !== "touch") return;
+      const x1 = x(e);
+      const left = Math.min(x0, x1);
+      const width = Math.abs(x1 - x0);
+      clear();
+      if (width < 5) return; // a tap
+      onZoom(Math.round(u.posToVal(left, "x")), Math.round(u.posToVal(left + width, "x")));
+    });
+    over.addEventListener("pointercancel", clear);
   }
 
   return {
@@ -60,7 +110,7 @@ export function historyChart(host: HTMLElement, onZoom: (from: number, to: numbe
       const data: uPlot.AlignedData = [t, points.map((p) => p.mean), points.map((p) => p.min), points.map((p) => p.max)];
       plot.setData(data, false);
       plot.setScale("x", { min: from, max: to });
-      host.setAttribute("aria-label", `Chart of ${label} in ${unit || "units"} from ${new Date(from).toLocaleString()} to ${new Date(to).toLocaleString()}, ${points.length} points`);
+      host.setAttribute("aria-label", `Chart of ${label} in ${unit || "units"} from ${showTime(from)} to ${showTime(to)} (${shownZoneName()}), ${points.length} points`);
     },
     resize() {
       plot?.setSize(size());

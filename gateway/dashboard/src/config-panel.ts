@@ -3,6 +3,7 @@
 // (applied), the desired keys it does not run yet, and what it last refused or tried (GET .../config/state).
 import type { ConfigStateReply } from "../../../contracts/gateway-api";
 import { el } from "./render";
+import { showTime } from "./view";
 
 /** Settings as `key=value` pairs, one per line, sorted; secrets never reach the gateway's API. */
 export function settingsText(c: { [k: string]: unknown } | null): string {
@@ -11,7 +12,7 @@ export function settingsText(c: { [k: string]: unknown } | null): string {
   return keys.length ? keys.map((k) => `${k}=${JSON.stringify(c[k])}`).join("\n") : "(none)";
 }
 
-const when = (t: number | null) => (t === null ? "" : " (" + new Date(t).toLocaleString() + ")");
+const when = (t: number | null) => (t === null ? "" : " (" + showTime(t) + ")");
 
 export function renderConfig(tbody: HTMLElement, s: ConfigStateReply): void {
   const rows: [string, string, string][] = [

@@ -3,9 +3,11 @@
 import { enc, getJson, NeedToken, postJson, setToken, token, withToken } from "./api";
 import { historyChart } from "./chart";
 import { AlarmRow, counterKeys, NodeRow, renderAlarms, renderFeeders, renderNodes, renderOverview } from "./render";
-import { HistoryPoint, LatestChannel, startOfDay } from "./view";
-import type { ConfigStateReply, HistoryResult, LatestReply } from "../../../contracts/gateway-api";
+import { HistoryPoint, LatestChannel, setShownZone, showTime } from "./view";
+import type { ConfigStateReply, HistoryResult, LatestReply, SiteSummary } from "../../../contracts/gateway-api";
+import { dayIn, dayStartIn, startOfDayIn } from "../../time/zone";
 import { renderConfig } from "./config-panel";
+import { linkQuery, parseLink } from "./link";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -14,17 +16,38 @@ type Latest = Pick<LatestReply, "now" | "interval_s" | "channels">;
 const state = {
   site: "",
   node: "",
+  /** each site's IANA time zone (GET /api/sites) */
+  zones: {} as { [site: string]: string },
   latest: [] as LatestChannel[],
   range_ms: 86_400_000,
   zoom: null as { from: number; to: number } | null,
   events: null as EventSource | null,
 };
 
+/** What the opened URL asks for (?site=&node=&ch=&range=&from=&to=); each is used once, on the first load. */
+const asked = parseLink(location.search);
+const notices: string[] = [];
+
 const chart = historyChart($("chart"), (from, to) => {
   state.zoom = { from, to };
   $<HTMLButtonElement>("hi-reset").disabled = false;
+  syncUrl();
   void loadHistory();
 });
+
+/** Keep the address bar on what is shown, so that a copied link opens the same site, node and history view. */
+function syncUrl(): void {
+  const q = linkQuery({ site: state.site, node: state.node, ch: $<HTMLSelectElement>("hi-ch").value, range_ms: state.range_ms, zoom: state.zoom });
+  if (q !== location.search) history.replaceState(null, "", location.pathname + q);
+}
+
+/** Say in the page what the link asked for that this gateway does not have. */
+function notice(text: string): void {
+  notices.push(text);
+  const n = $("notice");
+  n.textContent = notices.join(" ");
+  n.hidden = false;
+}
 
 function nodePath(): string {
   return `/api/sites/${enc(state.site)}/nodes/${enc(state.node)}`;
@@ -60,17 +83,39 @@ function fillSelect(sel: HTMLSelectElement, values: string[], current: string): 
 }
 
 async function loadSites(): Promise<void> {
-  const r = await getJson<{ sites: { site: string }[] }>("/api/sites");
-  const want = new URLSearchParams(location.search).get("site") ?? state.site;
-  state.site = fillSelect($("site"), r.sites.map((s) => s.site), want);
+  const r = await getJson<{ sites: SiteSummary[] }>("/api/sites");
+  for (const s of r.sites) state.zones[s.site] = s.timezone;
+  const names = r.sites.map((s) => s.site);
+  const want = asked.site ?? state.site;
+  state.site = fillSelect($("site"), names, want);
+  if (asked.site !== undefined && state.site !== asked.site) {
+    notice(names.length ? `This gateway has no site "${asked.site}"; showing site ${state.site} instead.` : `This gateway has no site "${asked.site}".`);
+    asked.node = undefined; // a node of the unknown site
+  }
+  asked.site = undefined;
+  siteChosen();
   if (!state.site) $("ov-time").textContent = "No node has reported to this gateway yet.";
+}
+
+/** The site's zone for every time the page shows and for its "today". */
+function zone(): string {
+  return state.zones[state.site] ?? "UTC";
+}
+
+function siteChosen(): void {
+  setShownZone(zone());
+  $("tz").textContent = `Times in ${zone()}, the site's time zone`;
+  for (const id of ["ex-from", "ex-to"]) $<HTMLInputElement>(id).value = "";
 }
 
 async function loadNodes(): Promise<void> {
   if (!state.site) return;
   const r = await getJson<{ nodes: NodeRow[] }>(`/api/sites/${enc(state.site)}/nodes`);
-  const want = state.node || new URLSearchParams(location.search).get("node") || "";
+  const want = state.node || asked.node || "";
   state.node = fillSelect($("node"), r.nodes.map((n) => n.node), want);
+  if (asked.node !== undefined && state.node !== asked.node) notice(`Site ${state.site} has no node "${asked.node}"; showing node ${state.node} instead.`);
+  asked.node = undefined;
+  syncUrl();
   renderNodes($("nodes").querySelector("tbody")!, r.nodes, Date.now());
 }
 
@@ -78,8 +123,8 @@ async function loadLatest(): Promise<void> {
   if (!state.node) return;
   const l = await getJson<Latest>(nodePath() + "/latest");
   state.latest = l.channels;
-  // energy today: each counter's history since the local midnight in buckets of at most 10 minutes
-  const from = startOfDay(Date.now());
+  // energy today: each counter's history since midnight in the site's zone, in buckets of at most 10 minutes
+  const from = startOfDayIn(Date.now(), zone());
   const to = Math.max(Date.now(), ...l.channels.map((c) => (c.ts ?? 0) + 1));
   const points = Math.ceil((to - from) / 600_000) + 1;
   const today: { [key: string]: HistoryPoint[] } = {};
@@ -92,16 +137,19 @@ async function loadLatest(): Promise<void> {
   renderOverview($("overview"), l.channels, today);
   renderFeeders($("feeders").querySelector("tbody")!, l.channels, today);
   const newest = Math.max(0, ...l.channels.map((c) => c.ts ?? 0));
-  $("ov-time").textContent = newest ? `Node ${state.node}, newest reading ${new Date(newest).toLocaleString()} (reports every ${l.interval_s ?? "?"} s)` : `Node ${state.node} has sent no readings yet.`;
+  $("ov-time").textContent = newest ? `Node ${state.node}, newest reading ${showTime(newest)} (reports every ${l.interval_s ?? "?"} s)` : `Node ${state.node} has sent no readings yet.`;
   fillChannels();
 }
 
 function fillChannels(): void {
   const sel = $<HTMLSelectElement>("hi-ch");
   const specs = state.latest.map((c) => c.key + ":" + c.agg);
-  const current = sel.value || "pv_W:mean";
+  const current = asked.ch ?? (sel.value || "pv_W:mean");
   if (sel.options.length !== specs.length) {
     fillSelect(sel, specs, specs.indexOf(current) >= 0 ? current : (specs[0] ?? ""));
+    if (asked.ch !== undefined && specs.indexOf(asked.ch) < 0) notice(`Node ${state.node} has no channel "${asked.ch}"; the history shows ${sel.value} instead.`);
+    asked.ch = undefined;
+    syncUrl();
     void guarded(loadHistory);
   }
 }
@@ -142,17 +190,21 @@ async function loadAlarms(): Promise<void> {
   $("al-count").setAttribute("aria-label", `${open} unacknowledged`);
 }
 
+/** The export's day inputs start on the site's today. */
 function dayInput(id: string, t: number): void {
-  const d = new Date(t - new Date(t).getTimezoneOffset() * 60_000);
   const i = $<HTMLInputElement>(id);
-  if (!i.value) i.value = d.toISOString().slice(0, 10);
+  if (!i.value) i.value = dayIn(t, zone());
 }
 
 function updateExportLink(): void {
   dayInput("ex-from", Date.now());
   dayInput("ex-to", Date.now());
-  const from = new Date($<HTMLInputElement>("ex-from").value + "T00:00").getTime();
-  const to = new Date($<HTMLInputElement>("ex-to").value + "T00:00").getTime() + 86_400_000;
+  const day = /^\d{4}-\d{2}-\d{2}$/;
+  if (!day.test($<HTMLInputElement>("ex-from").value) || !day.test($<HTMLInputElement>("ex-to").value)) return; // a day being typed
+  // whole days of the site: from its midnight of the first day to its midnight after the last (23 or 25 h days too)
+  const from = dayStartIn($<HTMLInputElement>("ex-from").value, zone());
+  const last = dayStartIn($<HTMLInputElement>("ex-to").value, zone());
+  const to = dayStartIn(dayIn(last + 36 * 3_600_000, zone()), zone());
   const which = $<HTMLSelectElement>("ex-which").value;
   const ch = which === "all" ? "" : `&channels=${enc($<HTMLSelectElement>("hi-ch").value)}`;
   const a = $<HTMLAnchorElement>("ex-link");
@@ -200,6 +252,19 @@ async function loadAll(): Promise<void> {
   connect();
 }
 
+/** The history's range and zoom from the link (the channel waits for the node's channels). */
+function restoreView(): void {
+  if (asked.range_ms !== undefined) {
+    state.range_ms = asked.range_ms;
+    for (const o of Array.from(document.querySelectorAll<HTMLButtonElement>(".ranges button"))) o.setAttribute("aria-pressed", String(Number(o.dataset.range) === asked.range_ms));
+  }
+  if (asked.zoom) {
+    state.zoom = asked.zoom;
+    $<HTMLButtonElement>("hi-reset").disabled = false;
+  }
+  for (const bad of asked.unknown) notice(bad);
+}
+
 function start(): void {
   $<HTMLFormElement>("token-form").addEventListener("submit", (e) => {
     e.preventDefault();
@@ -215,6 +280,7 @@ function start(): void {
   $("site").addEventListener("change", () => {
     state.site = $<HTMLSelectElement>("site").value;
     state.node = "";
+    siteChosen();
     void guarded(async () => {
       await loadNodes();
       await Promise.all([loadLatest(), loadAlarms(), loadConfig()]);
@@ -223,13 +289,19 @@ function start(): void {
   $("node").addEventListener("change", () => {
     state.node = $<HTMLSelectElement>("node").value;
     state.zoom = null;
+    $<HTMLButtonElement>("hi-reset").disabled = true;
+    syncUrl();
     void guarded(loadLatest).then(() => guarded(loadHistory));
     void guarded(loadConfig);
   });
-  $("hi-ch").addEventListener("change", () => void guarded(loadHistory));
+  $("hi-ch").addEventListener("change", () => {
+    syncUrl();
+    void guarded(loadHistory);
+  });
   $("hi-reset").addEventListener("click", () => {
     state.zoom = null;
     $<HTMLButtonElement>("hi-reset").disabled = true;
+    syncUrl();
     void guarded(loadHistory);
   });
   for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>(".ranges button"))) {
@@ -238,10 +310,12 @@ function start(): void {
       state.zoom = null;
       $<HTMLButtonElement>("hi-reset").disabled = true;
       for (const o of Array.from(document.querySelectorAll(".ranges button"))) o.setAttribute("aria-pressed", String(o === b));
+      syncUrl();
       void guarded(loadHistory);
     });
   }
   $("al-all").addEventListener("change", () => void guarded(loadAlarms));
+  restoreView();
   for (const id of ["ex-from", "ex-to", "ex-which"]) $(id).addEventListener("change", updateExportLink);
   window.addEventListener("resize", () => chart.resize());
   // stale flags depend on the clock: refresh now and then even without events

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // DOM pieces of the dashboard: values with their quality badge, the overview cards, and the tables.
 import type { AlarmRow, NodeStatus } from "../../../contracts/gateway-api";
-import { ago, counterDelta, feedersOf, findChannel, HistoryPoint, LatestChannel, showValue } from "./view";
+import { ago, counterDelta, feedersOf, findChannel, HistoryPoint, LatestChannel, showTime, showValue } from "./view";
 
 /** An element with attributes and children. */
 export function el(tag: string, attrs: { [a: string]: string } = {}, ...children: (Node | string)[]): HTMLElement {
@@ -16,7 +16,7 @@ export function valueEl(ch: LatestChannel | undefined, key: string, label: strin
   const v = showValue(ch);
   const spoken = v.state === "ok" ? `${label}: ${v.text} ${v.unit}` : `${label}: ${v.text === "—" ? "no value" : v.text + " " + v.unit}, ${v.badge}`;
   const p = el("p", { class: "value", "data-key": key, "data-state": v.state, "aria-label": spoken }, el("span", { class: "num" }, v.text), el("span", { class: "unit" }, v.unit), el("span", { class: "badge" }, v.badge));
-  if (ch && ch.ts !== null) p.title = "reading of " + new Date(ch.ts).toLocaleString();
+  if (ch && ch.ts !== null) p.title = "reading of " + showTime(ch.ts);
   return p;
 }
 
@@ -108,9 +108,9 @@ export function renderNodes(body: HTMLElement, nodes: NodeRow[], now: number): v
         { "data-node": n.node },
         el("th", { scope: "row" }, n.node),
         el("td", {}, el("span", { class: "badge " + (n.online ? "ok" : "bad") }, n.online ? "online" : "offline")),
-        el("td", { title: n.last_seen ? new Date(n.last_seen).toLocaleString() : "" }, ago(n.last_seen, now)),
-        el("td", {}, `${n.fw ?? "?"}${n.board ? " (" + n.board + ")" : ""}`),
-        el("td", {}, n.backlog === null ? "—" : String(n.backlog) + (n.backlog === 1 ? " batch" : " batches")),
+        el("td", { title: n.last_seen ? showTime(n.last_seen) : "" }, ago(n.last_seen, now)),
+        el("td", { class: "wide" }, `${n.fw ?? "?"}${n.board ? " (" + n.board + ")" : ""}`),
+        el("td", { class: "wide" }, n.backlog === null ? "—" : String(n.backlog) + (n.backlog === 1 ? " batch" : " batches")),
         el("td", {}, linkText(n)),
         el("td", {}, n.clock_synced ? "synced" : el("span", { class: "badge stale" }, "not synced")),
       ),
@@ -122,19 +122,20 @@ export type { AlarmRow };
 
 export function renderAlarms(body: HTMLElement, alarms: AlarmRow[], onAck: (a: AlarmRow) => void): void {
   const rows = alarms.map((a) => {
-    const state = a.cleared_at !== null ? "cleared " + new Date(a.cleared_at).toLocaleString() : "active";
+    const state = a.cleared_at !== null ? "cleared " + showTime(a.cleared_at) : "active";
     const acked = a.acked_at !== null ? `acknowledged by ${a.acked_by ?? "?"}` : "";
     const action = a.acked_at === null ? el("button", { type: "button", "aria-label": `Acknowledge alarm ${a.rule} on ${a.node}` }, "Acknowledge") : el("span", {}, "—");
     if (a.acked_at === null) action.addEventListener("click", () => onAck(a));
     return el(
       "tr",
       { class: a.severity + (a.cleared_at !== null ? " cleared" : ""), "data-alarm": String(a.id), "data-rule": a.rule },
-      el("td", {}, new Date(a.raised_at).toLocaleString()),
-      el("td", {}, a.node),
-      el("td", {}, el("strong", {}, a.rule), el("br"), a.message),
-      el("td", {}, a.severity),
-      el("td", {}, a.value === null ? "—" : String(a.value)),
-      el("td", { class: "alarm-state" }, state, acked ? el("br") : "", acked),
+      el("td", {}, showTime(a.raised_at)),
+      el("td", { class: "wide" }, a.node),
+      // on a phone the node, severity, value and state columns are hidden: the alarm's cell says them
+      el("td", { class: "alarm-what" }, el("strong", {}, a.rule), el("br"), a.message, el("span", { class: "narrow" }, el("br"), `${a.node}, ${a.severity}${a.value === null ? "" : ", value " + a.value}; ${state}${acked ? ", " + acked : ""}`)),
+      el("td", { class: "wide" }, a.severity),
+      el("td", { class: "wide" }, a.value === null ? "—" : String(a.value)),
+      el("td", { class: "alarm-state wide" }, state, acked ? el("br") : "", acked),
       el("td", {}, action),
     );
   });

@@ -1,6 +1,7 @@
 // What the dashboard shows for a value, without the DOM (so Node tests can check it): a reading with its quality
 // (docs/design.md guarantee 5: ok, stale, estimated, sensor failed; zero never means missing) and the API's stale flag.
 import type { HistoryPoint, LatestChannel } from "../../../contracts/gateway-api";
+import { timeIn } from "../../time/zone";
 
 export type { LatestChannel, HistoryPoint };
 
@@ -99,9 +100,18 @@ export function feedersOf(chs: LatestChannel[]): { kind: "feeder" | "ct"; n: num
   return out.sort((a, b) => (a.kind === b.kind ? a.n - b.n : a.kind === "feeder" ? -1 : 1));
 }
 
-/** The start of the browser's local day containing `now`, Unix ms. */
-export function startOfDay(now: number): number {
-  const d = new Date(now);
-  d.setHours(0, 0, 0, 0);
-  return d.getTime();
+/** The time zone the page shows times in: the site's (GET /api/sites), never the browser's. */
+let shownZone = "UTC";
+
+export function setShownZone(zone: string): void {
+  shownZone = zone;
+}
+
+export function shownZoneName(): string {
+  return shownZone;
+}
+
+/** A time as the page shows it: "YYYY-MM-DD HH:MM", 24-hour, in the site's zone. */
+export function showTime(ts: number): string {
+  return timeIn(ts, shownZone);
 }
