@@ -9,6 +9,7 @@ export interface MetricsSnapshot {
   rowsStored: number;
   samplesStored?: number;
   duplicates?: number;
+  covered?: number;
   rejects: { [reason: string]: number };
   commitErrors?: number;
   /** Batches stored per second over the core's sliding window. */
@@ -53,6 +54,7 @@ export function renderMetrics(db: Db, source: MetricsSource | undefined, extra: 
     t.metric("minigrid_rows_stored_total", "counter", "Batch rows committed to the store.", s.rowsStored);
     t.metric("minigrid_samples_stored_total", "counter", "Sample values committed to the store.", s.samplesStored);
     t.metric("minigrid_duplicates_total", "counter", "Batches dropped as already stored.", s.duplicates);
+    t.metric("minigrid_covered_total", "counter", "Merged summaries dropped because other rows already hold every batch they cover.", s.covered);
     t.metric("minigrid_rejects_total", "counter", "Input refused, by reason.", labelled("reason", s.rejects));
     t.metric("minigrid_commit_errors_total", "counter", "Store commits that failed.", s.commitErrors);
     t.metric("minigrid_ingest_batches_per_second", "gauge", "Batches stored per second (sliding window).", s.ingestBatchesPerSecond);

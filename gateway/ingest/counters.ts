@@ -45,6 +45,8 @@ export interface CountersSnapshot {
   rowsStored: number;
   samplesStored: number;
   duplicates: number;
+  /** Merged summaries whose every seq was already stored in other rows (not stored twice, not a duplicate). */
+  covered: number;
   pendingKept: number;
   pendingAnchored: number;
   rejects: { [reason: string]: number };
@@ -66,6 +68,7 @@ export class GatewayCounters {
   rowsStored = 0;
   samplesStored = 0;
   duplicates = 0;
+  covered = 0;
   pendingKept = 0;
   pendingAnchored = 0;
   commitErrors = 0;
@@ -86,7 +89,7 @@ export class GatewayCounters {
     return {
       received: { ...this.received },
       rejects: { ...this.rejects },
-      n: [this.batchesStored, this.rowsStored, this.samplesStored, this.duplicates, this.pendingKept, this.pendingAnchored],
+      n: [this.batchesStored, this.rowsStored, this.samplesStored, this.duplicates, this.covered, this.pendingKept, this.pendingAnchored],
       rate: this.batchRate.save(),
     };
   }
@@ -94,7 +97,7 @@ export class GatewayCounters {
   restore(c: IngestCounts): void {
     replace(this.received, c.received);
     replace(this.rejects, c.rejects);
-    [this.batchesStored, this.rowsStored, this.samplesStored, this.duplicates, this.pendingKept, this.pendingAnchored] = c.n;
+    [this.batchesStored, this.rowsStored, this.samplesStored, this.duplicates, this.covered, this.pendingKept, this.pendingAnchored] = c.n;
     this.batchRate.restore(c.rate);
   }
 
@@ -113,6 +116,7 @@ export class GatewayCounters {
       rowsStored: this.rowsStored,
       samplesStored: this.samplesStored,
       duplicates: this.duplicates,
+      covered: this.covered,
       pendingKept: this.pendingKept,
       pendingAnchored: this.pendingAnchored,
       rejects: { ...this.rejects },
