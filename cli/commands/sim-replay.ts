@@ -215,13 +215,13 @@ async function replayAndReport(p: ReplayPlan, values: Values, ledger: StoreLedge
   let rows: StoreLedgerRow[] | undefined;
   if (dbPath) rows = ledger.rows(dbPath);
   const produced = ledger.producedCount();
-  // what left the nodes' flash was acknowledged by a broker: against an external gateway that is all we can know
-  const acknowledged = gateway ? ledger.acknowledgedCount() : produced - ledger.queuedCount();
+  // the embedded gateway's stored batches, or against an external gateway the PUBACKs the nodes received for batches
+  const acknowledged = ledger.acknowledgedCount();
   const database = temporary ? null : dbPath ?? null;
   const summary = { sites: p.specs.length, virtual_s: result.virtualMs / 1000, real_s: result.realMs / 1000, speed_x: Math.round(result.virtualMs / Math.max(1, result.realMs)), resets: result.resets, database };
   if (values.json) console.log(JSON.stringify({ ...summary, ledger: rows ?? null, accounted: rows ? ledgerAccount(rows) : null, produced, acknowledged }, null, 2));
   else {
-    console.log(rows ? formatLedger(rows) : `ledger: ${produced} batches produced, ${acknowledged} acknowledged (left the nodes' flash); stored unknown (give --db with the gateway's database)`);
+    console.log(rows ? formatLedger(rows) : `ledger: ${produced} batches produced, ${acknowledged} acknowledged (PUBACKs the nodes received); stored unknown (give --db with the gateway's database)`);
     const where = temporary ? "database removed (temporary; --db FILE keeps it)" : `database ${dbPath ?? "-"}`;
     console.log(`${summary.sites} site(s), ${(summary.virtual_s / 3600).toFixed(1)} h virtual in ${summary.real_s.toFixed(1)} s (x${summary.speed_x}), ${summary.resets} resets; ${where}`);
   }

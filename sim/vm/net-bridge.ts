@@ -12,6 +12,8 @@ export interface NetStats {
   refused: number;
   bytesOut: number;
   bytesIn: number;
+  /** PUBACKs that reached the board for its batches (mqtt-replies.ts). */
+  batchAcks: number;
 }
 
 interface Tracked {
@@ -29,7 +31,7 @@ export class NetBridge {
   /** The board's own link has an address (wifi-module.ts, wiznet-module.ts); a board that never asks for its
    * link module (the Linux build, a program without a network) uses the bridge as the host's network. */
   private joined = true;
-  readonly stats: NetStats = { connects: 0, refused: 0, bytesOut: 0, bytesIn: 0 };
+  readonly stats: NetStats = { connects: 0, refused: 0, bytesOut: 0, bytesIn: 0, batchAcks: 0 };
   private open = new Set<Tracked>();
   /** Something happened on a real socket (or was written to one) since the runner last let Node's I/O run. */
   private stirred = false;
@@ -164,7 +166,9 @@ export class NetBridge {
     });
     if (onConnect) listeners["__connect"] = [onConnect as (...a: unknown[]) => unknown];
     socket.on("data", (buf) => {
+      const acks = tracked.replies.batchAcks;
       tracked.replies.received(buf);
+      this.stats.batchAcks += tracked.replies.batchAcks - acks;
       this.stats.bytesIn += buf.length;
       emit("data", buf.toString("latin1"));
     });

@@ -35,4 +35,19 @@ describe("MQTT answers due on a connection", () => {
     r.sent(p.subarray(700));
     expect(r.pending).toBe(1);
   });
+
+  it("counts the PUBACKs of batch publishes (topic .../t) by packet id, each once; other PUBACKs are not batches", () => {
+    const r = new MqttReplies();
+    r.sent(bytes(encodePublish("mg/v1/s1/n1/t", "{}", 2, 11) + encodePublish("mg/v1/s1/n1/evt", "{}", 2, 12)));
+    r.sent(bytes(encodePublish("mg/v1/s1/n1/t", "z".repeat(1200), 2, 300) + encodePublish("mg/v1/s1/n1/t", "q0", 0, 0)));
+    r.received(bytes(encodePuback(12)));
+    expect(r.batchAcks).toBe(0);
+    const ack = bytes(encodePuback(300) + encodePuback(11));
+    r.received(ack.subarray(0, 5));
+    expect(r.batchAcks).toBe(1); // 300 whole, 11 not yet
+    r.received(ack.subarray(5));
+    expect(r.batchAcks).toBe(2);
+    r.received(bytes(encodePuback(11))); // a repeated PUBACK: its publish was answered already
+    expect(r.batchAcks).toBe(2);
+  });
 });
