@@ -45,6 +45,7 @@ export class EmbeddedBroker implements GatewayFeature, Publisher {
           (r) => {
             if (r.ok) {
               this.ids.set(client, r.id);
+              if (r.id.kind === "node") this.counters.reconnects.connected(`${r.id.site}/${r.id.node}`);
               return done(null, true);
             }
             this.refuse(r.refusal, client.id, "", address);
@@ -69,8 +70,11 @@ export class EmbeddedBroker implements GatewayFeature, Publisher {
           return done(new Error(refusal.detail));
         }
         const payload = packet.payload as Buffer;
+        const arrived = performance.now();
         this.ingest.submit({ clientId: client.id, topic: packet.topic, payload, receivedAt: this.ingest.now(packet.topic) }, (err, rejected) => {
           if (rejected && Buffer.isBuffer(payload)) this.dropped.add(payload);
+          // aedes writes the PUBACK when this hook calls back (after the commit)
+          if (!err && packet.qos === 1) this.counters.pubackSeconds.observe((performance.now() - arrived) / 1000);
           done(err);
         });
       },

@@ -1,4 +1,5 @@
 // What the gateway counts, for logs and for the API's Prometheus text (the API reads `snapshot()`).
+import { Histogram, HistogramSnapshot, LoopLag, PUBACK_BUCKETS_S, Reconnects } from "./latency";
 
 /** Events per second over a sliding window of one-second buckets. */
 export class RateMeter {
@@ -59,6 +60,12 @@ export interface CountersSnapshot {
   pendingDepth: number;
   nodesOnline: number;
   clientsConnected: number;
+  /** CONNECTs per node ("site/node") after its first (embedded broker). */
+  reconnects: { [node: string]: number };
+  /** Seconds from a QoS 1 PUBLISH arriving to the PUBACK the broker may send once it is committed. */
+  pubackSeconds: HistogramSnapshot;
+  /** Event-loop delay since the previous snapshot (s); undefined when not measured. */
+  eventLoopLagSeconds?: { p50: number; p99: number; max: number };
 }
 
 export class GatewayCounters {
@@ -76,6 +83,10 @@ export class GatewayCounters {
   lastFlushMs = 0;
   maxFlushMs = 0;
   readonly batchRate = new RateMeter(10);
+  readonly reconnects = new Reconnects();
+  readonly pubackSeconds = new Histogram(PUBACK_BUCKETS_S);
+  /** Started with the gateway (gateway.ts), read and reset by each snapshot. */
+  readonly loopLag = new LoopLag();
   /** Filled in by the parts that own them (ingest queue, store, liveness, broker). */
   gauges: { queueDepth: () => number; pendingDepth: () => number; nodesOnline: () => number; clientsConnected: () => number } = {
     queueDepth: () => 0,
@@ -129,6 +140,9 @@ export class GatewayCounters {
       pendingDepth: this.gauges.pendingDepth(),
       nodesOnline: this.gauges.nodesOnline(),
       clientsConnected: this.gauges.clientsConnected(),
+      reconnects: { ...this.reconnects.perNode },
+      pubackSeconds: this.pubackSeconds.snapshot(),
+      eventLoopLagSeconds: this.loopLag.take(),
     };
   }
 }
