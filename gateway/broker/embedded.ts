@@ -45,7 +45,8 @@ export class EmbeddedBroker implements GatewayFeature, Publisher {
           (r) => {
             if (r.ok) {
               this.ids.set(client, r.id);
-              if (r.id.kind === "node") this.counters.reconnects.connected(`${r.id.site}/${r.id.node}`);
+              // a node login by its site/node; an anonymous client (demo mode) by its client id (the firmware's <site>.<node>)
+              this.counters.reconnects.connected(r.id.kind === "node" ? `${r.id.site}/${r.id.node}` : client.id);
               return done(null, true);
             }
             this.refuse(r.refusal, client.id, "", address);

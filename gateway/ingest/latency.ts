@@ -35,13 +35,23 @@ export interface HistogramSnapshot {
   count: number;
 }
 
-/** CONNECTs per node after its first: reconnects (a counter per node that connected at least once). */
+/**
+ * CONNECTs per node after its first: reconnects (a counter per node that connected at least once). At most
+ * `maxNodes` are kept: anonymous clients in demo mode choose their own ids, and /metrics must not grow with them.
+ */
 export class Reconnects {
   readonly perNode: { [node: string]: number } = {};
+  private size = 0;
+
+  constructor(private readonly maxNodes = 5000) {}
 
   connected(node: string): void {
     const n = this.perNode[node];
-    this.perNode[node] = n === undefined ? 0 : n + 1;
+    if (n !== undefined) this.perNode[node] = n + 1;
+    else if (this.size < this.maxNodes) {
+      this.perNode[node] = 0;
+      this.size++;
+    }
   }
 }
 

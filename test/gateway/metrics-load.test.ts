@@ -4,14 +4,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { MqttClient } from "mqtt";
 import { Gateway } from "../../gateway/gateway";
 import { ApiFeature } from "../../gateway/api/feature";
-import { batch, birth, nodeClient, tempDir, testConfig, topic } from "./fixture";
+import { Reconnects } from "../../gateway/ingest/latency";
+import { batch, birth, connectClient, nodeClient, tempDir, testConfig, topic } from "./fixture";
 
 const TOKEN = "metrics-t0ken";
 let gw: Gateway | undefined;
 const clients: MqttClient[] = [];
 
-async function start(flushMs: number): Promise<ApiFeature> {
-  gw = new Gateway(testConfig(tempDir(), { storage: { flushMs } }));
+async function start(flushMs: number, over: { [k: string]: unknown } = {}): Promise<ApiFeature> {
+  gw = new Gateway(testConfig(tempDir(), { storage: { flushMs }, ...over }));
   const api = new ApiFeature(gw, { api: { port: 0, token: TOKEN, requireToken: true }, log: () => {} });
   gw.use(api);
   await gw.start();
@@ -36,6 +37,12 @@ async function connect(node: string): Promise<MqttClient> {
   return c;
 }
 
+async function connectAnonymous(clientId: string): Promise<MqttClient> {
+  const c = await connectClient(gw!.brokerUrl, { clientId });
+  clients.push(c);
+  return c;
+}
+
 afterEach(async () => {
   for (const c of clients.splice(0)) c.end(true);
   await gw?.stop();
@@ -54,6 +61,15 @@ describe("/metrics under load", () => {
     // a refused login is no connection of the node
     await expect(nodeClient(gw!.brokerUrl, "n2", { password: "wrong" })).rejects.toThrow();
     expect(sample(await metrics(api), 'minigrid_node_reconnects_total{node="s1/n2"}')).toBe(0);
+  });
+
+  it("in demo mode counts an anonymous controller by its client id, and keeps at most 5,000 of them", async () => {
+    const api = await start(5, { demo: true });
+    for (let k = 0; k < 2; k++) (await connectAnonymous("demo.n7")).end(true);
+    expect(sample(await metrics(api), 'minigrid_node_reconnects_total{node="demo.n7"}')).toBe(1);
+    const r = new Reconnects(2);
+    for (const id of ["a", "b", "c", "a"]) r.connected(id);
+    expect(r.perNode).toEqual({ a: 1, b: 0 });
   });
 
   it("gives the PUBACK latency as a histogram that includes the wait for the commit", async () => {
