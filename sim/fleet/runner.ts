@@ -14,9 +14,9 @@ export interface RunnerCounts {
 
 export class SiteRunner {
   readonly sites: { spec: SiteSpec; vs: VirtualSite }[] = [];
-  /** PUBACKs for batches each board had received at the last `runUntil`. */
+  /** Batches each board had a PUBACK for at the last `runUntil`. */
   private acksSeen = new Map<VirtualSite, number>();
-  /** Told after each slice of the PUBACKs a board received for its batches meanwhile ("site/node", count). */
+  /** Told after each slice of the batches a board received its first PUBACK for meanwhile ("site/node", count). */
   onAcked?: (key: string, n: number) => void;
 
   /**

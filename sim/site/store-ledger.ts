@@ -1,7 +1,7 @@
 // The ledger of a replay read back from the gateway's own database (its `batches` table), per node:
 //   produced      batches the firmware wrote to its flash queue (MG_PROBE "push": boot, seq)
 //   acknowledged  batches the gateway committed and acknowledged: its "batch.stored" events (embedded gateway), or
-//                 the PUBACKs the boards received for their batches (an external gateway, sim/vm/mqtt-replies.ts)
+//                 the batches the boards received a PUBACK for, each once (an external gateway, sim/vm/mqtt-replies.ts)
 //   stored        rows in `batches` for the node (a merged summary is one row for many produced batches)
 //   alone         produced batches stored in a row of their own (m = 1)
 //   merged        produced batches that reached storage inside a merged batch (m > 1: the flash queue, when full,
@@ -150,7 +150,7 @@ export class StoreLedger {
 /** What each column of the ledger means, one line each, printed under the table. */
 export const ledgerColumns: [string, string][] = [
   ["produced", "batches the firmware wrote to its flash queue"],
-  ["acknowledged", "batches the gateway committed, then acknowledged (PUBACK); with --gateway the PUBACKs the nodes received for batches"],
+  ["acknowledged", "batches the gateway committed, then acknowledged (PUBACK); with --gateway the batches the nodes had a PUBACK for"],
   ["stored", "rows in the gateway's batches table (a merged summary is one row for many produced batches)"],
   ["alone", "produced batches stored in a row of their own"],
   ["merged", "produced batches stored inside a merged summary (a full flash queue merges its oldest batches)"],

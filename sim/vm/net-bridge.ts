@@ -12,7 +12,7 @@ export interface NetStats {
   refused: number;
   bytesOut: number;
   bytesIn: number;
-  /** PUBACKs that reached the board for its batches (mqtt-replies.ts). */
+  /** Batches (boot, first seq) the board received a PUBACK for, each counted once (mqtt-replies.ts). */
   batchAcks: number;
 }
 
@@ -33,6 +33,8 @@ export class NetBridge {
   private joined = true;
   readonly stats: NetStats = { connects: 0, refused: 0, bytesOut: 0, bytesIn: 0, batchAcks: 0 };
   private open = new Set<Tracked>();
+  /** "boot:seq" of every batch acknowledged to this board (a batch sent again and acknowledged again counts once). */
+  private acked = new Set<string>();
   /** Something happened on a real socket (or was written to one) since the runner last let Node's I/O run. */
   private stirred = false;
   private wake: (() => void) | undefined;
@@ -122,6 +124,11 @@ export class NetBridge {
     };
     const socket = new net.Socket();
     const tracked: Tracked = { socket, connecting: true, closingSince: 0, replies: new MqttReplies(), lastWriteAt: 0 };
+    tracked.replies.onBatchAck = (key) => {
+      if (this.acked.has(key)) return;
+      this.acked.add(key);
+      this.stats.batchAcks++;
+    };
     this.open.add(tracked);
     let closed = false;
     const api = {
@@ -166,9 +173,7 @@ export class NetBridge {
     });
     if (onConnect) listeners["__connect"] = [onConnect as (...a: unknown[]) => unknown];
     socket.on("data", (buf) => {
-      const acks = tracked.replies.batchAcks;
       tracked.replies.received(buf);
-      this.stats.batchAcks += tracked.replies.batchAcks - acks;
       this.stats.bytesIn += buf.length;
       emit("data", buf.toString("latin1"));
     });
