@@ -58,6 +58,7 @@ export class Gateway {
     }));
     const broker = (this.broker = external ? new ExternalBroker(c, ingest, this.counters) : new EmbeddedBroker(c, ingest, this.bus, this.counters));
     this.liveness = new Liveness(store, this.bus, broker, this.counters, c.liveness, this.now);
+    this.counters.loopLag.start();
     try {
       for (const f of [ingest, this.liveness, broker, ...this.extras]) {
         await f.start();
@@ -89,6 +90,7 @@ export class Gateway {
       }
     }
     this.store?.close();
+    this.counters.loopLag.stop();
   }
 }
 

@@ -42,7 +42,8 @@ Replays a site (or a fleet of them) through the real firmware: each site's board
 clamps are fed by the site model (sim/site: battery SOC and voltage, charge stages, LVD, inverter losses) from a
 PV power or irradiance trace. The nodes publish to the gateway; at the end the ledger compares, per node, the
 batches the firmware produced with what the gateway acknowledged and stored; a batch not stored but still in
-the node's flash when the run ends is "queued" (the node sends it once it reaches a gateway), not lost. Exit
+the node's flash when the run ends is "queued" (the node sends it once it reaches a gateway), not lost; one
+stored, then also inside a later merged summary's range, is "covered" (not stored twice). Exit
 status 1 when any was lost or stored twice. Against the embedded gateway with --workers 0 a replay is
 deterministic: one seed, the same ledger and the same stored rows.
 
@@ -54,7 +55,8 @@ deterministic: one seed, the same ledger and the same stored rows.
   --embedded       start the gateway in this process with a temporary SQLite file (default)
   --db FILE        the embedded gateway's database file; with --gateway, the external gateway's database to
                    read the ledger from
-  --gateway URL    publish to an external gateway's broker, mqtt://host:port (gateway faults are not possible)
+  --gateway URL    publish to an external gateway's broker, mqtt://host:port (gateway faults are not possible;
+                   acknowledged counts the batches the nodes had a PUBACK for; --db reads its database)
   --until T        virtual time to replay: 90m, 24h, 7d (default 24h); then --drain (default 1h) with every
                    fault cleared, for backlogs to drain
   --seed S         seed of the loads and the device noise (default 1); site k gets S + k
@@ -215,13 +217,13 @@ async function replayAndReport(p: ReplayPlan, values: Values, ledger: StoreLedge
   let rows: StoreLedgerRow[] | undefined;
   if (dbPath) rows = ledger.rows(dbPath);
   const produced = ledger.producedCount();
-  // what left the nodes' flash was acknowledged by a broker: against an external gateway that is all we can know
-  const acknowledged = gateway ? ledger.acknowledgedCount() : produced - ledger.queuedCount();
+  // the embedded gateway's stored batches, or against an external gateway the batches the nodes had a PUBACK for
+  const acknowledged = ledger.acknowledgedCount();
   const database = temporary ? null : dbPath ?? null;
   const summary = { sites: p.specs.length, virtual_s: result.virtualMs / 1000, real_s: result.realMs / 1000, speed_x: Math.round(result.virtualMs / Math.max(1, result.realMs)), resets: result.resets, database };
   if (values.json) console.log(JSON.stringify({ ...summary, ledger: rows ?? null, accounted: rows ? ledgerAccount(rows) : null, produced, acknowledged }, null, 2));
   else {
-    console.log(rows ? formatLedger(rows) : `ledger: ${produced} batches produced, ${acknowledged} acknowledged (left the nodes' flash); stored unknown (give --db with the gateway's database)`);
+    console.log(rows ? formatLedger(rows) : `ledger: ${produced} batches produced, ${acknowledged} acknowledged (the nodes had their PUBACK); stored unknown (give --db with the gateway's database)`);
     const where = temporary ? "database removed (temporary; --db FILE keeps it)" : `database ${dbPath ?? "-"}`;
     console.log(`${summary.sites} site(s), ${(summary.virtual_s / 3600).toFixed(1)} h virtual in ${summary.real_s.toFixed(1)} s (x${summary.speed_x}), ${summary.resets} resets; ${where}`);
   }

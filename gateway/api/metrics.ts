@@ -1,5 +1,6 @@
 // GET /metrics: Prometheus text exposition format 0.0.4. The gateway core passes an object whose snapshot() gives
 // its counters (the ingest's GatewayCounters has this shape); nodes online and open alarms come from the store.
+import type { HistogramSnapshot } from "../ingest/latency";
 import type { Db } from "../storage/db";
 
 /** What the API reads from the core at each scrape. Optional fields are left out of the text when absent. */
@@ -9,6 +10,7 @@ export interface MetricsSnapshot {
   rowsStored: number;
   samplesStored?: number;
   duplicates?: number;
+  covered?: number;
   rejects: { [reason: string]: number };
   commitErrors?: number;
   /** Batches stored per second over the core's sliding window. */
@@ -18,6 +20,12 @@ export interface MetricsSnapshot {
   /** Batches kept until their time can be anchored. */
   pendingDepth?: number;
   clientsConnected?: number;
+  /** CONNECTs per node ("site/node") after its first. */
+  reconnects?: { [node: string]: number };
+  /** Seconds from a QoS 1 PUBLISH arriving to its PUBACK (sent after the commit). */
+  pubackSeconds?: HistogramSnapshot;
+  /** Event-loop delay since the previous scrape, seconds. */
+  eventLoopLagSeconds?: { p50: number; p99: number; max: number };
 }
 
 export interface MetricsSource {
@@ -30,12 +38,23 @@ function esc(v: string): string {
 
 class Text {
   lines: string[] = [];
-  metric(name: string, type: "counter" | "gauge", help: string, samples: [string, number][] | number | undefined): void {
+  metric(name: string, type: "counter" | "gauge" | "histogram", help: string, samples: [string, number][] | number | undefined): void {
     if (samples === undefined) return;
     this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     if (typeof samples === "number") this.lines.push(`${name} ${samples}`);
     else for (const [labels, v] of samples) this.lines.push(`${name}${labels} ${v}`);
   }
+}
+
+/** A histogram's samples: cumulative `_bucket{le}` up to +Inf, then `_sum` and `_count`. */
+function histogram(h: HistogramSnapshot | undefined): [string, number][] | undefined {
+  if (!h) return undefined;
+  return [
+    ...h.bounds.map((b, i): [string, number] => [`_bucket{le="${b}"}`, h.cumulative[i]]),
+    ['_bucket{le="+Inf"}', h.count],
+    ["_sum", h.sum],
+    ["_count", h.count],
+  ];
 }
 
 function labelled(label: string, o: { [k: string]: number } | undefined): [string, number][] | undefined {
@@ -53,6 +72,7 @@ export function renderMetrics(db: Db, source: MetricsSource | undefined, extra: 
     t.metric("minigrid_rows_stored_total", "counter", "Batch rows committed to the store.", s.rowsStored);
     t.metric("minigrid_samples_stored_total", "counter", "Sample values committed to the store.", s.samplesStored);
     t.metric("minigrid_duplicates_total", "counter", "Batches dropped as already stored.", s.duplicates);
+    t.metric("minigrid_covered_total", "counter", "Merged summaries dropped because other rows already hold every batch they cover.", s.covered);
     t.metric("minigrid_rejects_total", "counter", "Input refused, by reason.", labelled("reason", s.rejects));
     t.metric("minigrid_commit_errors_total", "counter", "Store commits that failed.", s.commitErrors);
     t.metric("minigrid_ingest_batches_per_second", "gauge", "Batches stored per second (sliding window).", s.ingestBatchesPerSecond);
@@ -61,6 +81,10 @@ export function renderMetrics(db: Db, source: MetricsSource | undefined, extra: 
       ...(s.pendingDepth !== undefined ? [['{queue="pending-anchor"}', s.pendingDepth] as [string, number]] : []),
     ]);
     t.metric("minigrid_mqtt_clients_connected", "gauge", "MQTT clients connected to the broker.", s.clientsConnected);
+    t.metric("minigrid_node_reconnects_total", "counter", "MQTT CONNECTs of a node after its first since the gateway started.", labelled("node", s.reconnects));
+    t.metric("minigrid_puback_latency_seconds", "histogram", "Time from a QoS 1 PUBLISH arriving to its PUBACK (sent once the batch is committed).", histogram(s.pubackSeconds));
+    const lag = s.eventLoopLagSeconds;
+    t.metric("minigrid_event_loop_lag_seconds", "gauge", "Event-loop delay since the previous scrape (perf_hooks), by quantile.", lag && [['{quantile="0.5"}', lag.p50], ['{quantile="0.99"}', lag.p99], ['{quantile="1"}', lag.max]]);
   }
   const nodes = db.prepare("SELECT site, COUNT(*) AS n, SUM(CASE WHEN online = 1 THEN 1 ELSE 0 END) AS up FROM nodes GROUP BY site ORDER BY site").all() as { site: string; n: number; up: number }[];
   t.metric("minigrid_nodes", "gauge", "Nodes known, per site.", nodes.map((r) => [`{site="${esc(r.site)}"}`, r.n]));

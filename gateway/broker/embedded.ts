@@ -45,6 +45,8 @@ export class EmbeddedBroker implements GatewayFeature, Publisher {
           (r) => {
             if (r.ok) {
               this.ids.set(client, r.id);
+              // a node login by its site/node; an anonymous client (demo mode) by its client id (the firmware's <site>.<node>)
+              this.counters.reconnects.connected(r.id.kind === "node" ? `${r.id.site}/${r.id.node}` : client.id);
               return done(null, true);
             }
             this.refuse(r.refusal, client.id, "", address);
@@ -69,8 +71,11 @@ export class EmbeddedBroker implements GatewayFeature, Publisher {
           return done(new Error(refusal.detail));
         }
         const payload = packet.payload as Buffer;
+        const arrived = performance.now();
         this.ingest.submit({ clientId: client.id, topic: packet.topic, payload, receivedAt: this.ingest.now(packet.topic) }, (err, rejected) => {
           if (rejected && Buffer.isBuffer(payload)) this.dropped.add(payload);
+          // aedes writes the PUBACK when this hook calls back (after the commit)
+          if (!err && packet.qos === 1) this.counters.pubackSeconds.observe((performance.now() - arrived) / 1000);
           done(err);
         });
       },

@@ -69,10 +69,14 @@ export class ExternalBroker implements GatewayFeature, Publisher {
       if (packet.cmd !== "publish") return callback();
       const payload = typeof packet.payload === "string" ? packet.payload : Buffer.from(packet.payload);
       const release = gate.hold(packet);
+      const arrived = performance.now();
       this.ingest.submit({ clientId: "(external broker)", topic: packet.topic, payload, receivedAt: this.ingest.now(packet.topic) }, (err) => {
         // not stored: drop the connection without a PUBACK; the broker sends the message again after we reconnect
         if (err) gate.fail();
-        else release();
+        else {
+          release();
+          if (packet.qos === 1) this.counters.pubackSeconds.observe((performance.now() - arrived) / 1000);
+        }
       });
       callback(); // mqtt.js goes on with the next message; this one's PUBACK waits in the gate for the commit
     };

@@ -1,4 +1,5 @@
 // What the gateway counts, for logs and for the API's Prometheus text (the API reads `snapshot()`).
+import { Histogram, HistogramSnapshot, LoopLag, PUBACK_BUCKETS_S, Reconnects } from "./latency";
 
 /** Events per second over a sliding window of one-second buckets. */
 export class RateMeter {
@@ -45,6 +46,8 @@ export interface CountersSnapshot {
   rowsStored: number;
   samplesStored: number;
   duplicates: number;
+  /** Merged summaries whose every seq was already stored in other rows (not stored twice, not a duplicate). */
+  covered: number;
   pendingKept: number;
   pendingAnchored: number;
   rejects: { [reason: string]: number };
@@ -57,6 +60,12 @@ export interface CountersSnapshot {
   pendingDepth: number;
   nodesOnline: number;
   clientsConnected: number;
+  /** CONNECTs per node ("site/node") after its first (embedded broker). */
+  reconnects: { [node: string]: number };
+  /** Seconds from a QoS 1 PUBLISH arriving to the PUBACK the broker may send once it is committed. */
+  pubackSeconds: HistogramSnapshot;
+  /** Event-loop delay since the previous snapshot (s); undefined when not measured. */
+  eventLoopLagSeconds?: { p50: number; p99: number; max: number };
 }
 
 export class GatewayCounters {
@@ -66,6 +75,7 @@ export class GatewayCounters {
   rowsStored = 0;
   samplesStored = 0;
   duplicates = 0;
+  covered = 0;
   pendingKept = 0;
   pendingAnchored = 0;
   commitErrors = 0;
@@ -73,6 +83,10 @@ export class GatewayCounters {
   lastFlushMs = 0;
   maxFlushMs = 0;
   readonly batchRate = new RateMeter(10);
+  readonly reconnects = new Reconnects();
+  readonly pubackSeconds = new Histogram(PUBACK_BUCKETS_S);
+  /** Started with the gateway (gateway.ts), read and reset by each snapshot. */
+  readonly loopLag = new LoopLag();
   /** Filled in by the parts that own them (ingest queue, store, liveness, broker). */
   gauges: { queueDepth: () => number; pendingDepth: () => number; nodesOnline: () => number; clientsConnected: () => number } = {
     queueDepth: () => 0,
@@ -86,7 +100,7 @@ export class GatewayCounters {
     return {
       received: { ...this.received },
       rejects: { ...this.rejects },
-      n: [this.batchesStored, this.rowsStored, this.samplesStored, this.duplicates, this.pendingKept, this.pendingAnchored],
+      n: [this.batchesStored, this.rowsStored, this.samplesStored, this.duplicates, this.covered, this.pendingKept, this.pendingAnchored],
       rate: this.batchRate.save(),
     };
   }
@@ -94,7 +108,7 @@ export class GatewayCounters {
   restore(c: IngestCounts): void {
     replace(this.received, c.received);
     replace(this.rejects, c.rejects);
-    [this.batchesStored, this.rowsStored, this.samplesStored, this.duplicates, this.pendingKept, this.pendingAnchored] = c.n;
+    [this.batchesStored, this.rowsStored, this.samplesStored, this.duplicates, this.covered, this.pendingKept, this.pendingAnchored] = c.n;
     this.batchRate.restore(c.rate);
   }
 
@@ -113,6 +127,7 @@ export class GatewayCounters {
       rowsStored: this.rowsStored,
       samplesStored: this.samplesStored,
       duplicates: this.duplicates,
+      covered: this.covered,
       pendingKept: this.pendingKept,
       pendingAnchored: this.pendingAnchored,
       rejects: { ...this.rejects },
@@ -125,6 +140,9 @@ export class GatewayCounters {
       pendingDepth: this.gauges.pendingDepth(),
       nodesOnline: this.gauges.nodesOnline(),
       clientsConnected: this.gauges.clientsConnected(),
+      reconnects: { ...this.reconnects.perNode },
+      pubackSeconds: this.pubackSeconds.snapshot(),
+      eventLoopLagSeconds: this.loopLag.take(),
     };
   }
 }

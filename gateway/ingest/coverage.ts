@@ -33,3 +33,13 @@ export function rowsClear(t0: number, stepMs: number, n: number, stored: TimeSpa
   }
   return keep;
 }
+
+/**
+ * A batch every seq of which is stored: a duplicate when it is the same batch again (a plain batch, or a merged one
+ * whose own row is there: it ends at its e with its merge factor, or a pending one ends there), else "covered" (a merged summary arriving after
+ * its seqs were stored alone or in other rows; nothing of it is stored twice).
+ */
+export function repeatKind(from: number, to: number, merged: number, spans: SeqSpan[]): "duplicate" | "covered" {
+  if (to === from || merged <= 1) return "duplicate";
+  return spans.some((sp) => sp.seq_last === to && sp.seq >= from && (sp.merged === undefined || sp.merged === merged)) ? "duplicate" : "covered";
+}

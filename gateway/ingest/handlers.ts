@@ -4,10 +4,10 @@ import { crc32 } from "node:zlib";
 import type { BatchPayload, BirthPayload } from "../../firmware/protocol/messages";
 import { checkAck, checkBatch, checkBirth, checkEvent, parseJson } from "../../firmware/protocol/validate";
 import type { EventBus, GatewayEvents, GatewayEventName } from "../events";
-import type { Store } from "../storage/store";
+import type { SeqSpan, Store } from "../storage/store";
 import { anchorBatch, offsetFromBirth, offsetFromSync } from "./anchor";
 import type { GatewayCounters } from "./counters";
-import { firstUncovered, rowsClear, seqRange } from "./coverage";
+import { firstUncovered, repeatKind, rowsClear, seqRange } from "./coverage";
 import { batchEndMs, checkBatchRanges, checkBirthRanges, checkEventRanges, checkSyncOffset, checkWallMs } from "./ranges";
 
 export interface Rejection {
@@ -147,6 +147,7 @@ function storeBatch(ctx: HandlerContext, m: Msg, t: ChannelTable, b: BatchPayloa
     const spans = stored.concat(ctx.store.pendingSeqSpans(m.site, m.node, b.b, range.from, range.to));
     const seq = firstUncovered(range.from, range.to, spans);
     if (seq !== undefined && ctx.store.addPending(m.site, m.node, b.b, seq, m.receivedAt, text, range.to)) ctx.counters.pendingKept++;
+    else if (seq === undefined) countRepeat(ctx, range, b, spans);
     else ctx.counters.duplicates++;
     return undefined;
   }
@@ -156,7 +157,7 @@ function storeBatch(ctx: HandlerContext, m: Msg, t: ChannelTable, b: BatchPayloa
   if (stored.length > 0) {
     const first = firstUncovered(range.from, range.to, stored);
     if (first === undefined) {
-      ctx.counters.duplicates++;
+      countRepeat(ctx, range, b, stored);
       return undefined;
     }
     seq = first;
@@ -189,6 +190,12 @@ function storeBatch(ctx: HandlerContext, m: Msg, t: ChannelTable, b: BatchPayloa
   ctx.counters.batchRate.add(1, m.receivedAt);
   ctx.emit("batch.stored", { site: m.site, node: m.node, boot: b.b, seq, rows });
   return undefined;
+}
+
+/** A batch nothing of which is new: the same batch again (a duplicate) or a merged summary of stored seqs (covered). */
+function countRepeat(ctx: HandlerContext, range: { from: number; to: number }, b: BatchPayload, stored: SeqSpan[]): void {
+  if (repeatKind(range.from, range.to, b.m ?? 1, stored) === "covered") ctx.counters.covered++;
+  else ctx.counters.duplicates++;
 }
 
 function checkAgainst(t: ChannelTable, p: any): { ok: true; value: BatchPayload } | Rejection {

@@ -7,6 +7,8 @@ import { StoreCore } from "./store-core";
 export interface SeqSpan {
   seq: number;
   seq_last: number;
+  /** The stored row's merge factor (stored batches only; 1 for a batch stored alone). */
+  merged?: number;
 }
 
 export interface PendingRow {

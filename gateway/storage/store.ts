@@ -222,7 +222,7 @@ export class Store extends StorePending {
     const w = this.maxSpan("batches", site, node, boot);
     return this.stmt(
       "storedSeqs",
-      "SELECT seq, coalesce(seq_last,seq) AS seq_last FROM batches WHERE site=? AND node=? AND boot=? AND seq BETWEEN ? AND ? AND coalesce(seq_last,seq)>=? ORDER BY seq",
+      "SELECT seq, coalesce(seq_last,seq) AS seq_last, merged FROM batches WHERE site=? AND node=? AND boot=? AND seq BETWEEN ? AND ? AND coalesce(seq_last,seq)>=? ORDER BY seq",
     ).all(site, node, boot, from - w, to, from) as SeqSpan[];
   }
 

@@ -74,6 +74,8 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   if (nWorkers > 0) {
     for (let w = 0; w < nWorkers; w++) runners.push(await WorkerRunner.start(o.specs.filter((_, i) => i % nWorkers === w), broker, onProduced));
   } else runners.push(new SiteRunner(o.specs, broker, onProduced, o.gateway !== undefined));
+  // against a gateway not in this process: the batches the boards received a PUBACK for (each once)
+  if (!o.gateway) for (const r of runners) if (r instanceof SiteRunner || r instanceof WorkerRunner) r.onAcked = (key, n) => ledger.onAcknowledged(key, n);
   const faults = [...(o.faults ?? [])];
   const end = o.untilMs + (o.drainMs ?? 3600_000);
   const slice = o.sliceMs ?? (o.speed && o.speed <= 60 ? 1000 : 60_000);

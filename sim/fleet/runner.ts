@@ -14,6 +14,10 @@ export interface RunnerCounts {
 
 export class SiteRunner {
   readonly sites: { spec: SiteSpec; vs: VirtualSite }[] = [];
+  /** Batches each board had a PUBACK for at the last `runUntil`. */
+  private acksSeen = new Map<VirtualSite, number>();
+  /** Told after each slice of the batches a board received its first PUBACK for meanwhile ("site/node", count). */
+  onAcked?: (key: string, n: number) => void;
 
   /**
    * `deterministic` (a gateway in this thread): the boards wait for every answer (up to 1 s real) and hear the
@@ -59,6 +63,13 @@ export class SiteRunner {
   async runUntil(ms: number): Promise<void> {
     // all boards at once: while one waits for its broker's reply the others run (each has its own virtual clock)
     await Promise.all(this.sites.map((s) => s.vs.esp.runUntil(ms)));
+    if (!this.onAcked) return;
+    for (const { spec, vs } of this.sites) {
+      const n = vs.esp.net.stats.batchAcks;
+      const d = n - (this.acksSeen.get(vs) ?? 0);
+      this.acksSeen.set(vs, n);
+      if (d > 0) this.onAcked(`${spec.site}/${spec.node}`, d);
+    }
   }
 
   /** The boards' sockets close (as at a power cut), so that a broker stopping next does not wait for them. */

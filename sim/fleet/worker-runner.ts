@@ -8,9 +8,13 @@ export class WorkerRunner {
   private seq = 0;
   private waiting = new Map<number, (v: unknown) => void>();
 
+  /** Told of the PUBACKs the worker's boards received for their batches ("site/node", count). */
+  onAcked?: (key: string, n: number) => void;
+
   private constructor(private readonly w: Worker, onProduced: (key: string, b: number, s: number) => void) {
-    w.on("message", (m: { id: number; value: unknown; produced: [string, number, number][] }) => {
+    w.on("message", (m: { id: number; value: unknown; produced: [string, number, number][]; acked: [string, number][] }) => {
       for (const [k, b, s] of m.produced) onProduced(k, b, s);
+      for (const [k, n] of m.acked) this.onAcked?.(k, n);
       this.waiting.get(m.id)?.(m.value);
       this.waiting.delete(m.id);
     });

@@ -5,7 +5,9 @@ import type { SiteSpec } from "./sites";
 
 const { specs, broker } = workerData as { specs: SiteSpec[]; broker: { host: string; port: number } };
 let produced: [string, number, number][] = [];
+let acked: [string, number][] = [];
 const runner = new SiteRunner(specs, broker, (k, b, s) => produced.push([k, b, s]));
+runner.onAcked = (k, n) => acked.push([k, n]);
 
 parentPort!.on("message", async (m: { id: number; op: string; arg?: unknown }) => {
   let value: unknown;
@@ -15,6 +17,8 @@ parentPort!.on("message", async (m: { id: number; op: string; arg?: unknown }) =
   else if (m.op === "resets") value = runner.resets();
   else if (m.op === "queued") value = runner.queued();
   const p = produced;
+  const a = acked;
   produced = [];
-  parentPort!.postMessage({ id: m.id, value, produced: p });
+  acked = [];
+  parentPort!.postMessage({ id: m.id, value, produced: p, acked: a });
 });

@@ -1,11 +1,15 @@
 // The ledger of a replay read back from the gateway's own database (its `batches` table), per node:
 //   produced      batches the firmware wrote to its flash queue (MG_PROBE "push": boot, seq)
-//   acknowledged  batches the gateway committed and acknowledged (its "batch.stored" events; embedded gateway only)
+//   acknowledged  batches the gateway committed and acknowledged: its "batch.stored" events (embedded gateway), or
+//                 the batches the boards received a PUBACK for, each once (an external gateway, sim/vm/mqtt-replies.ts)
 //   stored        rows in `batches` for the node (a merged summary is one row for many produced batches)
 //   alone         produced batches stored in a row of their own (m = 1)
 //   merged        produced batches that reached storage inside a merged batch (m > 1: the flash queue, when full,
 //                 merges its oldest batches; a merged row covers seq..seq_last); counted once each
-//   duplicated    produced batches covered by more than one stored row (stored twice)
+//   duplicated    produced batches covered by more than one stored row of their own (the same batch stored twice)
+//   covered       produced batches also covered by a merged summary that came after they were stored (the gateway
+//                 keeps only the summary's rows over time no stored batch covers, gateway/ingest/coverage.ts: its
+//                 range overlaps, no sample is stored twice); informational, not a duplicate
 //   queued        produced batches covered by no stored row but still in the node's flash queue when the run ended
 //                 (the node sends them once it reaches a gateway: not lost; sim/site/queued.ts)
 //   lost          produced batches covered by no stored row and no longer in the node's flash
@@ -22,6 +26,7 @@ export interface StoreLedgerRow {
   alone: number;
   merged: number;
   duplicated: number;
+  covered: number;
   queued: number;
   lost: number;
   timeBack: number;
@@ -60,9 +65,10 @@ export class StoreLedger {
     spans.push([s, e]);
   }
 
-  onAcknowledged(node: string): void {
+  /** The embedded gateway stored a batch, or (an external gateway) a node received the PUBACK for n of its batches. */
+  onAcknowledged(node: string, n = 1): void {
     this.acksKnown = true;
-    this.acked.set(node, (this.acked.get(node) ?? 0) + 1);
+    this.acked.set(node, (this.acked.get(node) ?? 0) + n);
   }
 
   /** Produced batches still in a node's flash queue when the run ended (sent to no gateway that kept them). */
@@ -104,7 +110,7 @@ export class StoreLedger {
     for (const [node, byBoot] of this.produced) {
       const [site, n] = node.split("/");
       const stored = q.all(site, n) as StoredBatch[];
-      const row: StoreLedgerRow = { node, produced: 0, acknowledged: this.acksKnown ? this.acked.get(node) ?? 0 : null, stored: stored.length, alone: 0, merged: 0, duplicated: 0, queued: 0, lost: 0, timeBack: 0 };
+      const row: StoreLedgerRow = { node, produced: 0, acknowledged: this.acksKnown ? this.acked.get(node) ?? 0 : null, stored: stored.length, alone: 0, merged: 0, duplicated: 0, covered: 0, queued: 0, lost: 0, timeBack: 0 };
       const storedByBoot = new Map<number, StoredBatch[]>();
       for (const s of stored) (storedByBoot.get(s.boot) ?? storedByBoot.set(s.boot, []).get(s.boot)!).push(s);
       for (const list of storedByBoot.values())
@@ -120,7 +126,10 @@ export class StoreLedger {
         for (const b of list)
           for (let k = b.seq; k <= b.seq_last; k++) {
             if (!seqs.has(k)) continue;
-            if (covered.has(k)) row.duplicated++;
+            if (covered.has(k)) {
+              if (b.merged > 1 || inMerged.has(k)) row.covered++;
+              else row.duplicated++;
+            }
             covered.add(k);
             if (b.merged > 1) inMerged.add(k);
           }
@@ -141,17 +150,18 @@ export class StoreLedger {
 /** What each column of the ledger means, one line each, printed under the table. */
 export const ledgerColumns: [string, string][] = [
   ["produced", "batches the firmware wrote to its flash queue"],
-  ["acknowledged", "batches the gateway committed, then acknowledged (PUBACK); - when the gateway is not this process's"],
+  ["acknowledged", "batches the gateway committed, then acknowledged (PUBACK); with --gateway the batches the nodes had a PUBACK for"],
   ["stored", "rows in the gateway's batches table (a merged summary is one row for many produced batches)"],
   ["alone", "produced batches stored in a row of their own"],
   ["merged", "produced batches stored inside a merged summary (a full flash queue merges its oldest batches)"],
-  ["duplicated", "produced batches covered by more than one stored row (stored twice)"],
+  ["duplicated", "produced batches stored in more than one row of their own (stored twice)"],
+  ["covered", "produced batches stored, then also inside a merged summary's range (its rows over their time not kept: not twice)"],
   ["queued", "produced batches stored nowhere yet but still in the node's flash at the end: sent once it reaches a gateway"],
   ["lost", "produced batches stored nowhere and gone from the node's flash"],
   ["timeBack", "stored batches stamped before the end of the one before them in the same boot (informational)"],
 ];
 
-type Count = "produced" | "stored" | "alone" | "merged" | "duplicated" | "queued" | "lost" | "timeBack";
+type Count = "produced" | "stored" | "alone" | "merged" | "duplicated" | "covered" | "queued" | "lost" | "timeBack";
 
 /** Every produced batch in exactly one place: alone + merged + queued + lost = produced. */
 export function ledgerAccount(rows: StoreLedgerRow[]): { produced: number; alone: number; merged: number; queued: number; lost: number; ok: boolean } {
@@ -161,11 +171,11 @@ export function ledgerAccount(rows: StoreLedgerRow[]): { produced: number; alone
 }
 
 export function formatLedger(rows: StoreLedgerRow[]): string {
-  const head = ["node", "produced", "acknowledged", "stored", "alone", "merged", "duplicated", "queued", "lost", "timeBack"];
-  const cells = rows.map((r) => [r.node, r.produced, r.acknowledged ?? "-", r.stored, r.alone, r.merged, r.duplicated, r.queued, r.lost, r.timeBack].map(String));
+  const head = ["node", "produced", "acknowledged", "stored", "alone", "merged", "duplicated", "covered", "queued", "lost", "timeBack"];
+  const cells = rows.map((r) => [r.node, r.produced, r.acknowledged ?? "-", r.stored, r.alone, r.merged, r.duplicated, r.covered, r.queued, r.lost, r.timeBack].map(String));
   const tot = (k: Count) => String(rows.reduce((a, r) => a + r[k], 0));
   const acked = rows.some((r) => r.acknowledged !== null) ? String(rows.reduce((a, r) => a + (r.acknowledged ?? 0), 0)) : "-";
-  if (rows.length > 1) cells.push(["total", tot("produced"), acked, tot("stored"), tot("alone"), tot("merged"), tot("duplicated"), tot("queued"), tot("lost"), tot("timeBack")]);
+  if (rows.length > 1) cells.push(["total", tot("produced"), acked, tot("stored"), tot("alone"), tot("merged"), tot("duplicated"), tot("covered"), tot("queued"), tot("lost"), tot("timeBack")]);
   const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((x, i) => (i === 0 ? x.padEnd(w[i]) : x.padStart(w[i]))).join("  ");
   const kw = Math.max(...ledgerColumns.map(([k]) => k.length));

@@ -17,11 +17,11 @@ const ANSWERS = (first: number): boolean => {
   return type === 2 || type === 4 || type === 9 || type === 11 || type === 13;
 };
 
-/** Splits a byte stream into MQTT packets, calling `onPacket` with each packet's first byte. */
+/** Splits a byte stream into MQTT packets, calling `onPacket` with each packet's bytes and where its body starts. */
 class FrameSplitter {
   private buf: number[] = [];
 
-  constructor(private onPacket: (first: number) => void) {}
+  constructor(private onPacket: (first: number, packet: number[], bodyAt: number) => void) {}
 
   push(bytes: Uint8Array): void {
     for (const b of bytes) this.buf.push(b);
@@ -37,19 +37,43 @@ class FrameSplitter {
       if (i >= this.buf.length || i > 4) return; // header not complete yet (or not MQTT: nothing more is counted)
       const total = i + 1 + len;
       if (this.buf.length < total) return;
-      this.onPacket(this.buf[0]);
+      this.onPacket(this.buf[0], this.buf, i + 1);
       this.buf.splice(0, total);
     }
   }
 }
 
+/** A batch's topic ends in /t (firmware/protocol/topics.ts). */
+const BATCH_LEAF = [0x2f, 0x74];
+
 export class MqttReplies {
   private due = 0;
-  private out = new FrameSplitter((first) => {
+  /** QoS 1 PUBLISHes of batches not acknowledged yet: packet id -> the batch's "boot:seq" (its payload's b and s). */
+  private batchIds = new Map<number, string>();
+  /** Told of each PUBACK received for a batch ("boot:seq"): the node's queue lets it go from its flash (3.3.4). */
+  onBatchAck?: (key: string) => void;
+  private out = new FrameSplitter((first, p, at) => {
     if (ASKS(first)) this.due++;
+    if (first >> 4 !== 3 || ((first >> 1) & 3) === 0) return;
+    // PUBLISH variable header: topic (2-byte length, UTF-8), then the packet id for QoS > 0 (3.3.2)
+    const len = (p[at] << 8) | p[at + 1];
+    const end = at + 2 + len;
+    if (len < 2 || p[end - 2] !== BATCH_LEAF[0] || p[end - 1] !== BATCH_LEAF[1]) return;
+    // the batch's key from the start of its JSON payload (firmware/protocol/messages.ts: b boot, s first seq)
+    const head = String.fromCharCode(...p.slice(end + 2, Math.min(p.length, end + 2 + 64)));
+    const b = /"b":(\d+)/.exec(head);
+    const sq = /"s":(\d+)/.exec(head);
+    this.batchIds.set((p[end] << 8) | p[end + 1], b && sq ? `${b[1]}:${sq[1]}` : "?");
   });
-  private in = new FrameSplitter((first) => {
+  private in = new FrameSplitter((first, p, at) => {
     if (ANSWERS(first) && this.due > 0) this.due--;
+    if (first >> 4 !== 4) return;
+    // PUBACK: the packet id of the PUBLISH it answers (3.4.2)
+    const id = (p[at] << 8) | p[at + 1];
+    const key = this.batchIds.get(id);
+    if (key === undefined) return;
+    this.batchIds.delete(id);
+    this.onBatchAck?.(key);
   });
 
   sent(bytes: Uint8Array): void {

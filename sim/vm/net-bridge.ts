@@ -12,6 +12,8 @@ export interface NetStats {
   refused: number;
   bytesOut: number;
   bytesIn: number;
+  /** Batches (boot, first seq) the board received a PUBACK for, each counted once (mqtt-replies.ts). */
+  batchAcks: number;
 }
 
 interface Tracked {
@@ -29,8 +31,10 @@ export class NetBridge {
   /** The board's own link has an address (wifi-module.ts, wiznet-module.ts); a board that never asks for its
    * link module (the Linux build, a program without a network) uses the bridge as the host's network. */
   private joined = true;
-  readonly stats: NetStats = { connects: 0, refused: 0, bytesOut: 0, bytesIn: 0 };
+  readonly stats: NetStats = { connects: 0, refused: 0, bytesOut: 0, bytesIn: 0, batchAcks: 0 };
   private open = new Set<Tracked>();
+  /** "boot:seq" of every batch acknowledged to this board (a batch sent again and acknowledged again counts once). */
+  private acked = new Set<string>();
   /** Something happened on a real socket (or was written to one) since the runner last let Node's I/O run. */
   private stirred = false;
   private wake: (() => void) | undefined;
@@ -120,6 +124,11 @@ export class NetBridge {
     };
     const socket = new net.Socket();
     const tracked: Tracked = { socket, connecting: true, closingSince: 0, replies: new MqttReplies(), lastWriteAt: 0 };
+    tracked.replies.onBatchAck = (key) => {
+      if (this.acked.has(key)) return;
+      this.acked.add(key);
+      this.stats.batchAcks++;
+    };
     this.open.add(tracked);
     let closed = false;
     const api = {

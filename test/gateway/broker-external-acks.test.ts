@@ -95,6 +95,11 @@ needs("mosquitto").describe("external broker (mosquitto): commits and acknowledg
     expect(gw.counters.duplicates).toBe(0);
     // one message per commit would take 1000 flushes
     expect(gw.counters.flushes - flushes).toBeLessThan(500);
+    // every released PUBACK measured (the birth and 1000 batches), each after its commit
+    await waitFor(() => gw!.counters.pubackSeconds.count === 1001, 5000, "1001 PUBACK latencies");
+    const h = gw.counters.pubackSeconds.snapshot();
+    expect(h.sum).toBeGreaterThan(0);
+    expect(h.cumulative.at(-1)).toBeLessThanOrEqual(1001);
   });
 
   it("keeps queued messages across a restart of mosquitto (its persistence file is written)", async () => {

@@ -83,6 +83,27 @@ describe("merged batches after a lost PUBACK", () => {
     expect(all("SELECT DISTINCT quality FROM samples WHERE ts >= " + (T0 + 1200) * 1000)).toEqual([{ quality: "o" }]);
   });
 
+  it("counts a merged batch whose seqs were all stored alone as covered, not as a duplicate; itself again is a duplicate", async () => {
+    await send(topic("n1", "birth"), birth());
+    for (const s of [30, 31, 32]) await send(topic("n1", "t"), plain(s));
+    const samples = count("samples");
+    await send(topic("n1", "t"), merged(30, 32));
+    expect(counters.covered).toBe(1);
+    expect(counters.duplicates).toBe(0);
+    expect(count("batches")).toBe(3);
+    expect(count("samples")).toBe(samples);
+    // a merged batch stored in part (seq 40 alone, then 40..42): its own row holds 41..42; sent again, a duplicate
+    await send(topic("n1", "t"), plain(40));
+    await send(topic("n1", "t"), merged(40, 42));
+    await send(topic("n1", "t"), merged(40, 42));
+    expect(counters.duplicates).toBe(1);
+    expect(counters.covered).toBe(1);
+    // a plain batch again stays a duplicate
+    await send(topic("n1", "t"), plain(31));
+    expect(counters.duplicates).toBe(2);
+    expect(counters.snapshot().covered).toBe(1);
+  });
+
   it("a merged batch starting before a stored seq adds only its rows outside the stored time", async () => {
     await send(topic("n1", "birth"), birth());
     await send(topic("n1", "t"), plain(5)); // T0+300..360

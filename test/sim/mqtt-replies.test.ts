@@ -35,4 +35,22 @@ describe("MQTT answers due on a connection", () => {
     r.sent(p.subarray(700));
     expect(r.pending).toBe(1);
   });
+
+  it("tells of the PUBACKs of batch publishes (topic .../t) by packet id, with the batch's boot:seq; others are not batches", () => {
+    const r = new MqttReplies();
+    const acks: string[] = [];
+    r.onBatchAck = (k) => acks.push(k);
+    const big = JSON.stringify({ b: 3, s: 41, e: 44, t: 1, ts: 1, i: 60, r: [["z".repeat(1200)]] });
+    r.sent(bytes(encodePublish("mg/v1/s1/n1/t", JSON.stringify({ b: 3, s: 40, ts: 1 }), 2, 11) + encodePublish("mg/v1/s1/n1/evt", "{}", 2, 12)));
+    r.sent(bytes(encodePublish("mg/v1/s1/n1/t", big, 2, 300) + encodePublish("mg/v1/s1/n1/t", "q0", 0, 0)));
+    r.received(bytes(encodePuback(12)));
+    expect(acks).toEqual([]);
+    const ack = bytes(encodePuback(300) + encodePuback(11));
+    r.received(ack.subarray(0, 5));
+    expect(acks).toEqual(["3:41"]); // 300 whole, 11 not yet
+    r.received(ack.subarray(5));
+    expect(acks).toEqual(["3:41", "3:40"]);
+    r.received(bytes(encodePuback(11))); // a repeated PUBACK: its publish was answered already
+    expect(acks).toEqual(["3:41", "3:40"]);
+  });
 });
