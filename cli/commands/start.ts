@@ -170,6 +170,8 @@ async function demo(sites: number, dataDir: string, askedHttp: number | undefine
     { sites, seed: 1, shift_h: 0.5, baseShift_s: (local_h - traceOffset_h) * 3600, startUnix },
   );
   for (const sp of specs) sp.bootsBefore = before.boots.get(`${sp.site}/${sp.node}`);
+  // the second site's battery is too small for its nights (soc_low in the night, cleared once the sun charged it)
+  if (specs[1]) specs[1].description = { ...specs[1].description, battery: { ...specs[1].description.battery, kWh: 1.2 } };
   const faults = demoFaults(specs, startUnix);
   console.log(`minigrid: dashboard ${gateway.apiUrl}  (broker mqtt://${gateway.broker.host}:${gateway.broker.port}, demo mode; database ${gateway.dbPath})`);
   const hours = ((Date.now() / 1000 - startUnix) / 3600).toFixed(1);
@@ -192,13 +194,11 @@ async function demo(sites: number, dataDir: string, askedHttp: number | undefine
 }
 
 /**
- * What the demo shows beyond ordinary days, so that a first look shows the alarms working: during the replayed day
- * the first site's battery monitor is unplugged for an hour (sensor_failed raised, then cleared once it is back),
- * and the second site's battery is too small for its nights (soc_low in the night, cleared once the sun has charged
- * it). Only in the replayed part: a demo started again on the same data replays less and unplugs nothing.
+ * The demo's fault, so that a first look shows an alarm raised and cleared: during the replayed day the first
+ * site's battery monitor is unplugged for an hour (sensor_failed raised, then cleared once it is back). Only in the
+ * replayed part: a demo started again on the same data replays less and unplugs nothing.
  */
-export function demoFaults(specs: { site: string; node: string; description: { battery: { kWh: number } } }[], startUnix: number): { atMs: number; action: { what: "unplug" | "plug"; sensor: "vedirect" }; nodes: string[] }[] {
-  if (specs[1]) specs[1].description = { ...specs[1].description, battery: { ...specs[1].description.battery, kWh: 1.2 } };
+export function demoFaults(specs: { site: string; node: string }[], startUnix: number): { atMs: number; action: { what: "unplug" | "plug"; sensor: "vedirect" }; nodes: string[] }[] {
   const replayed_h = (Date.now() / 1000 - startUnix) / 3600;
   if (replayed_h < 6) return [];
   const first = [`${specs[0].site}/${specs[0].node}`];

@@ -155,9 +155,10 @@ export class CommandService implements GatewayFeature {
 
   /**
    * The node's board and applied settings as its last birth reports them (bd, cfg); the board is undefined before
-   * a birth, or for a board this gateway does not know (then only types and ranges are checked).
+   * a birth, or for a board this gateway does not know (then only types and ranges are checked); `born` once the
+   * node has sent a birth.
    */
-  nodeFacts(site: string, node: string): { board?: string; applied: { [k: string]: any } } {
+  nodeFacts(site: string, node: string): { board?: string; applied: { [k: string]: any }; born: boolean } {
     const r = stmt(this.o.db, "SELECT birth_json FROM nodes WHERE site = ? AND node = ?").get(site, node) as { birth_json: string | null } | undefined;
     let birth: any;
     try {
@@ -166,7 +167,7 @@ export class CommandService implements GatewayFeature {
       birth = undefined;
     }
     const applied = birth && birth.cfg && typeof birth.cfg === "object" ? birth.cfg : {};
-    return { board: typeof birth?.bd === "string" ? birth.bd : undefined, applied };
+    return { board: typeof birth?.bd === "string" ? birth.bd : undefined, applied, born: !!r?.birth_json };
   }
 
   /** Throws ConfigRefused when the node's settings schema refuses `config` for this node. */
@@ -190,8 +191,8 @@ export class CommandService implements GatewayFeature {
   /** Desired, applied, and the node's last refusal and trial (contracts/gateway-api.ts ConfigStateReply). */
   configState(site: string, node: string): ConfigStateReply {
     const desired = this.getDesiredConfig(site, node);
-    const hasBirth = stmt(this.o.db, "SELECT birth_json FROM nodes WHERE site = ? AND node = ? AND birth_json IS NOT NULL").get(site, node) !== undefined;
-    const applied = hasBirth ? this.nodeFacts(site, node).applied : null;
+    const facts = this.nodeFacts(site, node);
+    const applied = facts.born ? facts.applied : null;
     const last = (code: string) =>
       stmt(this.o.db, "SELECT ts, detail FROM events WHERE site = ? AND node = ? AND code = ? ORDER BY id DESC LIMIT 1").get(site, node, code) as
         { ts: number; detail: string | null } | undefined;

@@ -1,27 +1,13 @@
 // Attacks on the embedded broker's logins by an intruder on the site network: taking over a node's session with
 // another node's credentials, and guessing passwords while a real node sends its data. Real aedes broker, real TCP
 // sockets, the mqtt npm client as the attacker (from other loopback addresses), a real SQLite file.
-import { afterEach, describe, expect, it } from "vitest";
-import type { MqttClient } from "mqtt";
-import { Gateway } from "../../gateway/gateway";
-import { batch, birth, nodeClient, tempDir, testConfig, topic, waitFor } from "../gateway/fixture";
+import { describe, expect, it } from "vitest";
+import { batch, birth, gatewayPerTest, nodeClient, topic, waitFor } from "../gateway/fixture";
 import { connectFrom } from "../gateway/attack-client";
 import { recordAttack } from "./record";
 
-let gw: Gateway | undefined;
-const clients: MqttClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.end(true);
-  await gw?.stop();
-  gw = undefined;
-});
-
-async function start(): Promise<Gateway> {
-  gw = new Gateway(testConfig(tempDir("mg-attack-")));
-  await gw.start();
-  return gw;
-}
+const per = gatewayPerTest();
+const start = () => per.start();
 
 describe("attack: broker logins", () => {
   it("client id takeover: another node's credentials with the real node's client id", async () => {
@@ -29,8 +15,7 @@ describe("attack: broker logins", () => {
     const offline: string[] = [];
     g.bus.on("node.state", (s) => !s.online && offline.push(s.node));
     const will = { topic: topic("n1", "state"), payload: Buffer.from("offline"), qos: 1 as const, retain: true };
-    const real = await nodeClient(g.brokerUrl, "n1", { clean: false, will });
-    clients.push(real);
+    const real = await per.keep(nodeClient(g.brokerUrl, "n1", { clean: false, will }));
     const got: string[] = [];
     real.on("message", (_t, p) => got.push(p.toString()));
     await real.subscribeAsync(topic("n1", "cmd"), { qos: 1 });
@@ -43,7 +28,7 @@ describe("attack: broker logins", () => {
       const r = await connectFrom(g.brokerUrl, "127.0.3.1", { username: "n2", password: "pw-n2", clientId: "s1.n1", clean: false });
       if (r.code === 5) refused++;
       else r.client.on("message", (t) => intruderGot.push(t));
-      if (r.code === 0) clients.push(r.client);
+      if (r.code === 0) await per.keep(r.client);
       // what the attack was after: a new broker password in a cfg command, queued for the session
       await g.publisher.publish(topic("n1", "cmd"), JSON.stringify({ id: "c" + i, c: "cfg", a: { broker: { pass: "new-" + i } } }), { qos: 1, retain: false });
     }
@@ -64,8 +49,7 @@ describe("attack: broker logins", () => {
 
   it("password guessing while a real node sends its batches", async () => {
     const g = await start();
-    const real = await nodeClient(g.brokerUrl, "n1");
-    clients.push(real);
+    const real = await per.keep(nodeClient(g.brokerUrl, "n1"));
     await real.publishAsync(topic("n1", "birth"), JSON.stringify(birth()), { qos: 1 });
     const GUESSES = 300;
     const ADDRESSES = 10;

@@ -2,27 +2,17 @@
 // user name: during a back-off window a login is refused at once (CONNACK 5, counted auth-rate-limited) without
 // running scrypt; a flood from one address beyond its queue share is refused at once (CONNACK 3, auth-busy).
 // Real aedes broker, real TCP; the attacker connects from 127.0.0.2, the real node from 127.0.0.1.
-import { afterEach, describe, expect, it } from "vitest";
-import type { MqttClient } from "mqtt";
-import { Gateway } from "../../gateway/gateway";
+import { describe, expect, it } from "vitest";
 import { FailureLimiter } from "../../gateway/broker/failure-limiter";
 import { VerifyQueue } from "../../gateway/broker/verify-queue";
-import { birth, batch, nodeClient, tempDir, testConfig, topic } from "./fixture";
+import { birth, batch, gatewayPerTest, nodeClient, topic } from "./fixture";
 import { connectFrom } from "./attack-client";
 
-let gw: Gateway | undefined;
-const clients: MqttClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.end(true);
-  await gw?.stop();
-  gw = undefined;
-});
+const per = gatewayPerTest();
 
 describe("login limits", () => {
   it("a stream of wrong passwords from one address is rate-limited; a real node elsewhere logs in and is acknowledged", async () => {
-    gw = new Gateway(testConfig(tempDir()));
-    await gw.start();
+    const gw = await per.start();
     const url = gw.brokerUrl;
     const codes: number[] = [];
     for (let i = 0; i < 40; i++) codes.push((await connectFrom(url, "127.0.0.2", { username: "n1", password: "guess-" + i, clientId: "x" + i })).code);
@@ -32,18 +22,16 @@ describe("login limits", () => {
     expect(codes.slice(0, 5)).toEqual([4, 4, 4, 4, 4]);
     expect(new Set(codes.slice(5))).toEqual(new Set([5]));
     // the real node, from its own address, with its own user name: in at once, and its batches acknowledged
-    const n1 = await nodeClient(url, "n1");
-    clients.push(n1);
+    const n1 = await per.keep(nodeClient(url, "n1"));
     await n1.publishAsync(topic("n1", "birth"), JSON.stringify(birth()), { qos: 1 });
     await n1.publishAsync(topic("n1", "t"), JSON.stringify(batch(1)), { qos: 1 });
     expect(gw.store!.hasBatch("s1", "n1", 7, 1)).toBe(true);
   });
 
   it("CONNECTs sent all at once from one address: a bounded share waits, the rest are refused at once", async () => {
-    gw = new Gateway(testConfig(tempDir()));
-    await gw.start();
+    const gw = await per.start();
     const results = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => connectFrom(gw!.brokerUrl, "127.0.0.3", { username: "n2", password: "guess-" + i, clientId: "y" + i })),
+      Array.from({ length: 30 }, (_, i) => connectFrom(gw.brokerUrl, "127.0.0.3", { username: "n2", password: "guess-" + i, clientId: "y" + i })),
     );
     const r = gw.counters.rejects;
     // 8 may wait for the address (a few more when a slot frees before the last CONNECTs arrive): the rest are busy
@@ -55,23 +43,19 @@ describe("login limits", () => {
 
   it("several nodes behind one address log in together after a restart", async () => {
     const nodes = ["n1", "n2", "n3", "n4", "n5"];
-    gw = new Gateway(testConfig(tempDir(), {}, nodes));
-    await gw.start();
-    const all = await Promise.all(nodes.map((n) => nodeClient(gw!.brokerUrl, n)));
-    clients.push(...all);
+    const gw = await per.start({}, nodes);
+    const all = await Promise.all(nodes.map((n) => per.keep(nodeClient(gw.brokerUrl, n))));
     expect(all.every((c) => c.connected)).toBe(true);
   });
 
   it("a user name under attack from other addresses still lets its node in from the address it last logged in from", async () => {
-    gw = new Gateway(testConfig(tempDir()));
-    await gw.start();
+    const gw = await per.start();
     const first = await nodeClient(gw.brokerUrl, "n1");
     await first.endAsync();
     for (let k = 0; k < 4; k++)
       for (let i = 0; i < 5; i++) await connectFrom(gw.brokerUrl, `127.0.1.${k + 1}`, { username: "n1", password: "guess", clientId: "z" });
     expect(gw.counters.rejects["auth-rate-limited"]).toBeGreaterThan(0); // the user name is in its back-off
-    const again = await nodeClient(gw.brokerUrl, "n1");
-    clients.push(again);
+    const again = await per.keep(nodeClient(gw.brokerUrl, "n1"));
     expect(again.connected).toBe(true);
   });
 });

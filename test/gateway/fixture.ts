@@ -89,7 +89,7 @@ export const topic = (node: string, leaf: string, site = "s1") => `mg/v1/${site}
  * A test file's gateway (embedded broker, a temp database) and the MQTT clients its tests keep: `start` a gateway
  * with testConfig's settings, `keep` a client; both are ended after each test.
  */
-export function gatewayPerTest(): { start(over?: { [k: string]: any }): Promise<Gateway>; keep(p: Promise<MqttClient>): Promise<MqttClient> } {
+export function gatewayPerTest(): { start(over?: { [k: string]: any }, nodes?: string[]): Promise<Gateway>; keep(p: MqttClient | Promise<MqttClient>): Promise<MqttClient> } {
   let gw: Gateway | undefined;
   const clients: MqttClient[] = [];
   afterEach(async () => {
@@ -98,8 +98,8 @@ export function gatewayPerTest(): { start(over?: { [k: string]: any }): Promise<
     gw = undefined;
   });
   return {
-    start: async (over = {}) => {
-      gw = new Gateway(testConfig(tempDir(), over));
+    start: async (over = {}, nodes?: string[]) => {
+      gw = new Gateway(testConfig(tempDir(), over, nodes));
       await gw.start();
       return gw;
     },

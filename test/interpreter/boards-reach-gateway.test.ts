@@ -2,7 +2,7 @@
 // code in the interpreter's JavaScript (board-standins.ts), booted from Storage as `minigrid flash` leaves a board.
 // It joins its network, reaches a real gateway (embedded broker, SQLite) over real TCP, and the gateway stores its
 // birth and batches. Each then loses its network once (access point gone, Ethernet cable out) and comes back.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -12,6 +12,7 @@ import { findBoard } from "../../firmware/boards/index";
 import { Gateway } from "../../gateway/gateway";
 import { needs } from "../helpers/prerequisites";
 import { tempDir, testConfig } from "../gateway/fixture";
+import { makeCert } from "../uplink/site";
 import { allDriverSettings, boardStandins, storageWriter } from "./board-standins";
 import { espruinoBin, runEspruino } from "./espruino-bin";
 
@@ -93,8 +94,7 @@ for (const boardId of ["espruino-wifi", "pico", "pico-esp8266", "esp32"]) {
 needs("espruino", "openssl").describe("the esp32 file over TLS on the real interpreter", () => {
   it("reaches a gateway that listens with TLS, and has its batches stored", async () => {
     const dir = tempDir();
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-      "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
+    expect(makeCert(dir)).toBe(true);
     gw = new Gateway(testConfig(dir, { broker: { tls: { cert: join(dir, "cert.pem"), key: join(dir, "key.pem") } } }, ["n1"]));
     await gw.start();
     expect(gw.brokerUrl).toMatch(/^mqtts:/);
