@@ -3,10 +3,10 @@
 // gateway, as `minigrid sim replay --trace ... --until 24h` does (the default site: 1.2 kWp, 2.4 kWh lead-acid, the
 // battery monitor, the charge controller, three feeders), then read back from the gateway's SQLite file as the
 // uplink reads it (gateway/uplink/records.ts): the node's own channel table and the scaled integers it sent.
-// Cached as JSON in the system's temp folder, keyed by the firmware file, the trace and this file, because the
-// replay takes a few seconds.
+// The gateway's database and the day read from it are cached in the system's temp folder (minigrid-bench/), keyed by
+// the firmware file, the trace and this file, because the replay takes a few seconds.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,24 +52,40 @@ export function readSiteDay(dbPath: string): SiteDay {
   }
 }
 
-/** Replay the day (or take it from the cache). Throws when the firmware is not built. */
-export async function replayedSiteDay(): Promise<SiteDay> {
+/** The gateway's database of the replayed day (made once, then from the cache). Throws when the firmware is not built. */
+export async function replayedSiteDayDb(): Promise<string> {
   if (!existsSync(firmware)) throw new Error("dist/firmware/pico.js is missing: run `npx minigrid build` first");
   const h = createHash("sha256");
   for (const f of [firmware, trace, self]) h.update(readFileSync(f));
   const dir = join(tmpdir(), "minigrid-bench");
-  const cached = join(dir, `site-day-${h.digest("hex").slice(0, 16)}.json`);
-  if (existsSync(cached)) return JSON.parse(readFileSync(cached, "utf8")) as SiteDay;
-  const gateway = await EmbeddedGateway.start({});
+  const cached = join(dir, `site-day-${h.digest("hex").slice(0, 16)}.db`);
+  if (existsSync(cached)) return cached;
+  mkdirSync(dir, { recursive: true });
+  // written under a temporary name and renamed when complete: a run cut short leaves no half day behind
+  const part = `${cached}.${process.pid}.part`;
+  const gateway = await EmbeddedGateway.start({ dbPath: part });
   try {
     const specs = fleetSpecs({ name: "replay", array_kWp: 1.2, battery: { kWh: 2.4, chemistry: "lead-acid" }, trace }, { sites: 1, seed: 1 });
     await runReplay({ specs, untilMs: 24 * 3600_000, drainMs: 0, gateway });
     await gateway.down();
-    const day = readSiteDay(gateway.dbPath);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(cached, JSON.stringify(day));
-    return day;
+    const db = new Database(part);
+    db.pragma("wal_checkpoint(TRUNCATE)");
+    db.pragma("journal_mode = DELETE");
+    db.close();
+    renameSync(part, cached);
+    for (const f of [`${part}-wal`, `${part}-shm`]) rmSync(f, { force: true });
+    return cached;
   } finally {
     await gateway.close();
   }
+}
+
+/** The replayed day as the uplink reads it. */
+export async function replayedSiteDay(): Promise<SiteDay> {
+  const path = await replayedSiteDayDb();
+  const json = path.replace(/\.db$/, ".json");
+  if (existsSync(json)) return JSON.parse(readFileSync(json, "utf8")) as SiteDay;
+  const day = readSiteDay(path);
+  writeFileSync(json, JSON.stringify(day));
+  return day;
 }

@@ -39,7 +39,26 @@ async function tableOf(db: pg.PoolClient, site: string, node: string, hash: stri
   return t;
 }
 
+/**
+ * The states this instance stored last, per node (a state never changes under its batch's key, so a copy is as good
+ * as the database's); with k instances about 1 in k messages finds its reference here.
+ */
+const recent = new Map<string, Map<string, RefState>>();
+const RECENT_PER_NODE = 4;
+function remember(site: string, node: string, s: RefState): void {
+  const k = `${site}/${node}`;
+  let m = recent.get(k);
+  if (!m) {
+    if (recent.size > 100_000) recent.clear();
+    recent.set(k, (m = new Map()));
+  }
+  m.set(`${s.boot}/${s.seq}`, s);
+  if (m.size > RECENT_PER_NODE) m.delete(m.keys().next().value!);
+}
+
 async function stateFor(db: pg.PoolClient, site: string, node: string, boot: number, seq: number): Promise<RefState | undefined> {
+  const known = recent.get(`${site}/${node}`)?.get(`${boot}/${seq}`);
+  if (known) return known;
   const r = await db.query({ name: "mg-state-get", text: "SELECT state FROM batches WHERE site = $1 AND node = $2 AND boot = $3 AND seq = $4", values: [site, node, boot, seq] });
   const text = r.rows[0]?.state as string | null | undefined;
   if (!text) return undefined;
@@ -54,19 +73,25 @@ function stored(s: RefState, hash: string): string {
   return JSON.stringify(v);
 }
 
+/** After the commit: the last state of each message written is this instance's to reuse. */
+export function committed(r: WriteResult): void {
+  for (const x of r.states ?? []) remember(x.site, x.node, x.s);
+  r.states = undefined;
+}
+
 export async function writeColumns(db: pg.PoolClient, m: CentralMessage, raw: Buffer, ingestId: string, r: WriteResult): Promise<void> {
   // one node's v2 transactions one after another (released at COMMIT or ROLLBACK)
   await db.query({ name: "mg-node-lock", text: "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", values: [m.site, m.node] });
-  const written = await writeOne(db, m.site, m.node, m.columns!, raw, ingestId, r);
+  let written = await writeOne(db, m.site, m.node, m.columns!, raw, ingestId, r);
   // messages that waited for a batch stored now, and those that waited for them
-  const queue = [...written];
-  while (queue.length) {
-    const [boot, seq] = queue.shift()!;
+  while (written.length) {
     const held = await db.query({
       name: "mg-pending-take",
-      text: "DELETE FROM pending_messages WHERE site = $1 AND node = $2 AND ref_boot = $3 AND ref_seq = $4 RETURNING payload",
-      values: [m.site, m.node, boot, seq],
+      text: `DELETE FROM pending_messages WHERE site = $1 AND node = $2 AND (ref_boot, ref_seq) IN (SELECT * FROM unnest($3::bigint[], $4::bigint[]))
+        RETURNING payload`,
+      values: [m.site, m.node, written.map((k) => k[0]), written.map((k) => k[1])],
     });
+    written = [];
     for (const row of held.rows as { payload: Buffer }[]) {
       r.released++;
       let opened: OpenedColumns;
@@ -76,7 +101,7 @@ export async function writeColumns(db: pg.PoolClient, m: CentralMessage, raw: Bu
         r.malformed++;
         continue;
       }
-      queue.push(...(await writeOne(db, m.site, m.node, opened, row.payload, ingestId, r)));
+      written.push(...(await writeOne(db, m.site, m.node, opened, row.payload, ingestId, r)));
     }
   }
 }
@@ -111,7 +136,9 @@ async function writeOne(db: pg.PoolClient, site: string, node: string, o: Opened
       values: [site, node, hash, d.table.c, d.table.x],
     });
   }
-  const states = d.items.map((b) => stored(stateOf(d.table, b), hash));
-  await storeBatches(db, site, node, d.table.c, d.table.x, d.items, ingestId, r, states);
+  const states = d.items.map((b) => stateOf(d.table, b));
+  await storeBatches(db, site, node, d.table.c, d.table.x, d.items, ingestId, r, states.map((s) => stored(s, hash)));
+  // kept in memory only once the transaction commits: see writeColumns' caller
+  r.states = (r.states ?? []).concat(states.slice(-1).map((s) => ({ site, node, s })));
   return d.items.map((b) => [b.b, b.s]);
 }

@@ -5,7 +5,8 @@
 // name is found.
 import type pg from "pg";
 import { isBatchItem, type AlarmItem, type BatchItem, type BirthItem, type CentralMessage, type StateItem } from "../contracts/uplink-wire";
-import { writeColumns } from "./columns";
+import type { RefState } from "../contracts/uplink-columns";
+import { committed, writeColumns } from "./columns";
 
 export interface WriteResult {
   batches: number;
@@ -16,6 +17,8 @@ export interface WriteResult {
   released: number;
   /** mgc/v2 messages that could not be decoded against their state (counted, not stored). */
   malformed: number;
+  /** mgc/v2 states written in the transaction, kept in memory after its commit (columns.ts). */
+  states?: { site: string; node: string; s: RefState }[];
 }
 
 export async function writeMessage(db: pg.PoolClient, m: CentralMessage, ingestId: string, raw?: Buffer): Promise<WriteResult> {
@@ -33,6 +36,7 @@ export async function writeMessage(db: pg.PoolClient, m: CentralMessage, ingestI
     else if (m.kind === "s") await writeStates(db, m, r);
     else await writeAlarms(db, m, r);
     await db.query("COMMIT");
+    committed(r);
   } catch (e) {
     await db.query("ROLLBACK").catch(() => undefined);
     throw e;
