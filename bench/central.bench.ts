@@ -7,11 +7,15 @@
 //   central.cost.decodeUs / .dbUs       per batch, in one instance: decoding (topic, inflate) and PostgreSQL (the
 //                                       transaction, with the columns' decode against their state)
 //   central.broker.messagesPerSecond    the same messages through mosquitto to a bare QoS 1 shared subscriber
+//   central.pg.usPerBatch.v2 / .v1      PostgreSQL alone: the messages written one after another on one connection
+//                                       (no broker, no waiting for a pooled connection), in mgc/v2 and in mgc/v1 JSON
 // Needs mosquitto and PostgreSQL's server binaries (the test helpers start both); figures are left out without them.
 import mqtt from "mqtt";
 import pg from "pg";
 import { Central } from "../central/service";
-import { columnsTopic, sharedSubscriptions } from "../contracts/uplink-wire";
+import { columnsTopic, decodeCentral, encodeCentral, sharedSubscriptions } from "../contracts/uplink-wire";
+import { ensureSchema } from "../central/schema";
+import { writeMessage } from "../central/write";
 import { ColumnsEncoder } from "../gateway/uplink/columns-state";
 import { mosquittoMissing, startMosquitto } from "../test/helpers/mosquitto";
 import { postgresMissing, startPostgres } from "../test/helpers/postgres";
@@ -21,16 +25,52 @@ const SITES = 40;
 const MESSAGES_PER_SITE = 24; // 6 hours of one node per site at 15 batches per message
 const PER_MESSAGE = 15;
 
-function messages(day: SiteDay): { topic: string; payload: Buffer }[] {
+function messages(day: SiteDay, format: 1 | 2 = 2): { topic: string; payload: Buffer }[] {
   const msgs: { topic: string; payload: Buffer }[] = [];
   for (let s = 0; s < SITES; s++) {
     const enc = new ColumnsEncoder();
     for (let m = 0; m < MESSAGES_PER_SITE; m++) {
       const items = day.items.slice(m * PER_MESSAGE, (m + 1) * PER_MESSAGE);
-      msgs.push({ topic: columnsTopic(`site-${s}`, day.node), payload: enc.encode(`site-${s}`, day.node, { c: day.c, x: day.scales }, items) });
+      const site = `site-${s}`;
+      msgs.push(
+        format === 2
+          ? { topic: columnsTopic(site, day.node), payload: enc.encode(site, day.node, { c: day.c, x: day.scales }, items) }
+          : encodeCentral({ site, node: day.node, kind: "t", c: day.c, x: day.scales, items }, true),
+      );
     }
   }
   return msgs;
+}
+
+/** µs of PostgreSQL per batch: every message decoded and written in turn on one connection; bytes per sample stored. */
+async function pgOnly(conn: pg.PoolConfig, format: 1 | 2, size?: { bytesPerSample: number }): Promise<number> {
+  const pool = new pg.Pool({ ...conn, max: 1 });
+  try {
+    await ensureSchema(pool);
+    await pool.query("TRUNCATE batches, samples, channels, nodes, channel_tables, pending_messages");
+    const msgs = messages(await replayedSiteDay(), format);
+    const c = await pool.connect();
+    let us = 0;
+    try {
+      for (const m of msgs) {
+        const d = decodeCentral(m.topic, m.payload);
+        if (!d.ok) throw new Error(d.detail);
+        const t0 = performance.now();
+        await writeMessage(c, d.msg, "bench", m.payload);
+        us += (performance.now() - t0) * 1000;
+      }
+      if (size) {
+        await c.query("VACUUM ANALYZE samples");
+        const r = await c.query("SELECT pg_total_relation_size('samples')::float8 / count(*) AS b FROM samples");
+        size.bytesPerSample = Math.round(r.rows[0].b);
+      }
+    } finally {
+      c.release();
+    }
+    return Math.round(us / (msgs.length * PER_MESSAGE));
+  } finally {
+    await pool.end();
+  }
 }
 
 /** Messages/s through the broker alone: a QoS 1 subscriber of the shared subscription that stores nothing. */
@@ -97,6 +137,9 @@ export async function bench(): Promise<Record<string, number>> {
     const one = await run(1, conn, broker!.url, 1, cost);
     const two = await run(2, conn, broker!.url, 2);
     const bare = await brokerOnly(broker!.url, messages(await replayedSiteDay()));
+    const size = { bytesPerSample: 0 };
+    const pg2 = await pgOnly(conn, 2, size);
+    const pg1 = await pgOnly(conn, 1);
     return {
       "central.ingest.batchesPerSecond.1": one,
       "central.ingest.batchesPerSecond.2": two,
@@ -104,6 +147,9 @@ export async function bench(): Promise<Record<string, number>> {
       "central.cost.dbUs": cost.dbUs,
       "central.broker.messagesPerSecond": bare,
       "central.broker.batchesPerSecond": bare * PER_MESSAGE,
+      "central.pg.usPerBatch.v2": pg2,
+      "central.pg.usPerBatch.v1": pg1,
+      "central.pg.bytesPerSample": size.bytesPerSample,
     };
   } finally {
     await broker?.close();
