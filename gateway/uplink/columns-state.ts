@@ -2,7 +2,8 @@
 // published on the current connection, which the node's next message is written against. The rule:
 //   - a connection starts with no state: a node's first message on it carries its channel table ("keyframe"), so a
 //     reconnect, a gateway restart or a broker restart never leaves a message written against something the other
-//     side may not have;
+//     side may not have; so does every node's next message after a publish that failed on a live connection (its
+//     batches go again, and nothing is written against them meanwhile);
 //   - a message is written against the node's last published batch only when it follows the same channel table and
 //     fewer than `keyframeBatches` batches went since the node's last keyframe (a reference lost on the way, e.g.
 //     by a broker that crashed after its PUBACK, holds up at most that many batches at central);

@@ -289,6 +289,9 @@ export class Uplink implements GatewayFeature {
         // [MQTT-4.3.2] the PUBACK: the central broker owns the message now
         this.outbox?.remove(ids);
         this.stats.entriesAcked += ids.length;
+      } else {
+        // its batches go again: nothing may be written against them until they have (columns-state.ts)
+        this.columns?.reset();
       }
       this.pump();
     });
