@@ -12,10 +12,13 @@
 //              docs/central.md "The mgc/v2 batch format" for when a gateway may name one and how central finds it)
 //   [table]    varint n, then n channel ids (the first, then zigzag differences) and n scales (zigzag)
 //   varint     number of batches, then per batch a header: varint flags (1 boot and seq written, else the previous
-//              batch's boot and its last seq + 1; 2 start written (zigzag ms from the previous batch's end), else
+//              batch's boot and its last seq + 1; 2 start written (zigzag ms from the previous batch's end; Unix ms
+//              for the first batch of a message without reference), else
 //              the previous end; 4 interval written (varint ms), else the previous; 8 rows written, else 1;
 //              16 historical; 32 merged: varint m and varint e - s), then what the flags say
-//   values     channel by channel, row by row: varint 0 = null, else zigzag(value - previous non-null value) + 1
+//   values     channel by channel, row by row: varint 0 = null, else zigzag(value - previous non-null value) + 1,
+//              where before the message's first value comes the reference's last value (0 when it is null, and
+//              without reference)
 //   qualities  varint count of changes, then per change varint distance (in row-major cells) from the last change,
 //              and the letter's byte; a cell's quality is otherwise its channel's quality in the row before ("o"
 //              before the first row of a message without reference)
