@@ -86,6 +86,8 @@ export async function replayedSiteDay(): Promise<SiteDay> {
   const json = path.replace(/\.db$/, ".json");
   if (existsSync(json)) return JSON.parse(readFileSync(json, "utf8")) as SiteDay;
   const day = readSiteDay(path);
-  writeFileSync(json, JSON.stringify(day));
+  const part = `${json}.${process.pid}.part`;
+  writeFileSync(part, JSON.stringify(day));
+  renameSync(part, json); // a reader at the same time sees the whole file or none
   return day;
 }

@@ -276,9 +276,10 @@ export function decodeColumns(o: OpenedColumns, ref?: RefState): { table: Channe
       b.m = r.uint();
       b.e = s + r.uint();
     }
-    for (let k2 = 0; k2 < rows; k2++) b.r.push(new Array<number | null>(n));
     cells += rows * n;
-    if (cells > 64 * 1024 * 1024) throw new RangeError("too many values");
+    // every value takes at least a byte: a header cannot make the decoder build rows its payload does not hold
+    if (cells > r.left) throw new RangeError(`${cells} values in ${r.left} bytes`);
+    for (let k2 = 0; k2 < rows; k2++) b.r.push(new Array<number | null>(n));
     items.push(b);
     prev = { boot: b0, seq: b.e ?? s, end: t + rows * i, i };
   }

@@ -77,6 +77,10 @@ describe("mgc/v2 columns", () => {
     const plain = encodeColumns({ c: day.c, x: day.scales }, day.items.slice(0, 15), { deflate: false });
     const cut = decodeCentral(topic, plain.subarray(0, plain.length - 3));
     expect(cut.ok && (() => decodeColumns((cut.msg as CentralMessage).columns!))).toThrow();
+    // a header that claims a million rows in a few bytes is refused before any row is built
+    const huge = Buffer.from([0, 2, 1, 1, 3, 1, 1 | 2 | 4 | 8, 1, 1, 0, 120, 0x80, 0x89, 0x7a, 0, 0]);
+    const h = decodeCentral(topic, huge);
+    expect(h.ok && (() => decodeColumns((h.msg as CentralMessage).columns!))).toThrow(/rows|values in/);
   });
 });
 
