@@ -1,5 +1,7 @@
 // The central database: plain PostgreSQL tables, and a TimescaleDB hypertable for samples when the extension is
-// available (batches stay a plain table: its key (site, node, boot, seq), the dedup key, has no time column). Created at start by whichever ingest instance gets there first (an advisory lock keeps
+// available (batches stay a plain table: its key (site, node, boot, seq), the dedup key, has no time column).
+// mgc/v2 adds batches.state (what a later message of the node may be written against), channel_tables (the tables
+// those states follow, by hash) and pending_messages (messages whose reference has not arrived yet): central/columns.ts. Created at start by whichever ingest instance gets there first (an advisory lock keeps
 // two instances from racing on CREATE TABLE).
 import type pg from "pg";
 
@@ -20,6 +22,12 @@ CREATE TABLE IF NOT EXISTS node_states(site TEXT NOT NULL, node TEXT NOT NULL, t
 CREATE TABLE IF NOT EXISTS alarms(site TEXT NOT NULL, node TEXT NOT NULL, id BIGINT NOT NULL, rule TEXT, severity TEXT,
   state TEXT, raised_at TIMESTAMPTZ, cleared_at TIMESTAMPTZ, acked_at TIMESTAMPTZ, message TEXT, value DOUBLE PRECISION,
   PRIMARY KEY(site, id));
+ALTER TABLE batches ADD COLUMN IF NOT EXISTS state TEXT;
+CREATE TABLE IF NOT EXISTS channel_tables(site TEXT NOT NULL, node TEXT NOT NULL, hash TEXT NOT NULL, c INT[] NOT NULL, x INT[] NOT NULL,
+  PRIMARY KEY(site, node, hash));
+CREATE TABLE IF NOT EXISTS pending_messages(id BIGSERIAL PRIMARY KEY, site TEXT NOT NULL, node TEXT NOT NULL, ref_boot BIGINT NOT NULL,
+  ref_seq BIGINT NOT NULL, payload BYTEA NOT NULL, received_at TIMESTAMPTZ NOT NULL DEFAULT now());
+CREATE INDEX IF NOT EXISTS pending_messages_ref ON pending_messages(site, node, ref_boot, ref_seq);
 `;
 
 /** Create what is missing; returns whether TimescaleDB hypertables are in use. */

@@ -11,11 +11,18 @@
 // A batch item keeps the node's own fields (firmware/protocol/messages.ts BatchPayload): b boot, s seq, t start of
 // row 0 in wall-clock Unix seconds (the gateway has re-anchored uptime batches), i interval s, r rows of scaled
 // integers, q per-row quality letters (absent: all "o"), h historical, m merge factor, e last seq merged.
-// Version rule as for mg/v1: a change a v1 reader cannot ignore needs mgc/v2.
+// Version rule as for mg/v1: a change a v1 reader cannot ignore needs a new root.
+//
+//   mgc/v2/<site>/<node>/t             qos 1, never retained: batches in columns (contracts/uplink-columns.ts), binary,
+//                                      possibly written against an earlier batch of the node (its "state")
+// Only batches have a v2 form; births, states and alarms stay v1. Central reads both roots, so a fleet moves over
+// one gateway at a time (uplink.format); central must be upgraded first.
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { isValidId } from "../firmware/protocol/topics";
+import { openColumns, type OpenedColumns } from "./uplink-columns";
 
 export const centralRoot = "mgc/v1";
+export const columnsRoot = "mgc/v2";
 export type CentralKind = "t" | "b" | "s" | "a";
 const kinds: CentralKind[] = ["t", "b", "s", "a"];
 
@@ -59,15 +66,21 @@ export interface CentralMessage {
   c?: number[];
   x?: number[];
   items: unknown[];
+  /** An mgc/v2 batch message, opened: its items are decoded once the state it names is known (central/write.ts). */
+  columns?: OpenedColumns;
 }
 
 export function centralTopic(site: string, node: string, kind: CentralKind, compressed: boolean): string {
   return `${centralRoot}/${site}/${node}/${kind}${compressed ? "z" : ""}`;
 }
 
-/** The subscription of one ingest group: instances with the same group share the messages (MQTT 5 4.8.2). */
-export function sharedSubscription(group: string): string {
-  return `$share/${group}/${centralRoot}/#`;
+export function columnsTopic(site: string, node: string): string {
+  return `${columnsRoot}/${site}/${node}/t`;
+}
+
+/** The subscriptions of one ingest group: instances with the same group share the messages (MQTT 5 4.8.2). */
+export function sharedSubscriptions(group: string): string[] {
+  return [`$share/${group}/${centralRoot}/#`, `$share/${group}/${columnsRoot}/#`];
 }
 
 export function encodeCentral(m: CentralMessage, compress: boolean): { topic: string; payload: Buffer } {
@@ -82,9 +95,18 @@ export type Decoded = { ok: true; msg: CentralMessage } | { ok: false; reason: s
 /** Parse a topic and payload; a clear rejection (never a throw) for anything that is not a v1 central message. */
 export function decodeCentral(topic: string, payload: Buffer, maxInflated = 16 * 1024 * 1024): Decoded {
   const parts = topic.split("/");
-  if (parts.length !== 5 || parts[0] + "/" + parts[1] !== centralRoot) return { ok: false, reason: "topic", detail: `not ${centralRoot}/<site>/<node>/<kind>: ${topic}` };
+  const root = parts[0] + "/" + parts[1];
+  if (parts.length !== 5 || (root !== centralRoot && root !== columnsRoot)) return { ok: false, reason: "topic", detail: `not ${centralRoot}|${columnsRoot}/<site>/<node>/<kind>: ${topic}` };
   const [, , site, node, leaf] = parts;
   if (!isValidId(site) || !isValidId(node)) return { ok: false, reason: "topic", detail: `bad site or node id in ${topic}` };
+  if (root === columnsRoot) {
+    if (leaf !== "t") return { ok: false, reason: "topic", detail: `${columnsRoot} has batches (t) only: ${topic}` };
+    try {
+      return { ok: true, msg: { site, node, kind: "t", items: [], columns: openColumns(payload, maxInflated) } };
+    } catch (e) {
+      return { ok: false, reason: "columns", detail: (e as Error).message };
+    }
+  }
   const z = leaf.length === 2 && leaf[1] === "z";
   const kind = leaf[0] as CentralKind;
   if (kinds.indexOf(kind) < 0 || (leaf.length === 2 && !z) || leaf.length > 2) return { ok: false, reason: "topic", detail: `unknown kind ${leaf}` };

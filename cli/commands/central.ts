@@ -6,7 +6,8 @@ import { Central } from "../../central/service";
 const usage = `Usage: minigrid central --broker URL --database URL [options]
 
 Runs one central ingest instance: reads every gateway's uplink from the central MQTT broker (cluster) with the
-MQTT 5 shared subscription $share/<group>/mgc/v1/#, drops repeats by (site, node, boot, seq), writes to
+MQTT 5 shared subscriptions $share/<group>/mgc/v1/# and .../mgc/v2/# (batches in columns; docs/central.md),
+drops repeats by (site, node, boot, seq), writes to
 PostgreSQL (TimescaleDB hypertables when the extension is installed) and serves the gateway's read API for all
 sites. Start more instances with the same --group and a different --client-id to share the load.
 

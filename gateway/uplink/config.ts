@@ -12,6 +12,10 @@ export interface UplinkConfig {
   budget: { day_bytes: number; month_bytes: number; alarm_at_pct: number };
   batching: { max_messages: number; max_delay_s: number };
   compression: boolean;
+  /** Wire format of batches: 2 = mgc/v2 columns (central must read v2), 1 = mgc/v1 JSON. */
+  format: 1 | 2;
+  /** mgc/v2: at most this many batches of a node between two messages that carry the channel table. */
+  keyframe_batches: number;
   keepalive_s: number;
   /** Messages published and not yet acknowledged at once. */
   inflight: number;
@@ -66,6 +70,8 @@ export const uplinkSchema: JsonSchema = {
       },
     },
     compression: { type: "boolean", default: true, fix: "set compression to true (zlib deflate of each payload) or false" },
+    format: { type: "integer", enum: [1, 2], default: 2, fix: "set format to 2 (mgc/v2 columns: the central must read mgc/v2) or 1 (mgc/v1 JSON, read by every central)" },
+    keyframe_batches: { type: "integer", minimum: 1, maximum: 10000, default: 60, fix: "set how many batches of a node may follow one another before the channel table goes again, 1..10000" },
     keepalive_s: { type: "integer", minimum: 10, maximum: 65535, default: 600, fix: "set the MQTT keep alive, s (each costs a PINGREQ/PINGRESP on the metered link)" },
     inflight: { type: "integer", minimum: 1, maximum: 1000, default: 10, fix: "set how many messages may wait for their acknowledgement at once" },
     live_window_s: { type: "number", minimum: 0, default: 900, fix: "set the age below which an entry counts as live data, s" },

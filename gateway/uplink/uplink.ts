@@ -12,7 +12,8 @@ import type { UplinkConfig } from "./config";
 import { openLink } from "./link";
 import { Outbox, OutboxGroup } from "./outbox";
 import { readBatch, readBirth } from "./records";
-import { CentralKind, encodeCentral, type AlarmItem, type StateItem } from "../../contracts/uplink-wire";
+import { CentralKind, columnsTopic, encodeCentral, type AlarmItem, type BatchItem, type StateItem } from "../../contracts/uplink-wire";
+import { ColumnsEncoder } from "./columns-state";
 
 /** The parts of the gateway the uplink uses (gateway/gateway.ts's Gateway has them); the store exists once started. */
 export interface UplinkParts {
@@ -56,6 +57,7 @@ export class Uplink implements GatewayFeature {
   private retryAt = 0;
   private pausedUntil: number | null = null;
   private unbooked = 0;
+  private columns: ColumnsEncoder | undefined;
   private periods = { day: "", month: "" };
   private readonly now: () => number;
   readonly stats = { messagesSent: 0, entriesAcked: 0, wireBytes: 0, connects: 0, linkErrors: 0 };
@@ -73,6 +75,7 @@ export class Uplink implements GatewayFeature {
     if (!this.gw.store) throw new Error("uplink: the gateway's store is not open");
     const db = (this.db = this.gw.store.db);
     this.outbox = new Outbox(db);
+    this.columns = new ColumnsEncoder(this.cfg.keyframe_batches);
     this.budget = new Budget(db, this.cfg.budget);
     this.periods = periodKeys(this.now());
     this.stopped = false;
@@ -150,6 +153,8 @@ export class Uplink implements GatewayFeature {
       if (this.client !== client) return;
       this.connected = true;
       this.stats.connects++;
+      // mgc/v2: nothing sent before this connection is written against (columns-state.ts)
+      this.columns?.reset();
       this.pump();
     });
     client.on("error", (e) => {
@@ -269,7 +274,10 @@ export class Uplink implements GatewayFeature {
       g.kind === "t"
         ? { site: g.site, node: g.node, kind: g.kind, c: bodies[0].c, x: bodies[0].x, items: bodies.map((b) => b.item) }
         : { site: g.site, node: g.node, kind: g.kind, items: bodies };
-    const { topic, payload } = encodeCentral(msg, this.cfg.compression);
+    const { topic, payload } =
+      g.kind === "t" && this.cfg.format === 2
+        ? { topic: columnsTopic(g.site, g.node), payload: this.columns!.encode(g.site, g.node, { c: msg.c!, x: msg.x! }, msg.items as BatchItem[]) }
+        : encodeCentral(msg, this.cfg.compression);
     for (const id of ids) this.busy.add(id);
     this.inflight++;
     this.stats.messagesSent++;
@@ -281,6 +289,9 @@ export class Uplink implements GatewayFeature {
         // [MQTT-4.3.2] the PUBACK: the central broker owns the message now
         this.outbox?.remove(ids);
         this.stats.entriesAcked += ids.length;
+      } else {
+        // its batches go again: nothing may be written against them until they have (columns-state.ts)
+        this.columns?.reset();
       }
       this.pump();
     });

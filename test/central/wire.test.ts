@@ -2,7 +2,7 @@
 import { deflateRawSync } from "node:zlib";
 import { describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/main";
-import { decodeCentral, encodeCentral, isBatchItem, sharedSubscription } from "../../contracts/uplink-wire";
+import { decodeCentral, encodeCentral, isBatchItem, sharedSubscriptions } from "../../contracts/uplink-wire";
 
 describe("central contract", () => {
   it("round-trips a batch message, compressed and not", () => {
@@ -15,7 +15,7 @@ describe("central contract", () => {
       expect(isBatchItem(msg.items[0], 2)).toBe(true);
       expect(isBatchItem(msg.items[0], 3)).toBe(false);
     }
-    expect(sharedSubscription("ingest")).toBe("$share/ingest/mgc/v1/#");
+    expect(sharedSubscriptions("ingest")).toEqual(["$share/ingest/mgc/v1/#", "$share/ingest/mgc/v2/#"]);
   });
 
   it("rejects foreign topics, corrupt deflate, bad JSON and shapes with a reason", () => {

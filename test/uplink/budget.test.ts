@@ -61,7 +61,7 @@ describe("uplink on a metered link", () => {
     const sub = mqtt.connect(broker!.url, { reconnectPeriod: 0 });
     sub.on("message", (t) => seen.push(t));
     await sub.subscribeAsync("mgc/v1/#", { qos: 1 });
-    const cfg = uplinkConfig({ url: broker!.url, clientId: "gw-budget", budget: { day_bytes: 3000, alarm_at_pct: 50 }, batching: { max_messages: 1, max_delay_s: 0 }, compression: false, inflight: 1, reconnect_s: 0.05 });
+    const cfg = uplinkConfig({ url: broker!.url, clientId: "gw-budget", budget: { day_bytes: 3000, alarm_at_pct: 50 }, batching: { max_messages: 1, max_delay_s: 0 }, compression: false, format: 1, inflight: 1, reconnect_s: 0.05 });
     const up = new Uplink({ bus, store }, cfg, { site: "s1", tickMs: 20 });
     up.start();
     addNode(store, bus, "n1");

@@ -2,6 +2,8 @@
 // announced on the bus as ingest announces them.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
+import { decodeColumns, stateOf, type RefState } from "../../contracts/uplink-columns";
+import { decodeCentral, type BatchItem } from "../../contracts/uplink-wire";
 import type { BirthPayload } from "../../firmware/protocol/messages";
 import { checkConfig } from "../../gateway/config/load";
 import { EventBus } from "../../gateway/events";
@@ -64,4 +66,29 @@ export async function waitFor(check: () => boolean, timeoutMs = 10_000, what = "
     if (Date.now() > until) throw new Error("timed out waiting for " + what);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * The batches of messages as one subscriber received them, in order: mgc/v1 JSON, and mgc/v2 columns decoded
+ * against the states of the batches received before (as central does from its database).
+ */
+export function decodeInOrder(got: { topic: string; payload: Buffer }[]): BatchItem[] {
+  const out: BatchItem[] = [];
+  const states = new Map<string, RefState>();
+  for (const m of got) {
+    const d = decodeCentral(m.topic, m.payload);
+    if (!d.ok || d.msg.kind !== "t") continue;
+    if (!d.msg.columns) {
+      out.push(...(d.msg.items as BatchItem[]));
+      continue;
+    }
+    const o = d.msg.columns;
+    const key = (b: number, s: number) => `${d.msg.site}/${d.msg.node}/${b}/${s}`;
+    const ref = o.ref ? states.get(key(o.ref.boot, o.ref.seq)) : undefined;
+    if (o.ref && !ref) throw new Error(`${m.topic}: reference ${o.ref.boot}/${o.ref.seq} was not received before`);
+    const { table, items } = decodeColumns(o, ref);
+    for (const b of items) states.set(key(b.b, b.s), stateOf(table, b));
+    out.push(...items);
+  }
+  return out;
 }

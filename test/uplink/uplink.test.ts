@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect } from "vitest";
 import { EventBus } from "../../gateway/events";
 import { Store } from "../../gateway/storage/store";
 import { Uplink } from "../../gateway/uplink/uplink";
-import { decodeCentral, type BatchItem } from "../../contracts/uplink-wire";
+import type { BatchItem } from "../../contracts/uplink-wire";
 import { freePort, mosquittoMissing, startMosquitto, type Mosquitto } from "../helpers/mosquitto";
-import { addNode, makeCert, storeBatch, uplinkConfig, waitFor } from "./site";
+import { addNode, decodeInOrder, makeCert, storeBatch, uplinkConfig, waitFor } from "./site";
 import { needs } from "../helpers/prerequisites";
 
 let broker: Mosquitto | undefined;
@@ -53,17 +53,12 @@ async function listen(): Promise<{ c: MqttClient; got: { topic: string; payload:
   const c = mqtt.connect(broker!.url, { reconnectPeriod: 0 });
   const got: { topic: string; payload: Buffer }[] = [];
   c.on("message", (topic, payload) => got.push({ topic, payload }));
-  await c.subscribeAsync("mgc/v1/#", { qos: 1 });
+  await c.subscribeAsync("mgc/+/#", { qos: 1 });
   return { c, got };
 }
 
 function batchesIn(got: { topic: string; payload: Buffer }[]): BatchItem[] {
-  const out: BatchItem[] = [];
-  for (const m of got) {
-    const d = decodeCentral(m.topic, m.payload);
-    if (d.ok && d.msg.kind === "t") out.push(...(d.msg.items as BatchItem[]));
-  }
-  return out;
+  return decodeInOrder(got);
 }
 
 describe("gateway uplink", () => {
@@ -84,10 +79,12 @@ describe("gateway uplink", () => {
     expect(items[0].r[0]).toEqual([12801, -1500, 805]);
     expect(items[0].r[2]).toEqual([12803, null, 805]);
     expect(items[0].q![2]).toBe("ofo");
-    expect(got.every((m) => m.topic.endsWith("z"))).toBe(true);
+    // births compressed JSON (mgc/v1), batches in columns (mgc/v2): the first carries the table, the next are written against it
+    expect(got.filter((m) => m.topic.startsWith("mgc/v1/")).every((m) => m.topic.endsWith("z"))).toBe(true);
     expect(got.some((m) => m.topic === "mgc/v1/s1/n1/bz")).toBe(true);
     // several batches per message, and the wire count covers at least the payloads plus TLS
-    const tMsgs = got.filter((m) => m.topic.endsWith("/tz"));
+    const tMsgs = got.filter((m) => m.topic === "mgc/v2/s1/n1/t");
+    expect(tMsgs.length).toBeGreaterThan(1);
     expect(tMsgs.length).toBeLessThanOrEqual(4);
     const payloadBytes = got.reduce((a, m) => a + m.payload.length, 0);
     expect(up.stats.wireBytes).toBeGreaterThan(payloadBytes + 1000); // the TLS handshake alone is over 1 kB
@@ -134,7 +131,7 @@ describe("gateway uplink", () => {
     await broker!.start();
     await c.reconnect();
     await waitFor(() => c.connected, 5000, "listener back");
-    await c.subscribeAsync("mgc/v1/#", { qos: 1 });
+    await c.subscribeAsync("mgc/+/#", { qos: 1 });
     await waitFor(() => up.status().outbox === 0, 15_000, "outbox drained");
     await waitFor(() => new Set(batchesIn(got).map((b) => b.s)).size === 30, 5000, "30 batches at the central broker");
     await up.stop();
