@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { CommandService } from "../commands/service";
 import { EventBus, Subscriptions } from "../events";
 import { Db, ensureApiIndexes, stmt } from "../storage/db";
-import type { ApiDeps } from "./deps";
+import type { ApiDeps, ApiSiteSettings } from "./deps";
 import { exportRoutes } from "./export-csv";
 import { ExportLimits, ExportSlots } from "./export-limits";
 import { ApiError, sendError } from "./http";
@@ -19,6 +19,8 @@ import { dispatcher } from "./dispatch";
 import { controlRoutes } from "./routes-control";
 import { serveDashboard } from "./dashboard";
 import { nodeRoutes } from "./routes-nodes";
+import { fleetRoutes } from "./fleet";
+import { siteRoutes } from "./routes-site";
 import { isLoopback } from "../config/startable";
 import { listenError, SettingsError } from "../config/settings-error";
 
@@ -33,8 +35,8 @@ export interface ApiConfig {
   token?: string;
   /** Refuse to start without a token, even on loopback (beyond loopback a token is always needed). */
   requireToken?: boolean;
-  /** Per-site settings (the gateway settings' `sites`): each site's time zone, default "UTC". */
-  sites?: { [site: string]: { timezone?: string } };
+  /** Per-site settings (the gateway settings' `sites`): each site's time zone, default "UTC", and feeders' names. */
+  sites?: { [site: string]: ApiSiteSettings };
 }
 
 export interface StartApiOptions {
@@ -90,6 +92,8 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   const deps: ApiDeps = { db, bus: o.bus, counters: o.counters, commands: o.commands ?? ownCommands, now, log, sseClients: () => live.count(), exportLimits: o.exportLimits, exportSlots: new ExportSlots(), monotonic: o.monotonic, sites: o.config.sites ?? {} };
   const routes: Route[] = [
     ...nodeRoutes,
+    ...fleetRoutes,
+    ...siteRoutes,
     ...controlRoutes,
     ...exportRoutes,
     route("GET /api/events", (ctx) => live.add(ctx.res)),
