@@ -90,6 +90,8 @@ export function fillFleet(store: Store, o: FillOptions): number {
       const wh: { [key: string]: number } = {};
       for (const c of chans) if (c.agg === "counter") wh[c.key] = 1000 * (k + 1);
       let seq = 0;
+      // one transaction per node's day (the batches inside it as ingest stores them)
+      store.transaction(() => {
       for (let r0 = 0; r0 < n; r0 += rowsPerBatch) {
         const rows: (number | null)[][] = [];
         const quality: string[] = [];
@@ -104,12 +106,11 @@ export function fillFleet(store: Store, o: FillOptions): number {
           quality.push(chans.map(() => "o").join(""));
         }
         const t0 = start + r0 * report_s * 1000;
-        store.transaction(() => {
-          samples += rows.length * ids.length;
-          store.storeBatch({ site, node, boot: 1, seq: seq++, receivedAt: t0 + rows.length * report_s * 1000, t0, intervalS: report_s, historical: true, merged: 1, timeEstimated: false }, ids, scales, rows, quality);
-          store.touch(site, node, t0 + rows.length * report_s * 1000, report_s);
-        });
+        samples += rows.length * ids.length;
+        store.storeBatch({ site, node, boot: 1, seq: seq++, receivedAt: t0 + rows.length * report_s * 1000, t0, intervalS: report_s, historical: true, merged: 1, timeEstimated: false }, ids, scales, rows, quality);
+        store.touch(site, node, t0 + rows.length * report_s * 1000, report_s);
       }
+      });
     }
   }
   return samples;
