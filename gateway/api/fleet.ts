@@ -2,12 +2,12 @@
 // whatever the number of nodes: the nodes with their report interval, the channels that matter with the newest state
 // of charge, the counters' rise since each site's midnight (day-energy.ts), the open alarms by severity.
 import { stmt, type Db } from "../storage/db";
-import { startOfDayIn } from "../time/zone";
 import { counterRises, type RiseAsk } from "./day-energy";
 import type { DayEnergy, FleetNode, FleetReply, FleetSite, FleetStatus } from "../../contracts/gateway-api";
 import { sendJson } from "./http";
 import { route, type Ctx, type Route } from "./router";
 import { siteZone } from "./deps";
+import { siteDays } from "./routes-site";
 
 const nodesSql =
   "SELECT n.site AS site, n.node AS node, n.online AS online, n.last_seen AS last_seen," +
@@ -46,11 +46,11 @@ export function fleetQuery(db: Db, zoneOf: (site: string) => string, now: number
   const nodes = stmt(db, nodesSql).all() as { site: string; node: string; online: number | null; last_seen: number | null; interval_s: number | null }[];
   const sites = new Map<string, FleetSite>();
   // each zone's midnight once (Intl's date formatting costs tens of microseconds a call)
-  const midnights = new Map<string, number>();
-  const midnight = (zone: string) => {
-    let t = midnights.get(zone);
-    if (t === undefined) midnights.set(zone, (t = startOfDayIn(now, zone)));
-    return t;
+  const days = new Map<string, { from: number; to: number }>();
+  const today = (zone: string) => {
+    let d = days.get(zone);
+    if (d === undefined) days.set(zone, (d = siteDays(now, zone, 1)[0]));
+    return d;
   };
   const byNode = new Map<string, FleetNode>();
   const intervals = new Map<FleetNode, number | null>();
@@ -58,7 +58,7 @@ export function fleetQuery(db: Db, zoneOf: (site: string) => string, now: number
     let s = sites.get(n.site);
     if (!s) {
       const timezone = zoneOf(n.site);
-      sites.set(n.site, (s = { site: n.site, timezone, day_start: midnight(timezone), status: "ok", nodes: [] }));
+      sites.set(n.site, (s = { site: n.site, timezone, day_start: today(timezone).from, status: "ok", nodes: [] }));
     }
     const f: FleetNode = {
       node: n.node,
@@ -87,7 +87,8 @@ export function fleetQuery(db: Db, zoneOf: (site: string) => string, now: number
     } else {
       const e = c.key === "pv_Wh" ? f.pv_today : f.load_today;
       e.measured = true;
-      asks.push({ site: c.site, node: c.node, channel_id: c.channel_id, from: sites.get(c.site)!.day_start, to: now + 1 });
+      const day = today(sites.get(c.site)!.timezone);
+      asks.push({ site: c.site, node: c.node, channel_id: c.channel_id, from: day.from, to: day.to });
       targets.push(e);
     }
   }

@@ -31,11 +31,14 @@ function siteChannels(db: Db, site: string): Chan[] {
   return stmt(db, "SELECT node, channel_id, key, agg FROM channels WHERE site = ? ORDER BY node, channel_id").all(site) as Chan[];
 }
 
-/** The last `n` days of the site's zone, oldest first; the last one is today, up to `now`. */
+/**
+ * The last `n` days of the site's zone, oldest first, each from its midnight to the next; the last one is today
+ * (readings of a clock a little ahead of the gateway's count in it too).
+ */
 export function siteDays(now: number, zone: string, n: number): { day: string; from: number; to: number }[] {
   const out: { day: string; from: number; to: number }[] = [];
-  let to = now + 1;
   let from = startOfDayIn(now, zone);
+  let to = dayStartIn(dayIn(from + 36 * 3_600_000, zone), zone);
   for (let k = 0; k < n; k++) {
     out.unshift({ day: dayIn(from, zone), from, to });
     to = from;
@@ -83,6 +86,9 @@ function addUp(series: (number | null)[][], length: number): (number | null)[] {
 
 export function siteSeries(db: Db, site: string, from: number, to: number, points: number, names: Parameters<typeof feederName>[0]): SiteSeriesReply {
   const chans = siteChannels(db, site);
+  // buckets no finer than the slowest node's report interval: a bucket between two reports is not a gap in the data
+  const slowest = stmt(db, "SELECT MAX((SELECT b.interval_s FROM batches b WHERE b.site = n.site AND b.node = n.node ORDER BY b.t0 DESC LIMIT 1)) AS s FROM nodes n WHERE n.site = ?").get(site) as { s: number | null };
+  if (slowest.s) points = Math.max(1, Math.min(points, Math.floor((to - from) / (slowest.s * 1000))));
   let bucket = 0;
   let start = from;
   let end = to;
@@ -128,8 +134,10 @@ export function siteSeries(db: Db, site: string, from: number, to: number, point
     if (!a || measuredW.some((w) => w.node === v.node)) continue;
     const vs = raw.get(v)!;
     const as = raw.get(a)!;
-    fromVA.push(vs.map((x, k) => (x === null || as[k] === null ? null : Math.round(x * as[k]! * 10) / 10)));
+    const va = vs.map((x, k) => (x === null || as[k] === null ? null : Math.round(x * as[k]! * 10) / 10));
+    if (va.some((x) => x !== null)) fromVA.push(va);
   }
+  if (!measuredW.length && !fromVA.length && of("battery_W").length) measuredW.push(...of("battery_W")); // measured, no readings in range
   if (measuredW.length || fromVA.length) {
     const s: SiteSeries = { id: "battery_W", label: "Battery", unit: "W", mean: addUp([...measuredW.map((c) => raw.get(c)!), ...fromVA], length) };
     if (fromVA.length) s.note = measuredW.length ? "partly battery_V x battery_A" : "battery_V x battery_A (no battery_W readings)";

@@ -66,6 +66,8 @@ describe("energy flow", () => {
     expect(failed.quality).toBe("f");
     expect(siteTotal([[ch("pv_W", 300)], [ch("pv_W", 200, { stale: true })]], "pv_W")!.stale).toBe(true);
     expect(siteTotal([[ch("load_W", 1)]], "pv_W")).toBeUndefined();
+    // a level is averaged, not summed
+    expect(flowModel([[ch("battery_soc_pct", 80)], [ch("battery_soc_pct", 60)], [ch("pv_W", 1)]]).soc!.value).toBe(70);
   });
   it("describes every path for a screen reader, with the quality of each reading", () => {
     setShownZone("UTC");

@@ -32,9 +32,10 @@ function svgEl(tag: string, attrs: { [a: string]: string | number }, text?: stri
   return e;
 }
 
-export function barsSvg(days: DailyEnergyDay[], measured: string[], zone: string): SVGSVGElement {
-  const W = 720;
-  const H = 230;
+/** The bars at `width` px (the host's width: drawn at the scale shown, so that text keeps its size). */
+export function barsSvg(days: DailyEnergyDay[], measured: string[], zone: string, width = 720): SVGSVGElement {
+  const W = Math.max(320, Math.round(width));
+  const H = W < 500 ? 180 : 230;
   const left = 44;
   const bottom = 22;
   const top = 8;
@@ -50,7 +51,7 @@ export function barsSvg(days: DailyEnergyDay[], measured: string[], zone: string
     svg.append(svgEl("line", { x1: left, x2: W - 6, y1: y(max * f), y2: y(max * f), class: "grid" }));
     svg.append(svgEl("text", { x: left - 4, y: y(max * f) + 4, "text-anchor": "end", class: "axis" }, kWh(max * f)));
   }
-  svg.append(svgEl("text", { x: 2, y: top + 10, class: "axis" }, "kWh"));
+  svg.append(svgEl("text", { x: 2, y: H - 6, class: "axis" }, "kWh"));
   const group = plotW / Math.max(1, days.length);
   const bw = (group * 0.8) / Math.max(1, series.length);
   days.forEach((d, i) => {
@@ -68,7 +69,7 @@ export function barsSvg(days: DailyEnergyDay[], measured: string[], zone: string
       r.append(svgEl("title", {}, `${d.day} ${s.label}: ${kWh(v)} kWh`));
       svg.append(r);
     });
-    if (i === days.length - 1 || (days.length - 1 - i) % 5 === 0)
+    if (i === days.length - 1 || (days.length - 1 - i) % (W < 500 ? 10 : 5) === 0)
       svg.append(svgEl("text", { x: x0 + group * 0.4, y: H - 6, "text-anchor": "middle", class: "axis" }, i === days.length - 1 ? "today" : d.day.slice(5)));
   });
   return svg;

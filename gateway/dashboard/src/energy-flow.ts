@@ -26,6 +26,13 @@ export function siteTotal(nodes: LatestChannel[][], key: string, agg = "mean"): 
   return { id: -1, key, agg, unit: chs[0].unit, value, quality, ts, stale };
 }
 
+/** The site's mean of a level (state of charge) over its nodes, with the worst quality of them. */
+export function siteMean(nodes: LatestChannel[][], key: string, agg = "last"): LatestChannel | undefined {
+  const n = nodes.filter((x) => x.some((c) => c.key === key && c.agg === agg)).length;
+  const t = siteTotal(nodes, key, agg);
+  return t && t.value !== null ? { ...t, value: t.value / n } : t;
+}
+
 export type BatteryMode = "charging" | "discharging" | "idle" | "unknown";
 
 export interface FlowModel {
@@ -64,7 +71,7 @@ export function flowModel(nodes: LatestChannel[][]): FlowModel {
     const parts = keys.map((k) => siteTotal(nodes, k)!).filter(Boolean);
     acFeeders = siteTotal([parts.map((p) => ({ ...p, key: "ac_feeders_W" }))], "ac_feeders_W");
   }
-  return { pv: siteTotal(nodes, "pv_W"), battery, batteryFromVA, mode, soc: siteTotal(nodes, "battery_soc_pct", "last"), load: siteTotal(nodes, "load_W"), inverter: siteTotal(nodes, "ac_out_W"), acFeeders };
+  return { pv: siteTotal(nodes, "pv_W"), battery, batteryFromVA, mode, soc: siteMean(nodes, "battery_soc_pct"), load: siteTotal(nodes, "load_W"), inverter: siteTotal(nodes, "ac_out_W"), acFeeders };
 }
 
 /** A path's power in words: "350 W", "— (failed)", "120 W (stale)", "not measured". */
@@ -129,7 +136,7 @@ export function flowSvg(m: FlowModel): SVGSVGElement {
   box("ac", 500, 190, "AC loads");
   path("pv", 140, 45, 255, 115, m.pv, on(m.pv), flowText(m.pv), 190, 62);
   const bdir = m.mode === "charging" ? "back" : m.mode === "discharging" ? "fwd" : "none";
-  path("battery", 140, 205, 255, 135, m.battery, bdir, (m.mode === "unknown" ? "" : m.mode + " ") + flowText(m.battery, true) + (m.batteryFromVA ? " (V x A)" : ""), 190, 200);
+  path("battery", 140, 205, 255, 135, m.battery, bdir, (m.mode === "unknown" ? "" : m.mode + " ") + flowText(m.battery, true) + (m.batteryFromVA ? " (V x A)" : ""), 215, 196);
   path("load", 385, 115, 500, 45, m.load, on(m.load), flowText(m.load), 450, 62);
   path("inverter", 385, 125, 500, 125, m.inverter ?? m.acFeeders, on(m.inverter ?? m.acFeeders), m.inverter ? flowText(m.inverter) : m.acFeeders ? flowText(m.acFeeders) + " (CT)" : "not measured", 442, 118);
   path("ac", 565, 150, 565, 190, m.acFeeders ?? m.inverter, on(m.acFeeders ?? m.inverter), "", 600, 175);

@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 // The site page: the energy flow now (every node's newest values), energy per site day over 30 days with today
 // and yesterday, PV, load and state of charge on one chart, the battery's power, and the load per feeder with the
-// unmetered rest. Its calls: .../nodes, each node's .../latest, .../daily?days=30, .../series.
+// unmetered rest. Its calls: .../nodes and .../daily?days=30, then each node's .../latest, then .../series up to the
+// newest reading.
 import type { DailyEnergyReply, LatestReply, NodeStatus, SiteSeries, SiteSeriesReply } from "../../../contracts/gateway-api";
 import { enc, getJson } from "./api";
 import { barsSvg, dailySeries } from "./bars";
@@ -32,7 +33,7 @@ function renderNodesList(site: string, nodes: NodeStatus[], now: number): void {
 }
 
 function renderDaily(r: DailyEnergyReply): void {
-  $("daily").replaceChildren(barsSvg(r.days, r.measured, r.timezone));
+  $("daily").replaceChildren(barsSvg(r.days, r.measured, r.timezone, $("daily").clientWidth || 720));
   const legend = dailySeries.filter((s) => r.measured.indexOf(s.key) >= 0).map((s) => el("li", {}, el("span", { class: "swatch", style: `background:${s.colour}` }), s.label));
   $("daily-legend").replaceChildren(...legend);
   const today = r.days[r.days.length - 1];
@@ -86,17 +87,15 @@ export async function loadSite(site: string): Promise<void> {
   const s = `/api/sites/${enc(site)}`;
   const width = $("power-chart").clientWidth || 800;
   const points = Math.max(60, Math.min(600, Math.round(width / 2)));
-  const to = Date.now();
-  const [nodes, daily, series] = await Promise.all([
-    getJson<{ nodes: NodeStatus[] }>(s + "/nodes"),
-    getJson<DailyEnergyReply>(s + "/daily?days=30"),
-    getJson<SiteSeriesReply>(`${s}/series?from=${to - 86_400_000}&to=${to}&points=${points}`),
-  ]);
+  const [nodes, daily] = await Promise.all([getJson<{ nodes: NodeStatus[] }>(s + "/nodes"), getJson<DailyEnergyReply>(s + "/daily?days=30")]);
   const latest = await Promise.all(nodes.nodes.map((n) => getJson<LatestReply>(`${s}/nodes/${enc(n.node)}/latest`)));
+  // up to the newest reading, should a node's clock be a little ahead of this browser's
+  const newest = Math.max(0, ...latest.flatMap((l) => l.channels.map((c) => c.ts ?? 0)));
+  const to = Math.max(Date.now(), newest + 1);
+  const series = await getJson<SiteSeriesReply>(`${s}/series?from=${to - 86_400_000}&to=${to}&points=${points}`);
   const m = flowModel(latest.map((l) => l.channels));
   $("flow").replaceChildren(flowSvg(m));
   $("flow-text").textContent = flowDescription(m) + ".";
-  const newest = Math.max(0, ...latest.flatMap((l) => l.channels.map((c) => c.ts ?? 0)));
   $("flow-time").textContent = newest ? `Newest reading ${showTime(newest)}` : "No readings yet.";
   renderNodesList(site, nodes.nodes, Date.now());
   renderDaily(daily);
