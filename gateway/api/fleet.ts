@@ -2,7 +2,7 @@
 // whatever the number of nodes: the nodes with their report interval, the channels that matter with the newest state
 // of charge, the counters' rise since each site's midnight (day-energy.ts), the open alarms by severity.
 import { stmt, type Db } from "../storage/db";
-import { counterRises, type RiseAsk } from "./day-energy";
+import { counterRises, type DayReadings, type RiseAsk } from "./day-energy";
 import type { DayEnergy, FleetNode, FleetReply, FleetSite, FleetStatus } from "../../contracts/gateway-api";
 import { sendJson } from "./http";
 import { route, type Ctx, type Route } from "./router";
@@ -42,7 +42,7 @@ export function siteStatus(nodes: Pick<FleetNode, "status">[]): FleetStatus {
   return rank[worst];
 }
 
-export function fleetQuery(db: Db, zoneOf: (site: string) => string, now: number): FleetReply {
+export function fleetQuery(db: Db, zoneOf: (site: string) => string, now: number, known?: DayReadings): FleetReply {
   const nodes = stmt(db, nodesSql).all() as { site: string; node: string; online: number | null; last_seen: number | null; interval_s: number | null }[];
   const sites = new Map<string, FleetSite>();
   // each zone's midnight once (Intl's date formatting costs tens of microseconds a call)
@@ -93,7 +93,7 @@ export function fleetQuery(db: Db, zoneOf: (site: string) => string, now: number
     }
   }
   // one node could carry two counters of a key only with two aggregations; channelsSql asks for counters alone
-  counterRises(db, asks).forEach((wh, i) => (targets[i].Wh = wh));
+  counterRises(db, asks, known, now).forEach((wh, i) => (targets[i].Wh = wh));
   for (const a of stmt(db, alarmsSql).all() as { site: string; node: string; severity: string; n: number }[]) {
     const f = byNode.get(a.site + "\u0000" + a.node);
     if (f && (a.severity === "critical" || a.severity === "warning" || a.severity === "info")) f.alarms[a.severity] += a.n;
@@ -108,7 +108,7 @@ export function fleetQuery(db: Db, zoneOf: (site: string) => string, now: number
 }
 
 function fleet(ctx: Ctx): void {
-  sendJson(ctx.res, 200, fleetQuery(ctx.deps.db, (site) => siteZone(ctx.deps, site), ctx.deps.now()));
+  sendJson(ctx.res, 200, fleetQuery(ctx.deps.db, (site) => siteZone(ctx.deps, site), ctx.deps.now(), ctx.deps.dayReadings));
 }
 
 export const fleetRoutes: Route[] = [route("GET /api/fleet", fleet)];

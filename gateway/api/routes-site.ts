@@ -6,7 +6,7 @@ import { isValidId } from "../../firmware/protocol/topics";
 import { stmt, type Db } from "../storage/db";
 import { dayIn, dayStartIn, startOfDayIn } from "../time/zone";
 import { dailyKeys, type DailyEnergyDay, type DailyEnergyReply, type SiteSeries, type SiteSeriesReply } from "../../contracts/gateway-api";
-import { counterRises, type RiseAsk } from "./day-energy";
+import { counterRises, type DayReadings, type RiseAsk } from "./day-energy";
 import { historyQuery } from "./history";
 import { badParam, intParam, notFound, sendJson, timeParam } from "./http";
 import { route, type Ctx, type Route } from "./router";
@@ -54,13 +54,13 @@ function sumOf(values: (number | null)[]): number | null {
   return s;
 }
 
-export function dailyEnergy(db: Db, site: string, zone: string, now: number, n: number): DailyEnergyReply {
+export function dailyEnergy(db: Db, site: string, zone: string, now: number, n: number, known?: DayReadings): DailyEnergyReply {
   const days = siteDays(now, zone, n);
   const keys: readonly string[] = dailyKeys;
   const counters = siteChannels(db, site).filter((c) => c.agg === "counter" && keys.indexOf(c.key) >= 0);
   const asks: RiseAsk[] = [];
   for (const d of days) for (const c of counters) asks.push({ site, node: c.node, channel_id: c.channel_id, from: d.from, to: d.to });
-  const rises = counterRises(db, asks);
+  const rises = counterRises(db, asks, known, now);
   const measured = keys.filter((k) => counters.some((c) => c.key === k));
   let i = 0;
   const out: DailyEnergyDay[] = days.map((d) => {
@@ -76,7 +76,7 @@ export function dailyEnergy(db: Db, site: string, zone: string, now: number, n: 
 function daily(ctx: Ctx): void {
   const site = siteOf(ctx);
   const n = intParam(ctx.query, "days", 30, 1, 366);
-  sendJson(ctx.res, 200, dailyEnergy(ctx.deps.db, site, siteZone(ctx.deps, site), ctx.deps.now(), n));
+  sendJson(ctx.res, 200, dailyEnergy(ctx.deps.db, site, siteZone(ctx.deps, site), ctx.deps.now(), n, ctx.deps.dayReadings));
 }
 
 /** Per-bucket sum over several aligned series (null where none has a value). */
