@@ -36,9 +36,12 @@ needs("chromium").describe("fleet, site and node pages in chromium", () => {
     h = await startGateway(TOKEN, { enabled: true, defaults: {}, sites: {} }, undefined, { s1: { timezone: ZONE, feeders: FEEDERS }, "site-002": { timezone: "America/Lima" } });
     site = simulatedSite(h.gw, "ctl-1", Math.floor(Date.now() / 1000) - 300);
     site.powerOn();
-    await site.esp.runFor(5 * MIN);
-    // what the firmware queued reaches the gateway over the virtual network after the run: wait until it is all stored
     const stored = () => (db().prepare("SELECT COUNT(*) AS n FROM samples WHERE node = 'ctl-1'").get() as { n: number }).n;
+    const batches = () => (db().prepare("SELECT COUNT(*) AS n FROM batches WHERE node = 'ctl-1'").get() as { n: number }).n;
+    // minutes of the firmware until three of its batches are stored (on a busy machine joining the network takes longer)
+    await site.esp.runFor(3 * MIN);
+    for (let k = 0; k < 20 && batches() < 3; k++) await site.esp.runFor(MIN);
+    // what the firmware queued reaches the gateway over the virtual network after the run: wait until it is all stored
     for (let before = -1, k = 0; k < 60 && !(stored() > 0 && stored() === before); k++) {
       before = stored();
       await new Promise((r) => setTimeout(r, 1500));
