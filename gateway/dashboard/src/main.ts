@@ -273,13 +273,13 @@ function connect(): void {
 }
 
 /** The site page's and fleet page's live updates: a batch of the site (or an alarm, a node's state) reloads it. */
-function connectPage(reload: () => Promise<void>, mine: (site: string) => boolean, delay_ms: number): void {
+function connectPage(reload: () => Promise<void>, mine: (site: string) => boolean, delay_ms: number, events = ["batch.stored", "alarm", "node.state"]): void {
   state.events?.close();
   const es = new EventSource(withToken("/api/events"));
   state.events = es;
   es.onopen = () => setLive("on", "live");
   es.onerror = () => setLive("off", "reconnecting…");
-  for (const name of ["batch.stored", "alarm", "node.state"])
+  for (const name of events)
     es.addEventListener(name, (e) => {
       if (mine(JSON.parse((e as MessageEvent).data).site)) soon(reload, delay_ms);
     });
@@ -301,8 +301,9 @@ async function loadSitePage(): Promise<void> {
 async function loadFleetPage(): Promise<void> {
   await loadFleet();
   shown();
-  // a busy fleet sends batches every second: the page follows alarms and nodes going silent, and re-reads every 30 s
-  connectPage(loadFleet, () => true, 3000);
+  // a busy fleet sends batches every second: the page follows alarms and nodes going silent or coming back, and
+  // re-reads every 30 s (for the energy and state of charge)
+  connectPage(loadFleet, () => true, 3000, ["alarm", "node.state"]);
 }
 
 /** The page has its data: show it instead of the token form. */
