@@ -117,3 +117,88 @@ export interface ConfigStateReply {
   /** The last trial of a network or broker change (evt cfg.trial): when, and whether the node kept it. */
   trial: { ts: number; ok: boolean } | null;
 }
+
+/** A node's or site's colour on the fleet page: an open critical alarm, offline, an open warning alarm, else ok. */
+export type FleetStatus = "critical" | "offline" | "warning" | "ok";
+
+/** Energy of a counter over a day of the site: its rise from the day's first to its last reading (Wh). */
+export interface DayEnergy {
+  /** Null when the node measures it but sent no reading that day. */
+  Wh: number | null;
+  /** False when the node has no such counter (not measured, as opposed to no reading). */
+  measured: boolean;
+}
+
+/** One node of GET /api/fleet. */
+export interface FleetNode {
+  node: string;
+  status: FleetStatus;
+  online: boolean;
+  last_seen: number | null;
+  /** The newest battery state of charge: value, quality (o/s/e/f), time, and stale (older than 3 report intervals). */
+  soc: { value: number | null; quality: string | null; ts: number | null; stale: boolean } | null;
+  pv_today: DayEnergy;
+  load_today: DayEnergy;
+  alarms: { critical: number; warning: number; info: number };
+}
+
+/** One site of GET /api/fleet. */
+export interface FleetSite {
+  site: string;
+  timezone: string;
+  /** The start of the site's today (its midnight in its time zone). */
+  day_start: number;
+  status: FleetStatus;
+  nodes: FleetNode[];
+}
+
+/** GET /api/fleet: every site and node at a glance. */
+export interface FleetReply {
+  now: number;
+  sites: FleetSite[];
+}
+
+/** The counters the site page totals per day (summed over the site's nodes). */
+export const dailyKeys = ["pv_Wh", "load_Wh", "battery_charge_Wh", "battery_discharge_Wh"] as const;
+
+/** One site day of GET /api/sites/:site/daily. */
+export interface DailyEnergyDay {
+  /** YYYY-MM-DD in the site's zone. */
+  day: string;
+  from: number;
+  to: number;
+  /** Wh per key (pv_Wh, load_Wh, battery_charge_Wh, battery_discharge_Wh): null when measured but no reading. */
+  Wh: { [key: string]: number | null };
+}
+
+/** GET /api/sites/:site/daily?days=N: the last N site days, oldest first, the last one today (so far). */
+export interface DailyEnergyReply {
+  site: string;
+  timezone: string;
+  now: number;
+  /** The keys some node of the site measures (the others are left out of `Wh`). */
+  measured: string[];
+  days: DailyEnergyDay[];
+}
+
+/** One series of GET /api/sites/:site/series: a channel of one node, or a value derived from several. */
+export interface SiteSeries {
+  /** "pv_W", "load_W", "battery_W", "battery_soc_pct", "feeder:<node>:feeder1", "unmetered_W", ... */
+  id: string;
+  label: string;
+  unit: string;
+  /** Mean per bucket, aligned with `t`; null where the bucket holds no reading. */
+  mean: (number | null)[];
+  /** How the series was made, e.g. "battery_V x battery_A" when battery_W is not measured. */
+  note?: string;
+}
+
+/** GET /api/sites/:site/series?from=&to=&points=: the site's power flows and state of charge, aligned buckets. */
+export interface SiteSeriesReply {
+  site: string;
+  from: number;
+  to: number;
+  bucket_ms: number;
+  t: number[];
+  series: SiteSeries[];
+}

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { CommandService } from "../commands/service";
 import { EventBus, Subscriptions } from "../events";
 import { Db, ensureApiIndexes, stmt } from "../storage/db";
-import type { ApiDeps } from "./deps";
+import type { ApiDeps, ApiSiteSettings } from "./deps";
 import { exportRoutes } from "./export-csv";
 import { ExportLimits, ExportSlots } from "./export-limits";
 import { ApiError, sendError } from "./http";
@@ -19,6 +19,9 @@ import { dispatcher } from "./dispatch";
 import { controlRoutes } from "./routes-control";
 import { serveDashboard } from "./dashboard";
 import { nodeRoutes } from "./routes-nodes";
+import { fleetRoutes } from "./fleet";
+import { DayReadings } from "./day-energy";
+import { siteRoutes } from "./routes-site";
 import { isLoopback } from "../config/startable";
 import { listenError, SettingsError } from "../config/settings-error";
 
@@ -33,8 +36,8 @@ export interface ApiConfig {
   token?: string;
   /** Refuse to start without a token, even on loopback (beyond loopback a token is always needed). */
   requireToken?: boolean;
-  /** Per-site settings (the gateway settings' `sites`): each site's time zone, default "UTC". */
-  sites?: { [site: string]: { timezone?: string } };
+  /** Per-site settings (the gateway settings' `sites`): each site's time zone, default "UTC", and feeders' names. */
+  sites?: { [site: string]: ApiSiteSettings };
 }
 
 export interface StartApiOptions {
@@ -74,12 +77,16 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   const t = Date.now();
   const rebuilt = backfillRollups(db, now());
   if (rebuilt > 0) log(`history rollups brought up to date for ${rebuilt} node(s) in ${Date.now() - t} ms`);
+  const dayReadings = new DayReadings();
   const subs = new Subscriptions();
   subs.on(o.bus, "batch.stored", (e) => {
     const b = stmt(db, "SELECT t0, interval_s, rows FROM batches WHERE site = ? AND node = ? AND boot = ? AND seq = ?").get(e.site, e.node, e.boot, e.seq) as
       | { t0: number; interval_s: number; rows: number }
       | undefined;
-    if (b) updateRollups(db, e.site, e.node, b.t0, b.t0 + b.rows * b.interval_s * 1000, now());
+    if (b) {
+      updateRollups(db, e.site, e.node, b.t0, b.t0 + b.rows * b.interval_s * 1000, now());
+      dayReadings.stored(e.site, e.node, b.t0);
+    }
   });
   const ownCommands = !o.commands && o.publish ? new CommandService({ db, bus: o.bus, publish: o.publish, now }) : undefined;
   ownCommands?.start();
@@ -87,9 +94,11 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   const live = new LiveEvents(o.bus);
   live.start();
 
-  const deps: ApiDeps = { db, bus: o.bus, counters: o.counters, commands: o.commands ?? ownCommands, now, log, sseClients: () => live.count(), exportLimits: o.exportLimits, exportSlots: new ExportSlots(), monotonic: o.monotonic, sites: o.config.sites ?? {} };
+  const deps: ApiDeps = { db, bus: o.bus, counters: o.counters, commands: o.commands ?? ownCommands, now, log, sseClients: () => live.count(), exportLimits: o.exportLimits, exportSlots: new ExportSlots(), monotonic: o.monotonic, sites: o.config.sites ?? {}, dayReadings };
   const routes: Route[] = [
     ...nodeRoutes,
+    ...fleetRoutes,
+    ...siteRoutes,
     ...controlRoutes,
     ...exportRoutes,
     route("GET /api/events", (ctx) => live.add(ctx.res)),

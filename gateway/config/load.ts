@@ -7,6 +7,7 @@ import type { UplinkConfig } from "../uplink/config";
 import { buildConfigSchema, JsonSchema, settingsVersion } from "./schema";
 import { checkStartable, misplacedKeys } from "./startable";
 import { isTimeZone } from "../time/zone";
+import { feederNamesErrors, type FeederNames } from "../api/site-feeders";
 
 export interface NodeCredential {
   site: string;
@@ -41,6 +42,8 @@ export interface GatewayConfig {
 
 export interface SiteSettings {
   timezone?: string;
+  /** Names of the site's feeders: feeder1..feeder8, ct1..ct4, or under a node's id (gateway/api/site-feeders.ts). */
+  feeders?: FeederNames;
 }
 
 export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; errors: string[] };
@@ -130,9 +133,11 @@ export function checkConfig(raw: unknown, opts: ConfigOptions = {}): ConfigResul
   const errors: string[] = [...misplaced.errors, ...checkStartable(config)];
   if (config.broker.mode === "external" && !config.broker.url)
     errors.push('broker.url: is required when broker.mode is "external"; set it to the external broker, e.g. mqtt://127.0.0.1:1883');
-  for (const [site, s] of Object.entries(config.sites))
+  for (const [site, s] of Object.entries(config.sites)) {
     if (s.timezone !== undefined && !isTimeZone(s.timezone))
       errors.push(`sites.${site}.timezone: "${s.timezone}" is not a time zone this gateway knows; set it to an IANA name such as "Africa/Nairobi", "Asia/Kathmandu" or "UTC"`);
+    if (s.feeders !== undefined) errors.push(...feederNamesErrors(`sites.${site}.feeders`, s.feeders));
+  }
   const users = new Set<string>();
   config.nodes.forEach((n, i) => {
     if (users.has(n.username)) errors.push(`nodes[${i}].username: "${n.username}" is used twice; give each node its own user name`);

@@ -129,9 +129,11 @@ export const gatewaySchemaBase: JsonSchema = {
             minLength: 1,
             fix: 'set it to the IANA name of the site\'s time zone, e.g. "Africa/Nairobi" (the day of "energy today" and of the CSV\'s local time; default "UTC")',
           },
+          // checked in load.ts (feederNamesErrors): each problem with its own key
+          feeders: { type: "object", fix: "give the feeders' names, e.g. feeders: {feeder1: homes-north, ct1: shops}" },
         },
       },
-      fix: "give each site by its id, e.g. sites: {s1: {timezone: Africa/Nairobi}}",
+      fix: "give each site by its id, e.g. sites: {s1: {timezone: Africa/Nairobi, feeders: {feeder1: homes-north}}}",
     },
     alarms: { type: "object", default: {}, fix: "see docs/alarms.md for the alarms settings" },
     uplink: uplinkSchema,

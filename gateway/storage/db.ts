@@ -13,7 +13,9 @@ export type Statement = Database.Statement;
 export function ensureApiIndexes(db: Db): void {
   db.exec(
     // batches by (site, node, t0) is the store's own batches_by_time (migration 4); a second one only cost inserts
-    "CREATE INDEX IF NOT EXISTS alarms_by_cleared ON alarms(cleared_at);",
+    "CREATE INDEX IF NOT EXISTS alarms_by_cleared ON alarms(cleared_at);" +
+      // the fleet page looks its channels up by key across every node (GET /api/fleet): a search, not a scan
+      "CREATE INDEX IF NOT EXISTS channels_by_key ON channels(key, agg);",
   );
 }
 

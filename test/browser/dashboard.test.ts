@@ -68,7 +68,8 @@ needs("chromium").describe("dashboard in chromium", () => {
     const failed: string[] = [];
     page.on("requestfailed", (r) => failed.push(r.url()));
     page.on("pageerror", (e) => failed.push("page error: " + e.message));
-    await page.goto(h.base + "/");
+    // a node's page (the address without a site opens the fleet page: dashboard-pages.test.ts)
+    await page.goto(h.base + "/?site=s1&node=ctl-1");
     await page.getByRole("textbox", { name: "Token" }).fill(TOKEN);
     await page.getByRole("button", { name: "Use token" }).click();
     await page.locator('#overview [data-key="pv_W"]').waitFor();
@@ -287,7 +288,7 @@ needs("chromium").describe("dashboard in chromium", () => {
   it("fits a phone screen", async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     const phone = await ctx.newPage();
-    await phone.goto(h.base + "/");
+    await phone.goto(h.base + "/?site=s1&node=ctl-1");
     await phone.getByRole("textbox", { name: "Token" }).fill(TOKEN);
     await phone.getByRole("button", { name: "Use token" }).click();
     await phone.locator('#overview [data-key="pv_W"]').waitFor();

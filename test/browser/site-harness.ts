@@ -16,7 +16,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startGateway(token: string, alarms?: AlarmsConfig, nodes = ["ctl-1", "ctl-2"], sites: { [site: string]: { timezone?: string } } = {}): Promise<Harness> {
+export async function startGateway(token: string, alarms?: AlarmsConfig, nodes = ["ctl-1", "ctl-2"], sites: { [site: string]: { timezone?: string; feeders?: { [k: string]: string | { [p: string]: string } } } } = {}): Promise<Harness> {
   const gw = new Gateway(testConfig(tempDir("mg-dash-"), { sites }, nodes));
   const commands = new CommandsFeature(gw);
   const api = new ApiFeature(gw, { api: { port: 0, token, requireToken: true, sites: gw.config.sites }, commands, log: () => {} });

@@ -6,6 +6,17 @@ const KEY = "minigrid.token";
 
 export class NeedToken extends Error {}
 
+/** A reply other than 2xx (and 401): its status and the API's error code, for a clear message to the operator. */
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export function token(): string | null {
   return sessionStorage.getItem(KEY);
 }
@@ -23,7 +34,7 @@ function headers(extra: { [h: string]: string } = {}): { [h: string]: string } {
 async function reply<T>(r: Response): Promise<T> {
   if (r.status === 401) throw new NeedToken("the API needs a token");
   const body = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(body?.error?.message ?? `HTTP ${r.status}`);
+  if (!r.ok) throw new ApiFailure(r.status, body?.error?.code ?? "http", body?.error?.message ?? `HTTP ${r.status}`);
   return body as T;
 }
 

@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
-// The operator's dashboard: one site and node at a time; live through /api/events; every value with its quality.
+// The operator's dashboard: the fleet (no site in the address), a site (?site=), or a node of a site (?site=&node=);
+// live through /api/events; every value with its quality.
 import { enc, getJson, NeedToken, postJson, setToken, token, withToken } from "./api";
 import { historyChart } from "./chart";
 import { AlarmRow, counterKeys, NodeRow, renderAlarms, renderFeeders, renderNodes, renderOverview } from "./render";
@@ -8,6 +9,9 @@ import type { ConfigStateReply, HistoryResult, LatestReply, SiteSummary } from "
 import { dayIn, dayStartIn, startOfDayIn } from "../../time/zone";
 import { renderConfig } from "./config-panel";
 import { linkQuery, parseLink } from "./link";
+import { loadFleet, setUpFleet } from "./fleet-page";
+import { loadSite, nodeHref, resizeSiteCharts } from "./site-page";
+import { loadCommands, setUpCommands, showCommandsOf } from "./commands-panel";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -28,6 +32,9 @@ const state = {
 const asked = parseLink(location.search);
 const notices: string[] = [];
 
+/** Which page the address asks for: a node's, a site's, or the fleet's. */
+const page: "fleet" | "site" | "node" = asked.node !== undefined ? "node" : asked.site !== undefined ? "site" : "fleet";
+
 const chart = historyChart($("chart"), (from, to) => {
   state.zoom = { from, to };
   $<HTMLButtonElement>("hi-reset").disabled = false;
@@ -37,6 +44,7 @@ const chart = historyChart($("chart"), (from, to) => {
 
 /** Keep the address bar on what is shown, so that a copied link opens the same site, node and history view. */
 function syncUrl(): void {
+  if (page !== "node") return;
   const q = linkQuery({ site: state.site, node: state.node, ch: $<HTMLSelectElement>("hi-ch").value, range_ms: state.range_ms, zoom: state.zoom });
   if (q !== location.search) history.replaceState(null, "", location.pathname + q);
 }
@@ -102,7 +110,26 @@ function zone(): string {
   return state.zones[state.site] ?? "UTC";
 }
 
+/** The breadcrumb: Fleet, then the site, then the node; the page shown is marked current. */
+function crumbs(): void {
+  const site = $<HTMLAnchorElement>("nav-site");
+  const node = $<HTMLAnchorElement>("nav-node");
+  site.hidden = page === "fleet" || !state.site;
+  site.textContent = "Site " + state.site;
+  site.href = "?site=" + enc(state.site);
+  node.hidden = page !== "node" || !state.node;
+  node.textContent = "Node " + state.node;
+  node.href = nodeHref(state.site, state.node);
+  $("nav-fleet").toggleAttribute("aria-current", false);
+  for (const [a, p] of [[$("nav-fleet"), "fleet"], [site, "site"], [node, "node"]] as const) {
+    if (p === page) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  document.title = page === "fleet" ? "Fleet · minigrid" : page === "site" ? `Site ${state.site} · minigrid` : `Node ${state.node} of ${state.site} · minigrid`;
+}
+
 function siteChosen(): void {
+  crumbs();
   setShownZone(zone());
   $("tz").textContent = `Times in ${zone()}, the site's time zone`;
   for (const id of ["ex-from", "ex-to"]) $<HTMLInputElement>(id).value = "";
@@ -116,6 +143,8 @@ async function loadNodes(): Promise<void> {
   if (asked.node !== undefined && state.node !== asked.node) notice(`Site ${state.site} has no node "${asked.node}"; showing node ${state.node} instead.`);
   asked.node = undefined;
   syncUrl();
+  crumbs();
+  showCommandsOf(state.site, state.node);
   renderNodes($("nodes").querySelector("tbody")!, r.nodes, Date.now());
 }
 
@@ -214,12 +243,12 @@ function updateExportLink(): void {
 }
 
 let pending: number | undefined;
-function soon(f: () => Promise<void>): void {
+function soon(f: () => Promise<void>, delay_ms = 300): void {
   if (pending !== undefined) return;
   pending = window.setTimeout(() => {
     pending = undefined;
     void guarded(f);
-  }, 300);
+  }, delay_ms);
 }
 
 function connect(): void {
@@ -240,17 +269,59 @@ function connect(): void {
     void guarded(loadNodes);
     void guarded(loadConfig);
   });
+  es.addEventListener("command", () => void guarded(loadCommands));
+}
+
+/** The site page's and fleet page's live updates: a batch of the site (or an alarm, a node's state) reloads it. */
+function connectPage(reload: () => Promise<void>, mine: (site: string) => boolean, delay_ms: number, events = ["batch.stored", "alarm", "node.state"]): void {
+  state.events?.close();
+  const es = new EventSource(withToken("/api/events"));
+  state.events = es;
+  es.onopen = () => setLive("on", "live");
+  es.onerror = () => setLive("off", "reconnecting…");
+  for (const name of events)
+    es.addEventListener(name, (e) => {
+      if (mine(JSON.parse((e as MessageEvent).data).site)) soon(reload, delay_ms);
+    });
+}
+
+async function loadSitePage(): Promise<void> {
+  await loadSites();
+  if (!state.site) return;
+  const node = $<HTMLSelectElement>("node");
+  const r = await getJson<{ nodes: NodeRow[] }>(`/api/sites/${enc(state.site)}/nodes`);
+  node.replaceChildren(new Option("whole site", "", true, true), ...r.nodes.map((n) => new Option(n.node, n.node)));
+  const url = "?site=" + enc(state.site);
+  if (location.search !== url) history.replaceState(null, "", location.pathname + url);
+  await loadSite(state.site);
+  shown();
+  connectPage(() => loadSite(state.site), (site) => site === state.site, 2000);
+}
+
+async function loadFleetPage(): Promise<void> {
+  await loadFleet();
+  shown();
+  // a busy fleet sends batches every second: the page follows alarms and nodes going silent or coming back, and
+  // re-reads every 30 s (for the energy and state of charge)
+  connectPage(loadFleet, () => true, 3000, ["alarm", "node.state"]);
+}
+
+/** The page has its data: show it instead of the token form. */
+function shown(): void {
+  $("main").hidden = false;
+  $<HTMLFormElement>("token-form").hidden = true;
+  $("forget-token").hidden = !token();
 }
 
 async function loadAll(): Promise<void> {
   await loadSites();
   await loadNodes();
   await Promise.all([loadLatest(), loadAlarms(), loadConfig()]);
-  $("main").hidden = false;
-  $<HTMLFormElement>("token-form").hidden = true;
-  $("forget-token").hidden = !token();
+  shown();
   connect();
 }
+
+const loadPage = page === "node" ? loadAll : page === "site" ? loadSitePage : loadFleetPage;
 
 /** The history's range and zoom from the link (the channel waits for the node's channels). */
 function restoreView(): void {
@@ -270,14 +341,21 @@ function start(): void {
     e.preventDefault();
     setToken($<HTMLInputElement>("token").value.trim());
     $<HTMLInputElement>("token").value = "";
-    void guarded(loadAll);
+    void guarded(loadPage);
   });
   $("forget-token").addEventListener("click", () => {
     setToken(null);
     state.events?.close();
     askToken("Signed out. Enter the API token to continue.");
   });
+  for (const id of ["page-fleet", "page-site", "page-node"]) $(id).hidden = id !== "page-" + page;
+  $("pickers").hidden = page === "fleet";
+  crumbs();
+  if (page === "fleet") setUpFleet(location.search);
+  setUpCommands($("commands-panel"), guarded);
   $("site").addEventListener("change", () => {
+    // the site page (and the node page's site picker) opens the other site's page
+    if (page === "site") return location.assign("?site=" + enc($<HTMLSelectElement>("site").value));
     state.site = $<HTMLSelectElement>("site").value;
     state.node = "";
     siteChosen();
@@ -287,7 +365,10 @@ function start(): void {
     });
   });
   $("node").addEventListener("change", () => {
+    if (page === "site") return location.assign(nodeHref(state.site, $<HTMLSelectElement>("node").value));
     state.node = $<HTMLSelectElement>("node").value;
+    crumbs();
+    showCommandsOf(state.site, state.node);
     state.zoom = null;
     $<HTMLButtonElement>("hi-reset").disabled = true;
     syncUrl();
@@ -317,13 +398,13 @@ function start(): void {
   $("al-all").addEventListener("change", () => void guarded(loadAlarms));
   restoreView();
   for (const id of ["ex-from", "ex-to", "ex-which"]) $(id).addEventListener("change", updateExportLink);
-  window.addEventListener("resize", () => chart.resize());
+  window.addEventListener("resize", () => (page === "site" ? resizeSiteCharts() : chart.resize()));
   // stale flags depend on the clock: refresh now and then even without events
-  window.setInterval(() => void guarded(async () => {
+  window.setInterval(() => void guarded(page === "node" ? async () => {
     await loadNodes();
     await loadLatest();
-  }), 30_000);
-  void guarded(loadAll);
+  } : page === "site" ? () => loadSite(state.site) : loadFleet), 30_000);
+  void guarded(loadPage);
 }
 
 start();
