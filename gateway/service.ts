@@ -25,7 +25,7 @@ export async function startGatewayService(config: GatewayConfig, log?: (line: st
   const alarms: AlarmsConfig = { ...defaultAlarmsConfig, ...(config.alarms as Partial<AlarmsConfig>) };
   const commands = new CommandsFeature(gateway);
   const alarmsFeature = new AlarmsFeature(gateway, alarms);
-  const api = new ApiFeature(gateway, { api: { host: config.http.host, port: config.http.port, token: config.http.token, sites: config.sites }, commands, log });
+  const api = new ApiFeature(gateway, { api: { host: config.http.host, port: config.http.port, token: config.http.token, sites: config.sites, cors: config.http.cors, metricsChannels: config.http.metrics?.channels === true }, commands, log });
   gateway.use(commands).use(alarmsFeature).use(api);
   // the uplink to a central broker is on when the settings name one
   if (config.uplink?.url) {

@@ -4,6 +4,8 @@ import type { CommandService } from "../commands/service";
 import type { Db } from "../storage/db";
 import type { ExportLimits, ExportSlots } from "./export-limits";
 import type { MetricsSource } from "./metrics";
+import type { LiveEvents } from "./live";
+import type { Route } from "./router";
 
 export interface ApiDeps {
   db: Db;
@@ -21,6 +23,20 @@ export interface ApiDeps {
   monotonic?: () => number;
   /** Per-site settings: the site's IANA time zone (default "UTC"). */
   sites?: { [site: string]: { timezone?: string } };
+  /** The live event stream (GET /api/events). */
+  live?: LiveEvents;
+  /** Requests refused, by reason (GET /metrics). */
+  httpRefused?: { [reason: string]: number };
+  /** Per-channel newest values on GET /metrics (setting http.metrics.channels). */
+  metricsChannels?: boolean;
+  /** Whether the broker is up (GET /api/health); absent: the API runs without one. */
+  brokerUp?: () => boolean;
+  /** When the API started, ms (GET /api/health's uptime). */
+  startedAt?: number;
+  /** The route table being served (GET /api/openapi.json describes it). */
+  routes?: Route[];
+  /** Whether the routes ask for a bearer token (GET /api/openapi.json's security). */
+  tokenSet?: boolean;
 }
 
 /** The site's time zone: its setting, else UTC (docs/operator.md, "Sites"). */

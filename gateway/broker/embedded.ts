@@ -117,6 +117,10 @@ export class EmbeddedBroker implements GatewayFeature, Publisher {
     return `${this.config.broker.tls ? "mqtts" : "mqtt"}://${host}:${a?.port ?? this.config.broker.port}`;
   }
 
+  get listening(): boolean {
+    return this.server?.listening === true;
+  }
+
   get port(): number {
     return (this.server?.address() as AddressInfo | null)?.port ?? this.config.broker.port;
   }
