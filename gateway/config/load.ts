@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { Ajv, ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import type { UplinkConfig } from "../uplink/config";
+import { checkHomeAssistant, type HomeAssistantConfig } from "../homeassistant/config";
 import { buildConfigSchema, JsonSchema, settingsVersion } from "./schema";
 import { checkStartable, misplacedKeys } from "./startable";
 import { isTimeZone } from "../time/zone";
@@ -37,6 +38,8 @@ export interface GatewayConfig {
   sites: { [site: string]: SiteSettings };
   alarms: { [k: string]: any };
   uplink?: UplinkConfig;
+  /** Home Assistant MQTT discovery (off by default). */
+  homeassistant?: HomeAssistantConfig;
 }
 
 export interface SiteSettings {
@@ -133,6 +136,7 @@ export function checkConfig(raw: unknown, opts: ConfigOptions = {}): ConfigResul
   for (const [site, s] of Object.entries(config.sites))
     if (s.timezone !== undefined && !isTimeZone(s.timezone))
       errors.push(`sites.${site}.timezone: "${s.timezone}" is not a time zone this gateway knows; set it to an IANA name such as "Africa/Nairobi", "Asia/Kathmandu" or "UTC"`);
+  if (config.homeassistant) errors.push(...checkHomeAssistant(config.homeassistant, config));
   const users = new Set<string>();
   config.nodes.forEach((n, i) => {
     if (users.has(n.username)) errors.push(`nodes[${i}].username: "${n.username}" is used twice; give each node its own user name`);

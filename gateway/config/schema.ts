@@ -3,6 +3,7 @@
 // Other parts of the gateway add their own section (alarms) with buildConfigSchema({ alarms: schema }).
 
 import { uplinkSchema } from "../uplink/config";
+import { homeAssistantSchema } from "../homeassistant/config";
 
 export const settingsVersion = 1;
 
@@ -163,6 +164,7 @@ export const gatewaySchemaBase: JsonSchema = {
     },
     alarms: { type: "object", default: {}, fix: "see docs/alarms.md for the alarms settings" },
     uplink: uplinkSchema,
+    homeassistant: homeAssistantSchema,
   },
 };
 
