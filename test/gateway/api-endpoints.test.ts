@@ -239,6 +239,8 @@ describe("metrics", () => {
     expect(r.text).toContain('minigrid_queue_depth{queue="ingest"} 7');
     expect(r.text).toContain('minigrid_nodes_online{site="site-a"} 1');
     expect(r.text).toMatch(/# TYPE minigrid_ingest_batches_per_second gauge/);
+    // per-channel values are opt-in (http.metrics.channels): one series per channel can be many
+    expect(r.text).not.toContain("minigrid_channel_value");
   });
 });
 
