@@ -38,11 +38,16 @@ export function sensorClass(key: string, agg: string): { device_class?: string; 
   return device_class ? { device_class, state_class: "measurement", unit } : { state_class: "measurement", unit };
 }
 
-/** "battery_soc_pct" last -> "Battery soc"; "pv_W" max -> "PV max" (the aggregation when it is not the channel's main one). */
+/** What a unit measures, named after the key where the key itself does not say it ("pv_W" -> "PV power"). */
+const quantity: { [unit: string]: string } = { V: "voltage", mV: "voltage", A: "current", mA: "current", W: "power", Wh: "energy", kWh: "energy", Ah: "charge", Hz: "frequency" };
+
+/** "pv_W" mean -> "PV power"; "battery_V" min -> "Battery voltage min"; "battery_soc_pct" -> "Battery soc" (the aggregation when it is not the main one). */
 export function channelName(key: string, agg: string): string {
+  const unit = unitOf(key);
   const i = key.lastIndexOf("_");
-  const base = i > 0 && unitOf(key) !== null ? key.slice(0, i) : key;
+  const base = i > 0 && unit !== null ? key.slice(0, i) : key;
   const words = base.split("_").map((w) => (w === "pv" || w === "ac" || w === "ct" ? w.toUpperCase() : w));
+  if (unit && quantity[key.slice(i + 1)]) words.push(quantity[key.slice(i + 1)]);
   const text = words.join(" ");
   const name = text.charAt(0).toUpperCase() + text.slice(1);
   return agg === "mean" || agg === "last" || agg === "counter" ? name : `${name} ${agg}`;

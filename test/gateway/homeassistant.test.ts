@@ -136,8 +136,12 @@ describe("discovery configs against Home Assistant's documented schema", () => {
     const by = (key: string, agg: string) => JSON.parse(configs[everyChannel.findIndex((c) => c.key === key && c.agg === agg)].payload);
     expect(by("pv_Wh", "counter")).toMatchObject({ device_class: "energy", state_class: "total_increasing", unit_of_measurement: "Wh" });
     expect(by("feeder1_Wh", "counter")).toMatchObject({ device_class: "energy", state_class: "total_increasing" });
-    expect(by("battery_V", "mean")).toMatchObject({ device_class: "voltage", state_class: "measurement", unit_of_measurement: "V", name: "Battery" });
-    expect(by("battery_V", "min")).toMatchObject({ name: "Battery min" });
+    expect(by("battery_V", "mean")).toMatchObject({ device_class: "voltage", state_class: "measurement", unit_of_measurement: "V", name: "Battery voltage" });
+    expect(by("battery_V", "min")).toMatchObject({ name: "Battery voltage min" });
+    expect([by("pv_W", "mean").name, by("pv_Wh", "counter").name, by("battery_soc_pct", "last").name]).toEqual(["PV power", "PV energy", "Battery soc"]);
+    // no two entities of a device share a name
+    const names = configs.map((c) => JSON.parse(c.payload).name);
+    expect(new Set(names).size).toBe(names.length);
     expect(by("battery_soc_pct", "last")).toMatchObject({ device_class: "battery", unit_of_measurement: "%" });
     expect(by("battery_temp_C", "mean")).toMatchObject({ device_class: "temperature", unit_of_measurement: "°C" });
     expect(by("battery_ttg_min", "last")).toMatchObject({ device_class: "duration", unit_of_measurement: "min" });
