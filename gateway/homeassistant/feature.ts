@@ -19,6 +19,8 @@ export class HomeAssistantFeature implements GatewayFeature {
   private db: Db | undefined;
   /** The payload last published per topic (states are published when they change). */
   private readonly last = new Map<string, string>();
+  /** Topics recorded in ha_retained (a state's every change costs no write). */
+  private readonly recorded = new Set<string>();
   private readonly topics: DiscoveryTopics;
   /** Publishes the broker refused or failed (logged once each). */
   failures = 0;
@@ -35,6 +37,7 @@ export class HomeAssistantFeature implements GatewayFeature {
   async start(): Promise<void> {
     const db = (this.db = startedDb(this.gw, "Home Assistant discovery"));
     db.exec("CREATE TABLE IF NOT EXISTS ha_retained(topic TEXT PRIMARY KEY, site TEXT NOT NULL, node TEXT NOT NULL, kind TEXT NOT NULL)");
+    for (const r of stmt(db, "SELECT topic FROM ha_retained").all() as { topic: string }[]) this.recorded.add(r.topic);
     if (!this.cfg.enabled) {
       const rows = stmt(db, "SELECT topic FROM ha_retained").all() as { topic: string }[];
       for (const r of rows) this.remove(r.topic);
@@ -97,13 +100,17 @@ export class HomeAssistantFeature implements GatewayFeature {
   private put(topic: string, payload: string, site: string, node: string, kind: Kind): void {
     if (this.last.get(topic) === payload) return;
     this.last.set(topic, payload);
-    stmt(this.db!, "INSERT OR IGNORE INTO ha_retained(topic, site, node, kind) VALUES(?, ?, ?, ?)").run(topic, site, node, kind);
+    if (!this.recorded.has(topic)) {
+      stmt(this.db!, "INSERT OR IGNORE INTO ha_retained(topic, site, node, kind) VALUES(?, ?, ?, ?)").run(topic, site, node, kind);
+      this.recorded.add(topic);
+    }
     this.send({ topic, payload });
   }
 
   /** An empty retained message deletes the retained one (MQTT 3.1.1 3.3.1.3), and HA removes a config's entity. */
   private remove(topic: string): void {
     this.last.delete(topic);
+    this.recorded.delete(topic);
     stmt(this.db!, "DELETE FROM ha_retained WHERE topic = ?").run(topic);
     this.send({ topic, payload: "" });
   }
