@@ -5,6 +5,7 @@ import type { Db } from "../storage/db";
 import type { ExportLimits, ExportSlots } from "./export-limits";
 import type { MetricsSource } from "./metrics";
 import type { LiveEvents } from "./live";
+import type { LatestCache } from "./latest-cache";
 import type { Route } from "./router";
 
 export interface ApiDeps {
@@ -27,8 +28,8 @@ export interface ApiDeps {
   live?: LiveEvents;
   /** Requests refused, by reason (GET /metrics). */
   httpRefused?: { [reason: string]: number };
-  /** Per-channel newest values on GET /metrics (setting http.metrics.channels). */
-  metricsChannels?: boolean;
+  /** Per-channel newest values on GET /metrics (setting http.metrics.channels), kept up to date from the bus. */
+  metricsChannels?: LatestCache;
   /** Whether the broker is up (GET /api/health); absent: the API runs without one. */
   brokerUp?: () => boolean;
   /** When the API started, ms (GET /api/health's uptime). */

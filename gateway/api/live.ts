@@ -35,12 +35,10 @@ export function storedBatchEvent(db: Db, e: GatewayEvents["batch.stored"]): Stor
   const index = new Map(chans.map((c, i) => [c.id, i]));
   const step = b.interval_s * 1000;
   const end = b.t0 + b.rows * step;
-  const rows = stmt(db, "SELECT channel_id, ts, value, quality FROM samples WHERE site = ? AND node = ? AND ts >= ? AND ts < ? ORDER BY ts").all(e.site, e.node, b.t0, end) as {
-    channel_id: number;
-    ts: number;
-    value: number | null;
-    quality: string;
-  }[];
+  // one range seek per channel: the samples' key is (site, node, channel_id, ts), so a range over ts alone would
+  // read every sample the node ever stored
+  const range = stmt(db, "SELECT channel_id, ts, value, quality FROM samples WHERE site = ? AND node = ? AND channel_id = ? AND ts >= ? AND ts < ?");
+  const rows = chans.flatMap((c) => range.all(e.site, e.node, c.id, b.t0, end) as { channel_id: number; ts: number; value: number | null; quality: string }[]);
   const byTs = new Map<number, { ts: number; values: (number | null)[]; quality: string[] }>();
   for (const r of rows) {
     const i = index.get(r.channel_id);
@@ -55,7 +53,7 @@ export function storedBatchEvent(db: Db, e: GatewayEvents["batch.stored"]): Stor
     t0: b.t0,
     interval_s: b.interval_s,
     channels: chans.map((c) => ({ ...c, unit: unitOf(c.key) })),
-    samples: [...byTs.values()].map((s) => ({ ts: s.ts, values: s.values, quality: s.quality.join("") })),
+    samples: [...byTs.values()].sort((x, y) => x.ts - y.ts).map((s) => ({ ts: s.ts, values: s.values, quality: s.quality.join("") })),
   };
 }
 

@@ -2,7 +2,7 @@
 // its counters (the ingest's GatewayCounters has this shape); nodes online and open alarms come from the store.
 import type { HistogramSnapshot } from "../ingest/latency";
 import type { Db } from "../storage/db";
-import { unitOf } from "../../contracts/gateway-api";
+import { esc, type LatestCache } from "./latest-cache";
 
 /** What the API reads from the core at each scrape. Optional fields are left out of the text when absent. */
 export interface MetricsSnapshot {
@@ -33,9 +33,6 @@ export interface MetricsSource {
   snapshot(now?: number): MetricsSnapshot;
 }
 
-function esc(v: string): string {
-  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-}
 
 class Text {
   lines: string[] = [];
@@ -70,18 +67,14 @@ function labelled(label: string, o: { [k: string]: number } | undefined): [strin
  * dashboard can tell a value that stopped. A channel without a value yet, or whose newest reading failed, is left
  * out rather than given a number it never had.
  */
-function channelMetrics(db: Db, t: Text): void {
-  const chans = db.prepare("SELECT site, node, channel_id, key, agg FROM channels ORDER BY site, node, channel_id").all() as { site: string; node: string; channel_id: number; key: string; agg: string }[];
-  const last = db.prepare("SELECT ts, value FROM samples WHERE site = ? AND node = ? AND channel_id = ? ORDER BY ts DESC LIMIT 1");
+function channelMetrics(cache: LatestCache, t: Text): void {
   const values: [string, number][] = [];
   const totals: [string, number][] = [];
   const updated: [string, number][] = [];
-  for (const c of chans) {
-    const s = last.get(c.site, c.node, c.channel_id) as { ts: number; value: number | null } | undefined;
-    if (!s || s.value === null) continue;
-    const labels = `{site="${esc(c.site)}",node="${esc(c.node)}",key="${esc(c.key)}",agg="${esc(c.agg)}",unit="${esc(unitOf(c.key) ?? "")}"}`;
-    (c.agg === "counter" ? totals : values).push([labels, s.value]);
-    updated.push([labels, s.ts / 1000]);
+  for (const v of cache.all()) {
+    if (v.value === null || !Number.isFinite(v.ts)) continue;
+    (v.agg === "counter" ? totals : values).push([v.labels, v.value]);
+    updated.push([v.labels, v.ts / 1000]);
   }
   t.metric("minigrid_channel_value", "gauge", "Newest value of each channel, in its unit (label unit).", values);
   t.metric("minigrid_channel_total", "counter", "Newest total of each energy counter channel (Wh), monotonic.", totals);
@@ -92,7 +85,7 @@ function channelMetrics(db: Db, t: Text): void {
 export function renderMetrics(
   db: Db,
   source: MetricsSource | undefined,
-  extra: { sseClients: number; httpRefused?: { [reason: string]: number }; channels?: boolean },
+  extra: { sseClients: number; httpRefused?: { [reason: string]: number }; channels?: LatestCache },
   now: number,
 ): string {
   const s = source?.snapshot(now);
@@ -124,7 +117,7 @@ export function renderMetrics(
   t.metric("minigrid_alarms_active", "gauge", "Open alarms, per severity.", alarms.map((r) => [`{severity="${esc(r.severity)}"}`, r.n]));
   const bySite = db.prepare("SELECT site, severity, COUNT(*) AS n FROM alarms WHERE cleared_at IS NULL GROUP BY site, severity ORDER BY site, severity").all() as { site: string; severity: string; n: number }[];
   t.metric("minigrid_site_alarms_active", "gauge", "Open alarms, per site and severity.", bySite.map((r) => [`{site="${esc(r.site)}",severity="${esc(r.severity)}"}`, r.n]));
-  if (extra.channels) channelMetrics(db, t);
+  if (extra.channels) channelMetrics(extra.channels, t);
   t.metric("minigrid_api_event_clients", "gauge", "Clients on the live event stream.", extra.sseClients);
   t.metric("minigrid_http_refused_total", "counter", "HTTP requests refused, by reason (token: missing or wrong bearer token).", labelled("reason", extra.httpRefused));
   return t.lines.join("\n") + "\n";

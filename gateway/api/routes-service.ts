@@ -91,7 +91,7 @@ export const serviceRoutes: Route[] = [
     },
     (ctx) => {
       ctx.res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
-      ctx.res.end(renderMetrics(ctx.deps.db, ctx.deps.counters, { sseClients: ctx.deps.live?.count() ?? 0, httpRefused: ctx.deps.httpRefused, channels: ctx.deps.metricsChannels === true }, ctx.deps.now()));
+      ctx.res.end(renderMetrics(ctx.deps.db, ctx.deps.counters, { sseClients: ctx.deps.live?.count() ?? 0, httpRefused: ctx.deps.httpRefused, channels: ctx.deps.metricsChannels }, ctx.deps.now()));
     },
   ),
 ];

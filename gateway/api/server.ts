@@ -10,6 +10,7 @@ import type { ApiDeps } from "./deps";
 import { ExportLimits, ExportSlots } from "./export-limits";
 import { ApiError, sendError } from "./http";
 import { LiveEvents } from "./live";
+import { LatestCache } from "./latest-cache";
 import type { MetricsSource } from "./metrics";
 import type { Publish } from "../broker/publisher";
 import { backfillRollups, ensureRollupSchema, updateRollups } from "./rollup";
@@ -89,6 +90,8 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   const refused = { token: 0 }; // requests refused for a missing or wrong token (GET /metrics)
   const live = new LiveEvents(o.bus, db);
   live.start();
+  const latestCache = o.config.metricsChannels ? new LatestCache(db, o.bus) : undefined;
+  latestCache?.start();
 
   const deps: ApiDeps = {
     db,
@@ -104,7 +107,7 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
     sites: o.config.sites ?? {},
     live,
     httpRefused: refused,
-    metricsChannels: o.config.metricsChannels === true,
+    metricsChannels: latestCache,
     brokerUp: o.brokerUp,
     startedAt: now(),
     routes: apiRoutes,
@@ -131,6 +134,7 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
       subs.clear();
       ownCommands?.stop();
       live.stop();
+      latestCache?.stop();
       reject(listenError(e, "http.port", "http.host", host, listenPort));
     });
     server.listen(listenPort, host, () => {
@@ -146,6 +150,7 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
       subs.clear();
       ownCommands?.stop();
       live.stop();
+      latestCache?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -194,6 +194,11 @@ describe("real replies validate against their described schemas", () => {
     const v = validatorOf(doc.paths["/api/events"].get["x-events"]["batch.stored"]);
     expect(v(data) ? [] : v.errors).toEqual([]);
     expect(data.samples).toEqual([{ ts: (T0 + 4 * 60) * 1000, values: [12.9, -1.4, 80.6, 101], quality: "oooo" }]);
+    // the per-channel metrics, read once from the store, follow the stored batch
+    const metrics = await call("GET", "/metrics");
+    expect(metrics.text).toMatch(/^minigrid_channel_value\{site="s1",node="n1",key="battery_V",agg="mean",unit="V"\} 12\.9$/m);
+    expect(metrics.text).toMatch(/^minigrid_channel_total\{site="s1",node="n1",key="pv_Wh",agg="counter",unit="Wh"\} 101$/m);
+    expect(metrics.text).toMatch(new RegExp(`^minigrid_channel_updated_seconds\\{site="s1",node="n1",key="battery_V",agg="mean",unit="V"\\} ${T0 + 240}$`, "m"));
   });
 
   it("every route of the table was called with a success above", () => {
