@@ -44,11 +44,12 @@ export function dispatcher<D>(routes: Route<D>[], deps: D, o: DispatchOptions): 
         res.setHeader("vary", "Origin");
         res.setHeader("access-control-expose-headers", "Location, Content-Disposition");
       }
-      if (req.method === "OPTIONS") {
-        // a preflight carries no token (Fetch standard: "CORS-preflight request" has no credentials)
+      if (req.method === "OPTIONS" && o.cors) {
+        // a preflight carries no token (Fetch standard: "CORS-preflight request" has no credentials); without CORS
+        // settings OPTIONS is a method like any other (the token first, then 405), and tells nothing about the paths
         const methods = methodsOf(routes, url.pathname);
         if (methods.length === 0) throw new ApiError(404, "not-found", `no endpoint ${url.pathname}`);
-        if (o.cors && req.headers.origin !== undefined && !origin)
+        if (req.headers.origin !== undefined && !origin)
           throw new ApiError(403, "cors-origin", `origin ${req.headers.origin} is not allowed; add it to the API's CORS origins (gateway setting http.cors.origins)`);
         res.writeHead(204, {
           allow: [...methods, "OPTIONS"].join(", "),

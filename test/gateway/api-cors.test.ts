@@ -62,6 +62,8 @@ describe("CORS", () => {
     expect(r.headers.get("access-control-allow-origin")).toBeNull();
     const pre = await preflight(base + "/api/sites", "https://grafana.example.org");
     expect(pre.headers.get("access-control-allow-origin")).toBeNull();
+    // and OPTIONS is then a method like any other: the token first
+    expect(pre.status).toBe(401);
   });
 
   it("checks the setting: origins without a path, '*' only with a token", () => {
