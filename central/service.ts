@@ -9,7 +9,7 @@ import { ensureSchema } from "./schema";
 export interface CentralOptions extends IngestOptions {
   /** pg connection: a postgres:// URL or pg's settings object. */
   database: string | pg.PoolConfig;
-  http?: { host: string; port: number; token?: string };
+  http?: { host: string; port: number; token?: string; cors?: { origins: string[] } };
   poolSize?: number;
 }
 
@@ -37,7 +37,7 @@ export class Central {
     await part("broker", this.ingest.start());
     if (this.o.http) {
       const ingest = this.ingest;
-      this.server = await startCentralApi({ pool, token: this.o.http.token, counters: () => ingest.counters }, this.o.http.host, this.o.http.port);
+      this.server = await startCentralApi({ pool, token: this.o.http.token, cors: this.o.http.cors, counters: () => ingest.counters }, this.o.http.host, this.o.http.port);
     }
   }
 

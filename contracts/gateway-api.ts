@@ -9,6 +9,20 @@ export function unitOf(key: string): string | null {
   return i >= 0 ? (units[key.slice(i + 1)] ?? null) : null;
 }
 
+/**
+ * Link quality: from the signal strength where the node reports it (good >= -67 dBm, fair >= -80); otherwise from what
+ * the link did to the data, the share of the last day's batches that came in live rather than later from the node's
+ * flash queue (a node behind a weak cellular link sends much of its day as backlog): good >= 98 %, fair >= 90 %.
+ */
+export function linkQuality(rssi: number | null, liveShare: number | null): "good" | "fair" | "poor" | null {
+  if (rssi !== null && rssi !== undefined) return rssi >= -67 ? "good" : rssi >= -80 ? "fair" : "poor";
+  if (liveShare === null) return null;
+  return liveShare >= 0.98 ? "good" : liveShare >= 0.9 ? "fair" : "poor";
+}
+
+/** Which channel a key alone names when several aggregations share it: the first of these, then any other (max). */
+export const mainAggregations = ["mean", "last", "counter", "min"];
+
 /** One site of GET /api/sites. */
 export interface SiteSummary {
   site: string;
@@ -33,7 +47,8 @@ export interface NodeStatus {
   link_rssi: number | null;
   link_quality: string | null;
   live_share_24h: number | null;
-  clock_synced: boolean;
+  /** null where it is not known (central does not keep it). */
+  clock_synced: boolean | null;
   interval_s: number | null;
 }
 

@@ -70,6 +70,13 @@ export class Gateway {
     }
   }
 
+  /** Whether the broker is up: listening (embedded) or connected (external); GET /api/health. */
+  readonly brokerUp = (): boolean => {
+    const b = this.broker;
+    if (!b) return false;
+    return b instanceof ExternalBroker ? b.connected : b.listening;
+  };
+
   /** Where the broker listens (embedded) or which broker it reads (external). */
   get brokerUrl(): string {
     return this.broker?.url ?? "";

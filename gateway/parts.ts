@@ -11,6 +11,8 @@ export interface GatewayParts {
   store: { db: Db } | undefined;
   publisher: Publisher;
   counters?: MetricsSource;
+  /** Whether the broker is up: listening (embedded) or connected (external). */
+  brokerUp?: () => boolean;
 }
 
 /** The gateway's database once it has started. */

@@ -8,6 +8,9 @@ import { defaultAlarmsConfig, AlarmsConfig } from "./alarms/config";
 import { CommandsFeature } from "./commands/feature";
 import { GatewayConfig } from "./config/load";
 import { Uplink } from "./uplink/uplink";
+import { HomeAssistantFeature } from "./homeassistant/feature";
+import { defaultHomeAssistantConfig } from "./homeassistant/config";
+import { programVersion } from "./api/version";
 
 export { gatewayConfigSections } from "./config/sections";
 
@@ -25,13 +28,15 @@ export async function startGatewayService(config: GatewayConfig, log?: (line: st
   const alarms: AlarmsConfig = { ...defaultAlarmsConfig, ...(config.alarms as Partial<AlarmsConfig>) };
   const commands = new CommandsFeature(gateway);
   const alarmsFeature = new AlarmsFeature(gateway, alarms);
-  const api = new ApiFeature(gateway, { api: { host: config.http.host, port: config.http.port, token: config.http.token, sites: config.sites }, commands, log });
+  const api = new ApiFeature(gateway, { api: { host: config.http.host, port: config.http.port, token: config.http.token, sites: config.sites, cors: config.http.cors, metricsChannels: config.http.metrics?.channels === true }, commands, log });
   gateway.use(commands).use(alarmsFeature).use(api);
   // the uplink to a central broker is on when the settings name one
   if (config.uplink?.url) {
     const site = config.nodes[0]?.site ?? "site";
     gateway.use(new Uplink(gateway, config.uplink, { site, log }));
   }
+  // Home Assistant discovery runs switched off too: it then removes what it published before
+  gateway.use(new HomeAssistantFeature(gateway, config.homeassistant ?? defaultHomeAssistantConfig, { version: programVersion(), log }));
   await gateway.start();
   const a = api.api!;
   return { gateway, api, alarms: alarmsFeature, commands, url: `http://${a.host.includes(":") ? `[${a.host}]` : a.host}:${a.port}` };

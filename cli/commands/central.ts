@@ -21,6 +21,8 @@ Options:
   --session-expiry S keep this instance's session S seconds while it is away (default 604800; 0 = clean
                      session, for mosquitto: see docs/central.md)
   --http HOST:PORT   serve the API (e.g. 127.0.0.1:8090); --token T (or MINIGRID_CENTRAL_TOKEN) to require it
+  --cors ORIGINS     web pages on these origins may call the API: comma-separated scheme://host[:port]
+                     (e.g. https://grafana.example.org); "*" only with --token
   -h, --help         show this help`;
 
 export const centralCommand: Command = {
@@ -39,6 +41,7 @@ export const centralCommand: Command = {
     http: { type: "string" },
     "session-expiry": { type: "string" },
     token: { type: "string" },
+    cors: { type: "string" },
   },
   async run(v) {
     const s = (k: string) => v[k] as string | undefined;
@@ -46,11 +49,19 @@ export const centralCommand: Command = {
     const database = s("database");
     if (!broker) throw new UsageError("--broker is required\nSee: minigrid central --help");
     if (!database) throw new UsageError("--database is required\nSee: minigrid central --help");
-    let http: { host: string; port: number; token?: string } | undefined;
+    let http: { host: string; port: number; token?: string; cors?: { origins: string[] } } | undefined;
     if (s("http")) {
       const m = /^(.+):(\d+)$/.exec(s("http")!);
       if (!m) throw new UsageError("--http must be HOST:PORT, e.g. 127.0.0.1:8090");
       http = { host: m[1], port: Number(m[2]), token: s("token") ?? process.env.MINIGRID_CENTRAL_TOKEN };
+    }
+    if (s("cors") !== undefined) {
+      if (!http) throw new UsageError("--cors needs --http HOST:PORT (the API it applies to)");
+      const origins = s("cors")!.split(",").map((o) => o.trim());
+      const bad = origins.find((o) => !/^(\*|https?:\/\/[^/\s]+)$/.test(o));
+      if (bad !== undefined) throw new UsageError(`--cors: '${bad}' is not an origin; give scheme://host[:port] without a path, e.g. https://grafana.example.org`);
+      if (origins.includes("*") && !http.token) throw new UsageError('--cors "*" lets any web page read the API; give --token too, or list the origins');
+      http.cors = { origins };
     }
     const expiry = s("session-expiry");
     if (expiry !== undefined && !/^\d+$/.test(expiry)) throw new UsageError("--session-expiry must be whole seconds, e.g. 604800 or 0");

@@ -6,6 +6,9 @@ import type { ExportLimits, ExportSlots } from "./export-limits";
 import type { MetricsSource } from "./metrics";
 import type { FeederNames } from "./site-feeders";
 import type { DayReadings } from "./day-energy";
+import type { LiveEvents } from "./live";
+import type { LatestCache } from "./latest-cache";
+import type { Route } from "./router";
 
 /** A site's settings as the API uses them: its IANA time zone (default "UTC") and its feeders' names. */
 export interface ApiSiteSettings {
@@ -31,6 +34,20 @@ export interface ApiDeps {
   dayReadings?: DayReadings;
   /** Per-site settings: the site's IANA time zone (default "UTC") and its feeders' names. */
   sites?: { [site: string]: ApiSiteSettings };
+  /** The live event stream (GET /api/events). */
+  live?: LiveEvents;
+  /** Requests refused, by reason (GET /metrics). */
+  httpRefused?: { [reason: string]: number };
+  /** Per-channel newest values on GET /metrics (setting http.metrics.channels), kept up to date from the bus. */
+  metricsChannels?: LatestCache;
+  /** Whether the broker is up (GET /api/health); absent: the API runs without one. */
+  brokerUp?: () => boolean;
+  /** When the API started, ms (GET /api/health's uptime). */
+  startedAt?: number;
+  /** The route table being served (GET /api/openapi.json describes it). */
+  routes?: Route[];
+  /** Whether the routes ask for a bearer token (GET /api/openapi.json's security). */
+  tokenSet?: boolean;
 }
 
 /** The site's time zone: its setting, else UTC (docs/operator.md, "Sites"). */

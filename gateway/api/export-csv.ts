@@ -11,6 +11,7 @@ import { Ctx, route, Route } from "./router";
 import { ChannelRow, channelOf, nodeOf } from "./routes-nodes";
 import { siteZone } from "./deps";
 import { isoIn, offsetCache } from "../time/zone";
+import { historyQueryDoc, nodeParam, siteParam } from "../../contracts/api-routes";
 
 const chunk_ms = 6 * 3_600_000;
 
@@ -137,4 +138,23 @@ function cutOff(ctx: Ctx, progress: boolean, nextFrom: number, lim: ExportLimits
   ctx.res.end(`event: error\ndata: ${JSON.stringify({ code: "time-budget", message, next_from: nextFrom })}\n\n`);
 }
 
-export const exportRoutes: Route[] = [route("GET /api/sites/:site/nodes/:node/export.csv", exportCsv)];
+export const exportRoutes: Route[] = [
+  route(
+    "GET /api/sites/:site/nodes/:node/export.csv",
+    {
+      tag: "values",
+      summary: "A node's samples as CSV, one line per time: ts_ms, time_utc, time_local, then a value and a quality column per channel",
+      params: { site: siteParam, node: nodeParam },
+      query: {
+        from: historyQueryDoc.from,
+        to: historyQueryDoc.to,
+        channels: { description: "comma-separated channel ids or keys (default: all)", schema: { type: "string" } },
+        progress: { description: "1: Server-Sent Events instead (progress {rows, total}, csv, done)", schema: { type: "string", enum: ["0", "1"] } },
+        access_token: { description: "the bearer token, for download links that cannot set headers", schema: { type: "string" } },
+      },
+      replies: { 200: { description: "the CSV (or, with progress=1, an event stream)", contentType: "text/csv", schema: { type: "string" } } },
+      errors: { 400: "a bad from, to (over 366 days) or channel", 404: "no such node", 413: "over the export's sample limit", 503: "busy: too many exports at once" },
+    },
+    exportCsv,
+  ),
+];

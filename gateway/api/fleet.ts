@@ -1,13 +1,14 @@
 // GET /api/fleet: every site and node at a glance (the dashboard's fleet page), in a fixed number of statements
 // whatever the number of nodes: the nodes with their report interval, the channels that matter with the newest state
 // of charge, the counters' rise since each site's midnight (day-energy.ts), the open alarms by severity.
+import { fleetDoc } from "../../contracts/api-routes-pages";
 import { stmt, type Db } from "../storage/db";
 import { counterRises, type DayReadings, type RiseAsk } from "./day-energy";
 import type { DayEnergy, FleetNode, FleetReply, FleetSite, FleetStatus } from "../../contracts/gateway-api";
 import { sendJson } from "./http";
 import { route, type Ctx, type Route } from "./router";
 import { siteZone } from "./deps";
-import { siteDays } from "./routes-site";
+import { siteDays } from "./routes-site-page";
 
 const nodesSql =
   "SELECT n.site AS site, n.node AS node, n.online AS online, n.last_seen AS last_seen," +
@@ -111,4 +112,4 @@ function fleet(ctx: Ctx): void {
   sendJson(ctx.res, 200, fleetQuery(ctx.deps.db, (site) => siteZone(ctx.deps, site), ctx.deps.now(), ctx.deps.dayReadings));
 }
 
-export const fleetRoutes: Route[] = [route("GET /api/fleet", fleet)];
+export const fleetRoutes: Route[] = [route("GET /api/fleet", fleetDoc, fleet)];

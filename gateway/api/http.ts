@@ -1,5 +1,6 @@
 // Small HTTP helpers of the API: JSON replies, errors as {error: {code, message, param?}}, bodies and parameters.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { SERIES_MAX } from "../../contracts/api-routes";
 
 export class ApiError extends Error {
   constructor(
@@ -61,13 +62,48 @@ export async function readJson(req: IncomingMessage, maxBytes = 64 * 1024): Prom
   return v as { [k: string]: any };
 }
 
-/** A time parameter: Unix ms (digits) or an ISO 8601 date/time; `fallback` when absent. */
+const isoTime = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,3})?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * A time: Unix ms (digits), or ISO 8601 (RFC 3339) as a date or a date and time; without an offset it is UTC, on any
+ * host (Date.parse would take the host's zone for a date-time without one). NaN when it is neither.
+ */
+export function parseTime(s: string): number {
+  if (/^-?\d{1,16}$/.test(s)) return Number(s);
+  const m = isoTime.exec(s);
+  if (!m) return NaN;
+  const [, y, mo, d, h = "00", mi = "00", sec = "00", frac = "", zone = "Z"] = m;
+  const offset = zone.toUpperCase() === "Z" ? "Z" : zone.length === 5 ? zone.slice(0, 3) + ":" + zone.slice(3) : zone;
+  const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${sec}${frac}${offset}`);
+  // Date.parse rolls 2026-02-30 over to March: refuse a day or an hour that does not exist
+  const back = new Date(Date.parse(`${y}-${mo}-${d}T00:00:00Z`));
+  if (!Number.isFinite(t) || back.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) return NaN;
+  return t;
+}
+
+/** A time parameter (parseTime); `fallback` when absent; 400 naming the parameter otherwise. */
 export function timeParam(q: URLSearchParams, name: string, fallback: number): number {
   const s = q.get(name);
   if (s === null || s === "") return fallback;
-  const t = /^-?\d+$/.test(s) ? Number(s) : /^\d{4}-\d{2}-\d{2}/.test(s) ? Date.parse(s) : NaN;
-  if (!Number.isFinite(t)) throw badParam(name, `'${s}' is not a time (Unix ms or ISO 8601, e.g. 2026-06-01T00:00:00Z)`);
+  const t = parseTime(s);
+  if (!Number.isFinite(t)) throw badParam(name, `'${s}' is not a time (Unix ms or ISO 8601, e.g. 2026-06-01T00:00:00Z; UTC when no offset is given)`);
   return t;
+}
+
+/** from, to and points of a history query (the gateway's and central's): default the last 24 h and 500 points. */
+export function historyParams(q: URLSearchParams, now: number): { from: number; to: number; points: number } {
+  const to = timeParam(q, "to", now);
+  const from = timeParam(q, "from", to - 86_400_000);
+  if (from >= to) throw badParam("from", "must be before to");
+  return { from, to, points: intParam(q, "points", 500, 1, 10_000) };
+}
+
+/** A channel as a parameter names it: an id ("22"), a key ("pv_W": its main aggregation) or key:agg ("pv_W:max"). */
+export function channelSpec(spec: string | null, param = "channel"): { id: number } | { key: string; agg?: string } {
+  if (spec === null || spec === "") throw badParam(param, "required: a channel id or key");
+  if (/^\d+$/.test(spec)) return { id: Number(spec) };
+  const [key, agg] = spec.split(":");
+  return agg ? { key, agg } : { key };
 }
 
 /** An integer parameter within [min, max]; `fallback` when absent. */
@@ -85,4 +121,18 @@ export function flagParam(q: URLSearchParams, name: string): boolean {
   if (s === null || s === "" || s === "0" || s === "false" || s === "no") return false;
   if (s === "1" || s === "true" || s === "yes") return true;
   throw badParam(name, `'${s}' must be 1 or 0`);
+}
+
+
+/** "n1:pv_W,n1:battery_V:min,n2:22": node and channel (id, key or key:agg) of each series. */
+export function seriesSpecs(spec: string | null): { node: string; channel: string }[] {
+  if (spec === null || spec.trim() === "") throw badParam("series", "required: node:channel pairs, comma-separated (n1:pv_W,n2:battery_V)");
+  const out = spec.split(",").map((part) => {
+    const s = part.trim();
+    const i = s.indexOf(":");
+    if (i <= 0 || i === s.length - 1) throw badParam("series", `'${s}' is not node:channel (e.g. n1:pv_W or n1:22)`);
+    return { node: s.slice(0, i), channel: s.slice(i + 1) };
+  });
+  if (out.length > SERIES_MAX) throw badParam("series", `${out.length} series; at most ${SERIES_MAX} in one request`);
+  return out;
 }

@@ -2,6 +2,7 @@
 // its counters (the ingest's GatewayCounters has this shape); nodes online and open alarms come from the store.
 import type { HistogramSnapshot } from "../ingest/latency";
 import type { Db } from "../storage/db";
+import { esc, type LatestCache } from "./latest-cache";
 
 /** What the API reads from the core at each scrape. Optional fields are left out of the text when absent. */
 export interface MetricsSnapshot {
@@ -32,9 +33,6 @@ export interface MetricsSource {
   snapshot(now?: number): MetricsSnapshot;
 }
 
-function esc(v: string): string {
-  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-}
 
 class Text {
   lines: string[] = [];
@@ -62,8 +60,34 @@ function labelled(label: string, o: { [k: string]: number } | undefined): [strin
   return Object.entries(o).map(([k, v]) => [`{${label}="${esc(k)}"}`, v]);
 }
 
+/**
+ * Every channel's newest value (setting http.metrics.channels): energy counters (aggregation "counter", the Wh
+ * totals) as the counter minigrid_channel_total, every other channel as the gauge minigrid_channel_value, labelled
+ * site, node, key, agg and unit; and the time of each value (minigrid_channel_updated_seconds, Unix s), so that a
+ * dashboard can tell a value that stopped. A channel without a value yet, or whose newest reading failed, is left
+ * out rather than given a number it never had.
+ */
+function channelMetrics(cache: LatestCache, t: Text): void {
+  const values: [string, number][] = [];
+  const totals: [string, number][] = [];
+  const updated: [string, number][] = [];
+  for (const v of cache.all()) {
+    if (v.value === null || !Number.isFinite(v.ts)) continue;
+    (v.agg === "counter" ? totals : values).push([v.labels, v.value]);
+    updated.push([v.labels, v.ts / 1000]);
+  }
+  t.metric("minigrid_channel_value", "gauge", "Newest value of each channel, in its unit (label unit).", values);
+  t.metric("minigrid_channel_total", "counter", "Newest total of each energy counter channel (Wh), monotonic.", totals);
+  t.metric("minigrid_channel_updated_seconds", "gauge", "Time of each channel's newest value, Unix seconds.", updated);
+}
+
 /** Prometheus text of the core's counters, the nodes online per site and the open alarms per severity. */
-export function renderMetrics(db: Db, source: MetricsSource | undefined, extra: { sseClients: number; httpRefused?: { [reason: string]: number } }, now: number): string {
+export function renderMetrics(
+  db: Db,
+  source: MetricsSource | undefined,
+  extra: { sseClients: number; httpRefused?: { [reason: string]: number }; channels?: LatestCache },
+  now: number,
+): string {
   const s = source?.snapshot(now);
   const t = new Text();
   if (s) {
@@ -91,6 +115,9 @@ export function renderMetrics(db: Db, source: MetricsSource | undefined, extra: 
   t.metric("minigrid_nodes_online", "gauge", "Nodes online, per site.", nodes.map((r) => [`{site="${esc(r.site)}"}`, r.up]));
   const alarms = db.prepare("SELECT severity, COUNT(*) AS n FROM alarms WHERE cleared_at IS NULL GROUP BY severity ORDER BY severity").all() as { severity: string; n: number }[];
   t.metric("minigrid_alarms_active", "gauge", "Open alarms, per severity.", alarms.map((r) => [`{severity="${esc(r.severity)}"}`, r.n]));
+  const bySite = db.prepare("SELECT site, severity, COUNT(*) AS n FROM alarms WHERE cleared_at IS NULL GROUP BY site, severity ORDER BY site, severity").all() as { site: string; severity: string; n: number }[];
+  t.metric("minigrid_site_alarms_active", "gauge", "Open alarms, per site and severity.", bySite.map((r) => [`{site="${esc(r.site)}",severity="${esc(r.severity)}"}`, r.n]));
+  if (extra.channels) channelMetrics(extra.channels, t);
   t.metric("minigrid_api_event_clients", "gauge", "Clients on the live event stream.", extra.sseClients);
   t.metric("minigrid_http_refused_total", "counter", "HTTP requests refused, by reason (token: missing or wrong bearer token).", labelled("reason", extra.httpRefused));
   return t.lines.join("\n") + "\n";

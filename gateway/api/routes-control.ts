@@ -5,6 +5,8 @@ import { ConfigRefused, type CommandService } from "../commands/service";
 import { ApiError, badParam, flagParam, intParam, notFound, readJson, sendJson } from "./http";
 import { Ctx, route, Route } from "./router";
 import { nodeOf } from "./routes-nodes";
+import { nodeParam, siteParam } from "../../contracts/api-routes";
+import { alarmRow, arrayOf, commandRecord, configState, desiredConfig, obj, str } from "../../contracts/api-schemas";
 
 const commandNames = ["cfg", "time", "resend", "reboot"];
 
@@ -93,13 +95,114 @@ function getConfigState(ctx: Ctx): void {
   sendJson(ctx.res, 200, commandsOf(ctx).configState(site, node));
 }
 
+const id = "the id the POST answered with";
+const nodeCommand = { site: siteParam, node: nodeParam };
+const refusedConfig = "a configuration the node's settings schema refuses (`errors` lists every problem), or a bad body";
+
 export const controlRoutes: Route[] = [
-  route("GET /api/alarms", alarms),
-  route("POST /api/alarms/:id/ack", ack),
-  route("POST /api/sites/:site/nodes/:node/commands", postCommand),
-  route("GET /api/sites/:site/nodes/:node/commands", listCommands),
-  route("GET /api/sites/:site/nodes/:node/commands/:id", getCommand),
-  route("PUT /api/sites/:site/nodes/:node/config", putConfig),
-  route("GET /api/sites/:site/nodes/:node/config", getConfig),
-  route("GET /api/sites/:site/nodes/:node/config/state", getConfigState),
+  route(
+    "GET /api/alarms",
+    {
+      tag: "alarms",
+      summary: "Alarms, newest first",
+      query: {
+        active: { description: "1: only those not cleared", schema: { type: "string", enum: ["0", "1", "true", "false", "yes", "no"] } },
+        site: { description: "only this site's", schema: { type: "string" } },
+        node: { description: "only this node's", schema: { type: "string" } },
+        limit: { description: "at most this many, 1..10000 (default 500)", schema: { type: "integer", minimum: 1, maximum: 10000 } },
+      },
+      replies: { 200: { description: "the alarms", schema: obj<{ alarms: unknown }>({ alarms: arrayOf(alarmRow) }) } },
+      errors: { 400: "a bad active or limit" },
+    },
+    alarms,
+  ),
+  route(
+    "POST /api/alarms/:id/ack",
+    {
+      tag: "alarms",
+      summary: "Acknowledge an alarm (the first acknowledgement counts)",
+      params: { id: "the alarm's id" },
+      body: { type: "object", additionalProperties: false, properties: { by: { type: "string", maxLength: 64, description: "who acknowledges (default api)" } } },
+      replies: { 200: { description: "the alarm as now stored", schema: obj<{ alarm: unknown }>({ alarm: alarmRow }) } },
+      errors: { 400: "a bad id or by", 404: "no such alarm", 413: "a body over 64 KiB" },
+    },
+    ack,
+  ),
+  route(
+    "POST /api/sites/:site/nodes/:node/commands",
+    {
+      tag: "commands",
+      summary: "Send a command to a node (cfg, time, resend, reboot); the node's answer completes it",
+      params: nodeCommand,
+      body: {
+        type: "object",
+        required: ["c"],
+        properties: {
+          c: { type: "string", enum: commandNames },
+          a: { type: "object", description: "arguments: resend {from, to} seqs of the node's boot; cfg a desired configuration" },
+          ttl_s: { type: "number", minimum: 1, maximum: 604800, description: "seconds until it expires unanswered (default 300)" },
+        },
+      },
+      replies: { 202: { description: "sent; Location names the command", schema: obj<{ id: unknown; command: unknown }>({ id: str, command: commandRecord }) } },
+      errors: { 400: "a bad c, a or ttl_s", 404: "no such node", 413: "a body over 64 KiB", 503: "no-broker: the API runs without the gateway's broker" },
+    },
+    postCommand,
+  ),
+  route(
+    "GET /api/sites/:site/nodes/:node/commands",
+    {
+      tag: "commands",
+      summary: "A node's commands, newest first, with their state",
+      params: nodeCommand,
+      query: { limit: { description: "at most this many, 1..1000 (default 50)", schema: { type: "integer", minimum: 1, maximum: 1000 } } },
+      replies: { 200: { description: "the commands", schema: obj<{ commands: unknown }>({ commands: arrayOf(commandRecord) }) } },
+      errors: { 400: "a bad limit", 404: "no such node", 503: "no-broker" },
+    },
+    listCommands,
+  ),
+  route(
+    "GET /api/sites/:site/nodes/:node/commands/:id",
+    {
+      tag: "commands",
+      summary: "One command with its state: pending, ok, failed, expired",
+      params: { ...nodeCommand, id },
+      replies: { 200: { description: "the command", schema: obj<{ command: unknown }>({ command: commandRecord }) } },
+      errors: { 404: "no such node or command", 503: "no-broker" },
+    },
+    getCommand,
+  ),
+  route(
+    "PUT /api/sites/:site/nodes/:node/config",
+    {
+      tag: "config",
+      summary: "Set a node's desired configuration: checked against its board's settings schema, published retained on cfg",
+      params: nodeCommand,
+      body: { type: "object", required: ["config"], properties: { config: { type: "object", description: "settings merged over what the node applies" } } },
+      replies: { 200: { description: "stored and published", schema: desiredConfig } },
+      errors: { 400: refusedConfig, 404: "no such node", 413: "a body over 64 KiB", 503: "no-broker" },
+    },
+    putConfig,
+  ),
+  route(
+    "GET /api/sites/:site/nodes/:node/config",
+    {
+      tag: "config",
+      summary: "A node's desired configuration",
+      params: nodeCommand,
+      replies: { 200: { description: "the desired configuration", schema: desiredConfig } },
+      errors: { 404: "no such node, or none desired", 503: "no-broker" },
+    },
+    getConfig,
+  ),
+  route(
+    "GET /api/sites/:site/nodes/:node/config/state",
+    {
+      tag: "config",
+      summary: "Desired, applied, pending, last refusal and last trial of a node's configuration",
+      params: nodeCommand,
+      replies: { 200: { description: "the configuration's state", schema: configState } },
+      errors: { 404: "no such node", 503: "no-broker" },
+    },
+    getConfigState,
+  ),
 ];

@@ -1,11 +1,12 @@
 // Read endpoints: sites, nodes, latest values and downsampled history.
 import { isValidId } from "../../firmware/protocol/topics";
 import { stmt, type Db } from "../storage/db";
-import { badParam, intParam, notFound, sendJson, timeParam } from "./http";
+import { badParam, channelSpec, historyParams, notFound, sendJson } from "./http";
 import { historyQuery } from "./history";
 import { Ctx, route, Route } from "./router";
 import { siteZone } from "./deps";
-import { unitOf, type LatestChannel, type LatestReply, type NodeStatus } from "../../contracts/gateway-api";
+import { linkQuality, mainAggregations, unitOf, type LatestChannel, type LatestReply, type NodeStatus } from "../../contracts/gateway-api";
+import { historyDoc, latestDoc, nodesDoc, sitesDoc } from "../../contracts/api-routes";
 
 export interface ChannelRow {
   channel_id: number;
@@ -14,7 +15,7 @@ export interface ChannelRow {
   scale: number;
 }
 
-const aggOrder = "CASE agg WHEN 'mean' THEN 0 WHEN 'last' THEN 1 WHEN 'counter' THEN 2 WHEN 'min' THEN 3 ELSE 4 END";
+const aggOrder = `CASE agg ${mainAggregations.map((a, i) => `WHEN '${a}' THEN ${i}`).join(" ")} ELSE ${mainAggregations.length} END`;
 
 /** Site and node of the path, checked; 404 when the node is not known. */
 export function nodeOf(ctx: Ctx): { site: string; node: string } {
@@ -28,28 +29,17 @@ export function nodeOf(ctx: Ctx): { site: string; node: string } {
 
 /** A channel by id ("22"), key ("pv_W": its main aggregation) or key:agg ("pv_W:max"); 400 naming `param` if unknown. */
 export function channelOf(db: Db, site: string, node: string, spec: string | null, param = "channel"): ChannelRow {
-  if (spec === null || spec === "") throw badParam(param, "required: a channel id or key");
+  const c = channelSpec(spec, param);
   let row: ChannelRow | undefined;
-  if (/^\d+$/.test(spec)) row = db.prepare("SELECT channel_id, key, agg, scale FROM channels WHERE site = ? AND node = ? AND channel_id = ?").get(site, node, Number(spec)) as ChannelRow | undefined;
+  if ("id" in c) row = db.prepare("SELECT channel_id, key, agg, scale FROM channels WHERE site = ? AND node = ? AND channel_id = ?").get(site, node, c.id) as ChannelRow | undefined;
   else {
-    const [key, agg] = spec.split(":");
+    const { key, agg } = c;
     row = db
       .prepare(`SELECT channel_id, key, agg, scale FROM channels WHERE site = ? AND node = ? AND key = ?${agg ? " AND agg = ?" : ""} ORDER BY ${aggOrder} LIMIT 1`)
       .get(...[site, node, key, ...(agg ? [agg] : [])]) as ChannelRow | undefined;
   }
   if (!row) throw badParam(param, `node ${node} has no channel '${spec}'`);
   return row;
-}
-
-/**
- * Link quality: from the signal strength where the node reports it; otherwise from what the link did to the data,
- * the share of the last day's batches that came in live rather than later from the node's flash queue (a node
- * behind a weak cellular link sends much of its day as backlog).
- */
-function linkQuality(rssi: number | null, liveShare: number | null): string | null {
-  if (rssi !== null && rssi !== undefined) return rssi >= -67 ? "good" : rssi >= -80 ? "fair" : "poor";
-  if (liveShare === null) return null;
-  return liveShare >= 0.98 ? "good" : liveShare >= 0.9 ? "fair" : "poor";
 }
 
 /** Share (0..1) of the batches of the last 24 h (by their time) that arrived live; null when there were none. */
@@ -63,7 +53,7 @@ function liveShare24h(db: Db, site: string, node: string, now: number): number |
 }
 
 /** Interval of the node's newest batch, s (null before any). */
-function intervalOf(db: Db, site: string, node: string): number | null {
+export function intervalOf(db: Db, site: string, node: string): number | null {
   const r = db.prepare("SELECT interval_s FROM batches WHERE site = ? AND node = ? ORDER BY t0 DESC LIMIT 1").get(site, node) as { interval_s: number } | undefined;
   return r ? r.interval_s : null;
 }
@@ -100,14 +90,11 @@ function nodes(ctx: Ctx): void {
   sendJson(ctx.res, 200, { site, nodes: out });
 }
 
-function latest(ctx: Ctx): void {
-  const { site, node } = nodeOf(ctx);
-  const db = ctx.deps.db;
-  const now = ctx.deps.now();
+/** The newest value of each channel of a node (one seek per channel, from the end of its key range). */
+export function latestOf(db: Db, site: string, node: string, now: number): LatestReply {
   const interval_s = intervalOf(db, site, node);
-  const chans = db.prepare("SELECT channel_id, key, agg, scale FROM channels WHERE site = ? AND node = ? ORDER BY channel_id").all(site, node) as ChannelRow[];
-  // one seek per channel, from the end of its key range
-  const last = db.prepare("SELECT ts, value, quality FROM samples WHERE site = ? AND node = ? AND channel_id = ? ORDER BY ts DESC LIMIT 1");
+  const chans = stmt(db, "SELECT channel_id, key, agg, scale FROM channels WHERE site = ? AND node = ? ORDER BY channel_id").all(site, node) as ChannelRow[];
+  const last = stmt(db, "SELECT ts, value, quality FROM samples WHERE site = ? AND node = ? AND channel_id = ? ORDER BY ts DESC LIMIT 1");
   const channels = chans.map((c): LatestChannel => {
     const s = last.get(site, node, c.channel_id) as { ts: number; value: number | null; quality: string } | undefined;
     return {
@@ -122,25 +109,26 @@ function latest(ctx: Ctx): void {
       stale: !s || interval_s === null || now - s.ts > 3 * interval_s * 1000,
     };
   });
-  const reply: LatestReply = { site, node, now, interval_s, channels };
-  sendJson(ctx.res, 200, reply);
+  return { site, node, now, interval_s, channels };
+}
+
+function latest(ctx: Ctx): void {
+  const { site, node } = nodeOf(ctx);
+  sendJson(ctx.res, 200, latestOf(ctx.deps.db, site, node, ctx.deps.now()));
 }
 
 function history(ctx: Ctx): void {
   const { site, node } = nodeOf(ctx);
   const q = ctx.query;
   const ch = channelOf(ctx.deps.db, site, node, q.get("channel"));
-  const to = timeParam(q, "to", ctx.deps.now());
-  const from = timeParam(q, "from", to - 86_400_000);
-  if (from >= to) throw badParam("from", "must be before to");
-  const points = intParam(q, "points", 500, 1, 10_000);
+  const { from, to, points } = historyParams(q, ctx.deps.now());
   const r = historyQuery(ctx.deps.db, site, node, ch.channel_id, from, to, points);
   sendJson(ctx.res, 200, { site, node, channel: { id: ch.channel_id, key: ch.key, agg: ch.agg, unit: unitOf(ch.key) }, ...r });
 }
 
 export const nodeRoutes: Route[] = [
-  route("GET /api/sites", sites),
-  route("GET /api/sites/:site/nodes", nodes),
-  route("GET /api/sites/:site/nodes/:node/latest", latest),
-  route("GET /api/sites/:site/nodes/:node/history", history),
+  route("GET /api/sites", sitesDoc, sites),
+  route("GET /api/sites/:site/nodes", nodesDoc, nodes),
+  route("GET /api/sites/:site/nodes/:node/latest", latestDoc, latest),
+  route("GET /api/sites/:site/nodes/:node/history", historyDoc, history),
 ];

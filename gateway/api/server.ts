@@ -7,21 +7,17 @@ import { CommandService } from "../commands/service";
 import { EventBus, Subscriptions } from "../events";
 import { Db, ensureApiIndexes, stmt } from "../storage/db";
 import type { ApiDeps, ApiSiteSettings } from "./deps";
-import { exportRoutes } from "./export-csv";
 import { ExportLimits, ExportSlots } from "./export-limits";
 import { ApiError, sendError } from "./http";
 import { LiveEvents } from "./live";
-import { MetricsSource, renderMetrics } from "./metrics";
+import { LatestCache } from "./latest-cache";
+import type { MetricsSource } from "./metrics";
 import type { Publish } from "../broker/publisher";
 import { backfillRollups, ensureRollupSchema, updateRollups } from "./rollup";
-import { route, Route } from "./router";
-import { dispatcher } from "./dispatch";
-import { controlRoutes } from "./routes-control";
+import { dispatcher, requestUrl } from "./dispatch";
 import { serveDashboard } from "./dashboard";
-import { nodeRoutes } from "./routes-nodes";
-import { fleetRoutes } from "./fleet";
 import { DayReadings } from "./day-energy";
-import { siteRoutes } from "./routes-site";
+import { apiRoutes } from "./routes";
 import { isLoopback } from "../config/startable";
 import { listenError, SettingsError } from "../config/settings-error";
 
@@ -38,6 +34,10 @@ export interface ApiConfig {
   requireToken?: boolean;
   /** Per-site settings (the gateway settings' `sites`): each site's time zone, default "UTC", and feeders' names. */
   sites?: { [site: string]: ApiSiteSettings };
+  /** Browsers on these origins may call the API (setting http.cors.origins). */
+  cors?: { origins: string[] };
+  /** Every channel's newest value on GET /metrics (setting http.metrics.channels). */
+  metricsChannels?: boolean;
 }
 
 export interface StartApiOptions {
@@ -55,6 +55,8 @@ export interface StartApiOptions {
   exportLimits?: Partial<ExportLimits>;
   /** Monotonic clock for time budgets, ms (default performance.now). */
   monotonic?: () => number;
+  /** Whether the broker is up, for GET /api/health. */
+  brokerUp?: () => boolean;
 }
 
 export interface RunningApi {
@@ -91,26 +93,36 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   const ownCommands = !o.commands && o.publish ? new CommandService({ db, bus: o.bus, publish: o.publish, now }) : undefined;
   ownCommands?.start();
   const refused = { token: 0 }; // requests refused for a missing or wrong token (GET /metrics)
-  const live = new LiveEvents(o.bus);
+  const live = new LiveEvents(o.bus, db);
   live.start();
+  const latestCache = o.config.metricsChannels ? new LatestCache(db, o.bus) : undefined;
+  latestCache?.start();
 
-  const deps: ApiDeps = { db, bus: o.bus, counters: o.counters, commands: o.commands ?? ownCommands, now, log, sseClients: () => live.count(), exportLimits: o.exportLimits, exportSlots: new ExportSlots(), monotonic: o.monotonic, sites: o.config.sites ?? {}, dayReadings };
-  const routes: Route[] = [
-    ...nodeRoutes,
-    ...fleetRoutes,
-    ...siteRoutes,
-    ...controlRoutes,
-    ...exportRoutes,
-    route("GET /api/events", (ctx) => live.add(ctx.res)),
-    route("GET /metrics", (ctx) => {
-      ctx.res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
-      ctx.res.end(renderMetrics(db, o.counters, { sseClients: live.count(), httpRefused: refused }, now()));
-    }),
-  ];
-
-  const dispatch = dispatcher(routes, deps, { token: o.config.token, onRefused: () => refused.token++, log });
+  const deps: ApiDeps = {
+    db,
+    bus: o.bus,
+    counters: o.counters,
+    commands: o.commands ?? ownCommands,
+    now,
+    log,
+    sseClients: () => live.count(),
+    exportLimits: o.exportLimits,
+    exportSlots: new ExportSlots(),
+    monotonic: o.monotonic,
+    sites: o.config.sites ?? {},
+    live,
+    httpRefused: refused,
+    metricsChannels: latestCache,
+    brokerUp: o.brokerUp,
+    startedAt: now(),
+    routes: apiRoutes,
+    tokenSet: o.config.token !== undefined,
+    dayReadings,
+  };
+  const dispatch = dispatcher(apiRoutes, deps, { token: o.config.token, onRefused: () => refused.token++, cors: o.config.cors, log });
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://api");
+    const url = requestUrl(req, res);
+    if (!url) return;
     try {
       if (await serveDashboard(req, res, url.pathname)) return;
     } catch (e) {
@@ -128,6 +140,7 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
       subs.clear();
       ownCommands?.stop();
       live.stop();
+      latestCache?.stop();
       reject(listenError(e, "http.port", "http.host", host, listenPort));
     });
     server.listen(listenPort, host, () => {
@@ -143,6 +156,7 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
       subs.clear();
       ownCommands?.stop();
       live.stop();
+      latestCache?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -12,9 +12,19 @@ import type { EventBus, GatewayFeature } from "../events";
 import type { GatewayCounters } from "../ingest/counters";
 import type { Ingest } from "../ingest/ingest";
 import { checkPublish, checkSubscribe, Identity, Refusal } from "./acl";
-import { Authenticator } from "./login";
+import { Authenticator, type ReaderCredential } from "./login";
 import { LogThrottle, remoteAddress } from "./remote";
 import type { Publisher } from "./publisher";
+
+/**
+ * Home Assistant's login, when its discovery is on: it may subscribe under the discovery prefix and the state topics,
+ * and publish only HA's own status topic (<prefix>/status: HA's birth and will, MQTT integration defaults).
+ */
+export function readersOf(c: GatewayConfig): ReaderCredential[] {
+  const ha = c.homeassistant;
+  if (!ha?.enabled || !ha.username || !ha.passwordHash) return [];
+  return [{ username: ha.username, passwordHash: ha.passwordHash, roots: [ha.discoveryPrefix, ha.stateTopic], publishes: [ha.discoveryPrefix + "/status"] }];
+}
 
 export class EmbeddedBroker implements GatewayFeature, Publisher {
   private aedes: Aedes | undefined;
@@ -34,7 +44,7 @@ export class EmbeddedBroker implements GatewayFeature, Publisher {
 
   async start(): Promise<void> {
     const b = this.config.broker;
-    const auth = new Authenticator(this.config.nodes, this.config.demo);
+    const auth = new Authenticator(this.config.nodes, this.config.demo, {}, readersOf(this.config));
     const aedes = await Aedes.createBroker({
       concurrency: b.concurrency,
       authenticate: (client, username, password, done) => {
@@ -46,7 +56,7 @@ export class EmbeddedBroker implements GatewayFeature, Publisher {
             if (r.ok) {
               this.ids.set(client, r.id);
               // a node login by its site/node; an anonymous client (demo mode) by its client id (the firmware's <site>.<node>)
-              this.counters.reconnects.connected(r.id.kind === "node" ? `${r.id.site}/${r.id.node}` : client.id);
+              if (r.id.kind !== "reader") this.counters.reconnects.connected(r.id.kind === "node" ? `${r.id.site}/${r.id.node}` : client.id);
               return done(null, true);
             }
             this.refuse(r.refusal, client.id, "", address);
@@ -70,6 +80,8 @@ export class EmbeddedBroker implements GatewayFeature, Publisher {
           this.refuse(refusal, client.id, packet.topic);
           return done(new Error(refusal.detail));
         }
+        // a reader's own status (Home Assistant's birth and will) is passed on, never stored
+        if (id?.kind === "reader") return done(null);
         const payload = packet.payload as Buffer;
         const arrived = performance.now();
         this.ingest.submit({ clientId: client.id, topic: packet.topic, payload, receivedAt: this.ingest.now(packet.topic) }, (err, rejected) => {
@@ -115,6 +127,10 @@ export class EmbeddedBroker implements GatewayFeature, Publisher {
     const a = this.server?.address() as AddressInfo | null;
     const host = a ? (a.family === "IPv6" ? `[${a.address}]` : a.address) : this.config.broker.host;
     return `${this.config.broker.tls ? "mqtts" : "mqtt"}://${host}:${a?.port ?? this.config.broker.port}`;
+  }
+
+  get listening(): boolean {
+    return this.server?.listening === true;
   }
 
   get port(): number {

@@ -47,8 +47,16 @@ export interface LoginDeps {
 
 const refuse = (reason: string, detail: string, returnCode: 3 | 4 | 5): LoginResult => ({ ok: false, refusal: { reason, detail }, returnCode });
 
+/** A login that reads (Home Assistant): its user name, password hash and what it may do (acl.ts). */
+export interface ReaderCredential {
+  username: string;
+  passwordHash: string;
+  roots: string[];
+  publishes: string[];
+}
+
 export class Authenticator {
-  private readonly byUser = new Map<string, NodeCredential>();
+  private readonly byUser = new Map<string, NodeCredential | ReaderCredential>();
   private readonly bound: Set<string>;
   private readonly verified = new Map<string, Buffer>(); // user -> SHA-256 of the password last verified
   private readonly lastAddress = new Map<string, string>(); // user -> address of its last good login
@@ -62,8 +70,10 @@ export class Authenticator {
     nodes: NodeCredential[],
     private readonly demo: boolean,
     deps: LoginDeps = {},
+    readers: ReaderCredential[] = [],
   ) {
     for (const n of nodes) this.byUser.set(n.username, n);
+    for (const r of readers) this.byUser.set(r.username, r);
     this.bound = new Set(nodes.map((n) => nodeClientId(n.site, n.node)));
     const limits = deps.limits ?? defaultLoginLimits;
     this.byAddress = new FailureLimiter(limits.perAddress, deps.now);
@@ -103,7 +113,9 @@ export class Authenticator {
     this.byName.succeed(username);
     this.verified.set(username, digest);
     this.lastAddress.set(username, address);
-    return this.withClientId({ kind: "node", site: cred!.site, node: cred!.node }, req.clientId);
+    const c = cred!;
+    if ("roots" in c) return this.withClientId({ kind: "reader", name: c.username, roots: c.roots, publishes: c.publishes }, req.clientId);
+    return this.withClientId({ kind: "node", site: c.site, node: c.node }, req.clientId);
   }
 
   private withClientId(id: Identity, clientId: string): LoginResult {

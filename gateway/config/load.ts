@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { Ajv, ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import type { UplinkConfig } from "../uplink/config";
+import { checkHomeAssistant, type HomeAssistantConfig } from "../homeassistant/config";
 import { buildConfigSchema, JsonSchema, settingsVersion } from "./schema";
 import { checkStartable, misplacedKeys } from "./startable";
 import { isTimeZone } from "../time/zone";
@@ -32,12 +33,14 @@ export interface GatewayConfig {
   nodes: NodeCredential[];
   demo: boolean;
   storage: { path: string; flushMs: number; maxBatch: number; synchronous: "FULL" | "NORMAL" | "OFF" };
-  http: { host: string; port: number; token?: string };
+  http: { host: string; port: number; token?: string; cors?: { origins: string[] }; metrics?: { channels?: boolean } };
   liveness: { defaultIntervalS: number; checkMs: number; timeSyncS: number };
   /** Per-site settings: the site's IANA time zone (default "UTC"). */
   sites: { [site: string]: SiteSettings };
   alarms: { [k: string]: any };
   uplink?: UplinkConfig;
+  /** Home Assistant MQTT discovery (off by default). */
+  homeassistant?: HomeAssistantConfig;
 }
 
 export interface SiteSettings {
@@ -138,6 +141,7 @@ export function checkConfig(raw: unknown, opts: ConfigOptions = {}): ConfigResul
       errors.push(`sites.${site}.timezone: "${s.timezone}" is not a time zone this gateway knows; set it to an IANA name such as "Africa/Nairobi", "Asia/Kathmandu" or "UTC"`);
     if (s.feeders !== undefined) errors.push(...feederNamesErrors(`sites.${site}.feeders`, s.feeders));
   }
+  if (config.homeassistant) errors.push(...checkHomeAssistant(config.homeassistant, config));
   const users = new Set<string>();
   config.nodes.forEach((n, i) => {
     if (users.has(n.username)) errors.push(`nodes[${i}].username: "${n.username}" is used twice; give each node its own user name`);

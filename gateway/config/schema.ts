@@ -3,6 +3,7 @@
 // Other parts of the gateway add their own section (alarms) with buildConfigSchema({ alarms: schema }).
 
 import { uplinkSchema } from "../uplink/config";
+import { homeAssistantSchema } from "../homeassistant/config";
 
 export const settingsVersion = 1;
 
@@ -96,6 +97,34 @@ export const gatewaySchemaBase: JsonSchema = {
         host: { ...host("the address the dashboard listens on"), default: "127.0.0.1" },
         port: { ...port("the TCP port of the dashboard and API"), default: 8080 },
         token: { type: "string", minLength: 16, fix: "set http.token to a random string of 16 characters or more" },
+        cors: {
+          type: "object",
+          additionalProperties: false,
+          required: ["origins"],
+          fix: "give http.cors.origins, e.g. cors: {origins: [\"https://grafana.example.org\"]}",
+          properties: {
+            origins: {
+              type: "array",
+              items: {
+                type: "string",
+                pattern: "^(\\*|https?://[^/\\s]+)$",
+                fix: 'list origins as scheme://host[:port] without a path, e.g. "https://grafana.example.org" or "http://192.168.1.20:3000" ("*": any)',
+              },
+              fix: 'list the origins browsers may call the API from, e.g. ["https://grafana.example.org"]',
+            },
+          },
+        },
+        metrics: {
+          type: "object",
+          additionalProperties: false,
+          fix: "remove the key or check its spelling",
+          properties: {
+            channels: {
+              type: "boolean",
+              fix: "set http.metrics.channels to true (every channel's newest value on /metrics) or false",
+            },
+          },
+        },
       },
     },
     liveness: {
@@ -137,6 +166,7 @@ export const gatewaySchemaBase: JsonSchema = {
     },
     alarms: { type: "object", default: {}, fix: "see docs/alarms.md for the alarms settings" },
     uplink: uplinkSchema,
+    homeassistant: homeAssistantSchema,
   },
 };
 

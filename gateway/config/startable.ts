@@ -42,6 +42,8 @@ export function checkStartable(config: GatewayConfig): string[] {
     errors.push(
       `http.token: is required when http.host is ${JSON.stringify(h.host)} (beyond this PC); set http.token to a random string of 16 characters or more, or http.host to 127.0.0.1`,
     );
+  if (h.cors?.origins.includes("*") && !h.token)
+    errors.push('http.cors.origins: "*" lets any web page read this API from a browser on this PC; set http.token, or list the origins that may call it');
   const tls = config.broker.tls;
   if (tls && config.broker.mode === "embedded") {
     for (const k of ["cert", "key", "ca"] as const) {

@@ -129,4 +129,11 @@ describe("messages, not stack traces", () => {
     const m = await run(["central", "--broker", "mqtt://127.0.0.1:1883", "--database", "db.example.org/minigrid"], 60_000);
     expectOneLine(m, /--database: 'db\.example\.org\/minigrid' is not a URL; give postgres:\/\/USER:PASSWORD@HOST:PORT\/DATABASE/, 2);
   });
+
+  it("central: CORS origins are checked before anything starts", async () => {
+    const base = ["central", "--broker", "mqtt://127.0.0.1:1883", "--database", "postgres://ingest@127.0.0.1/minigrid"];
+    expectOneLine(await run([...base, "--http", "127.0.0.1:0", "--cors", "https://grafana.example.org/d"], 60_000), /--cors: 'https:\/\/grafana\.example\.org\/d' is not an origin; give scheme:\/\/host\[:port\] without a path/, 2);
+    expectOneLine(await run([...base, "--http", "127.0.0.1:0", "--cors", "*"], 60_000), /--cors "\*" lets any web page read the API; give --token too/, 2);
+    expectOneLine(await run([...base, "--cors", "https://grafana.example.org"], 60_000), /--cors needs --http HOST:PORT/, 2);
+  });
 });

@@ -239,6 +239,8 @@ describe("metrics", () => {
     expect(r.text).toContain('minigrid_queue_depth{queue="ingest"} 7');
     expect(r.text).toContain('minigrid_nodes_online{site="site-a"} 1');
     expect(r.text).toMatch(/# TYPE minigrid_ingest_batches_per_second gauge/);
+    // per-channel values are opt-in (http.metrics.channels): one series per channel can be many
+    expect(r.text).not.toContain("minigrid_channel_value");
   });
 });
 
@@ -292,13 +294,21 @@ describe("alarms through the API", () => {
     const m = /event: alarm\ndata: (.*)\n/.exec(text);
     expect(JSON.parse(m![1])).toMatchObject({ rule: "node_offline", state: "raised", node: "ctl-1" });
   });
-  it("stored batches appear on the live event stream", async () => {
+  it("stored batches appear on the live event stream with the values they stored", async () => {
     const text = await readSse(
       "/api/events",
-      (t) => t.includes("event: batch.stored"),
-      () => addBatch(store, bus, { t0: T0, rows: [{ 1: 50 }] }),
+      (t) => /event: batch.stored\ndata: .*\n\n/.test(t),
+      () => addBatch(store, bus, { t0: T0, rows: [{ 1: 50, 22: 412.5 }, { 1: 50.25 }] }),
     );
-    expect(text).toMatch(/event: batch.stored\ndata: \{"site":"site-a","node":"ctl-1","boot":4,"seq":\d+,"rows":1\}/);
+    const data = JSON.parse(/event: batch.stored\ndata: (.*)\n/.exec(text)![1]);
+    expect(data).toMatchObject({ site: "site-a", node: "ctl-1", boot: 4, rows: 2, t0: T0, interval_s: 60 });
+    const keys = data.channels.map((c: { key: string; agg: string }) => `${c.key}:${c.agg}`);
+    expect(keys).toEqual(["battery_V:mean", "battery_V:min", "battery_soc_pct:last", "pv_W:mean", "charger_fault:last", "ac_out_W:mean"]);
+    expect(data.channels[0].unit).toBe("V");
+    expect(data.samples).toEqual([
+      { ts: T0, values: [50, null, null, 412.5, null, null], quality: "offoff" },
+      { ts: T0 + MIN, values: [50.25, null, null, null, null, null], quality: "offfff" },
+    ]);
   });
 });
 
