@@ -220,12 +220,12 @@ async function replayAndReport(p: ReplayPlan, values: Values, ledger: StoreLedge
   // the embedded gateway's stored batches, or against an external gateway the batches the nodes had a PUBACK for
   const acknowledged = ledger.acknowledgedCount();
   const database = temporary ? null : dbPath ?? null;
-  const summary = { sites: p.specs.length, virtual_s: result.virtualMs / 1000, real_s: result.realMs / 1000, speed_x: Math.round(result.virtualMs / Math.max(1, result.realMs)), resets: result.resets, database };
+  const summary = { sites: p.specs.length, virtual_s: result.virtualMs / 1000, real_s: result.realMs / 1000, speed_x: Math.round(result.virtualMs / Math.max(1, result.realMs)), resets: result.resets, reconnects: result.reconnects, replyTimeouts: result.replyTimeouts, database };
   if (values.json) console.log(JSON.stringify({ ...summary, ledger: rows ?? null, accounted: rows ? ledgerAccount(rows) : null, produced, acknowledged }, null, 2));
   else {
     console.log(rows ? formatLedger(rows) : `ledger: ${produced} batches produced, ${acknowledged} acknowledged (the nodes had their PUBACK); stored unknown (give --db with the gateway's database)`);
     const where = temporary ? "database removed (temporary; --db FILE keeps it)" : `database ${dbPath ?? "-"}`;
-    console.log(`${summary.sites} site(s), ${(summary.virtual_s / 3600).toFixed(1)} h virtual in ${summary.real_s.toFixed(1)} s (x${summary.speed_x}), ${summary.resets} resets; ${where}`);
+    console.log(`${summary.sites} site(s), ${(summary.virtual_s / 3600).toFixed(1)} h virtual in ${summary.real_s.toFixed(1)} s (x${summary.speed_x}), ${summary.resets} resets, ${summary.reconnects} reconnects (${summary.replyTimeouts} after a reply timeout); ${where}`);
   }
   if (produced > 0 && acknowledged === 0) {
     console.error(`minigrid sim replay: none of the ${produced} batches produced was acknowledged${p.broker ? ` by the broker at ${p.broker.url}` : ""}; check that the gateway runs and lets these nodes in (demo mode, or their logins)`);
