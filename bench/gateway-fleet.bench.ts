@@ -11,6 +11,9 @@
 //   gateway.fleet.puback.p50_ms, .p99_ms     PUBLISH to PUBACK as the nodes see it (target p99 under 100 ms)
 //   gateway.fleet.published, .stored,        batches sent, rows of the live boot in `batches`, and the ones not
 //   gateway.fleet.missing, .duplicated       stored / stored more than once (the duplicates counter): both must be 0
+//   gateway.fleet.cpuPerBatch_ms             the gateway's CPU time (user + system) per batch, connections and births
+//                                            included: what a core must give for 500 batches a second, whatever
+//                                            else loads the machine
 //   gateway.fleet.refused, .reconnects       batches the gateway refused or dropped as covered; reconnects it saw
 //   gateway.fleet.load1                      the machine's 1-minute load average at the end (2 cores)
 // How the history is built: straight into the gateway's own schema (Store.open runs the migrations) with multi-row
@@ -18,8 +21,9 @@
 // an ingest): nodes, channels, one `batches` row per interval and a sample per channel, then each node's history
 // rollups, marked built as the running gateway keeps them (else it rebuilds them at start). The file lives in a temp
 // directory, removed at the end. At 1-minute density a year of 500 nodes of 3 channels is 788 million sample rows
-// (about 40 GB): set MG_BENCH_GW_EVERY_S=60 to build that on a machine with the disk for it.
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+// (about 40 GB): set MG_BENCH_GW_EVERY_S=60 to build that on a machine with the disk for it. MG_BENCH_GW_SYNC sets
+// storage.synchronous (default the gateway's own, FULL).
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
@@ -87,6 +91,12 @@ function buildHistory(path: string): number {
 
 const treeRssKb = (pid: number) => treeRssBytes(pid) / 1024;
 
+/** CPU seconds (user + system) the process has used, from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function connect(url: string, clientId: string): Promise<MqttClient> {
   const c = mqtt.connect(url, { clientId, reconnectPeriod: 0, connectTimeout: 30_000, clean: false, keepalive: 120 });
   await new Promise<void>((resolve, reject) => {
@@ -105,7 +115,7 @@ export async function bench(): Promise<Record<string, number>> {
   const db_MB = statSync(db).size / 1e6;
   const port = await freePort();
   const httpPort = await freePort();
-  const gw = await startGatewayProcess(dir, `demo: true\nbroker: { host: 127.0.0.1, port: ${port} }\nstorage: { path: ${JSON.stringify(db)} }\nhttp: { host: 127.0.0.1, port: ${httpPort} }\n`).catch((e) => {
+  const gw = await startGatewayProcess(dir, `demo: true\nbroker: { host: 127.0.0.1, port: ${port} }\nstorage: { path: ${JSON.stringify(db)}${process.env.MG_BENCH_GW_SYNC ? `, synchronous: ${process.env.MG_BENCH_GW_SYNC}` : ""} }\nhttp: { host: 127.0.0.1, port: ${httpPort} }\n`).catch((e) => {
     rmSync(dir, { recursive: true, force: true });
     throw e;
   });
@@ -116,6 +126,7 @@ export async function bench(): Promise<Record<string, number>> {
     const idleKb = treeRssKb(gw.proc.pid!);
     let peakKb = idleKb;
     sampler = setInterval(() => (peakKb = Math.max(peakKb, treeRssKb(gw.proc.pid!))), 200);
+    const cpu0 = cpuSeconds(gw.proc.pid!);
     const url = `mqtt://127.0.0.1:${port}`;
     for (let k = 0; k < NODES; k += 50) clients.push(...(await Promise.all(Array.from({ length: Math.min(50, NODES - k) }, (_, j) => connect(url, `${SITE}.${nodeName(k + j)}`)))));
     await Promise.all(clients.map((c, k) => c.publishAsync(`mg/v1/${SITE}/${nodeName(k)}/birth`, JSON.stringify(birth({ boot: LIVE_BOOT })), { qos: 1 })));
@@ -145,6 +156,7 @@ export async function bench(): Promise<Record<string, number>> {
       });
     });
     await Promise.all(sends);
+    const cpu = cpuSeconds(gw.proc.pid!) - cpu0;
     clearInterval(sampler);
     // the gateway's own count of batches it dropped as already stored
     const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
@@ -177,6 +189,7 @@ export async function bench(): Promise<Record<string, number>> {
       "gateway.fleet.missing": published - stored,
       "gateway.fleet.duplicated": duplicated,
       "gateway.fleet.refused": refused,
+      "gateway.fleet.cpuPerBatch_ms": Math.round((cpu * 1000 * 100) / Math.max(1, published)) / 100,
       "gateway.fleet.reconnects": metric("minigrid_node_reconnects_total"),
       "gateway.fleet.load1": Math.round(loadavg()[0] * 10) / 10,
     };
