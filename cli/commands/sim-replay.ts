@@ -56,7 +56,9 @@ deterministic: one seed, the same ledger and the same stored rows.
   --db FILE        the embedded gateway's database file; with --gateway, the external gateway's database to
                    read the ledger from
   --gateway URL    publish to an external gateway's broker, mqtt://host:port (gateway faults are not possible;
-                   acknowledged counts the batches the nodes had a PUBACK for; --db reads its database)
+                   acknowledged counts the batches the nodes had a PUBACK for; --db reads its database); a node's
+                   virtual clock waits for each CONNACK, PUBACK, SUBACK and PINGRESP however slow the gateway is,
+                   so the run's ledger is the same at any speed
   --until T        virtual time to replay: 90m, 24h, 7d (default 24h); then --drain (default 1h) with every
                    fault cleared, for backlogs to drain
   --seed S         seed of the loads and the device noise (default 1); site k gets S + k
