@@ -6,33 +6,82 @@
 //                               hours (default 24), in 2 worker threads
 //   sim.fleet.real_s            real seconds it took (target for 100 sites x 1 day: < 300 s on 2 cores)
 //   sim.fleet.dayEstimate_s     the same scaled to 100 sites x 24 h, when a smaller fleet was measured
-//   sim.fleet.peakRss_MB        peak resident memory of the main thread's process (workers included)
+//   sim.fleet.peakRss_MB        peak resident memory of this process (workers included) and its children
+//   sim.fleetExt.*              the same for a fleet against a separate gateway process (`minigrid gateway`, demo
+//                               mode, SQLite with NORMAL sync): MG_BENCH_EXT_SITES sites (default 500) over
+//                               MG_BENCH_EXT_H hours (default 24), in 2 worker threads; real_s (target for 500 sites
+//                               x 1 day: under 15 minutes), dayEstimate_s (scaled to 500 x 24 h), peakRss_MB (both
+//                               processes), lost, duplicated and queued from the gateway's database (all must be 0),
+//                               and the nodes' reconnects
+//   sim.load1                   the machine's 1-minute load average when the fleets were measured (2 cores)
 //   sim.siteImport_ms, _MB      what loading one simulated site's code (sim/site/virtual-site.ts, as every fleet
 //                               worker thread does) costs a fresh Node process through tsx: time, and resident memory
 //                               after it (median of 3)
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EmbeddedGateway } from "../sim/fleet/embedded-gateway";
 import { runReplay } from "../sim/fleet/replay";
 import { fleetSpecs } from "../sim/fleet/sites";
 import { StoreLedger } from "../sim/site/store-ledger";
+import { ledgerVerdict } from "../sim/fleet/replay";
+import { freePort } from "../sim/fleet/embedded-gateway";
+import { peakSampler, startGatewayProcess } from "./process-tree";
 
 const trace = fileURLToPath(new URL("../test/fixtures/real/traces/serf_east_1min_ac_power.csv", import.meta.url));
 
+const benchSite = { name: "bench", array_kWp: 1.5, utcOffset_h: -7, battery: { kWh: 4.8, chemistry: "lifepo4" as const }, trace };
+
 async function measure(sites: number, hours: number, workers: number): Promise<{ real_s: number; peak_MB: number; lost: number }> {
-  let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  const sampler = peakSampler(() => [process.pid], 100);
   const ledger = new StoreLedger();
   const gateway = await EmbeddedGateway.start({ onStored: (n) => ledger.onAcknowledged(n) });
   try {
-    const specs = fleetSpecs({ name: "bench", array_kWp: 1.5, utcOffset_h: -7, battery: { kWh: 4.8, chemistry: "lifepo4" }, trace }, { sites, seed: 1, shift_h: 0.25 });
+    const specs = fleetSpecs(benchSite, { sites, seed: 1, shift_h: 0.25 });
     const r = await runReplay({ specs, untilMs: hours * 3600_000, drainMs: 0, gateway, ledger, workers });
     await gateway.down();
     const lost = ledger.rows(gateway.dbPath).reduce((a, x) => a + x.lost, 0);
-    return { real_s: r.realMs / 1000, peak_MB: Math.round(peak / 1e6), lost };
+    return { real_s: r.realMs / 1000, peak_MB: Math.round(sampler.stop() / 1e6), lost };
   } finally {
-    clearInterval(sampler);
-    await gateway.down();
+    sampler.stop();
+    await gateway.close();
+  }
+}
+
+/** A fleet against `minigrid gateway` in its own process; the ledger from its database once it has stopped. */
+async function measureExternal(sites: number, hours: number, workers: number) {
+  const dir = mkdtempSync(join(tmpdir(), "minigrid-simext-"));
+  const db = join(dir, "gateway.db");
+  const port = await freePort();
+  const http = await freePort();
+  const sampler = peakSampler(() => [process.pid], 200); // this process, its worker threads and the gateway below it
+  try {
+    const gw = await startGatewayProcess(dir, `demo: true\nbroker: { host: 127.0.0.1, port: ${port} }\nstorage: { path: ${JSON.stringify(db)}, synchronous: NORMAL }\nhttp: { host: 127.0.0.1, port: ${http} }\n`);
+    const ledger = new StoreLedger();
+    let r;
+    try {
+      const specs = fleetSpecs({ ...benchSite, name: "ext" }, { sites, seed: 1, shift_h: 0.25 });
+      // a drain of 10 virtual minutes: what the last minutes produced reaches the gateway
+      r = await runReplay({ specs, untilMs: hours * 3600_000, drainMs: 600_000, broker: { host: "127.0.0.1", port }, ledger, workers });
+    } finally {
+      await gw.stop();
+    }
+    const rows = ledger.rows(db);
+    const v = ledgerVerdict(rows);
+    return {
+      real_s: r.realMs / 1000,
+      peak_MB: Math.round(sampler.stop() / 1e6),
+      lost: v.lost,
+      duplicated: v.duplicated,
+      queued: rows.reduce((a, x) => a + x.queued, 0),
+      produced: rows.reduce((a, x) => a + x.produced, 0),
+      reconnects: r.reconnects,
+    };
+  } finally {
+    sampler.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -60,6 +109,10 @@ export async function bench(): Promise<Record<string, number>> {
   const sites = Number(process.env.MG_BENCH_FLEET_SITES ?? 100);
   const hours = Number(process.env.MG_BENCH_FLEET_H ?? 24);
   const fleet = await measure(sites, hours, 2);
+  const load1 = loadavg()[0];
+  const extSites = Number(process.env.MG_BENCH_EXT_SITES ?? 500);
+  const extHours = Number(process.env.MG_BENCH_EXT_H ?? 24);
+  const ext = extSites > 0 ? await measureExternal(extSites, extHours, 2) : undefined;
   return {
     "sim.oneSite.speedX": Math.round((24 * 3600) / one.real_s),
     "sim.oneSite.real_s": Math.round(one.real_s * 10) / 10,
@@ -70,6 +123,21 @@ export async function bench(): Promise<Record<string, number>> {
     "sim.fleet.dayEstimate_s": Math.round((fleet.real_s * (100 / sites) * 24) / hours),
     "sim.fleet.peakRss_MB": fleet.peak_MB,
     "sim.lost": one.lost + fleet.lost,
+    ...(ext
+      ? {
+          "sim.fleetExt.sites": extSites,
+          "sim.fleetExt.virtual_h": extHours,
+          "sim.fleetExt.real_s": Math.round(ext.real_s),
+          "sim.fleetExt.dayEstimate_s": Math.round((ext.real_s * (500 / extSites) * 24) / extHours),
+          "sim.fleetExt.peakRss_MB": ext.peak_MB,
+          "sim.fleetExt.produced": ext.produced,
+          "sim.fleetExt.lost": ext.lost,
+          "sim.fleetExt.duplicated": ext.duplicated,
+          "sim.fleetExt.queued": ext.queued,
+          "sim.fleetExt.reconnects": ext.reconnects,
+        }
+      : {}),
+    "sim.load1": Math.round(load1 * 10) / 10,
     "sim.siteImport_ms": site.ms,
     "sim.siteImport_MB": site.MB,
   };

@@ -103,7 +103,7 @@ export class Gateway {
 
 function openStore(c: GatewayConfig): Store {
   try {
-    return Store.open(c.storage.path, { synchronous: c.storage.synchronous });
+    return Store.open(c.storage.path, { synchronous: c.storage.synchronous, cacheMB: c.storage.cacheMB });
   } catch (e) {
     const why = (e as Error).message;
     throw new SettingsError("storage.path", `cannot open ${JSON.stringify(c.storage.path)} (${why})`, "set storage.path to a database file in a directory the gateway's user can write");

@@ -56,7 +56,9 @@ deterministic: one seed, the same ledger and the same stored rows.
   --db FILE        the embedded gateway's database file; with --gateway, the external gateway's database to
                    read the ledger from
   --gateway URL    publish to an external gateway's broker, mqtt://host:port (gateway faults are not possible;
-                   acknowledged counts the batches the nodes had a PUBACK for; --db reads its database)
+                   acknowledged counts the batches the nodes had a PUBACK for; --db reads its database); a node's
+                   virtual clock waits for each CONNACK, PUBACK, SUBACK and PINGRESP however slow the gateway is,
+                   so the run's ledger is the same at any speed
   --until T        virtual time to replay: 90m, 24h, 7d (default 24h); then --drain (default 1h) with every
                    fault cleared, for backlogs to drain
   --seed S         seed of the loads and the device noise (default 1); site k gets S + k
@@ -220,12 +222,12 @@ async function replayAndReport(p: ReplayPlan, values: Values, ledger: StoreLedge
   // the embedded gateway's stored batches, or against an external gateway the batches the nodes had a PUBACK for
   const acknowledged = ledger.acknowledgedCount();
   const database = temporary ? null : dbPath ?? null;
-  const summary = { sites: p.specs.length, virtual_s: result.virtualMs / 1000, real_s: result.realMs / 1000, speed_x: Math.round(result.virtualMs / Math.max(1, result.realMs)), resets: result.resets, database };
+  const summary = { sites: p.specs.length, virtual_s: result.virtualMs / 1000, real_s: result.realMs / 1000, speed_x: Math.round(result.virtualMs / Math.max(1, result.realMs)), resets: result.resets, reconnects: result.reconnects, replyTimeouts: result.replyTimeouts, database };
   if (values.json) console.log(JSON.stringify({ ...summary, ledger: rows ?? null, accounted: rows ? ledgerAccount(rows) : null, produced, acknowledged }, null, 2));
   else {
     console.log(rows ? formatLedger(rows) : `ledger: ${produced} batches produced, ${acknowledged} acknowledged (the nodes had their PUBACK); stored unknown (give --db with the gateway's database)`);
     const where = temporary ? "database removed (temporary; --db FILE keeps it)" : `database ${dbPath ?? "-"}`;
-    console.log(`${summary.sites} site(s), ${(summary.virtual_s / 3600).toFixed(1)} h virtual in ${summary.real_s.toFixed(1)} s (x${summary.speed_x}), ${summary.resets} resets; ${where}`);
+    console.log(`${summary.sites} site(s), ${(summary.virtual_s / 3600).toFixed(1)} h virtual in ${summary.real_s.toFixed(1)} s (x${summary.speed_x}), ${summary.resets} resets, ${summary.reconnects} reconnects (${summary.replyTimeouts} after a reply timeout); ${where}`);
   }
   if (produced > 0 && acknowledged === 0) {
     console.error(`minigrid sim replay: none of the ${produced} batches produced was acknowledged${p.broker ? ` by the broker at ${p.broker.url}` : ""}; check that the gateway runs and lets these nodes in (demo mode, or their logins)`);

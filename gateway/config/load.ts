@@ -32,7 +32,7 @@ export interface GatewayConfig {
   };
   nodes: NodeCredential[];
   demo: boolean;
-  storage: { path: string; flushMs: number; maxBatch: number; synchronous: "FULL" | "NORMAL" | "OFF" };
+  storage: { path: string; flushMs: number; maxBatch: number; cacheMB: number; synchronous: "FULL" | "NORMAL" | "OFF" };
   http: { host: string; port: number; token?: string; cors?: { origins: string[] }; metrics?: { channels?: boolean } };
   liveness: { defaultIntervalS: number; checkMs: number; timeSyncS: number };
   /** Per-site settings: the site's IANA time zone (default "UTC"). */

@@ -80,6 +80,13 @@ export const gatewaySchemaBase: JsonSchema = {
         path: { type: "string", minLength: 1, default: "./data/minigrid.db", fix: "set storage.path to the SQLite file" },
         flushMs: { type: "integer", minimum: 0, maximum: 10000, default: 10, fix: "set storage.flushMs to 0..10000 ms (0 = commit every event-loop turn)" },
         maxBatch: { type: "integer", minimum: 1, maximum: 100000, default: 500, fix: "set storage.maxBatch to the messages committed in one transaction at most" },
+        cacheMB: {
+          type: "integer",
+          minimum: 1,
+          maximum: 4096,
+          default: 16,
+          fix: "set storage.cacheMB to SQLite's page cache in MB, 1..4096 (16 holds the newest leaves of 500 nodes' channels; more speeds a large fleet's commits at the cost of memory)",
+        },
         synchronous: {
           type: "string",
           enum: ["FULL", "NORMAL", "OFF"],

@@ -63,6 +63,8 @@ function atBestEstimated(q: string): string {
 
 export interface StoreOptions {
   synchronous?: "FULL" | "NORMAL" | "OFF";
+  /** SQLite's page cache, MB (default 16: storage.cacheMB). */
+  cacheMB?: number;
 }
 
 export class Store extends StorePending {
@@ -90,12 +92,14 @@ export class Store extends StorePending {
     db.pragma("synchronous = " + (opts.synchronous ?? "FULL"));
     db.pragma("busy_timeout = 5000");
     // every batch adds a sample to each of its channels, and each channel's newest samples sit on their own b-tree
-    // leaf: 64 MB of page cache keeps the leaves of a few hundred nodes' channels in memory. A checkpoint writes each
-    // page the WAL holds once, however often it was committed. With 100 nodes of 38 channels (3,800 hot leaves) and
-    // a checkpoint every 4,000 pages, nearly every page a commit wrote was written again by the next checkpoint;
-    // every 16,000 pages (64 MB) each hot leaf is committed several times per checkpoint (bench/sim.bench.ts'
-    // fleet: a quarter less system time on the gateway's thread)
-    db.pragma("cache_size = -65536");
+    // leaf: 16 MB of page cache (storage.cacheMB) keeps 4,000 such leaves of 4 KB, e.g. 100 nodes of 38 channels;
+    // a leaf that falls out is read back from the OS's file cache, which the process's memory does not count (the
+    // simulator's embedded gateway takes 64 MB for its speed). A checkpoint writes each page the WAL holds once,
+    // however often it was committed. With 100 nodes of 38 channels (3,800 hot leaves) and a checkpoint every 4,000
+    // pages, nearly every page a commit wrote was written again by the next checkpoint; every 16,000 pages (64 MB)
+    // each hot leaf is committed several times per checkpoint (bench/sim.bench.ts' fleet: a quarter less system
+    // time on the gateway's thread)
+    db.pragma("cache_size = " + -Math.round((opts.cacheMB ?? 16) * 1024));
     db.pragma("wal_autocheckpoint = 16000");
     // the WAL file goes back to this size when a checkpoint has emptied it
     db.pragma("journal_size_limit = 67108864");

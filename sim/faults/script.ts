@@ -20,7 +20,9 @@
 //   { "kind": "dhcp-slow", "at": "6h", "for": "1h", "delay": "20s" } the DHCP server answers after "delay"
 //   { "kind": "dhcp-none", "at": "7h", "for": "15m" }               no DHCP server (joins get no address)
 //   { "kind": "cable-out", "at": "9h", "for": "5m" }                the Ethernet cable pulled (Ethernet boards)
-// wifi-down, by contrast, cuts TCP beyond the board (the site's router or uplink), whatever the board's network.
+// wifi-down, by contrast, cuts TCP beyond the board (the site's router or uplink), whatever the board's network;
+// with "silent": true the board's open connections are not closed, nothing gets through them (an uplink gone without
+// a reset), and the firmware finds out by its own PUBACK and PINGRESP timeouts.
 // "node": "n1" (or a list) limits an entry to those nodes; without it, every node of the run.
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
@@ -29,7 +31,8 @@ import { JsonSchema, schemaErrors } from "../file-schema";
 
 export type FaultAction =
   | { what: "gateway-down" | "gateway-up" }
-  | { what: "wifi-down" | "wifi-up" }
+  | { what: "wifi-down"; silent?: boolean }
+  | { what: "wifi-up" }
   | { what: "power-cut"; inWrite?: number }
   | { what: "unplug" | "plug"; sensor: "vedirect" | "modbus" | "ina" }
   | { what: "noise"; sensor: "vedirect"; rate: number }
@@ -48,7 +51,7 @@ const windowKeys: JsonSchema = { at: duration, for: duration, every: duration, t
 const sensor: JsonSchema = { type: "string", fix: 'must be "vedirect", "modbus" or "ina"' };
 const keysOf: Record<string, JsonSchema> = {
   "gateway-down": windowKeys,
-  "wifi-down": windowKeys,
+  "wifi-down": { ...windowKeys, silent: { type: "boolean", fix: "must be true (open connections go quiet) or false (they close at the cut, the default)" } },
   "power-cut": {
     at: duration,
     inWrite: count("must be the byte of the write the power fails at, >= 1", 1),
@@ -141,7 +144,7 @@ export function expandFaults(script: unknown, untilMs: number): ScheduledFault[]
       case "gateway-down":
         return windows({ what: "gateway-down" }, { what: "gateway-up" });
       case "wifi-down":
-        return windows({ what: "wifi-down" }, { what: "wifi-up" });
+        return windows(f.silent ? { what: "wifi-down", silent: true } : { what: "wifi-down" }, { what: "wifi-up" });
       case "unplug": {
         const sensor = f.sensor as "vedirect" | "modbus" | "ina";
         if (!["vedirect", "modbus", "ina"].includes(sensor)) throw new Error(`${key("sensor")}: "vedirect", "modbus" or "ina"`);

@@ -5,7 +5,7 @@ import { linkChanges, ScheduledFault } from "../faults/script";
 import { StoreLedger, StoreLedgerRow } from "../site/store-ledger";
 import { EmbeddedGateway } from "./embedded-gateway";
 import { SiteSpec } from "./sites";
-import { SiteRunner } from "./runner";
+import { RunCounts, SiteRunner } from "./runner";
 import { WorkerRunner } from "./worker-runner";
 
 export interface ReplayOptions {
@@ -30,6 +30,8 @@ export interface ReplayOptions {
    * sites run at full speed, once caught up they go on in real time (the demo: yesterday replayed, then live).
    */
   followWallClockFromUnix?: number;
+  /** Real ms a board waits for its gateway's answer before its virtual time moves on (default Infinity: until it comes). */
+  replyWaitMs?: number;
   /** Ends the run at the next slice. */
   signal?: AbortSignal;
 }
@@ -51,13 +53,17 @@ export interface ReplayResult {
   virtualMs: number;
   realMs: number;
   resets: number;
+  /** TCP connections the boards made beyond their first (each a reconnect after a drop, a timeout or a reboot). */
+  reconnects: number;
+  /** MQTT connections the firmware gave up because a CONNACK, PINGRESP or PUBACK did not come in time. */
+  replyTimeouts: number;
 }
 
 interface Runner {
   powerOn(): void | Promise<void>;
   apply(f: ScheduledFault): void | Promise<void>;
   runUntil(ms: number): Promise<void>;
-  resets(): number | Promise<number>;
+  counts(): RunCounts | Promise<RunCounts>;
   queued(): [string, number, number, number][] | Promise<[string, number, number, number][]>;
   close?(): Promise<void>;
 }
@@ -71,9 +77,13 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   const onProduced = (key: string, b: number, s: number) => ledger.onProduced(key, b, s);
   const runners: Runner[] = [];
   const nWorkers = Math.min(o.workers ?? 0, o.specs.length);
+  // Boards not in the gateway's thread wait for every answer their gateway owes them, however long the host takes
+  // (a gateway-down fault or a link cut ends the wait: the connection closes or goes quiet), so that the firmware's
+  // 10 s CONNACK/PINGRESP and 30 s PUBACK limits never pass in virtual time only because the gateway was slow.
+  const replyWaitMs = o.replyWaitMs ?? Infinity;
   if (nWorkers > 0) {
-    for (let w = 0; w < nWorkers; w++) runners.push(await WorkerRunner.start(o.specs.filter((_, i) => i % nWorkers === w), broker, onProduced));
-  } else runners.push(new SiteRunner(o.specs, broker, onProduced, o.gateway !== undefined));
+    for (let w = 0; w < nWorkers; w++) runners.push(await WorkerRunner.start(o.specs.filter((_, i) => i % nWorkers === w), broker, onProduced, replyWaitMs));
+  } else runners.push(new SiteRunner(o.specs, broker, onProduced, o.gateway !== undefined, replyWaitMs));
   // against a gateway not in this process: the batches the boards received a PUBACK for (each once)
   if (!o.gateway) for (const r of runners) if (r instanceof SiteRunner || r instanceof WorkerRunner) r.onAcked = (key, n) => ledger.onAcknowledged(key, n);
   const faults = [...(o.faults ?? [])];
@@ -151,11 +161,16 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
       }
     }
     progress(true);
-    let resets = 0;
-    for (const r of runners) resets += await r.resets();
+    const n: RunCounts = { resets: 0, connects: 0, replyTimeouts: 0 };
+    for (const r of runners) {
+      const c = await r.counts();
+      n.resets += c.resets;
+      n.connects += c.connects;
+      n.replyTimeouts += c.replyTimeouts;
+    }
     // batches still in a board's flash when the run ends (the gateway restarting, a link still down): not lost
     for (const r of runners) for (const [node, b, s, e] of await r.queued()) ledger.onQueued(node, b, s, e);
-    return { ledger, rows: undefined, virtualMs: now, realMs: Date.now() - started, resets };
+    return { ledger, rows: undefined, virtualMs: now, realMs: Date.now() - started, resets: n.resets, reconnects: Math.max(0, n.connects - o.specs.length), replyTimeouts: n.replyTimeouts };
   } finally {
     for (const r of runners) await r.close?.();
   }

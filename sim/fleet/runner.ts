@@ -8,22 +8,30 @@ import { applyLinkFault } from "./link-faults";
 import { SiteSpec, modelFor } from "./sites";
 import { queuedBatches, QueuedKey } from "../site/queued";
 
-export interface RunnerCounts {
-  produced: [string, number, number][];
+export interface RunCounts {
+  resets: number;
+  connects: number;
+  replyTimeouts: number;
 }
+
+/** The firmware's console line when its MQTT client gives a connection up for a missing CONNACK (-1), PINGRESP (-2) or PUBACK (-4): firmware/app/mqtt/client.ts. */
+const REPLY_TIMEOUT = /^mqtt down -(1|2|4)$/;
 
 export class SiteRunner {
   readonly sites: { spec: SiteSpec; vs: VirtualSite }[] = [];
   /** Batches each board had a PUBACK for at the last `runUntil`. */
   private acksSeen = new Map<VirtualSite, number>();
+  private replyTimeouts = 0;
   /** Told after each slice of the batches a board received its first PUBACK for meanwhile ("site/node", count). */
   onAcked?: (key: string, n: number) => void;
 
   /**
    * `deterministic` (a gateway in this thread): the boards wait for every answer (up to 1 s real) and hear the
-   * gateway once a virtual second, so that one seed gives one run whatever the machine's speed.
+   * gateway once a virtual second, so that one seed gives one run whatever the machine's speed. Otherwise a board
+   * waits `replyWaitMs` of real time for an answer before its virtual time moves on (Infinity: until it comes, or
+   * a fault cuts the link; see sim/vm/net-bridge.ts).
    */
-  constructor(specs: SiteSpec[], broker: { host: string; port: number }, onProduced: (key: string, boot: number, seq: number) => void, deterministic = false) {
+  constructor(specs: SiteSpec[], broker: { host: string; port: number }, onProduced: (key: string, boot: number, seq: number) => void, deterministic = false, replyWaitMs?: number) {
     for (const spec of specs) {
       const key = `${spec.site}/${spec.node}`;
       const vs = new VirtualSite({
@@ -41,8 +49,11 @@ export class SiteRunner {
         bootsBefore: spec.bootsBefore,
         network: spec.description.network,
         onProduced: (b, s) => onProduced(key, b, s),
+        onLog: (line) => {
+          if (REPLY_TIMEOUT.test(line)) this.replyTimeouts++;
+        },
         // deterministic: a PUBACK is always waited for and the gateway's messages are heard at virtual instants
-        ...(deterministic ? { replyWaitMs: 1000, yieldEveryVirtualMs: 1000 } : {}),
+        ...(deterministic ? { replyWaitMs: 1000, yieldEveryVirtualMs: 1000 } : { replyWaitMs }),
       });
       this.sites.push({ spec, vs });
     }
@@ -88,8 +99,13 @@ export class SiteRunner {
     return this.sites.flatMap(({ spec, vs }) => queuedBatches(vs.esp.storage()).map((k): [string, ...QueuedKey] => [`${spec.site}/${spec.node}`, ...k]));
   }
 
-  resets(): number {
-    return this.sites.reduce((a, s) => a + s.vs.esp.resets.length - 1, 0);
+  /** Over all boards: resets after the first power-on, TCP connections made, MQTT connections the firmware ended by its reply timeouts. */
+  counts(): RunCounts {
+    return {
+      resets: this.sites.reduce((a, s) => a + s.vs.esp.resets.length - 1, 0),
+      connects: this.sites.reduce((a, s) => a + s.vs.esp.net.stats.connects, 0),
+      replyTimeouts: this.replyTimeouts,
+    };
   }
 }
 
@@ -98,8 +114,9 @@ export function applyToSite(vs: VirtualSite, a: FaultAction): void {
   const esp = vs.esp;
   switch (a.what) {
     case "wifi-down":
+      return esp.net.setLinkUp(false, { silent: a.silent });
     case "wifi-up":
-      return esp.net.setLinkUp(a.what === "wifi-up");
+      return esp.net.setLinkUp(true);
     case "power-cut":
       return a.inWrite ? esp.powerCutDuringFlashWrite(a.inWrite, { spareCompaction: true }) : esp.powerCut();
     case "unplug":

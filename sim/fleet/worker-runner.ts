@@ -3,6 +3,7 @@
 import { Worker } from "node:worker_threads";
 import type { ScheduledFault } from "../faults/script";
 import type { SiteSpec } from "./sites";
+import type { RunCounts } from "./runner";
 
 export class WorkerRunner {
   private seq = 0;
@@ -24,11 +25,11 @@ export class WorkerRunner {
     });
   }
 
-  static async start(specs: SiteSpec[], broker: { host: string; port: number }, onProduced: (key: string, b: number, s: number) => void): Promise<WorkerRunner> {
+  static async start(specs: SiteSpec[], broker: { host: string; port: number }, onProduced: (key: string, b: number, s: number) => void, replyWaitMs?: number): Promise<WorkerRunner> {
     // A young generation of 192 MB (semi-spaces of 64 MB; V8's default is 16): with 50 boards on a thread, most of
     // what a slice allocates dies within it, and with the default size it was promoted and collected by full GCs
     // (bench/sim.bench.ts: 100 sites x 4 h went from 72 s to 50 s, peak memory from 1.2 to 0.94 GB).
-    const w = new Worker(new URL("./worker-boot.mjs", import.meta.url), { workerData: { specs, broker }, resourceLimits: { maxYoungGenerationSizeMb: 192 } });
+    const w = new Worker(new URL("./worker-boot.mjs", import.meta.url), { workerData: { specs, broker, replyWaitMs }, resourceLimits: { maxYoungGenerationSizeMb: 192 } });
     return new WorkerRunner(w, onProduced);
   }
 
@@ -52,8 +53,8 @@ export class WorkerRunner {
     await this.call("run", ms);
   }
 
-  async resets(): Promise<number> {
-    return (await this.call("resets")) as number;
+  async counts(): Promise<RunCounts> {
+    return (await this.call("counts")) as RunCounts;
   }
 
   async queued(): Promise<[string, number, number, number][]> {

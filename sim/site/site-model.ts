@@ -49,13 +49,18 @@ function traceTime(trace: Trace, t: number): number {
   return first + ((((t - first) % period) + period) % period);
 }
 
+/** Steps a site model keeps behind the newest it was asked for (an hour at 1-minute steps; the device models read the present). */
+const KEEP_STEPS = 60;
+
 export class SiteModel {
   readonly d: FullSiteDescription;
   readonly start: number;
   private readonly trace: Trace;
   private readonly shift: number;
   private readonly rand: () => number;
-  private readonly states: SiteState[] = [];
+  /** The states of steps `first`.. (a site's board only moves forward: older ones are let go, see at). */
+  private states: SiteState[] = [];
+  private first = 0;
   private readonly peak_W: number;
   private soc: number;
   private stage: ChargeStage = "night";
@@ -77,11 +82,22 @@ export class SiteModel {
     this.peak_W = this.d.trace_kWp ? this.d.trace_kWp * 1000 : max || 1;
   }
 
-  /** The state at Unix time t (steps of d.step_s; before the start, the first step). */
+  /**
+   * The state at Unix time t (steps of d.step_s; before the start, the first step). The model integrates forward
+   * (state of charge, charge stage), so it keeps only the last KEEP_STEPS steps before the newest asked for: a
+   * fleet's site held every minute of its run (100 sites: 90 MB a day); an older step is an error.
+   */
   at(t: number): SiteState {
     const k = Math.max(0, Math.floor((t - this.start) / this.d.step_s));
-    while (this.states.length <= k) this.states.push(this.step(this.start + this.states.length * this.d.step_s));
-    return this.states[k];
+    const st = this.states;
+    while (this.first + st.length <= k) st.push(this.step(this.start + (this.first + st.length) * this.d.step_s));
+    if (k < this.first) throw new Error(`the site model runs forward: step ${k} was asked for after step ${this.first + KEEP_STEPS} (it keeps the last ${KEEP_STEPS})`);
+    if (st.length > 2 * KEEP_STEPS) {
+      const drop = st.length - KEEP_STEPS;
+      this.states = st.slice(drop);
+      this.first += drop;
+    }
+    return this.states[k - this.first];
   }
 
   /** PV power the array could give at t (W), before the controller limits it. */

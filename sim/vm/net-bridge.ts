@@ -1,7 +1,10 @@
 // require("net") of the virtual Espruino, bridged to real TCP sockets on this machine. Events from the real
 // socket are queued on the virtual clock at the current virtual instant. While an answer is due (an MQTT packet
-// that gets one went out and its answer has not come: mqtt-replies.ts) the runner waits a little real time before
-// moving virtual time on, so that a request/response exchange with a real broker keeps its order.
+// that gets one went out and its answer has not come: mqtt-replies.ts) the runner waits real time before moving
+// virtual time on, so that a request/response exchange with a real broker keeps its order: up to `replyWaitMs`, or,
+// with Infinity (a replay against a gateway in another process), until the answer comes however slow the gateway is,
+// so that the firmware's 10 s and 30 s reply limits never pass in virtual time because the host was slow. A link
+// cut by a fault ends every such wait: the firmware's own timeouts then run as on a board.
 import * as net from "node:net";
 import { VirtualClock } from "./virtual-clock";
 import { FirmwareCall, toBinaryString } from "./peripherals";
@@ -23,7 +26,12 @@ interface Tracked {
   closingSince: number;
   replies: MqttReplies;
   lastWriteAt: number;
+  /** Open when the site's link was cut without a word (a silent wifi-down): nothing gets through either way. */
+  cut: boolean;
 }
+
+/** Real ms a pending TCP connect is waited for at most (the host's stack answers a connect, not the gateway). */
+const CONNECT_WAIT_MS = 10_000;
 
 export class NetBridge {
   /** The site's network beyond the board carries TCP (a wifi-down fault: the router's side). */
@@ -49,11 +57,19 @@ export class NetBridge {
     const now = Date.now();
     let left = 0;
     for (const t of this.open) {
-      if (t.connecting) left = Math.max(left, replyWaitMs);
+      if (t.connecting) left = Math.max(left, Number.isFinite(replyWaitMs) ? replyWaitMs : CONNECT_WAIT_MS - (now - t.lastWriteAt));
       if (t.closingSince > 0) left = Math.max(left, 1000 - (now - t.closingSince));
-      if (t.replies.pending > 0) left = Math.max(left, replyWaitMs - (now - t.lastWriteAt));
+      // an answer cannot come through a cut link: no wait, the firmware's timeouts take over
+      if (t.replies.pending > 0 && !t.cut) left = Math.max(left, replyWaitMs - (now - t.lastWriteAt));
     }
     return left;
+  }
+
+  /** Answers the boards' connections wait for now (a gauge of how far a slow gateway holds the boards). */
+  get awaiting(): number {
+    let n = 0;
+    for (const t of this.open) if (!t.cut) n += t.replies.pending;
+    return n;
   }
 
   /** Whether the runner should let Node's I/O run before the next timer: a socket was written or had an event. */
@@ -70,10 +86,13 @@ export class NetBridge {
   async idle(replyWaitMs: number): Promise<void> {
     for (let left = this.waitLeftMs(replyWaitMs); left > 0; left = this.waitLeftMs(replyWaitMs)) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.wake = undefined;
-          resolve();
-        }, Math.max(1, Math.ceil(left)));
+        // no end (Infinity): only a socket event (the answer, a close) ends this wait
+        const timer = Number.isFinite(left)
+          ? setTimeout(() => {
+              this.wake = undefined;
+              resolve();
+            }, Math.max(1, Math.ceil(left)))
+          : undefined;
         this.wake = () => {
           clearTimeout(timer);
           this.wake = undefined;
@@ -88,10 +107,20 @@ export class NetBridge {
     this.wake?.();
   }
 
-  /** TCP through the site's network lost beyond the board's link: every socket closes, connects fail until it is back. */
-  setLinkUp(up: boolean): void {
+  /**
+   * TCP through the site's network lost beyond the board's link: every socket closes, connects fail until it is back.
+   * `silent`: the connections open at the cut stay open on the board but nothing gets through either way (the
+   * router's uplink gone without a reset), so only the firmware's own reply timeouts find out; when the link comes
+   * back they are reset (the bytes dropped meanwhile broke their streams).
+   */
+  setLinkUp(up: boolean, o: { silent?: boolean } = {}): void {
     this.linkUp = up;
-    if (!up) for (const t of [...this.open]) t.socket.destroy();
+    for (const t of [...this.open]) {
+      if (!up && o.silent) {
+        t.cut = true;
+        this.wake?.();
+      } else if (!up || t.cut) t.socket.destroy();
+    }
   }
 
   /** The board's link joined or lost: while lost, every socket closes and new connects fail. */
@@ -123,7 +152,7 @@ export class NetBridge {
       }, "system");
     };
     const socket = new net.Socket();
-    const tracked: Tracked = { socket, connecting: true, closingSince: 0, replies: new MqttReplies(), lastWriteAt: 0 };
+    const tracked: Tracked = { socket, connecting: true, closingSince: 0, replies: new MqttReplies(), lastWriteAt: Date.now(), cut: false };
     tracked.replies.onBatchAck = (key) => {
       if (this.acked.has(key)) return;
       this.acked.add(key);
@@ -136,6 +165,7 @@ export class NetBridge {
         if (closed) return false;
         const bytes = toBinaryString(data);
         this.stats.bytesOut += bytes.length;
+        if (tracked.cut) return true; // into the void beyond the cut
         const buf = Buffer.from(bytes, "latin1");
         tracked.replies.sent(buf);
         tracked.lastWriteAt = Date.now();
@@ -145,6 +175,7 @@ export class NetBridge {
       },
       end: () => {
         if (!closed && tracked.closingSince === 0) tracked.closingSince = Date.now();
+        this.stirred = true; // the runner waits for the close before the next timer
         socket.end();
       },
       destroy: () => {
@@ -173,6 +204,7 @@ export class NetBridge {
     });
     if (onConnect) listeners["__connect"] = [onConnect as (...a: unknown[]) => unknown];
     socket.on("data", (buf) => {
+      if (tracked.cut) return;
       tracked.replies.received(buf);
       this.stats.bytesIn += buf.length;
       emit("data", buf.toString("latin1"));
@@ -188,6 +220,9 @@ export class NetBridge {
       emit("end");
       emit("close", false);
     });
+    // the runner waits for the connect before the next timer: a board at full speed would otherwise run on for
+    // up to 4 ms of real time, many virtual seconds, while the host's stack answers
+    this.stirred = true;
     socket.connect({ host: opts.host ?? "127.0.0.1", port: opts.port });
     return api;
   }
