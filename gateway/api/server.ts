@@ -17,6 +17,7 @@ import { backfillRollups, ensureRollupSchema, updateRollups } from "./rollup";
 import { route, Route } from "./router";
 import { dispatcher } from "./dispatch";
 import { controlRoutes } from "./routes-control";
+import { updateRoutes } from "./routes-updates";
 import { serveDashboard } from "./dashboard";
 import { nodeRoutes } from "./routes-nodes";
 import { isLoopback } from "../config/startable";
@@ -91,6 +92,7 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   const routes: Route[] = [
     ...nodeRoutes,
     ...controlRoutes,
+    ...updateRoutes,
     ...exportRoutes,
     route("GET /api/events", (ctx) => live.add(ctx.res)),
     route("GET /metrics", (ctx) => {
