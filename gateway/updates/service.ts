@@ -54,13 +54,13 @@ export interface UpdateOptions {
   chunkJson?: number;
   /** Time the node has from its switch to a birth, ms (default 15 min: the trial's 3 boots of 5 min). */
   switchLimitMs?: number;
-  /** Command lifetime, s (default 60). */
+  /** Command lifetime, s (default 600). */
   ttl_s?: number;
   now?: () => number;
   setTimer?: (fn: () => void, ms: number) => { cancel(): void };
 }
 
-const defaults = { paceMs: 1000, chunkBytes: 1536, chunkJson: 1700, switchLimitMs: 15 * 60_000, ttl_s: 60 };
+const defaults = { paceMs: 1000, chunkBytes: 1536, chunkJson: 1700, switchLimitMs: 15 * 60_000, ttl_s: 600 };
 
 interface Running {
   rec: UpdateRecord;
@@ -68,8 +68,9 @@ interface Running {
   /** The command whose answer is awaited. */
   waiting?: string;
   timer?: { cancel(): void };
-  /** Times the whole image was staged again after a CRC refusal. */
+  /** Times the whole image was staged again after a CRC refusal; commands the node found expired in a row. */
   restaged: number;
+  expired: number;
 }
 
 export class UpdateService {
@@ -148,7 +149,7 @@ export class UpdateService {
     if (cmp <= 0 && !o.force) throw new UpdateRefused(409, `image: version ${image.version} is ${cmp < 0 ? "older than" : "the same as"} the ${birth.fw} ${key} runs; give force to install it all the same`);
     const now = this.now();
     const rec: UpdateRecord = { site, node, board: birth.bd, from: birth.fw, version: image.version, bytes: image.bytes, crc: image.crc, state: "staging", have: 0, chunks: 0, begins: 0, started_at: now, updated_at: now };
-    const run: Running = { rec, image, restaged: 0 };
+    const run: Running = { rec, image, restaged: 0, expired: 0 };
     this.byNode.set(key, run);
     await this.begin(run);
     return { ...rec };
@@ -190,8 +191,14 @@ export class UpdateService {
         void this.begin(run);
         return;
       }
+      // the node's clock is ahead of the gateway's: begin again, a few times, then give up with the reason
+      if (why === "expired" && run.expired++ < 5) {
+        void this.begin(run);
+        return;
+      }
       return this.finish(run, "failed", "refused by the node: " + why);
     }
+    run.expired = 0;
     const r = c.result as { have?: number; ok?: number } | null;
     if (!r || typeof r.have !== "number") return this.finish(run, "failed", "the node's answer has no have: " + JSON.stringify(r));
     run.rec.have = r.have;
