@@ -2,7 +2,7 @@
 // real update receiver on the virtual Storage, answering the gateway's commands; the CLI follows the update to
 // its end and says how it ended.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
@@ -89,6 +89,22 @@ describe("minigrid node update", () => {
     after = { fw: "0.2.0" };
     expect(await run(["update", "site-a", "ctl-1"], { file: imageFile("0.2.0"), wait: "20", force: true })).toBe(0);
   });
+
+  it("a rollout through the API: waves of the nodes of the image's board, followed to its end", async () => {
+    after = { fw: "0.4.0" };
+    const h = { authorization: "Bearer tok", "content-type": "application/json" };
+    const post = await fetch(`http://127.0.0.1:${api.port}/api/updates/rollout`, { method: "POST", headers: h, body: JSON.stringify({ image: readFileSync(imageFile("0.4.0"), "latin1"), wave_share: 0.5 }) });
+    expect(post.status).toBe(202);
+    let r: any;
+    for (let i = 0; i < 100; i++) {
+      r = (await (await fetch(`http://127.0.0.1:${api.port}/api/updates/rollout`, { headers: h })).json()).rollout;
+      if (r.state !== "running") break;
+      await new Promise((x) => setTimeout(x, 200));
+    }
+    expect(r).toMatchObject({ state: "done", waves: [["site-a/ctl-1"]], outcome: { "site-a/ctl-1": { state: "updated" } } });
+    const bad = await fetch(`http://127.0.0.1:${api.port}/api/updates/rollout`, { method: "POST", headers: h, body: JSON.stringify({ image: "x" }) });
+    expect(bad.status).toBe(400);
+  }, 30_000);
 
   it("the update route asks for the API's token", async () => {
     const r = await fetch(`http://127.0.0.1:${api.port}/api/sites/site-a/nodes/ctl-1/update`, { method: "POST", body: "{}" });
