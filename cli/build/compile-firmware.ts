@@ -13,6 +13,8 @@ import { removeDeadMethods } from "./dead-methods";
 import { espruinoModules, firmwareOutDir, firmwareSourceDir, projectRoot } from "../../contracts/paths";
 import { findBoard } from "../../firmware/boards/index";
 import { NetworkKind, RUNTIME_BOARD_KEYS } from "../../firmware/boards/types";
+import { firmwareVersion } from "../../firmware/app/node-app";
+import { updatable } from "../../firmware/update/room";
 
 
 export interface BuiltFirmware {
@@ -67,7 +69,7 @@ export function markClassesPure(js: string): string {
  * one for the chain, and a function defined at global scope keeps none, so the IIFE's scope cost every function of
  * the program one to three variables (docs/footprint.md).
  */
-export async function bundleEs5(es5Dir: string, entrySource: string, opts: { globalScope?: boolean } = {}): Promise<string> {
+export async function bundleEs5(es5Dir: string, entrySource: string, opts: { globalScope?: boolean; updatable?: boolean } = {}): Promise<string> {
   const result = await esbuild.build({
     stdin: { contents: entrySource, resolveDir: es5Dir, sourcefile: "entry.js", loader: "js" },
     bundle: true,
@@ -81,6 +83,8 @@ export async function bundleEs5(es5Dir: string, entrySource: string, opts: { glo
     write: false,
     minify: false,
     legalComments: "none",
+    // the code that serves updates over the air, only in the files of boards with room for them (update/room.ts)
+    define: { MG_OTA: opts.updatable ? "true" : "false" },
     // Modules the interpreter provides (built in or loaded by the espruino CLI): left as require() calls.
     external: espruinoModules,
     logLevel: "silent",
@@ -172,8 +176,11 @@ export function runtimeBoardEntrySource(boardId: string): string {
 
 /** Build one board's files under dist/firmware/. Problems found by the bundle check are returned, not thrown. */
 export async function buildBoardFirmware(es5Dir: string, boardId: string, _boardExport?: string): Promise<BuiltFirmware> {
-  const bundled = await bundleEs5(es5Dir, runtimeBoardEntrySource(boardId), { globalScope: true });
-  const { release, debug } = await minifyForEspruino(bundled, { mangleProperties: true });
+  const bundled = await bundleEs5(es5Dir, runtimeBoardEntrySource(boardId), { globalScope: true, updatable: updatable(findBoard(boardId)!) });
+  const minified = await minifyForEspruino(bundled, { mangleProperties: true });
+  // the image names its board and version in its first line, which the gateway reads before an update
+  const release = imageHeader(boardId, firmwareVersion) + minified.release;
+  const debug = minified.debug;
   mkdirSync(firmwareOutDir, { recursive: true });
   const file = join(firmwareOutDir, `${boardId}.js`);
   const debugFile = join(firmwareOutDir, `${boardId}.debug.js`);
@@ -188,6 +195,30 @@ export async function buildBoardFirmware(es5Dir: string, boardId: string, _board
     debugBytes: Buffer.byteLength(debug),
     problems,
   };
+}
+
+/** The first line of a built image: a comment naming its board and version (gateway/updates/image.ts reads it). */
+export function imageHeader(boardId: string, version: string): string {
+  return `/*minigrid ${boardId} ${version}*/\n`;
+}
+
+/**
+ * The files of the update machinery beside a board's program (firmware/update/, docs/updates.md), the same for every
+ * board: the boot loader (stored as .bootcde) and the update receiver (stored as mg.rx). The loader runs at the
+ * interpreter's global scope so that the image it evaluates does too; the receiver keeps everything in its own scope
+ * but the MG_RX it hands over. Neither shortens property names: they meet the program only through arguments and
+ * the interpreter's own API.
+ */
+export async function buildUpdateFiles(es5Dir: string): Promise<{ boot: string; receiver: string; problems: BundleProblem[] }> {
+  mkdirSync(firmwareOutDir, { recursive: true });
+  const boot = join(firmwareOutDir, "boot.js");
+  const receiver = join(firmwareOutDir, "receiver.js");
+  // not compressed: terser would inline the loader's function into global vars, which the node would keep
+  const b = await minify(await bundleEs5(es5Dir, `import "./update/boot";\n`, { globalScope: true }), { ecma: 5, compress: false, mangle: true, format: { ascii_only: true, semicolons: true, max_line_len: 250 } });
+  const r = await minifyForEspruino(await bundleEs5(es5Dir, `import { receiver } from "./update/receiver";\nMG_RX = receiver;\n`));
+  writeAtomically(boot, b.code ?? "");
+  writeAtomically(receiver, r.release);
+  return { boot, receiver, problems: checkBundle(b.code ?? "", boot).concat(checkBundle(r.release, receiver)) };
 }
 
 /** Readers (tests running side by side) see the old file or the new one, never half of one. */

@@ -14,11 +14,14 @@ export async function buildFirmware(boardIds: string[], log: (line: string) => v
     if (!findBoard(id)) throw new UsageError(`unknown board '${id}'; boards: ${boards.map((b) => b.id).join(", ")}`);
   }
   // the compiler (TypeScript, esbuild, terser) is loaded only to build
-  const { compileFirmwareToEs5, buildBoardFirmware } = await import("../build/compile-firmware");
+  const { compileFirmwareToEs5, buildBoardFirmware, buildUpdateFiles } = await import("../build/compile-firmware");
   log("compiling firmware/ (TypeScript 5.9, ES5 output)...");
   const es5Dir = compileFirmwareToEs5();
   const built: BuiltFirmware[] = [];
+  let updateProblems: BuiltFirmware["problems"] = [];
   try {
+    // the boot loader and the update receiver of updatable boards (docs/updates.md)
+    updateProblems = (await buildUpdateFiles(es5Dir)).problems;
     for (const [i, id] of ids.entries()) {
       log(`[${i + 1}/${ids.length}] bundling ${id}...`);
       const result = await buildBoardFirmware(es5Dir, id, boardExports[id]);
@@ -28,7 +31,7 @@ export async function buildFirmware(boardIds: string[], log: (line: string) => v
   } finally {
     rmSync(es5Dir, { recursive: true, force: true });
   }
-  const problems = built.flatMap((b) => b.problems);
+  const problems = built.flatMap((b) => b.problems).concat(updateProblems);
   if (problems.length > 0) {
     throw new Error(
       "the built firmware uses what the Espruino interpreter cannot run:\n" +

@@ -7,13 +7,16 @@ import { buildFirmware } from "./build";
 import { planFlash, runEspruinoCli } from "../flash/espruino-cli";
 import { loadSettingsFile, privateSettingsFile, settingsText } from "../settings/read";
 import { masked, secretsOf, summary } from "../settings/secrets";
+import { updatable } from "../../firmware/update/room";
 
 export const flashCommand: Command = {
   name: "flash",
   usage: `Usage: minigrid flash --board NAME (--port PORT | --dry-run [--out FILE]) [--settings FILE] [--baud N] [--set-time] [--no-build]
 
 Builds the board's firmware (unless --no-build), then sends it with the espruino CLI into the board's Storage as
-.bootcde, so it runs at every boot, and starts it. With --settings, the node's settings go in the same session,
+.bootcde, so it runs at every boot, and starts it. On a board with room for updates over the air (the ESP32) the
+program goes into the image slot mg.fw0 beside the update receiver (mg.rx), and .bootcde is the boot loader that
+picks the image (docs/updates.md). With --settings, the node's settings go in the same session,
 into Storage as mg.settings, which the firmware reads at boot; they are checked against the board first, and
 nothing is sent when they do not fit (every problem is listed with its key and the fix). Passwords in the
 settings are never printed. Settings only, without reflashing: minigrid provision.
@@ -65,7 +68,9 @@ Options:
     const secrets = settings ? secretsOf(settings) : [];
     const temp = settings ? privateSettingsFile(settingsText(settings)) : undefined;
     try {
-      const plan = planFlash({ board, firmwareFile, workDir: join(firmwareOutDir, "flash"), port: dryRun ? undefined : port, baud, outputFile, setTime: values["set-time"] === true, settingsFile: temp?.path });
+      // a board with room for updates over the air gets the boot loader and the update receiver (docs/updates.md)
+      const update = updatable(board) ? { bootFile: join(firmwareOutDir, "boot.js"), receiverFile: join(firmwareOutDir, "receiver.js") } : undefined;
+      const plan = planFlash({ board, firmwareFile, update, workDir: join(firmwareOutDir, "flash"), port: dryRun ? undefined : port, baud, outputFile, setTime: values["set-time"] === true, settingsFile: temp?.path });
       console.log(`espruino ${plan.args.join(" ")}`);
       const code = await runEspruinoCli(plan.args, (line) => console.log(`  ${masked(line, secrets)}`));
       if (code !== 0) {

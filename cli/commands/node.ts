@@ -1,5 +1,9 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Command, UsageError, didYouMean } from "../command";
-import { ApiClient, ApiRequestError, parseSettings, sendNodeCommand, setNodeConfig, waitForAnswer } from "../../gateway/commands/client";
+import { ApiClient, ApiRequestError, apiRequest, parseSettings, sendNodeCommand, setNodeConfig, waitForAnswer } from "../../gateway/commands/client";
+import type { UpdateRecord } from "../../gateway/updates/service";
+import { firmwareOutDir } from "../../contracts/paths";
 import type { CommandRecord } from "../../gateway/commands/service";
 import { withSecretsMasked } from "../settings/secrets";
 
@@ -16,12 +20,18 @@ const usages: { [sub: string]: string } = {
   resend: `minigrid node resend SITE NODE FROM TO
     Ask the node to send again the batches of its current boot with seq FROM..TO (inclusive) that are
     still in its flash queue (command "resend"); the gateway drops those it already has.`,
+  update: `minigrid node update SITE NODE [--file FILE] [--force]
+    Update the node's firmware over the air (docs/updates.md): the gateway sends the built image
+    (default dist/firmware/<the node's board>.js) in chunks; the node stages it, checks it, restarts into it
+    and keeps it once it reaches the broker, else goes back to its previous image. Refused for an image of
+    another board, a board without room for two images, or a version not newer than the node's unless
+    --force. Waits --wait seconds (default 30; 0: do not) and prints the progress.`,
 };
 
 function usage(sub?: string): string {
   const one = sub !== undefined && usages[sub] !== undefined;
   const subs = one ? [usages[sub!]] : Object.values(usages);
-  const head = one ? usages[sub!].split("\n")[0] + " [options]" : "minigrid node config|reboot|resend SITE NODE [ARGS] [options]";
+  const head = one ? usages[sub!].split("\n")[0] + " [options]" : "minigrid node config|reboot|resend|update SITE NODE [ARGS] [options]";
   return `Usage: ${head}
 
   ${subs.join("\n\n  ")}
@@ -34,6 +44,8 @@ Options:
   --ttl S        seconds the node may act on the command (default 300)
   --wait S       seconds to wait for the node's answer; 0 = do not wait (default 30)
   --replace      config: replace the desired config instead of merging into it
+  --file FILE    update: the built image (default dist/firmware/<board>.js)
+  --force        update: an image not newer than the node's goes all the same
   --json         print the result as JSON
   -h, --help     show this help (minigrid node help SUBCOMMAND for one)`;
 }
@@ -61,6 +73,8 @@ export const nodeCommand: Command = {
     wait: { type: "string" },
     replace: { type: "boolean" },
     json: { type: "boolean" },
+    file: { type: "string" },
+    force: { type: "boolean" },
   },
   allowPositionals: true,
   async run(values, positionals) {
@@ -95,6 +109,10 @@ export const nodeCommand: Command = {
         print(`desired config of ${site}/${node}: ${JSON.stringify(shown.config)} (published retained on mg/v1/${site}/${node}/cfg)`, shown);
         return 0;
       }
+      if (sub === "update") {
+        if (rest.length) throw new UsageError(`unexpected '${rest.join(" ")}'\n\n${usage("update")}`);
+        return await update(client, site, node, values.file as string | undefined, values.force === true, wait_s, print);
+      }
       let args: { [k: string]: any } | undefined;
       if (sub === "resend") {
         if (rest.length !== 2) throw new UsageError(`FROM and TO are required\n\n${usage("resend")}`);
@@ -118,3 +136,40 @@ export const nodeCommand: Command = {
     }
   },
 };
+
+function describeUpdate(u: UpdateRecord): string {
+  const what = `update of ${u.site}/${u.node} from ${u.from} to ${u.version}`;
+  if (u.state === "staging") return `${what}: staging, ${u.have} of ${u.bytes} bytes`;
+  if (u.state === "switching") return `${what}: staged and checked, the node is restarting into it`;
+  if (u.state === "updated") return `${what}: done, the node runs ${u.version}`;
+  if (u.state === "rolled-back") return `${what}: rolled back by the node (${u.why}); it runs ${u.from}`;
+  return `${what}: failed (${u.why})`;
+}
+
+async function update(client: ApiClient, site: string, node: string, file: string | undefined, force: boolean, wait_s: number, print: (human: string, data: unknown) => void): Promise<number> {
+  const path = `/api/sites/${encodeURIComponent(site)}/nodes/${encodeURIComponent(node)}`;
+  if (file === undefined) {
+    const nodes = (await apiRequest(client, "GET", `/api/sites/${encodeURIComponent(site)}/nodes`)).nodes as { node: string; board: string | null }[];
+    const board = nodes.find((n) => n.node === node)?.board;
+    if (!board) throw new UsageError(`the gateway does not know ${site}/${node}'s board yet: give --file`);
+    file = join(firmwareOutDir, `${board}.js`);
+  }
+  let image: string;
+  try {
+    image = readFileSync(file, "latin1");
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message} (build it with minigrid build, or give --file)`);
+  }
+  let u = (await apiRequest(client, "POST", path + "/update", { image, force })).update as UpdateRecord;
+  console.error(describeUpdate(u));
+  const until = Date.now() + wait_s * 1000;
+  let last = "";
+  while (wait_s > 0 && Date.now() < until && (u.state === "staging" || u.state === "switching")) {
+    await new Promise((r) => setTimeout(r, 500));
+    u = (await apiRequest(client, "GET", path + "/update")).update as UpdateRecord;
+    const line = describeUpdate(u);
+    if (line !== last) console.error((last = line));
+  }
+  print(describeUpdate(u), u);
+  return u.state === "failed" || u.state === "rolled-back" ? 1 : 0;
+}

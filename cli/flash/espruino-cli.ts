@@ -59,10 +59,20 @@ function commonArgs(opts: SendOptions): { args: string[]; boardFile: string } {
   return { args, boardFile };
 }
 
-/** The program, and the settings when given, in one session: settings first, then `.bootcde`, then it is loaded. */
-export function planFlash(opts: SendOptions & { firmwareFile: string }): FlashPlan {
+/**
+ * The program, and the settings when given, in one session: settings first, then `.bootcde`, then it is loaded.
+ * On a board with room for updates over the air (`update`: the built boot loader and update receiver,
+ * docs/updates.md) the program goes into image slot mg.fw0, marked as the one to run (mg.cur), the receiver into
+ * mg.rx, and the boot loader is `.bootcde`.
+ */
+export function planFlash(opts: SendOptions & { firmwareFile: string; update?: { bootFile: string; receiverFile: string } }): FlashPlan {
   const { args, boardFile } = commonArgs(opts);
-  args.push("--storage", ".bootcde:-", opts.firmwareFile);
+  if (opts.update) {
+    const cur = join(opts.workDir, "mg.cur");
+    writeFileSync(cur, "0");
+    args.push("--storage", `mg.fw0:${opts.firmwareFile}`, "--storage", `mg.rx:${opts.update.receiverFile}`, "--storage", `mg.cur:${cur}`);
+    args.push("--storage", ".bootcde:-", opts.update.bootFile);
+  } else args.push("--storage", ".bootcde:-", opts.firmwareFile);
   return { args, boardFile };
 }
 

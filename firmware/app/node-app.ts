@@ -17,6 +17,10 @@ import { keepLinkUp } from "../net/link";
 
 export const firmwareVersion = "0.1.0";
 
+/** Set by the build: true on a board with room for updates over the air (update/room.ts); the code that serves them
+ *  is left out of the others. */
+declare const MG_OTA: boolean;
+
 /** The part of require("Storage") the node uses: the queue's, and JSON files for its boot counter and settings. */
 export type NodeStore = QueueStore & Pick<StorageApi, "readJSON" | "writeJSON">;
 
@@ -134,8 +138,10 @@ export function startNode(d: NodeDeps): void {
     // backlog (records, page files) and its flash wear (page files created this boot, torn records skipped at boot)
     const text = JSON.stringify(b);
     const q = queue.stats();
+    // why the last update over the air was rolled back (boot.ts), until the next one proves itself
+    const why = MG_OTA && st.read("mg.why");
     return text.slice(0, -3) + channelsJson() + ',"qcap":' + q.maxPages + ',"qs":[' + q.records + "," + q.pages + "," + q.pagesCreated + "," + q.torn + "]" +
-      (rssi === undefined ? "" : ',"rssi":' + rssi) + "}";
+      (rssi === undefined ? "" : ',"rssi":' + rssi) + (why ? ',"upd":' + JSON.stringify(why) : "") + "}";
   }
 
   /** An evt (faults, queue merges, clock set) at QoS 1; best effort: dropped while the link is down. */
@@ -146,7 +152,7 @@ export function startNode(d: NodeDeps): void {
   /** Save what the next boot needs (settings after a cfg, energy totals, why it restarts), then reboot. A failed
    *  trial ("cfg-trial") erases the settings on trial instead, so that the ones before them load. */
   function restart(reason: string): void {
-    if (reason !== "cmd") saveSettings(st, s, +(reason !== "cfg"));
+    if (reason.indexOf("cfg") === 0) saveSettings(st, s, +(reason !== "cfg"));
     st.writeJSON(energyFile, sampler.energy());
     st.writeJSON(bootFile, { n: boot, r: reason, t: trialBoots, x: rec.x });
     setTimeout(d.restartBoard, 2000);
@@ -230,6 +236,7 @@ export function startNode(d: NodeDeps): void {
    */
   function message(topic: string, payload: string): void {
     const p = JSON.parse(payload);
+    let up: any;
     if (topic === prefix + nodeTopics.config) {
       // retained: it comes again at every connection; only a change of what is applied restarts the node
       const before = JSON.stringify(s);
@@ -246,13 +253,14 @@ export function startNode(d: NodeDeps): void {
     const err =
       typeof c !== "string" || typeof p.x !== "number" ? "command must have id, c and x"
       // (ends in "." so that no needle runs past its end: the interpreter's indexOf would find it there)
-      : " cfg time resend reboot .".indexOf(" " + c + " ") < 0 ? "unknown command " + c
+      : (" cfg time resend reboot" + (MG_OTA ? " fw" : "") + " .").indexOf(" " + c + " ") < 0 ? "unknown command " + c
       : synced && p.x < d.wall() ? "expired"
       : c === "time" && !(a.t > wallClockFloor) ? "a.t must be Unix seconds"
       : c === "cfg" ? configure(a)
+      : MG_OTA && c === "fw" && typeof (up = update(a)) === "string" ? up
       : undefined;
     const wasSynced = synced;
-    let r: AckResult | string | undefined = err || (c === "cfg" ? { applied: a } : undefined);
+    let r: AckResult | string | undefined = err || (c === "cfg" ? { applied: a } : up);
     if (!err && c === "time") {
       t0 += a.t - d.wall();
       d.setWall(a.t);
@@ -273,6 +281,20 @@ export function startNode(d: NodeDeps): void {
       publish(nodeTopics.birth, birth(), true);
     }
     if (c === "cfg" || c === "reboot") restart(c === "cfg" ? c : "cmd");
+  }
+
+  /**
+   * An update's begin or chunk (command fw, docs/updates.md): handed to the update receiver, which is evaluated from
+   * Storage (mg.rx) at the first and dropped once it has staged the image or refused it, so that it costs nothing
+   * while no update runs.
+   */
+  let rx: any;
+  function update(a: any): any {
+    // global.eval: a direct eval would keep the build from shortening any name of the program
+    if (!rx) rx = (global as any).eval(st.read("mg.rx") || "0") && (global as any).MG_RX(st, d.crc, d.board.id, restart);
+    const r = rx ? rx(a) : "no mg.rx";
+    if (typeof r === "string" || r.ok) rx = 0;
+    return r;
   }
 
   const queue = openQueue(st, { crc: d.crc, aggs: aggs, ch: chCrc, onEvent: event });
@@ -324,6 +346,8 @@ export function startNode(d: NodeDeps): void {
       // in flight before the drop: the client sends them again itself (DUP, same packet id)
       publish(nodeTopics.birth, birth(), true);
       publish(nodeTopics.state, "online", true);
+      // a new image on trial (update/boot.ts) has proved itself: it becomes the node's
+      if (MG_OTA && (global as any).MG_OK) (global as any).MG_OK();
       pump();
     },
     onMessage: message,

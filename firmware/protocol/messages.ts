@@ -25,6 +25,7 @@ export interface BirthPayload {
   qcap?: number; // flash queue capacity, page files
   qs?: number[]; // flash queue: [records queued, page files in use, page files created this boot, torn records skipped at boot]
   rssi?: number; // the network link's signal, dBm (Wi-Fi), when the node has one
+  upd?: string; // why the last update over the air was rolled back (docs/updates.md), until an update proves itself
 }
 
 /**
@@ -55,7 +56,7 @@ export interface EventPayload {
   d?: { [k: string]: any };
 }
 
-export type CommandName = "cfg" | "time" | "resend" | "reboot";
+export type CommandName = "cfg" | "time" | "resend" | "reboot" | "fw";
 
 /** cmd (never retained): `x` is the expiry in wall-clock Unix seconds; a node ignores an expired command. */
 export interface CommandPayload {

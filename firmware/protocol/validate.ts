@@ -68,7 +68,7 @@ export function checkEvent(p: any): Checked<EventPayload> {
 export function checkCommand(p: any): Checked<CommandPayload> {
   if (!p || typeof p !== "object" || typeof p.id !== "string" || typeof p.c !== "string" || typeof p.x !== "number")
     return fail("malformed", "command must have id, c and x");
-  if (p.c !== "cfg" && p.c !== "time" && p.c !== "resend" && p.c !== "reboot") return fail("unknown-command", "unknown command " + p.c);
+  if (p.c !== "cfg" && p.c !== "time" && p.c !== "resend" && p.c !== "reboot" && p.c !== "fw") return fail("unknown-command", "unknown command " + p.c);
   return { ok: true, value: p as CommandPayload };
 }
 

@@ -7,5 +7,6 @@ import { serviceRoutes } from "./routes-service";
 import { siteRoutes } from "./routes-site";
 import { sitePageRoutes } from "./routes-site-page";
 import { fleetRoutes } from "./fleet";
+import { updateRoutes } from "./routes-updates";
 
-export const apiRoutes: Route[] = [...nodeRoutes, ...fleetRoutes, ...siteRoutes, ...sitePageRoutes, ...controlRoutes, ...exportRoutes, ...serviceRoutes];
+export const apiRoutes: Route[] = [...nodeRoutes, ...fleetRoutes, ...siteRoutes, ...sitePageRoutes, ...controlRoutes, ...updateRoutes, ...exportRoutes, ...serviceRoutes];

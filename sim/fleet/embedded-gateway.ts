@@ -49,6 +49,8 @@ export class EmbeddedGateway {
   readonly config: GatewayConfig;
   apiUrl: string | undefined;
   private api: ApiFeature | undefined;
+  /** The commands feature, with the API (updates over the air are made on its command service). */
+  commands: CommandsFeature | undefined;
   /** The directory made for the database when the caller gave none; removed by close(). */
   tempDir: string | undefined;
 
@@ -107,7 +109,7 @@ export class EmbeddedGateway {
       return w === undefined ? Date.now() : w * 1000;
     });
     if (this.o.apiPort !== undefined) {
-      const commands = new CommandsFeature(g);
+      const commands = (this.commands = new CommandsFeature(g));
       this.api = new ApiFeature(g, { api: { host: this.o.apiHost ?? "127.0.0.1", port: this.o.apiPort }, commands, log: () => {} });
       g.use(commands).use(new AlarmsFeature(g)).use(this.api);
     }

@@ -26,14 +26,23 @@ describe("minigrid flash --dry-run", () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).not.toMatch(/not found|ENOTFOUND|EAI_AGAIN|download/i);
     const upload = readFileSync(out, "latin1");
-    expect(upload.startsWith('require("Storage").write(".bootcde",')).toBe(true);
+    // the ESP32 has room for updates over the air: the program in image slot 0, the boot loader as .bootcde
+    const updatable = board === "esp32";
+    if (updatable) for (const f of ["mg.fw0", "mg.rx", "mg.cur", ".bootcde"]) expect(upload).toContain(`require("Storage").write("${f}",`);
+    else expect(upload.startsWith('require("Storage").write(".bootcde",')).toBe(true);
     expect(upload.trimEnd().endsWith('load(".bootcde")')).toBe(true);
 
     // What the board would do with it: run the upload, which writes .bootcde and loads it.
     const esp = new VirtualEspruino({ board: findBoard(board)! });
     esp.load(upload);
     await esp.runFor(1000);
-    expect(esp.storage().read(".bootcde")).toBe(readFileSync(join(firmwareOutDir, `${board}.js`), "latin1"));
+    const program = readFileSync(join(firmwareOutDir, `${board}.js`), "latin1");
+    if (updatable) {
+      expect(esp.storage().read("mg.fw0")).toBe(program);
+      expect(esp.storage().read("mg.cur")).toBe("0");
+      expect(esp.storage().read("mg.rx")).toBe(readFileSync(join(firmwareOutDir, "receiver.js"), "latin1"));
+      expect(esp.storage().read(".bootcde")).toBe(readFileSync(join(firmwareOutDir, "boot.js"), "latin1"));
+    } else expect(esp.storage().read(".bootcde")).toBe(program);
     expect(esp.resets).toEqual(["power-on", "load"]);
     expect(esp.output.join("\n")).toMatch(new RegExp(`minigrid [\\d.]+ ${board} `));
   });

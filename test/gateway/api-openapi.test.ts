@@ -215,6 +215,26 @@ describe("real replies validate against their described schemas", () => {
     expect(metrics.text).toMatch(new RegExp(`^minigrid_channel_updated_seconds\\{site="s1",node="n1",key="battery_V",agg="mean",unit="V"\\} ${T0 + 240}$`, "m"));
   });
 
+  it("updates over the air: a node's update and a rollout, and the refusals they describe", async () => {
+    const n2 = await nodeClient(running.gateway.brokerUrl, "n2");
+    try {
+      await n2.publishAsync(topic("n2", "birth"), JSON.stringify(birth({ bd: "esp32", fw: "1.0.0" })), { qos: 1, retain: true });
+      await waitFor(() => (running.gateway.store!.db.prepare("SELECT board FROM nodes WHERE node = 'n2'").get() as { board?: string } | undefined)?.board === "esp32", 5000, "n2's birth stored");
+      expect((await call("GET", "/api/updates/rollout")).status).toBe(404);
+      expect((await call("POST", "/api/sites/s1/nodes/n2/update", { body: { image: "/*minigrid pico 2.0.0*/\nvar a=1;\n" } })).body.error.param).toBe("image");
+      expect((await call("POST", "/api/sites/s1/nodes/n2/update", { body: { image: "/*minigrid esp32 0.9.0*/\nvar a=1;\n" } })).status).toBe(409);
+      const sent = await call("POST", "/api/sites/s1/nodes/n2/update", { body: { image: "/*minigrid esp32 2.0.0*/\nvar a=1;\n" } });
+      expect(sent.body.update).toMatchObject({ node: "n2", from: "1.0.0", version: "2.0.0", state: "staging" });
+      expect((await call("GET", "/api/sites/s1/nodes/n2/update")).body.update.version).toBe("2.0.0");
+      // the node is being updated already: the rollout records it as refused
+      const r = await call("POST", "/api/updates/rollout", { body: { image: "/*minigrid esp32 2.0.0*/\nvar a=1;\n", nodes: ["s1/n2"], wave_share: 1 } });
+      expect(r.status).toBe(202);
+      expect((await call("GET", "/api/updates/rollout")).body.rollout.waves).toEqual([["s1/n2"]]);
+    } finally {
+      n2.end(true);
+    }
+  });
+
   it("every route of the table was called with a success above", () => {
     expect([...succeeded].sort()).toEqual(apiRoutes.map((r) => `${r.method} ${r.path}`).sort());
   });

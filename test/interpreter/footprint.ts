@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { firmwareOutDir, projectRoot } from "../../contracts/paths";
 import { findBoard } from "../../firmware/boards/index";
 import { allDriverSettings, boardStandins, storageWriter } from "./board-standins";
+import { updatable } from "../../firmware/update/room";
 
 /** Batches queued before the usage is first read. */
 export const BATCHES = 12;
@@ -61,15 +62,22 @@ export interface Footprint {
 
 /**
  * The footprint of `boardId`'s built file, written to Storage with `writer` (an interpreter that may grow its
- * variables: a 24 KB program in 1 KB chunks) and booted with `boot` (e.g. the 5,100-variable build).
+ * variables: a 24 KB program in 1 KB chunks) and booted with `boot` (e.g. the 5,100-variable build). A board with
+ * room for updates over the air is laid out as minigrid flash leaves it: the program in image slot mg.fw0, the
+ * update receiver as mg.rx and the boot loader as .bootcde (docs/updates.md); `extra` is code for .boot0 after the
+ * stand-ins (an update under way).
  */
-export function measureFootprint(boardId: string, writer: string, boot: string, settingsOver: Record<string, unknown> = {}): Footprint {
+export function measureFootprint(boardId: string, writer: string, boot: string, settingsOver: Record<string, unknown> = {}, extra = ""): Footprint {
   const board = findBoard(boardId)!;
   const program = readFileSync(join(firmwareOutDir, `${boardId}.js`), "latin1");
   const settings = `require("Storage").writeJSON("mg.settings",${JSON.stringify(allDriverSettings(board, 1, "bench", settingsOver))});\n`;
-  const standins = boardStandins(board, capture);
+  const standins = boardStandins(board, capture) + extra;
+  const files = updatable(board)
+    ? storageWriter(".bootcde", readFileSync(join(firmwareOutDir, "boot.js"), "latin1")) + storageWriter("mg.fw0", program) +
+      storageWriter("mg.rx", readFileSync(join(firmwareOutDir, "receiver.js"), "latin1")) + `require("Storage").write("mg.cur","0");\n`
+    : storageWriter(".bootcde", program);
   const base = usage(writer, boot, (dir) => writeFileSync(join(dir, "writer.js"), storageWriter(".boot0", standins + afterTime(1500)), "latin1"));
   const full = usage(writer, boot, (dir) =>
-    writeFileSync(join(dir, "writer.js"), storageWriter(".boot0", standins + afterBatches(BATCHES)) + storageWriter(".bootcde", program) + settings, "latin1"));
+    writeFileSync(join(dir, "writer.js"), storageWriter(".boot0", standins + afterBatches(BATCHES)) + files + settings, "latin1"));
   return { variables: full !== undefined && base !== undefined ? full - base : undefined, standins: base };
 }

@@ -8,6 +8,7 @@ import { HistoryPoint, LatestChannel, setShownZone, showTime } from "./view";
 import type { ConfigStateReply, HistoryResult, LatestReply, SiteSummary } from "../../../contracts/gateway-api";
 import { dayIn, dayStartIn, startOfDayIn } from "../../time/zone";
 import { renderConfig } from "./config-panel";
+import { mountUpdatePanel } from "./update-panel";
 import { linkQuery, parseLink } from "./link";
 import { loadFleet, setUpFleet } from "./fleet-page";
 import { loadSite, nodeHref, resizeSiteCharts } from "./site-page";
@@ -198,6 +199,9 @@ async function loadHistory(): Promise<void> {
   $("hi-info").textContent = `${h.points.length} bucket${h.points.length === 1 ? "" : "s"} of ${b} (${h.source === "samples" ? "from the samples" : "from the rollups"})`;
   updateExportLink();
 }
+
+// the node's firmware update over the air, a section of its own after the configuration (update-panel.ts)
+mountUpdatePanel($("config").closest("section")!, () => (state.node ? nodePath() : undefined), (e) => void guarded(() => Promise.reject(e)));
 
 async function loadConfig(): Promise<void> {
   if (!state.node) return;
