@@ -3,7 +3,8 @@
 // "key.path: what is wrong; the fix".
 import { Ajv, ErrorObject, ValidateFunction } from "ajv";
 import type { Board } from "../../firmware/boards/types";
-import type { NodeSettings } from "../../firmware/app/node-settings";
+import { withDefaults, type NodeSettings } from "../../firmware/app/node-settings";
+import { channelTable } from "../../firmware/app/channel-table";
 import { boardErrors, crossFieldErrors } from "./board-rules";
 import { identityProperties, JsonSchema, nodeConfigSchema, nodeSettingsSchema } from "./schema";
 
@@ -79,6 +80,9 @@ export function checkNodeSettings(settings: unknown, board: Board): SettingsChec
   if (settings === null || typeof settings !== "object" || Array.isArray(settings)) return { ok: false, errors };
   const s = settings as { [k: string]: any };
   errors.push(...crossFieldErrors(s), ...boardErrors(s, board, true));
+  // a birth lists 1..128 channels (docs/design.md): a node without any would be refused at every birth
+  if (errors.length === 0 && channelTable(withDefaults(withoutHelp(s))) === "")
+    errors.push("vedirect, modbus, ina226, ct: no sensor is set (or every channel is off), so the node would have no channel to report and the gateway refuses a birth without one; configure at least one sensor that is wired");
   return errors.length ? { ok: false, errors } : { ok: true, value: withoutHelp(s) as NodeSettings };
 }
 

@@ -92,7 +92,8 @@ export function startNode(d: NodeDeps): void {
   // 90 variables on a Pico for as long as the node ran. The aggregations as one string of words, which the queue
   // splits only to merge.
   function channelsJson(): string {
-    const w = table.split(" ");
+    // a node with no sensor configured has an empty table: "".split(" ") is [""], not []
+    const w = table ? table.split(" ") : [];
     let r = "";
     for (let i = 0; i < w.length; i += 4) r += (i ? ",[" : "[") + +w[i] + ',"' + w[i + 1] + '","' + w[i + 2] + '",' + +w[i + 3] + "]";
     return "[" + r + "]";

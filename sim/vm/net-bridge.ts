@@ -3,8 +3,9 @@
 // that gets one went out and its answer has not come: mqtt-replies.ts) the runner waits real time before moving
 // virtual time on, so that a request/response exchange with a real broker keeps its order: up to `replyWaitMs`, or,
 // with Infinity (a replay against a gateway in another process), until the answer comes however slow the gateway is,
-// so that the firmware's 10 s and 30 s reply limits never pass in virtual time because the host was slow. A link
-// cut by a fault ends every such wait: the firmware's own timeouts then run as on a board.
+// so that the firmware's 10 s and 30 s reply limits never pass in virtual time because the host was slow, as long as
+// the gateway answers anything at all (SILENT_GATEWAY_MS). A link cut by a fault ends every such wait: the firmware's
+// own timeouts then run as on a board.
 import * as net from "node:net";
 import { VirtualClock } from "./virtual-clock";
 import { FirmwareCall, toBinaryString } from "./peripherals";
@@ -33,6 +34,17 @@ interface Tracked {
 /** Real ms a pending TCP connect is waited for at most (the host's stack answers a connect, not the gateway). */
 const CONNECT_WAIT_MS = 10_000;
 
+/**
+ * With no limit on a reply's wait (Infinity), the holds end once nothing at all has come from the gateway on any
+ * connection of this thread for this many real ms: a gateway that answers nothing is not slow but gone (a listener
+ * that never answers CONNECT would otherwise hold the boards' clocks forever), and the firmware's own timeouts then
+ * run. Any byte from the gateway starts holding again. 20 s is above the slowest first CONNACK the slow-gateway test
+ * gives (11 s), and a gateway serving a fleet answers some board far more often than that.
+ */
+export const SILENT_GATEWAY_MS = 20_000;
+/** When this thread last heard anything from a gateway (Date.now()); the thread's start counts as heard. */
+let lastHeardAt = Date.now();
+
 export class NetBridge {
   /** The site's network beyond the board carries TCP (a wifi-down fault: the router's side). */
   linkUp = true;
@@ -58,9 +70,11 @@ export class NetBridge {
     let left = 0;
     for (const t of this.open) {
       if (t.connecting) left = Math.max(left, Number.isFinite(replyWaitMs) ? replyWaitMs : CONNECT_WAIT_MS - (now - t.lastWriteAt));
-      if (t.closingSince > 0) left = Math.max(left, 1000 - (now - t.closingSince));
+      // a gone gateway never closes its side: past SILENT_GATEWAY_MS a close is not waited for either
+      if (t.closingSince > 0 && (Number.isFinite(replyWaitMs) || now - lastHeardAt < SILENT_GATEWAY_MS)) left = Math.max(left, 1000 - (now - t.closingSince));
       // an answer cannot come through a cut link: no wait, the firmware's timeouts take over
-      if (t.replies.pending > 0 && !t.cut) left = Math.max(left, replyWaitMs - (now - t.lastWriteAt));
+      if (t.replies.pending > 0 && !t.cut)
+        left = Math.max(left, Number.isFinite(replyWaitMs) ? replyWaitMs - (now - t.lastWriteAt) : SILENT_GATEWAY_MS - (now - lastHeardAt));
     }
     return left;
   }
@@ -86,7 +100,7 @@ export class NetBridge {
   async idle(replyWaitMs: number): Promise<void> {
     for (let left = this.waitLeftMs(replyWaitMs); left > 0; left = this.waitLeftMs(replyWaitMs)) {
       await new Promise<void>((resolve) => {
-        // no end (Infinity): only a socket event (the answer, a close) ends this wait
+        // a socket event (the answer, a close) ends this wait early
         const timer = Number.isFinite(left)
           ? setTimeout(() => {
               this.wake = undefined;
@@ -207,6 +221,7 @@ export class NetBridge {
       if (tracked.cut) return;
       tracked.replies.received(buf);
       this.stats.bytesIn += buf.length;
+      lastHeardAt = Date.now();
       emit("data", buf.toString("latin1"));
     });
     socket.on("error", (err) => {
