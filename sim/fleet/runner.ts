@@ -47,6 +47,7 @@ export class SiteRunner {
         firmwareFile: spec.firmwareFile,
         seed: spec.seed,
         bootsBefore: spec.bootsBefore,
+        updatable: spec.updatable,
         network: spec.description.network,
         onProduced: (b, s) => onProduced(key, b, s),
         onLog: (line) => {
