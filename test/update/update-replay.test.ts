@@ -3,9 +3,11 @@
 // the fault script cuts a node's link and another's power in the middle of the update. Every node ends on the new
 // version and the ledger has every batch stored once; an image that keeps restarting is rolled back on the first
 // wave's nodes and the rollout stops there, the later waves left on the firmware they run.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { runSimReplay } from "../../cli/commands/sim-replay";
 import { firmwareOutDir } from "../../contracts/paths";
 import { EmbeddedGateway } from "../../sim/fleet/embedded-gateway";
 import { runReplay, type ReplayUpdate } from "../../sim/fleet/replay";
@@ -71,17 +73,50 @@ describe("a fleet update in a replay", () => {
     }
   }, 600_000);
 
-  it("rolls back an image that keeps restarting and stops the rollout after the first wave", async () => {
-    const { r, rows } = await replayWithUpdate({ atMs: 20 * 60_000, image: restarting, waveShare: 0.5, maxFailureShare: 0 }, [{ kind: "wifi-down", node: "ota-1/n1", at: "20m10s", for: "2m" }], 90 * 60_000);
-    const u = r.update!;
-    expect(u.rollout?.state, JSON.stringify(u)).toBe("stopped");
+  it("minigrid sim replay --update: an image that keeps restarting is rolled back and the rollout stops after the first wave", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mg-replay-update-"));
+    const site = join(dir, "site.json");
+    writeFileSync(site, JSON.stringify({ name: "ota", board: "esp32", array_kWp: 1.5, battery: { kWh: 3, chemistry: "lifepo4" }, trace }));
+    const image = join(dir, "esp32-9.0.0.js");
+    writeFileSync(image, restarting);
+    const faults = join(dir, "faults.json");
+    writeFileSync(faults, JSON.stringify([{ kind: "wifi-down", node: "ota-1/n1", at: "20m10s", for: "2m" }]));
+    const out: string[] = [];
+    const err: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((x: string) => void out.push(x));
+    vi.spyOn(console, "error").mockImplementation((x: string) => void err.push(x));
+    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    let status: number;
+    try {
+      const values = { site, sites: "4", seed: "11", shift: "1", until: "90m", drain: "20m", faults, update: image, "update-at": "20m", "wave-share": "0.5", json: true };
+      status = await runSimReplay(values);
+      // a usage error for an update the run cannot make, before anything starts
+      await expect(runSimReplay({ ...values, "update-at": "2h" })).rejects.toThrow(/--update-at must come before --until/);
+      await expect(runSimReplay({ site, "wave-share": "0.5" })).rejects.toThrow(/--wave-share goes with --update FILE/);
+      await expect(runSimReplay({ trace, update: image })).rejects.toThrow(/built for esp32, but the sites are pico/);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    // status 1: not every node was updated
+    expect(status, err.join("\n")).toBe(1);
+    expect(err.join("\n")).toMatch(/the fleet update did not update every node \(wave 1: 2 of 2 nodes not updated, over the 0 % allowed\)/);
+    const j = JSON.parse(out.join("\n"));
+    const u = j.update;
+    expect(u.rollout.state, JSON.stringify(u)).toBe("stopped");
     expect(u).toMatchObject({ version: "9.0.0", updated: 0, rolledBack: 2, failed: 0, notReached: 2 });
-    expect(u.rollout!.outcome["ota-1/n1"]).toEqual({ state: "rolled-back", why: "restarts" });
-    expect(u.rollout!.why).toBe("wave 1: 2 of 2 nodes not updated, over the 0 % allowed");
-    expect(u.rollout!.outcome["ota-3/n1"]).toBeUndefined();
-    for (const row of rows) {
+    expect(u.rollout.outcome["ota-1/n1"]).toEqual({ state: "rolled-back", why: "restarts" });
+    expect(u.rollout.outcome["ota-2/n1"]).toEqual({ state: "rolled-back", why: "restarts" });
+    expect(u.rollout.outcome["ota-3/n1"]).toBeUndefined();
+    console.log(`a restarting image rolled back on the first wave: ${u.virtual_s} s virtual, ${u.real_s} s real`);
+    // the rolled-back nodes run their old image again, and no telemetry was lost
+    expect(j.ledger).toHaveLength(4);
+    for (const row of j.ledger) {
+      expect(row.produced, row.node).toBeGreaterThan(50);
       expect(row.lost, row.node).toBe(0);
       expect(row.duplicated, row.node).toBe(0);
+      expect(row.stored, row.node).toBe(row.acknowledged);
     }
+    expect(j.accounted.ok).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
   }, 600_000);
 });
