@@ -149,7 +149,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   /** How far the run is behind the host's clock (ms; negative: ahead). */
   const behindMs = () => (follow === undefined ? Infinity : Date.now() - (follow * 1000 + now));
   let live = false;
-  const fleetUpdate = o.update ? new FleetUpdate(o.update, o.gateway, o.specs, () => now, start0) : undefined;
+  const fleetUpdate = o.update ? new FleetUpdate(o.update, o.gateway, o.specs, () => now, start0, (key) => local.map((r) => r.bytesIn(key)).find((b) => b !== undefined)) : undefined;
   const progress = (done: boolean) =>
     o.onProgress?.({ virtualMs: now, realMs: Date.now() - started, produced: ledger.producedCount(), acknowledged: ledger.acknowledgedCount(), gatewayUp: o.gateway?.isUp ?? true, live, done });
   try {
@@ -242,8 +242,9 @@ class FleetUpdate {
   private endedMs: number | undefined;
   private endedReal: number | undefined;
   private error: Error | undefined;
-  /** An update command went out since the last slice. */
-  private sent = false;
+  /** Update commands sent since the last slice and not answered yet; whether any went out since. */
+  private awaiting = new Map<string, { key: string; bytes: number }>();
+  private sentSince = false;
 
   constructor(
     private readonly u: ReplayUpdate,
@@ -251,6 +252,8 @@ class FleetUpdate {
     private readonly specs: SiteSpec[],
     private readonly nowMs: () => number,
     private readonly start0Unix: number,
+    /** Bytes a node's board has received from its broker so far (undefined: not run in this thread). */
+    private readonly bytesIn: (key: string) => number | undefined,
   ) {
     if (!gateway) throw new Error("a fleet update in a replay needs the embedded gateway");
   }
@@ -267,12 +270,15 @@ class FleetUpdate {
     for (const p of polls) p();
     // the rollout's own steps (its look at the wave, the next wave's begins) before the boards go on
     for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
-    // a command on its way to a node: a moment of real time for it to reach the node's socket, which the board
-    // reads at its next virtual second (otherwise only when it next waits for an answer of its own, a batch's PUBACK)
-    if (this.sent || due.length) {
-      this.sent = false;
-      await sleep(10);
-    }
+    // commands on their way to the nodes: the boards stand still (a host's moment, at most 250 ms) until each
+    // node's board has received bytes since, as a board on a real link hears a command within its second; a node
+    // that cannot hear it (its link cut, its power off) is waited for once, then takes it up whenever it hears it
+    const until = Date.now() + 250;
+    const fired = due.some((t) => !t.cancelled);
+    const unheard = () => [...this.awaiting.values()].some((a) => (this.bytesIn(a.key) ?? Infinity) <= a.bytes);
+    while (Date.now() < until && (unheard() || (fired && !this.sentSince))) await sleep(1);
+    this.awaiting.clear();
+    this.sentSince = false;
   }
 
   private async begin(): Promise<void> {
@@ -293,7 +299,12 @@ class FleetUpdate {
       },
     }));
     g.bus.on("command", (e) => {
-      if (e.command.name === "fw" && e.command.state === "pending") this.sent = true;
+      if (e.command.name !== "fw") return;
+      if (e.command.state === "pending") {
+        const key = `${e.command.site}/${e.command.node}`;
+        this.awaiting.set(e.command.id, { key, bytes: this.bytesIn(key) ?? 0 });
+        this.sentSince = true;
+      } else this.awaiting.delete(e.command.id);
     });
     const nodes = this.u.nodes ?? this.specs.map((s) => `${s.site}/${s.node}`);
     this.running = true;

@@ -95,6 +95,11 @@ export class SiteRunner {
     return s?.vs.esp.clock.nowMs;
   }
 
+  /** Bytes a board has received from its broker, by "site/node"; undefined for a node not run here. */
+  bytesIn(key: string): number | undefined {
+    return this.sites.find((x) => `${x.spec.site}/${x.spec.node}` === key)?.vs.esp.net.stats.bytesIn;
+  }
+
   /** What each board still holds in its flash queue: [site/node, boot, s, e]. */
   queued(): [string, ...QueuedKey][] {
     return this.sites.flatMap(({ spec, vs }) => queuedBatches(vs.esp.storage()).map((k): [string, ...QueuedKey] => [`${spec.site}/${spec.node}`, ...k]));

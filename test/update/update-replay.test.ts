@@ -45,12 +45,13 @@ describe("a fleet update in a replay", () => {
   it("updates every node in waves through a lost link and power cuts, and loses no telemetry", async () => {
     const t0 = Date.now();
     const { r, rows } = await replayWithUpdate({ atMs: 30 * 60_000, image: asVersion("0.2.0"), waveShare: 0.5, maxFailureShare: 0 }, [
-      // wave 1 (ota-1, ota-2): a power cut while staging, the link gone for 4 minutes while staging
-      { kind: "power-cut", node: "ota-1/n1", at: "30m20s" },
-      { kind: "wifi-down", node: "ota-2/n1", at: "30m15s", for: "4m" },
-      // wave 2 (ota-3, ota-4, from about 42 min): a cut in a flash write, the link gone for 90 s
-      { kind: "power-cut", node: "ota-3/n1", at: "44m", inWrite: 200 },
-      { kind: "wifi-down", node: "ota-4/n1", at: "45m", for: "90s" },
+      // wave 1 (ota-1, ota-2; an update alone takes some 20 s): a power cut while staging, the link gone for 4
+      // minutes while staging
+      { kind: "power-cut", node: "ota-1/n1", at: "30m08s" },
+      { kind: "wifi-down", node: "ota-2/n1", at: "30m05s", for: "4m" },
+      // wave 2 (ota-3, ota-4, from about 34 min 45 s): a cut inside a flash write, the link gone for 90 s
+      { kind: "power-cut", node: "ota-3/n1", at: "34m55s", inWrite: 200 },
+      { kind: "wifi-down", node: "ota-4/n1", at: "34m52s", for: "90s" },
     ], 3 * 3600_000);
     const u = r.update!;
     console.log(`fleet update of 4 ESP32 sites: ${u.virtual_s} s virtual, ${u.real_s} s real (replay ${((Date.now() - t0) / 1000).toFixed(1)} s); ${JSON.stringify(u.nodes)}`);
