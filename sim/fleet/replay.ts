@@ -30,7 +30,7 @@ export interface ReplayUpdateResult {
   version: string;
   /** The gateway's rollout record; undefined when the run ended before the rollout's instant. */
   rollout: RolloutRecord | undefined;
-  /** Nodes whose update ended so; notReached: in a wave the rollout never began (stopped before it, or the run ended). */
+  /** Nodes whose update ended so; notReached: not updated by the end, in a wave the rollout never began (it stopped, or the run ended) or still under way. */
   updated: number;
   rolledBack: number;
   failed: number;
