@@ -13,6 +13,11 @@ import { connectFailure, probeTcp } from "../net-errors";
 import type { SiteDescription } from "../../sim/site/site-description";
 import { readTraceFile } from "../../sim/traces/read-trace";
 import { dirname, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { readImage } from "../../gateway/updates/image";
+import { updatable } from "../../firmware/update/room";
+import { findBoard } from "../../firmware/boards/index";
+import type { ReplayUpdate, ReplayUpdateResult } from "../../sim/fleet/replay";
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -32,10 +37,16 @@ export const replayOptions = {
   shift: { type: "string" },
   workers: { type: "string" },
   column: { type: "string" },
+  update: { type: "string" },
+  "update-at": { type: "string" },
+  "wave-share": { type: "string" },
+  "max-failure-share": { type: "string" },
+  force: { type: "boolean" },
 } as const;
 
 export const replayUsage = `Usage: minigrid sim replay (--trace FILE | --site FILE) [--speed max|N] [--gateway URL | --embedded]
          [--until T] [--drain T] [--seed S] [--faults FILE] [--sites N] [--shift H] [--workers N] [--db FILE] [--json]
+         [--update FILE [--update-at T] [--wave-share X] [--max-failure-share X] [--force]]
 
 Replays a site (or a fleet of them) through the real firmware: each site's board loads its built bundle
 (dist/firmware/<board>.js) in a virtual Espruino whose VE.Direct monitor, EPEver controller, INA226 feeders and CT
@@ -66,6 +77,16 @@ deterministic: one seed, the same ledger and the same stored rows.
   --shift H        hours between the fleet's sites' weather (default 0)
   --workers N      worker threads for the virtual Espruinos (default 0: all in this thread)
   --faults FILE    a fault script (JSON or YAML; sim/faults/script.ts, e.g. sim/faults/pipeline-day.yaml)
+  --update FILE    a fleet update over the air during the run (docs/updates.md "A fleet update in a replay"):
+                   the built image FILE (e.g. dist/firmware/esp32.js built as a newer version) rolled out by the
+                   embedded gateway's own rollout code on virtual time; the sites boot through the boot loader, as
+                   minigrid flash leaves an updatable board (the ESP32 only: docs/updates.md "Room"); the summary
+                   counts the nodes updated, rolled back, failed, refused and not reached; exit 1 unless every
+                   node was updated
+  --update-at T    virtual time the rollout begins (default 30m)
+  --wave-share X   share of the nodes per wave, (0, 1] (default 0.25)
+  --max-failure-share X  a wave whose share of nodes not updated passes X stops the rollout (default 0)
+  --force          install the image even if it is not newer than the nodes' firmware
   --json           print the ledger as JSON on stdout
   -h, --help       show this help`;
 
@@ -86,6 +107,7 @@ interface ReplayPlan {
   faults: ReturnType<typeof loadFaultFile>;
   broker: { host: string; port: number; url: string } | undefined;
   db: string | undefined;
+  update: ReplayUpdate | undefined;
 }
 
 function plan(values: Values): ReplayPlan {
@@ -168,7 +190,52 @@ function plan(values: Values): ReplayPlan {
     }
   }
   if (broker && faults.some((f) => f.action.what === "gateway-down" || f.action.what === "clock-jump")) throw new UsageError("gateway-down and clock-jump faults need the embedded gateway; leave out --gateway");
-  return { specs, untilMs, drainMs, speed, workers, faults, broker, db };
+  const update = updatePlan(values, specs, faults, untilMs, broker !== undefined, workers);
+  return { specs, untilMs, drainMs, speed, workers, faults, broker, db, update };
+}
+
+/** The fleet update of --update, checked before anything starts. */
+function updatePlan(values: Values, specs: ReplayPlan["specs"], faults: ReplayPlan["faults"], untilMs: number, external: boolean, workers: number): ReplayUpdate | undefined {
+  const rest = ["update-at", "wave-share", "max-failure-share", "force"].filter((k) => values[k] !== undefined);
+  if (values.update === undefined) {
+    if (rest.length) throw new UsageError(`--${rest[0]} goes with --update FILE`);
+    return undefined;
+  }
+  if (external) throw new UsageError("--update needs the embedded gateway (the rollout runs in it on virtual time); leave out --gateway");
+  if (workers > 0) throw new UsageError("--update runs the sites in this thread; leave out --workers");
+  const file = values.update as string;
+  let image: string;
+  try {
+    image = readFileSync(file, "latin1");
+  } catch (e) {
+    throw new UsageError(`--update ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : (e as Error).message}; give a built image (minigrid build writes dist/firmware/<board>.js)`);
+  }
+  let board: string;
+  try {
+    board = readImage(image).board;
+  } catch (e) {
+    throw new UsageError(`--update ${file}: ${(e as Error).message}`);
+  }
+  for (const s of specs) {
+    if (s.board !== board) throw new UsageError(`--update ${file} is built for ${board}, but the sites are ${s.board}; give "board": "${board}" in the site description`);
+    if (!updatable(findBoard(s.board)!)) throw new UsageError(`--update: ${s.board} has no room for two images (docs/updates.md "Room"); only the ESP32 is updated over the air`);
+    s.updatable = true;
+  }
+  const share = (k: string, d: number, min0: boolean) => {
+    const v = values[k] === undefined ? d : Number(values[k]);
+    if (!(v >= 0 && v <= 1) || (!min0 && v === 0)) throw new UsageError(`--${k} takes a share ${min0 ? "from 0" : "above 0,"} to 1 (got '${values[k]}')`);
+    return v;
+  };
+  let atMs: number;
+  try {
+    atMs = parseDurationMs((values["update-at"] as string | undefined) ?? "30m", "--update-at");
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (atMs >= untilMs) throw new UsageError(`--update-at must come before --until (${atMs / 60_000} min is not before ${untilMs / 60_000} min)`);
+  // the gateway keeps its updates in memory, as a real one does: a restart during the rollout would lose it
+  if (faults.some((f) => f.action.what === "gateway-down" && f.atMs >= atMs)) throw new UsageError("--update: a gateway-down fault at or after --update-at would restart the gateway under its rollout, whose state it keeps in memory; move the fault before the update");
+  return { atMs, image, waveShare: share("wave-share", 0.25, false), maxFailureShare: share("max-failure-share", 0, true), force: values.force === true };
 }
 
 export async function runSimReplay(values: Values): Promise<number> {
@@ -185,7 +252,7 @@ export async function runSimReplay(values: Values): Promise<number> {
   let gateway: EmbeddedGateway | undefined;
   if (!p.broker) {
     try {
-      gateway = await EmbeddedGateway.start({ dbPath: p.db, onStored: (n) => ledger.onAcknowledged(n) });
+      gateway = await EmbeddedGateway.start({ dbPath: p.db, commands: p.update !== undefined, onStored: (n) => ledger.onAcknowledged(n) });
     } catch (e) {
       console.error(`minigrid sim replay: the embedded gateway did not start: ${(e as Error).message}`);
       return 1;
@@ -203,7 +270,7 @@ async function replayAndReport(p: ReplayPlan, values: Values, ledger: StoreLedge
   const tty = process.stderr.isTTY;
   let lastLine = 0;
   const result = await runReplay({
-    specs: p.specs, untilMs: p.untilMs, drainMs: p.drainMs, speed: p.speed, faults: p.faults, gateway, broker: p.broker, ledger, workers: p.workers,
+    specs: p.specs, untilMs: p.untilMs, drainMs: p.drainMs, speed: p.speed, faults: p.faults, gateway, broker: p.broker, ledger, workers: p.workers, update: p.update,
     onProgress: (pr) => {
       if (tty) process.stderr.write(`\r${progressLine(pr)}\x1b[K`);
       else if (pr.done || Date.now() - lastLine > 5000) {
@@ -223,20 +290,43 @@ async function replayAndReport(p: ReplayPlan, values: Values, ledger: StoreLedge
   const acknowledged = ledger.acknowledgedCount();
   const database = temporary ? null : dbPath ?? null;
   const summary = { sites: p.specs.length, virtual_s: result.virtualMs / 1000, real_s: result.realMs / 1000, speed_x: Math.round(result.virtualMs / Math.max(1, result.realMs)), resets: result.resets, reconnects: result.reconnects, replyTimeouts: result.replyTimeouts, database };
-  if (values.json) console.log(JSON.stringify({ ...summary, ledger: rows ?? null, accounted: rows ? ledgerAccount(rows) : null, produced, acknowledged }, null, 2));
+  const update = result.update;
+  if (values.json) console.log(JSON.stringify({ ...summary, ledger: rows ?? null, accounted: rows ? ledgerAccount(rows) : null, produced, acknowledged, ...(update ? { update } : {}) }, null, 2));
   else {
     console.log(rows ? formatLedger(rows) : `ledger: ${produced} batches produced, ${acknowledged} acknowledged (the nodes had their PUBACK); stored unknown (give --db with the gateway's database)`);
     const where = temporary ? "database removed (temporary; --db FILE keeps it)" : `database ${dbPath ?? "-"}`;
     console.log(`${summary.sites} site(s), ${(summary.virtual_s / 3600).toFixed(1)} h virtual in ${summary.real_s.toFixed(1)} s (x${summary.speed_x}), ${summary.resets} resets, ${summary.reconnects} reconnects (${summary.replyTimeouts} after a reply timeout); ${where}`);
+    if (update) console.log(formatUpdate(update));
   }
   if (produced > 0 && acknowledged === 0) {
     console.error(`minigrid sim replay: none of the ${produced} batches produced was acknowledged${p.broker ? ` by the broker at ${p.broker.url}` : ""}; check that the gateway runs and lets these nodes in (demo mode, or their logins)`);
     return 1;
   }
-  if (!rows) return 0;
+  const updateOk = !update || update.updated === update.rollout?.waves.flat().length;
+  if (!updateOk) console.error(`minigrid sim replay: the fleet update did not update every node (${update!.rollout?.why ?? update!.rollout?.state ?? "the run ended before it began"})`);
+  if (!rows) return updateOk ? 0 : 1;
   const v = ledgerVerdict(rows);
   if (!v.ok) console.error(`minigrid sim replay: ${v.lost} batch(es) lost, ${v.duplicated} stored twice`);
   const queued = rows.reduce((a, r) => a + r.queued, 0);
   if (queued > 0) console.error(`minigrid sim replay: ${queued} batch(es) still queued in the nodes' flash (not lost); a longer --drain lets them out`);
-  return v.ok ? 0 : 1;
+  return v.ok && updateOk ? 0 : 1;
+}
+
+/** The fleet update's lines under the ledger: its counts, its waves, each node's outcome. */
+export function formatUpdate(u: ReplayUpdateResult): string {
+  const r = u.rollout;
+  const lines = [`fleet update to ${u.version}: ${u.updated} updated, ${u.rolledBack} rolled back, ${u.failed} failed, ${u.refused} refused, ${u.notReached} not reached`];
+  if (!r) return lines.concat("  the run ended before the rollout's instant").join("\n");
+  const took = u.virtual_s === undefined ? "still running when the run ended" : `took ${(u.virtual_s / 60).toFixed(1)} min virtual, ${u.real_s!.toFixed(1)} s real`;
+  lines.push(`  rollout ${r.state}${r.why ? ` (${r.why})` : ""}, ${r.waves.length} wave(s), ${took}`);
+  r.waves.forEach((w, i) => {
+    const each = w.map((k) => {
+      const o = r.outcome[k];
+      const n = u.nodes.find((x) => `${x.site}/${x.node}` === k);
+      const begins = n && n.begins > 1 ? `, taken up ${n.begins - 1} time(s)` : "";
+      return `${k} ${o ? o.state + (o.why ? ` (${o.why})` : "") : n ? n.state : "not reached"}${begins}`;
+    });
+    lines.push(`  wave ${i + 1}: ${each.join("; ")}`);
+  });
+  return lines.join("\n");
 }

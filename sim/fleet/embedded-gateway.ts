@@ -36,6 +36,8 @@ export interface EmbeddedGatewayOptions {
   onStored?: (node: string) => void;
   /** Virtual wall-clock time of a node (Unix s), sent to it after its birth when its clock is not set. */
   wallClock?: (node: string) => number | undefined;
+  /** Commands (and so updates over the air) without the HTTP API; with apiPort they are there anyway. */
+  commands?: boolean;
   /** storage.flushMs of the gateway (default 0: commit every event-loop turn). */
   flushMs?: number;
   /** storage.cacheMB of the gateway (default 64). */
@@ -112,7 +114,7 @@ export class EmbeddedGateway {
       const commands = (this.commands = new CommandsFeature(g));
       this.api = new ApiFeature(g, { api: { host: this.o.apiHost ?? "127.0.0.1", port: this.o.apiPort }, commands, log: () => {} });
       g.use(commands).use(new AlarmsFeature(g)).use(this.api);
-    }
+    } else if (this.o.commands) g.use((this.commands = new CommandsFeature(g)));
     await g.start();
     if (this.api?.api) {
       this.o.apiPort = this.api.api.port; // the same port after a restart

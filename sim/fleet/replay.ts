@@ -7,6 +7,41 @@ import { EmbeddedGateway } from "./embedded-gateway";
 import { SiteSpec } from "./sites";
 import { RunCounts, SiteRunner } from "./runner";
 import { WorkerRunner } from "./worker-runner";
+import { rollout, type RolloutRecord } from "../../gateway/updates/rollout";
+import { updatesOf, type UpdateRecord, type UpdateService } from "../../gateway/updates/service";
+
+/** A fleet update over the air during a replay (docs/updates.md "A fleet update in a replay"). */
+export interface ReplayUpdate {
+  /** Virtual time the rollout begins at. */
+  atMs: number;
+  /** The text of a built image (dist/firmware/<board>.js). */
+  image: string;
+  waveShare: number;
+  maxFailureShare: number;
+  force?: boolean;
+  /** "site/node" to update (default: every site of the run, in the order of the specs). */
+  nodes?: string[];
+  /** Virtual pause between a node's answer to a chunk and the next chunk, ms (default 1000, as the gateway's). */
+  paceMs?: number;
+}
+
+/** How the replay's rollout went: its record, and each node's outcome counted. */
+export interface ReplayUpdateResult {
+  version: string;
+  /** The gateway's rollout record; undefined when the run ended before the rollout's instant. */
+  rollout: RolloutRecord | undefined;
+  /** Nodes whose update ended so; notReached: not updated by the end, in a wave the rollout never began (it stopped, or the run ended) or still under way. */
+  updated: number;
+  rolledBack: number;
+  failed: number;
+  refused: number;
+  notReached: number;
+  /** Each node's update as the gateway last recorded it: begins above 1 when it was taken up again after a lost link or a restart. */
+  nodes: Pick<UpdateRecord, "site" | "node" | "state" | "have" | "bytes" | "chunks" | "begins" | "why" | "started_at" | "updated_at">[];
+  /** Virtual time from the rollout's start to its end (undefined while still running at the end of the run), and real time. */
+  virtual_s?: number;
+  real_s?: number;
+}
 
 export interface ReplayOptions {
   specs: SiteSpec[];
@@ -34,6 +69,8 @@ export interface ReplayOptions {
   replyWaitMs?: number;
   /** Ends the run at the next slice. */
   signal?: AbortSignal;
+  /** A fleet update through the embedded gateway's own rollout code, on virtual time (needs `gateway` started with commands). */
+  update?: ReplayUpdate;
 }
 
 export interface ReplayProgress {
@@ -57,6 +94,8 @@ export interface ReplayResult {
   reconnects: number;
   /** MQTT connections the firmware gave up because a CONNACK, PINGRESP or PUBACK did not come in time. */
   replyTimeouts: number;
+  /** The fleet update's outcome, when the run had one. */
+  update?: ReplayUpdateResult;
 }
 
 interface Runner {
@@ -110,6 +149,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
   /** How far the run is behind the host's clock (ms; negative: ahead). */
   const behindMs = () => (follow === undefined ? Infinity : Date.now() - (follow * 1000 + now));
   let live = false;
+  const fleetUpdate = o.update ? new FleetUpdate(o.update, o.gateway, o.specs, () => now, start0, (key) => local.map((r) => r.bytesIn(key)).find((b) => b !== undefined)) : undefined;
   const progress = (done: boolean) =>
     o.onProgress?.({ virtualMs: now, realMs: Date.now() - started, produced: ledger.producedCount(), acknowledged: ledger.acknowledgedCount(), gatewayUp: o.gateway?.isUp ?? true, live, done });
   try {
@@ -117,9 +157,11 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     let fi = 0;
     let lastProgress = 0;
     while (now < end && !o.signal?.aborted) {
-      const step = behindMs() <= slice ? liveSlice : slice;
+      // a second at a time while an update runs: its pauses and the nodes' answers are seconds apart
+      const step = behindMs() <= slice || fleetUpdate?.running ? liveSlice : slice;
       let next = Math.min(end, (Math.floor(now / step) + 1) * step);
       if (fi < faults.length && faults[fi].atMs < next) next = Math.max(now, faults[fi].atMs);
+      if (fleetUpdate && !fleetUpdate.begun && o.update!.atMs > now && o.update!.atMs < next) next = o.update!.atMs;
       if (now < o.untilMs && next > o.untilMs) next = o.untilMs;
       await Promise.all(runners.map((r) => r.runUntil(next)));
       now = next;
@@ -134,6 +176,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
             if (!f.nodes || f.nodes.includes(s.node) || f.nodes.includes(`${s.site}/${s.node}`)) await o.gateway?.sendTime(s.site, s.node, s.startUnix + now / 1000 + by);
         } else for (const r of runners) await r.apply(f);
       }
+      await fleetUpdate?.tick(now);
       if (now === o.untilMs) {
         // the drain: everything back to normal
         await o.gateway?.up();
@@ -170,7 +213,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     }
     // batches still in a board's flash when the run ends (the gateway restarting, a link still down): not lost
     for (const r of runners) for (const [node, b, s, e] of await r.queued()) ledger.onQueued(node, b, s, e);
-    return { ledger, rows: undefined, virtualMs: now, realMs: Date.now() - started, resets: n.resets, reconnects: Math.max(0, n.connects - o.specs.length), replyTimeouts: n.replyTimeouts };
+    return { ledger, rows: undefined, virtualMs: now, realMs: Date.now() - started, resets: n.resets, reconnects: Math.max(0, n.connects - o.specs.length), replyTimeouts: n.replyTimeouts, update: fleetUpdate?.result() };
   } finally {
     for (const r of runners) await r.close?.();
   }
@@ -181,4 +224,122 @@ export function ledgerVerdict(rows: StoreLedgerRow[]): { lost: number; duplicate
   const lost = rows.reduce((a, r) => a + r.lost, 0);
   const duplicated = rows.reduce((a, r) => a + r.duplicated, 0);
   return { lost, duplicated, ok: lost === 0 && duplicated === 0 };
+}
+
+/**
+ * The rollout of a replay: the gateway's own update service and rollout (gateway/updates), their timers and polls
+ * on the replay's virtual time, so that the pauses between chunks, the node's time to prove its image and the
+ * waves are the gateway's as configured, whatever the host's speed.
+ */
+class FleetUpdate {
+  begun = false;
+  running = false;
+  private record: RolloutRecord | undefined;
+  private updates: UpdateService | undefined;
+  private timers: { dueMs: number; fn: () => void; cancelled: boolean }[] = [];
+  private polls: (() => void)[] = [];
+  private startedReal = 0;
+  private endedMs: number | undefined;
+  private endedReal: number | undefined;
+  private error: Error | undefined;
+  /** Update commands sent since the last slice and not answered yet; whether any went out since. */
+  private awaiting = new Map<string, { key: string; bytes: number }>();
+  private sentSince = false;
+
+  constructor(
+    private readonly u: ReplayUpdate,
+    private readonly gateway: EmbeddedGateway | undefined,
+    private readonly specs: SiteSpec[],
+    private readonly nowMs: () => number,
+    private readonly start0Unix: number,
+    /** Bytes a node's board has received from its broker so far (undefined: not run in this thread). */
+    private readonly bytesIn: (key: string) => number | undefined,
+  ) {
+    if (!gateway) throw new Error("a fleet update in a replay needs the embedded gateway");
+  }
+
+  /** After each slice: the rollout begins at its instant; due timers fire; the rollout looks at its wave again. */
+  async tick(now: number): Promise<void> {
+    if (this.error) throw this.error;
+    if (!this.begun && now >= this.u.atMs) await this.begin();
+    const due = this.timers.filter((t) => t.dueMs <= now);
+    this.timers = this.timers.filter((t) => t.dueMs > now);
+    for (const t of due) if (!t.cancelled) t.fn();
+    const polls = this.polls;
+    this.polls = [];
+    for (const p of polls) p();
+    // the rollout's own steps (its look at the wave, the next wave's begins) before the boards go on
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    // commands on their way to the nodes: the boards stand still (a host's moment, at most 250 ms) until each
+    // node's board has received bytes since, as a board on a real link hears a command within its second; a node
+    // that cannot hear it (its link cut, its power off) is waited for once, then takes it up whenever it hears it
+    const until = Date.now() + 250;
+    const fired = due.some((t) => !t.cancelled);
+    const unheard = () => [...this.awaiting.values()].some((a) => (this.bytesIn(a.key) ?? Infinity) <= a.bytes);
+    while (Date.now() < until && (unheard() || (fired && !this.sentSince))) await sleep(1);
+    this.awaiting.clear();
+    this.sentSince = false;
+  }
+
+  private async begin(): Promise<void> {
+    this.begun = true;
+    const g = this.gateway!.gateway;
+    const commands = this.gateway!.commands?.service;
+    if (!g?.store || !commands) throw new Error("a fleet update in a replay needs the embedded gateway up, started with commands");
+    const updates = (this.updates = updatesOf(g.store.db, g.bus, commands, {
+      paceMs: this.u.paceMs ?? 1000,
+      // the node's clock is the replay's: commands live the longest the contract allows, so that a node whose clock
+      // is behind or ahead of the host's never finds one expired
+      ttl_s: 7 * 86400,
+      now: () => (this.start0Unix * 1000 + this.nowMs()),
+      setTimer: (fn, ms) => {
+        const t = { dueMs: this.nowMs() + ms, fn, cancelled: false };
+        this.timers.push(t);
+        return { cancel: () => void (t.cancelled = true) };
+      },
+    }));
+    g.bus.on("command", (e) => {
+      if (e.command.name !== "fw") return;
+      if (e.command.state === "pending") {
+        const key = `${e.command.site}/${e.command.node}`;
+        this.awaiting.set(e.command.id, { key, bytes: this.bytesIn(key) ?? 0 });
+        this.sentSince = true;
+      } else this.awaiting.delete(e.command.id);
+    });
+    const nodes = this.u.nodes ?? this.specs.map((s) => `${s.site}/${s.node}`);
+    this.running = true;
+    this.startedReal = Date.now();
+    const poll = () => new Promise<void>((r) => this.polls.push(r));
+    rollout(updates, nodes, this.u.image, { waveShare: this.u.waveShare, maxFailureShare: this.u.maxFailureShare, force: this.u.force }, poll, (r) => (this.record = r)).then(
+      (r) => {
+        this.record = r;
+        this.running = false;
+        this.endedMs = this.nowMs();
+        this.endedReal = Date.now();
+      },
+      (e) => (this.error = e as Error),
+    );
+    await new Promise((r) => setImmediate(r));
+  }
+
+  result(): ReplayUpdateResult {
+    const version = /^\/\*minigrid \S+ (\S+)\*\//.exec(this.u.image)?.[1] ?? "?";
+    const r = this.record;
+    const outcomes = Object.values(r?.outcome ?? {});
+    const count = (s: string) => outcomes.filter((x) => x.state === s).length;
+    const all = r ? r.waves.flat().length : (this.u.nodes ?? this.specs).length;
+    const ended = outcomes.filter((x) => ["updated", "rolled-back", "failed", "refused"].includes(x.state)).length;
+    return {
+      version,
+      rollout: r && JSON.parse(JSON.stringify(r)),
+      updated: count("updated"),
+      rolledBack: count("rolled-back"),
+      failed: count("failed"),
+      refused: count("refused"),
+      notReached: all - ended,
+      nodes: (this.updates?.list() ?? []).map(({ site, node, state, have, bytes, chunks, begins, why, started_at, updated_at }) => ({ site, node, state, have, bytes, chunks, begins, why, started_at, updated_at })),
+      virtual_s: this.endedMs === undefined ? undefined : (this.endedMs - this.u.atMs) / 1000,
+      real_s: this.endedReal === undefined ? undefined : (this.endedReal - this.startedReal) / 1000,
+    };
+  }
 }

@@ -47,6 +47,7 @@ export class SiteRunner {
         firmwareFile: spec.firmwareFile,
         seed: spec.seed,
         bootsBefore: spec.bootsBefore,
+        updatable: spec.updatable,
         network: spec.description.network,
         onProduced: (b, s) => onProduced(key, b, s),
         onLog: (line) => {
@@ -92,6 +93,11 @@ export class SiteRunner {
   virtualMs(key: string): number | undefined {
     const s = this.sites.find((x) => `${x.spec.site}/${x.spec.node}` === key);
     return s?.vs.esp.clock.nowMs;
+  }
+
+  /** Bytes a board has received from its broker, by "site/node"; undefined for a node not run here. */
+  bytesIn(key: string): number | undefined {
+    return this.sites.find((x) => `${x.spec.site}/${x.spec.node}` === key)?.vs.esp.net.stats.bytesIn;
   }
 
   /** What each board still holds in its flash queue: [site/node, boot, s, e]. */

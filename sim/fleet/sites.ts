@@ -25,6 +25,8 @@ export interface SiteSpec {
   firmwareFile?: string;
   /** Boots the node had in an earlier run (see VirtualSiteOptions.bootsBefore). */
   bootsBefore?: number;
+  /** Boots through the boot loader, updatable over the air (VirtualSiteOptions.updatable). */
+  updatable?: boolean;
 }
 
 export interface FleetOptions {

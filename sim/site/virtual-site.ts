@@ -3,6 +3,9 @@
 // feeders, CT clamps), all fed from a site model by virtual time. The firmware reports every batch it queues
 // through a probe, for the ledger.
 import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { updatable } from "../../firmware/update/room";
+import { currentFile, imageFile, receiverFile } from "../../firmware/update/files";
 import { Board } from "../../firmware/boards/types";
 import { VirtualEspruino } from "../vm/espruino-vm";
 import { VirtualFlash } from "../vm/flash";
@@ -55,6 +58,12 @@ export interface VirtualSiteOptions {
   network?: Partial<SiteNetworkState>;
   /** The node's `net` settings; by default the ones that fit its board on that network (netSettings). */
   net?: object;
+  /**
+   * Lay the flash out as `minigrid flash` leaves an updatable board (docs/updates.md "On the node"): the boot
+   * loader as .bootcde, the firmware in image slot 0, the update receiver; the board boots through the loader, so
+   * it can be updated over the air. Only for boards with room for two images (firmware/update/room.ts).
+   */
+  updatable?: boolean;
 }
 
 /** The `net` settings a technician gives a node on `board` for the site's network (none on the Linux build). */
@@ -148,7 +157,15 @@ export class VirtualSite {
     // the boot counter the firmware keeps (mg.boot, app/node-app.ts): a later run of the same node goes on counting, so
     // its (boot, seq) keys do not collide with batches the gateway stored from an earlier run
     if (this.o.bootsBefore) this.esp.storage().writeJSON("mg.boot", { n: this.o.bootsBefore });
-    this.esp.loadFile(this.o.firmwareFile ?? join(firmwareOutDir, `${this.o.board.id}.js`));
+    const file = this.o.firmwareFile ?? join(firmwareOutDir, `${this.o.board.id}.js`);
+    if (!this.o.updatable) return this.esp.loadFile(file);
+    if (!updatable(this.o.board)) throw new Error(`${this.o.board.id} has no room for two images (docs/updates.md "Room"): it cannot be updated over the air`);
+    const st = this.esp.storage();
+    st.write(imageFile + "0", readFileSync(file, "latin1"));
+    st.write(currentFile, "0");
+    st.write(receiverFile, readFileSync(join(firmwareOutDir, "receiver.js"), "latin1"));
+    st.write(".bootcde", readFileSync(join(firmwareOutDir, "boot.js"), "latin1"));
+    this.esp.powerOnFromFlash();
   }
 
   private probe(kind: string, args: unknown[]): void {
