@@ -8,6 +8,7 @@ import { UsageError } from "../../cli/command";
 import type { Store } from "../../gateway/storage/store";
 import type { EventBus } from "../../gateway/events";
 import { makeStore } from "./api-fixture";
+import { captureConsole } from "../helpers/console-capture";
 
 let store: Store;
 let bus: EventBus;
@@ -34,10 +35,7 @@ beforeEach(async () => {
     },
     log: () => {},
   });
-  out = [];
-  err = [];
-  vi.spyOn(console, "log").mockImplementation((s: string) => void out.push(s));
-  vi.spyOn(console, "error").mockImplementation((s: string) => void err.push(s));
+  ({ out, err } = captureConsole());
 });
 
 afterEach(async () => {

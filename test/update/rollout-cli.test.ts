@@ -2,12 +2,10 @@
 // nodes, each the real update receiver on its own virtual Storage answering the gateway's commands; the CLI starts
 // the rollout, follows it wave by wave and says how it ended; a wave whose node rolls back stops it.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { writeFileSync } from "node:fs";
 import { crc32 } from "node:zlib";
 import { startApi, RunningApi } from "../../gateway/api/server";
-import { nodeCommand } from "../../cli/commands/node";
+import { imageFile, runNode } from "./cli-fixture";
 import { receiver, type Receiver } from "../../firmware/update/receiver";
 import { createStorage } from "../../sim/vm/storage";
 import { VirtualFlash } from "../../sim/vm/flash";
@@ -15,6 +13,7 @@ import { UsageError } from "../../cli/command";
 import type { Store } from "../../gateway/storage/store";
 import type { EventBus } from "../../gateway/events";
 import { birth, makeStore, T0 } from "../gateway/api-fixture";
+import { captureConsole } from "../helpers/console-capture";
 
 const nodes = ["ctl-1", "ctl-2", "ctl-3"];
 let store: Store;
@@ -53,10 +52,7 @@ beforeEach(async () => {
     },
     log: () => {},
   });
-  out = [];
-  err = [];
-  vi.spyOn(console, "log").mockImplementation((s: string) => void out.push(s));
-  vi.spyOn(console, "error").mockImplementation((s: string) => void err.push(s));
+  ({ out, err } = captureConsole());
 });
 
 afterEach(async () => {
@@ -65,15 +61,7 @@ afterEach(async () => {
   store.close();
 });
 
-function run(argv: string[], flags: Record<string, string | boolean> = {}): Promise<number> {
-  return nodeCommand.run({ url: `http://127.0.0.1:${api.port}`, token: "tok", ...flags }, argv);
-}
-
-function imageFile(version: string): string {
-  const f = join(mkdtempSync(join(tmpdir(), "mg-rollout-")), "esp32.js");
-  writeFileSync(f, `/*minigrid esp32 ${version}*/\n` + 'print("new");'.repeat(200));
-  return f;
-}
+const run = (argv: string[], flags: Record<string, string | boolean> = {}): Promise<number> => runNode(api.port, argv, flags);
 
 describe("minigrid node rollout", () => {
   it("rolls a newer image out in waves to every node of its board, following it to its end", async () => {

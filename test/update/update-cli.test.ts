@@ -2,18 +2,17 @@
 // real update receiver on the virtual Storage, answering the gateway's commands; the CLI follows the update to
 // its end and says how it ended.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
 import { crc32 } from "node:zlib";
 import { startApi, RunningApi } from "../../gateway/api/server";
-import { nodeCommand } from "../../cli/commands/node";
+import { imageFile, runNode } from "./cli-fixture";
 import { receiver, type Receiver } from "../../firmware/update/receiver";
 import { createStorage } from "../../sim/vm/storage";
 import { VirtualFlash } from "../../sim/vm/flash";
 import type { Store } from "../../gateway/storage/store";
 import type { EventBus } from "../../gateway/events";
 import { birth, makeStore } from "../gateway/api-fixture";
+import { captureConsole } from "../helpers/console-capture";
 
 let store: Store;
 let bus: EventBus;
@@ -43,10 +42,7 @@ beforeEach(async () => {
     },
     log: () => {},
   });
-  out = [];
-  err = [];
-  vi.spyOn(console, "log").mockImplementation((s: string) => void out.push(s));
-  vi.spyOn(console, "error").mockImplementation((s: string) => void err.push(s));
+  ({ out, err } = captureConsole());
 });
 
 afterEach(async () => {
@@ -55,15 +51,7 @@ afterEach(async () => {
   store.close();
 });
 
-function run(argv: string[], flags: Record<string, string | boolean> = {}): Promise<number> {
-  return nodeCommand.run({ url: `http://127.0.0.1:${api.port}`, token: "tok", ...flags }, argv);
-}
-
-function imageFile(version: string): string {
-  const f = join(mkdtempSync(join(tmpdir(), "mg-update-")), "esp32.js");
-  writeFileSync(f, `/*minigrid esp32 ${version}*/\n` + 'print("new");'.repeat(200));
-  return f;
-}
+const run = (argv: string[], flags: Record<string, string | boolean> = {}): Promise<number> => runNode(api.port, argv, flags);
 
 describe("minigrid node update", () => {
   it("sends a newer image, follows it to the node's birth on the new version, and says so", async () => {
