@@ -2,6 +2,7 @@
 // Energy per site day as grouped bars (PV yield, load, battery in, battery out), drawn as SVG: a bar per measured
 // counter and day, none (a grey tick) for a day without readings, never a zero that was not measured.
 import type { DailyEnergyDay } from "../../../contracts/gateway-api";
+import { svgEl } from "./svg";
 
 export const dailySeries: { key: string; label: string; colour: string }[] = [
   { key: "pv_Wh", label: "PV yield", colour: "#d99a00" },
@@ -24,13 +25,6 @@ export function barsDescription(days: DailyEnergyDay[], measured: string[], zone
   return `Energy per day from ${first} to today (${days.length} days of ${zone}): ${parts.join("; ") || "nothing measured"}`;
 }
 
-const NS = "http://www.w3.org/2000/svg";
-function svgEl(tag: string, attrs: { [a: string]: string | number }, text?: string): SVGElement {
-  const e = document.createElementNS(NS, tag);
-  for (const a in attrs) e.setAttribute(a, String(attrs[a]));
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 /** The bars at `width` px (the host's width: drawn at the scale shown, so that text keeps its size). */
 export function barsSvg(days: DailyEnergyDay[], measured: string[], zone: string, width = 720): SVGSVGElement {

@@ -4,6 +4,7 @@
 // reading (a failed reading is a dash with a badge, a stale one keeps its number greyed, as everywhere on the page).
 // The model is pure (Node tests check it); flowSvg draws it.
 import { findChannel, showValue, type LatestChannel } from "./view";
+import { svgEl } from "./svg";
 
 const worst = "fseo"; // quality letters, worst first
 
@@ -91,14 +92,6 @@ export function flowDescription(m: FlowModel): string {
   return "Energy flow now: " + parts.join("; ");
 }
 
-const NS = "http://www.w3.org/2000/svg";
-
-function svgEl(tag: string, attrs: { [a: string]: string | number }, text?: string): SVGElement {
-  const e = document.createElementNS(NS, tag);
-  for (const a in attrs) e.setAttribute(a, String(attrs[a]));
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 function stateOf(c: LatestChannel | undefined): string {
   return c ? showValue(c).state : "none";
