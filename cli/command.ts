@@ -14,6 +14,8 @@ export interface Command {
   allowPositionals?: boolean;
   /** The words allowed as the first positional, when the command has subcommands (for a suggestion when mistyped). */
   subcommands?: string[];
+  /** The help of one subcommand (`minigrid sim replay --help`), given the positionals before --help; else `usage`. */
+  usageFor?(positionals: string[]): string | undefined;
   run(values: Values, positionals: string[]): Promise<number>;
 }
 

@@ -35,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const { values, positionals } = parseCommandArgs(command, rest);
     if (values.help) {
-      console.log(command.usage);
+      console.log(command.usageFor?.(positionals) ?? command.usage);
       return 0;
     }
     return await command.run(values, positionals);

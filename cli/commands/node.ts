@@ -78,6 +78,7 @@ function int(s: string, name: string): number {
 export const nodeCommand: Command = {
   name: "node",
   usage: usage(),
+  usageFor: (positionals) => (usages[positionals[0]] !== undefined ? usage(positionals[0]) : undefined),
   options: {
     url: { type: "string" },
     token: { type: "string" },

@@ -14,9 +14,7 @@ function parseDurationSeconds(text: string): number {
   return Number(m[1]) * unit;
 }
 
-export const simCommand: Command = {
-  name: "sim",
-  usage: `Usage: minigrid sim run --board NAME [--file FILE] [--settings FILE] [--for DURATION]
+const runUsage = `Usage: minigrid sim run --board NAME [--file FILE] [--settings FILE] [--for DURATION]
        minigrid sim replay ... (minigrid sim replay --help)
 
 Loads the board's built file (dist/firmware/<board>.js, from minigrid build) into the virtual Espruino: a Node vm
@@ -29,9 +27,14 @@ Options:
   --file FILE        run this file instead of the built one
   --settings FILE    linux board: the minigrid.json settings file to give it
   --for DURATION     virtual time to run: 90s, 15m, 6h, 1d (default 60s)
-  -h, --help         show this help
+  -h, --help         show this help`;
+
+export const simCommand: Command = {
+  name: "sim",
+  usage: `${runUsage}
 
 ${replayUsage}`,
+  usageFor: (positionals) => (positionals[0] === "replay" ? replayUsage : positionals[0] === "run" ? runUsage : undefined),
   allowPositionals: true,
   options: { board: { type: "string" }, file: { type: "string" }, settings: { type: "string" }, for: { type: "string" }, ...replayOptions },
   async run(values, positionals) {

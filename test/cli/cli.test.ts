@@ -48,6 +48,24 @@ describe("minigrid: the overview, --version, mistakes", () => {
     expect(v.stdout.trim()).toBe(`minigrid ${JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")).version}`);
   });
 
+  it("a subcommand's --help is that subcommand's help, opening with its Usage line; the command's covers them all", () => {
+    const replay = minigrid(["sim", "replay", "--help"]);
+    expect(replay.status).toBe(0);
+    expect(replay.stdout.startsWith("Usage: minigrid sim replay")).toBe(true);
+    expect(replay.stdout).toContain("--workers N");
+    expect(replay.stdout).not.toContain("--settings FILE");
+    const run = minigrid(["sim", "run", "--help"]);
+    expect(run.stdout.startsWith("Usage: minigrid sim run")).toBe(true);
+    expect(run.stdout).not.toContain("--workers N");
+    const sim = minigrid(["sim", "--help"]);
+    expect(sim.stdout).toContain("--settings FILE");
+    expect(sim.stdout).toContain("--workers N");
+    const update = minigrid(["node", "update", "--help"]);
+    expect(update.status).toBe(0);
+    expect(update.stdout.startsWith("Usage: minigrid node update SITE NODE")).toBe(true);
+    expect(update.stdout).not.toContain("minigrid node reboot");
+  });
+
   it("a mistyped command, subcommand or option gets the closest one named, and status 2", () => {
     const cmd = minigrid(["gatway", "check-config", "x.yaml"]);
     expect(cmd.status).toBe(2);
