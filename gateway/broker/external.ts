@@ -17,6 +17,7 @@ import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { nodeTopics, topicRoot } from "../../firmware/protocol/topics";
 import type { GatewayConfig } from "../config/load";
 import { SettingsError } from "../config/settings-error";
+import { gatewayAvailabilityTopic } from "../homeassistant/discovery";
 import type { GatewayFeature } from "../events";
 import type { GatewayCounters } from "../ingest/counters";
 import type { Ingest } from "../ingest/ingest";
@@ -62,8 +63,16 @@ export class ExternalBroker implements GatewayFeature, Publisher {
       ...(b.tls?.ca ? { ca: readFileSync(b.tls.ca) } : {}),
       ...(b.tls ? { cert: readFileSync(b.tls.cert), key: readFileSync(b.tls.key) } : {}),
     };
+    // Home Assistant reads the gateway's availability: a will says "offline" when the connection ends without a
+    // DISCONNECT (the gateway killed, its PC or link gone; MQTT 5 §3.1.2.5), and every CONNACK, the first and each
+    // after a reconnect, says "online" again. A stop says "offline" itself (homeassistant/feature.ts), then
+    // disconnects cleanly, which drops the will [MQTT-3.1.2-10].
+    const ha = this.config.homeassistant;
+    const presence = ha?.enabled ? gatewayAvailabilityTopic(ha) : undefined;
+    if (presence) opts.will = { topic: presence, payload: Buffer.from("offline"), qos: 1, retain: true };
     const client = mqtt.connect(b.url as string, opts);
     this.client = client;
+    if (presence) client.on("connect", () => client.publish(presence, "online", { qos: 1, retain: true }));
     const gate = new AckGate(client);
     client.handleMessage = (packet, callback) => {
       if (packet.cmd !== "publish") return callback();

@@ -61,8 +61,12 @@ export function availabilityTopic(t: DiscoveryTopics, site: string, node: string
   return nodeBase(t, site, node) + "/availability";
 }
 
-/** The gateway's own availability: "offline" once it stops, so that HA does not show a stopped gateway's last values. */
-export function gatewayAvailabilityTopic(t: DiscoveryTopics): string {
+/**
+ * The gateway's own availability: "offline" once it stops, so that HA does not show a stopped gateway's last values;
+ * on an external broker also the gateway's will, so that a gateway killed or cut off says so too
+ * (gateway/broker/external.ts).
+ */
+export function gatewayAvailabilityTopic(t: Pick<DiscoveryTopics, "stateTopic">): string {
   return `${t.stateTopic}/gateway/availability`;
 }
 

@@ -1,14 +1,13 @@
 // External broker mode: PUBACKs held until the commit of their message (AckGate), many messages per commit, the
 // gateway killed mid-ingest against a real mosquitto, and mosquitto's persistence surviving its own restart.
-import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import type { IPublishPacket, MqttClient, Packet } from "mqtt";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { AckGate } from "../../gateway/broker/ack-gate";
 import { Gateway } from "../../gateway/gateway";
+import { GatewayProcesses } from "../helpers/gateway-process";
 import { freePort, startMosquitto, type Mosquitto } from "../helpers/mosquitto";
 import { batch, birth, connectClient, tempDir, testConfig, topic, waitFor } from "./fixture";
 import { needs } from "../helpers/prerequisites";
@@ -57,7 +56,7 @@ describe("AckGate", () => {
 let broker: Mosquitto | undefined;
 let gw: Gateway | undefined;
 const clients: MqttClient[] = [];
-const children: ChildProcess[] = [];
+const gateways = new GatewayProcesses();
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.end(true);
@@ -67,9 +66,7 @@ afterEach(async () => {
   broker = undefined;
 });
 
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
-});
+afterAll(() => gateways.killAll());
 
 const conf = ["max_queued_messages 100000"];
 const stored = (g: Gateway) => (g.store!.db.prepare("SELECT count(*) AS n FROM batches").get() as { n: number }).n;
@@ -136,19 +133,7 @@ needs("mosquitto").describe("external broker (mosquitto): commits and acknowledg
         "demo: true",
       ].join("\n"),
     );
-    const bin = fileURLToPath(new URL("../../bin/minigrid.mjs", import.meta.url));
-    const startChild = () =>
-      new Promise<ChildProcess>((resolve, reject) => {
-        const child = spawn(process.execPath, [bin, "gateway", "--config", configFile], { stdio: ["ignore", "pipe", "pipe"] });
-        children.push(child);
-        let out = "";
-        child.stdout!.on("data", (d) => {
-          out += d;
-          if (out.includes("Ctrl-C to stop")) resolve(child);
-        });
-        child.stderr!.on("data", (d) => (out += d));
-        child.once("exit", (code) => reject(new Error(`gateway exited (${code}) before it was ready:\n${out}`)));
-      });
+    const startChild = () => gateways.start(configFile);
     const storedNow = () => {
       const db = new Database(dbPath, { readonly: true });
       try {

@@ -1,36 +1,18 @@
 // PUBACK only after the commit, end to end: the gateway runs as a child process (`minigrid gateway`), is killed
 // with SIGKILL in the middle of ingest and started again; the publishers send again what was not acknowledged, and
 // every batch ends up stored exactly once.
-import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import type { MqttClient } from "mqtt";
 import { afterAll, describe, expect, it } from "vitest";
+import { GatewayProcesses } from "../helpers/gateway-process";
 import { freePort } from "../helpers/mosquitto";
 import { batch, birth, hashOnce, nodeClient, tempDir, topic, waitFor } from "./fixture";
 
-const bin = fileURLToPath(new URL("../../bin/minigrid.mjs", import.meta.url));
-const children: ChildProcess[] = [];
+const gateways = new GatewayProcesses();
 
-function startChild(configFile: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [bin, "gateway", "--config", configFile], { stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let out = "";
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (d) => {
-      out += d;
-      if (out.includes("Ctrl-C to stop")) resolve(child);
-    });
-    child.stderr!.on("data", (d) => (out += d));
-    child.once("exit", (code) => reject(new Error(`gateway exited (${code}) before it listened:\n${out}`)));
-  });
-}
-
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
-});
+afterAll(() => gateways.killAll());
 
 describe("gateway killed mid-ingest", () => {
   it("stores every batch exactly once after SIGKILL and restart", async () => {
@@ -52,7 +34,7 @@ describe("gateway killed mid-ingest", () => {
         ].join("\n"),
       );
     writeConfig(20);
-    let child = await startChild(configFile);
+    let child = await gateways.start(configFile);
     const url = `mqtt://127.0.0.1:${port}`;
     const perNode = 400;
     const clients: MqttClient[] = [];
@@ -84,7 +66,7 @@ describe("gateway killed mid-ingest", () => {
     expect(ackedAtKill).toBeLessThan(nodes.length * perNode); // the kill did land mid-ingest
     // mqtt.js sends its unacknowledged messages again one at a time: commit each event-loop turn from here
     writeConfig(0);
-    child = await startChild(configFile);
+    child = await gateways.start(configFile);
     await Promise.all(all);
     const db = new Database(dbPath, { readonly: true });
     const rows = db.prepare("SELECT node, count(*) AS n, count(DISTINCT seq) AS d FROM batches GROUP BY node ORDER BY node").all();

@@ -2,6 +2,8 @@
 // device class / unit pairs of its sensor device classes (a JSON schema written here from those pages, below), and
 // the whole path with real parts: a gateway (embedded aedes, or a real mosquitto), a node over MQTT, and an MQTT
 // client that logs in as Home Assistant does and reads what HA would read.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Ajv } from "ajv";
 import type { MqttClient } from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
@@ -10,7 +12,8 @@ import type { BirthPayload } from "../../firmware/protocol/messages";
 import { checkConfig } from "../../gateway/config/load";
 import { discoveryConfigs, sensorClass } from "../../gateway/homeassistant/discovery";
 import { gatewayConfigSections, startGatewayService, type RunningGateway } from "../../gateway/service";
-import { mosquittoMissing, startMosquitto, type Mosquitto } from "../helpers/mosquitto";
+import { GatewayProcesses } from "../helpers/gateway-process";
+import { freePort, mosquittoMissing, startMosquitto, type Mosquitto } from "../helpers/mosquitto";
 import { batch, birth, connectClient, hashOnce, nodeClient, tempDir, testConfig, topic, waitFor } from "./fixture";
 
 // --- Home Assistant's MQTT sensor discovery, as documented -------------------------------------------------------
@@ -175,7 +178,10 @@ let running: RunningGateway | undefined;
 let broker: Mosquitto | undefined;
 const clients: MqttClient[] = [];
 
+const gateways = new GatewayProcesses();
+
 afterEach(async () => {
+  gateways.killAll();
   for (const c of clients.splice(0)) c.end(true);
   await running?.gateway.stop();
   running = undefined;
@@ -295,5 +301,38 @@ describe.skipIf(mosquittoMissing !== "")("on an external broker (mosquitto)", ()
     await fresh.subscribeAsync(["homeassistant/#", "minigrid/#"], { qos: 1 });
     await new Promise((r) => setTimeout(r, 300));
     expect([...left.entries()].filter(([, p]) => p !== "")).toEqual([]);
+  });
+
+  it("a gateway killed (SIGKILL) is shown offline by its will, and online again once it is back", async () => {
+    const b = (broker = (await startMosquitto())!);
+    const dir = tempDir();
+    const configFile = join(dir, "gateway.yaml");
+    writeFileSync(
+      configFile,
+      [
+        `broker: {mode: external, url: "${b.url}", clientId: gw-ha-kill}`,
+        `storage: {path: ${JSON.stringify(join(dir, "gw.db"))}}`,
+        `http: {port: ${await freePort()}}`,
+        "homeassistant: {enabled: true}",
+        "demo: true",
+      ].join("\n"),
+    );
+    const hass = await keep(connectClient(b.url, { clientId: "hass-kill" }));
+    const heard: string[] = [];
+    hass.on("message", (t, p) => t === "minigrid/gateway/availability" && heard.push(p.toString()));
+    await hass.subscribeAsync("minigrid/gateway/availability", { qos: 1 });
+    let child = await gateways.start(configFile);
+    await waitFor(() => heard.at(-1) === "online", 5000, "online once the gateway is up");
+    child.kill("SIGKILL");
+    await waitFor(() => heard.at(-1) === "offline", 5000, "offline from the will after the kill");
+    child = await gateways.start(configFile);
+    await waitFor(() => heard.at(-1) === "online", 5000, "online again after the restart");
+    // a stop says offline itself and disconnects cleanly: the retained message a newcomer reads is offline
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+    const fresh = await keep(connectClient(b.url, { clientId: "hass-after" }));
+    const retained = new Promise<string>((r) => fresh.on("message", (_, p) => r(p.toString())));
+    await fresh.subscribeAsync("minigrid/gateway/availability", { qos: 1 });
+    expect(await retained).toBe("offline");
   });
 });
