@@ -59,7 +59,9 @@ export const CHARGE_STATES = " 0 2 3 4 5 7 245 247 252 .";
 export function implausible(key: string, v: number): boolean {
   if (key === "charge_state") return CHARGE_STATES.indexOf(" " + v + " ") < 0;
   // (PLAUSIBLE ends in a digit and every needle is " key ": none runs past its end)
-  const i = PLAUSIBLE.indexOf(" " + key + " ");
-  const w = PLAUSIBLE.substr(i + key.length + 2, 16).split(" ");
-  return i >= 0 && !(v >= +w[0] && v <= +w[1]);
+  let i = PLAUSIBLE.indexOf(" " + key + " ");
+  if (i < 0) return false;
+  // the two bounds after the key, read in place: parseFloat stops at the space after each
+  i += key.length + 2;
+  return !(v >= parseFloat(PLAUSIBLE.substr(i, 8)) && v <= parseFloat(PLAUSIBLE.substr(PLAUSIBLE.indexOf(" ", i) + 1, 8)));
 }
