@@ -42,7 +42,7 @@ export interface EmbeddedGatewayOptions {
   flushMs?: number;
   /** storage.cacheMB of the gateway (default 64). */
   cacheMB?: number;
-  /** storage.synchronous of the gateway (default NORMAL). */
+  /** storage.synchronous of the gateway (default OFF). */
   synchronous?: "FULL" | "NORMAL" | "OFF";
 }
 
@@ -69,10 +69,12 @@ export class EmbeddedGateway {
     config.storage.path = o.dbPath ?? join(tempDir!, "minigrid.db");
     // the replay sets the nodes' clocks to virtual time: no periodic sync from the host's clock
     config.liveness.timeSyncS = 2_000_000; // the most a Node timer holds (2^31 ms)
-    // a replay's boards wait for each PUBACK in real time: commit at once, and without an fsync per commit
-    // (WAL with NORMAL still survives the gateway process being killed; only a host power cut could lose the tail)
+    // a replay's boards wait for each PUBACK in real time: commit at once, and without an fsync at all (OFF: a
+    // commit is still written to the operating system at once, so it survives the gateway process being killed, a
+    // gateway-down fault included; only a host power cut could lose the tail, and a replay does not model one). The
+    // checkpoints' fsyncs under NORMAL cost a fleet's replay about a tenth of its CPU (docs/simulator.md "Speed")
     config.storage.flushMs = o.flushMs ?? 0;
-    config.storage.synchronous = o.synchronous ?? "NORMAL";
+    config.storage.synchronous = o.synchronous ?? "OFF";
     // a fleet's hot leaves (100 nodes x 38 channels) stay in the page cache: commits without reads
     config.storage.cacheMB = o.cacheMB ?? 64;
     const g = new EmbeddedGateway(o, config);
