@@ -5,6 +5,9 @@ import type { ScheduledFault } from "../faults/script";
 import type { SiteSpec } from "./sites";
 import type { RunCounts } from "./runner";
 
+/** Each worker thread's young generation (see start). */
+const youngGenerationMb = 96;
+
 export class WorkerRunner {
   private seq = 0;
   private waiting = new Map<number, (v: unknown) => void>();
@@ -26,10 +29,12 @@ export class WorkerRunner {
   }
 
   static async start(specs: SiteSpec[], broker: { host: string; port: number }, onProduced: (key: string, b: number, s: number) => void, replyWaitMs?: number): Promise<WorkerRunner> {
-    // A young generation of 192 MB (semi-spaces of 64 MB; V8's default is 16): with 50 boards on a thread, most of
+    // A young generation of 96 MB (semi-spaces of 32 MB; V8's default is 16): with 50 boards on a thread, most of
     // what a slice allocates dies within it, and with the default size it was promoted and collected by full GCs
-    // (bench/sim.bench.ts: 100 sites x 4 h went from 72 s to 50 s, peak memory from 1.2 to 0.94 GB).
-    const w = new Worker(new URL("./worker-boot.mjs", import.meta.url), { workerData: { specs, broker, replyWaitMs }, resourceLimits: { maxYoungGenerationSizeMb: 192 } });
+    // (bench/sim.bench.ts: 100 sites x 4 h went from 72 s to 50 s, peak memory from 1.2 to 0.94 GB). 192 MB was no
+    // faster once the site models stopped keeping every minute of their run, and held 110 MB more at the peak
+    // (100 sites x 3 h, 2 workers: 596-600 MB against 480-491 MB, the same CPU time within the machine's noise).
+    const w = new Worker(new URL("./worker-boot.mjs", import.meta.url), { workerData: { specs, broker, replyWaitMs }, resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb } });
     return new WorkerRunner(w, onProduced);
   }
 
