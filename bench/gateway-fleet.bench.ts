@@ -9,6 +9,19 @@
 //   gateway.fleet.peakRss_MB                 its peak while the nodes publish (sampled every 200 ms, the process and
 //                                            its children summed; target under 200 MB)
 //   gateway.fleet.puback.p50_ms, .p99_ms     PUBLISH to PUBACK as the nodes see it (target p99 under 100 ms)
+//   gateway.fleet.gwPuback.p50_ms, .p99_ms   the same as the gateway measured it (minigrid_puback_latency_seconds,
+//                                            the upper bound of the bucket holding the quantile): close to the
+//                                            nodes' figures when the delay is the gateway's, far under them when the
+//                                            bench process was late to read its PUBACKs
+//   gateway.fleet.gwLoopLagMax_ms            the gateway's longest event-loop delay during the load
+//                                            (minigrid_event_loop_lag_seconds, quantile 1, scraped every second):
+//                                            its thread was blocked. MG_BENCH_GW_TRACE=1 prints each second's
+//                                            scrape (lag, longest commit, PUBACKs over 100 ms, WAL pages) to stderr
+//   gateway.fleet.gwCommitMax_ms             its longest ingest commit (minigrid_commit_max_seconds): a blocked
+//                                            thread inside a commit is SQLite's work (a checkpoint), outside it GC
+//                                            or other work
+//   gateway.fleet.benchLoopDelay.p99_ms, .max_ms   this process's own event-loop delay during the load (500
+//                                            clients in one Node process): high when its PUBACK times are its own
 //   gateway.fleet.published, .stored,        batches sent, rows of the live boot in `batches`, and the ones not
 //   gateway.fleet.missing, .duplicated       stored / stored more than once (the duplicates counter): both must be 0
 //   gateway.fleet.cpuPerBatch_ms             the gateway's CPU time (user + system) per batch, connections and births
@@ -25,6 +38,7 @@
 // storage.synchronous (default the gateway's own, FULL).
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import Database from "better-sqlite3";
@@ -97,6 +111,26 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** The metric's values summed over its label sets (0 when absent). */
+function metricSum(text: string, name: string): number {
+  return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, "gm"))].reduce((a, m) => a + Number(m[1]), 0);
+}
+
+/** A histogram's cumulative buckets {le: count} in the Prometheus text. */
+function buckets(text: string, name: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)`, "gm"))) out.set(m[1] === "+Inf" ? Infinity : Number(m[1]), Number(m[2]));
+  return out;
+}
+
+/** The upper bound (ms) of the bucket holding quantile q of the observations between two scrapes. */
+function bucketQuantileMs(before: Map<number, number>, after: Map<number, number>, q: number): number {
+  const les = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  for (const le of les) if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= q * total) return le * 1000;
+  return Infinity;
+}
+
 async function connect(url: string, clientId: string): Promise<MqttClient> {
   const c = mqtt.connect(url, { clientId, reconnectPeriod: 0, connectTimeout: 30_000, clean: false, keepalive: 120 });
   await new Promise<void>((resolve, reject) => {
@@ -130,6 +164,25 @@ export async function bench(): Promise<Record<string, number>> {
     const url = `mqtt://127.0.0.1:${port}`;
     for (let k = 0; k < NODES; k += 50) clients.push(...(await Promise.all(Array.from({ length: Math.min(50, NODES - k) }, (_, j) => connect(url, `${SITE}.${nodeName(k + j)}`)))));
     await Promise.all(clients.map((c, k) => c.publishAsync(`mg/v1/${SITE}/${nodeName(k)}/birth`, JSON.stringify(birth({ boot: LIVE_BOOT })), { qos: 1 })));
+    // this scrape resets the gateway's loop-lag gauge and marks where the load's PUBACK histogram starts
+    const scrape = async () => (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    const pubacksBefore = buckets(await scrape(), "minigrid_puback_latency_seconds");
+    const benchLoop = monitorEventLoopDelay({ resolution: 10 });
+    benchLoop.enable();
+    // each scrape resets the gateway's lag gauge: one a second tells when in the run its thread was blocked
+    let lagMaxS = 0;
+    const loadStart = Date.now();
+    let scraping = Promise.resolve();
+    const trace = process.env.MG_BENCH_GW_TRACE ? (line: string) => process.stderr.write(line + "\n") : undefined;
+    const scraper = setInterval(() => {
+      scraping = scraping.then(async () => {
+        const text = await scrape().catch(() => "");
+        const lag = Number(/^minigrid_event_loop_lag_seconds\{quantile="1"\} (\S+)/m.exec(text)?.[1] ?? 0);
+        lagMaxS = Math.max(lagMaxS, lag);
+        const b = buckets(text, "minigrid_puback_latency_seconds");
+        trace?.(`gateway-fleet ${((Date.now() - loadStart) / 1000).toFixed(0)} s: lag max ${(lag * 1000).toFixed(0)} ms, commit max ${(metricSum(text, "minigrid_commit_max_seconds") * 1000).toFixed(0)} ms, PUBACKs ${b.get(Infinity) ?? 0} (over 100 ms ${(b.get(Infinity) ?? 0) - (b.get(0.1) ?? 0)}), WAL ${metricSum(text, "minigrid_wal_frames")} pages`);
+      });
+    }, 1000);
     // one batch a second each, spread over the second as independent nodes' clocks are
     const latencies: number[] = [];
     let published = 0;
@@ -156,11 +209,16 @@ export async function bench(): Promise<Record<string, number>> {
       });
     });
     await Promise.all(sends);
+    clearInterval(scraper);
+    await scraping;
+    benchLoop.disable();
     const cpu = cpuSeconds(gw.proc.pid!) - cpu0;
     clearInterval(sampler);
-    // the gateway's own count of batches it dropped as already stored
-    const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-    const metric = (name: string) => [...metrics.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, "gm"))].reduce((a, m) => a + Number(m[1]), 0);
+    // the gateway's own count of batches it dropped as already stored, its PUBACK times, loop lag and commits
+    const metrics = await scrape();
+    const metric = (name: string) => metricSum(metrics, name);
+    const pubacksAfter = buckets(metrics, "minigrid_puback_latency_seconds");
+    lagMaxS = Math.max(lagMaxS, Number(/^minigrid_event_loop_lag_seconds\{quantile="1"\} (\S+)/m.exec(metrics)?.[1] ?? 0));
     const duplicated = metric("minigrid_duplicates_total");
     const refused = metric("minigrid_rejects_total") + metric("minigrid_covered_total");
     for (const c of clients) c.end(true);
@@ -184,6 +242,12 @@ export async function bench(): Promise<Record<string, number>> {
       "gateway.fleet.peakRss_MB": Math.round((peakKb * 1024) / 1e6),
       "gateway.fleet.puback.p50_ms": q(0.5),
       "gateway.fleet.puback.p99_ms": q(0.99),
+      "gateway.fleet.gwPuback.p50_ms": bucketQuantileMs(pubacksBefore, pubacksAfter, 0.5),
+      "gateway.fleet.gwPuback.p99_ms": bucketQuantileMs(pubacksBefore, pubacksAfter, 0.99),
+      "gateway.fleet.gwLoopLagMax_ms": Math.round(lagMaxS * 1e4) / 10,
+      "gateway.fleet.gwCommitMax_ms": Math.round(metric("minigrid_commit_max_seconds") * 1e4) / 10,
+      "gateway.fleet.benchLoopDelay.p99_ms": Math.round(benchLoop.percentile(99) / 1e5) / 10,
+      "gateway.fleet.benchLoopDelay.max_ms": Math.round(benchLoop.max / 1e5) / 10,
       "gateway.fleet.published": published,
       "gateway.fleet.stored": stored,
       "gateway.fleet.missing": published - stored,

@@ -14,6 +14,8 @@ export interface MetricsSnapshot {
   covered?: number;
   rejects: { [reason: string]: number };
   commitErrors?: number;
+  /** The longest ingest commit so far, ms. */
+  maxFlushMs?: number;
   /** Batches stored per second over the core's sliding window. */
   ingestBatchesPerSecond?: number;
   /** Messages waiting for the next commit. */
@@ -99,6 +101,7 @@ export function renderMetrics(
     t.metric("minigrid_covered_total", "counter", "Merged summaries dropped because other rows already hold every batch they cover.", s.covered);
     t.metric("minigrid_rejects_total", "counter", "Input refused, by reason.", labelled("reason", s.rejects));
     t.metric("minigrid_commit_errors_total", "counter", "Store commits that failed.", s.commitErrors);
+    t.metric("minigrid_commit_max_seconds", "gauge", "Longest ingest commit since the gateway started (the gateway's thread waits for it).", s.maxFlushMs === undefined ? undefined : s.maxFlushMs / 1000);
     t.metric("minigrid_ingest_batches_per_second", "gauge", "Batches stored per second (sliding window).", s.ingestBatchesPerSecond);
     t.metric("minigrid_queue_depth", "gauge", "Depth of the gateway's queues.", [
       ...(s.queueDepth !== undefined ? [['{queue="ingest"}', s.queueDepth] as [string, number]] : []),
