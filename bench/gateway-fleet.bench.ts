@@ -29,14 +29,16 @@
 //                                            else loads the machine
 //   gateway.fleet.refused, .reconnects       batches the gateway refused or dropped as covered; reconnects it saw
 //   gateway.fleet.load1                      the machine's 1-minute load average at the end (2 cores)
+// MG_BENCH_GATEWAY_NODE_ARGS passes Node options to the gateway's process alone, e.g. "--cpu-prof
+// --cpu-prof-dir=/tmp/prof" for a CPU profile of its threads under the load.
 // How the history is built: straight into the gateway's own schema (Store.open runs the migrations) with multi-row
 // INSERTs in primary-key order, one transaction per node, journal and sync off while building (it is a fixture, not
 // an ingest): nodes, channels, one `batches` row per interval and a sample per channel, then each node's history
-// rollups, marked built as the running gateway keeps them (else it rebuilds them at start). The file lives in a temp
-// directory, removed at the end. At 1-minute density a year of 500 nodes of 3 channels is 788 million sample rows
+// rollups, marked built as the running gateway keeps them (else it rebuilds them at start), then the file synced to
+// the disk. The file lives in a temp directory, removed at the end. At 1-minute density a year of 500 nodes of 3 channels is 788 million sample rows
 // (about 40 GB): set MG_BENCH_GW_EVERY_S=60 to build that on a machine with the disk for it. MG_BENCH_GW_SYNC sets
 // storage.synchronous (default the gateway's own, FULL).
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
@@ -100,6 +102,11 @@ function buildHistory(path: string): number {
     updateRollups(db, SITE, nodeName(k), start * 1000, (end + EVERY_S) * 1000, Date.now());
   }
   db.close();
+  // on the disk before the gateway starts, as a running site's history is: written with sync off, much of it was
+  // still in the OS's dirty pages, and the gateway's first sync of the file (its first checkpoint) wrote it all
+  const fd = openSync(path, "r");
+  fsyncSync(fd);
+  closeSync(fd);
   return rows;
 }
 
@@ -180,7 +187,7 @@ export async function bench(): Promise<Record<string, number>> {
         const lag = Number(/^minigrid_event_loop_lag_seconds\{quantile="1"\} (\S+)/m.exec(text)?.[1] ?? 0);
         lagMaxS = Math.max(lagMaxS, lag);
         const b = buckets(text, "minigrid_puback_latency_seconds");
-        trace?.(`gateway-fleet ${((Date.now() - loadStart) / 1000).toFixed(0)} s: lag max ${(lag * 1000).toFixed(0)} ms, commit max ${(metricSum(text, "minigrid_commit_max_seconds") * 1000).toFixed(0)} ms, PUBACKs ${b.get(Infinity) ?? 0} (over 100 ms ${(b.get(Infinity) ?? 0) - (b.get(0.1) ?? 0)}), WAL ${metricSum(text, "minigrid_wal_frames")} pages`);
+        trace?.(`gateway-fleet ${((Date.now() - loadStart) / 1000).toFixed(0)} s: lag max ${(lag * 1000).toFixed(0)} ms, commit max ${(metricSum(text, "minigrid_commit_max_seconds") * 1000).toFixed(0)} ms, PUBACKs ${b.get(Infinity) ?? 0} (over 100 ms ${(b.get(Infinity) ?? 0) - (b.get(0.1) ?? 0)}), WAL ${metricSum(text, "minigrid_wal_pages")} pages`);
       });
     }, 1000);
     // one batch a second each, spread over the second as independent nodes' clocks are
@@ -224,6 +231,7 @@ export async function bench(): Promise<Record<string, number>> {
     for (const c of clients) c.end(true);
     clients.length = 0;
     await gw.stop();
+    trace?.(gw.log());
     const check = new Database(db, { readonly: true });
     const stored = (check.prepare("SELECT count(*) AS n FROM batches WHERE site = ? AND boot = ?").get(SITE, LIVE_BOOT) as { n: number }).n;
     const samples = (check.prepare("SELECT count(*) AS n FROM samples WHERE site = ? AND ts >= ?").get(SITE, t0 - 5000) as { n: number }).n;

@@ -38,7 +38,9 @@ export function peakSampler(roots: () => number[], everyMs = 200): { peak(): num
 export async function startGatewayProcess(dir: string, yaml: string): Promise<{ proc: ChildProcess; log: () => string; stop: () => Promise<void> }> {
   writeFileSync(join(dir, "gateway.yaml"), yaml);
   const bin = fileURLToPath(new URL("../bin/minigrid.mjs", import.meta.url));
-  const proc = spawn(process.execPath, [bin, "gateway", "--config", join(dir, "gateway.yaml")], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  // MG_BENCH_GATEWAY_NODE_ARGS: Node options for the gateway alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  const nodeArgs = (process.env.MG_BENCH_GATEWAY_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, bin, "gateway", "--config", join(dir, "gateway.yaml")], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   proc.stdout!.on("data", (b) => (log += b));
   proc.stderr!.on("data", (b) => (log += b));
