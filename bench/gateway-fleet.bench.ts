@@ -1,5 +1,6 @@
-// The gateway as its own process (`minigrid gateway`, as a site runs it: embedded broker, SQLite with FULL sync)
-// holding a long history, with 500 nodes publishing in real time, one batch a second each at QoS 1:
+// The gateway as its own process (`minigrid gateway`, as a site runs it: the systemd unit's Node options, embedded
+// broker, SQLite with FULL sync) holding a long history, with 500 nodes publishing in real time, one batch a second
+// each at QoS 1:
 //   gateway.fleet.nodes, .seconds            the load: MG_BENCH_GW_NODES nodes (500) for MG_BENCH_GW_SECONDS s (60)
 //   gateway.fleet.history.days, .rows_M      the history in the database before the run: MG_BENCH_GW_DAYS days (365)
 //                                            of every node, one row per channel every MG_BENCH_GW_EVERY_S s (900),
@@ -48,7 +49,7 @@ import { Store } from "../gateway/storage/store";
 import { ensureRollupSchema, updateRollups } from "../gateway/api/rollup";
 import { freePort } from "../sim/fleet/embedded-gateway";
 import { birth, channels } from "../test/gateway/fixture";
-import { startGatewayProcess, treeRssBytes } from "./process-tree";
+import { serviceNodeOptions, startGatewayProcess, treeRssBytes } from "./process-tree";
 
 const NODES = Number(process.env.MG_BENCH_GW_NODES ?? 500);
 const SECONDS = Number(process.env.MG_BENCH_GW_SECONDS ?? 60);
@@ -156,7 +157,7 @@ export async function bench(): Promise<Record<string, number>> {
   const db_MB = statSync(db).size / 1e6;
   const port = await freePort();
   const httpPort = await freePort();
-  const gw = await startGatewayProcess(dir, `demo: true\nbroker: { host: 127.0.0.1, port: ${port} }\nstorage: { path: ${JSON.stringify(db)}${process.env.MG_BENCH_GW_SYNC ? `, synchronous: ${process.env.MG_BENCH_GW_SYNC}` : ""} }\nhttp: { host: 127.0.0.1, port: ${httpPort} }\n`).catch((e) => {
+  const gw = await startGatewayProcess(dir, `demo: true\nbroker: { host: 127.0.0.1, port: ${port} }\nstorage: { path: ${JSON.stringify(db)}${process.env.MG_BENCH_GW_SYNC ? `, synchronous: ${process.env.MG_BENCH_GW_SYNC}` : ""} }\nhttp: { host: 127.0.0.1, port: ${httpPort} }\n`, serviceNodeOptions()).catch((e) => {
     rmSync(dir, { recursive: true, force: true });
     throw e;
   });
