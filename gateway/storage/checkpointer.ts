@@ -105,6 +105,10 @@ export class Checkpointer {
     this.worker.unref();
     this.worker.on("message", (m: WorkerReply) => this.passed(m));
     this.worker.on("error", (e) => this.failed(e));
+    // an exit that no stop asked for (after an error, "error" came first and this does nothing)
+    this.worker.on("exit", (code) => {
+      if (!this.closed) this.failed(new Error(`exit code ${code}`));
+    });
     this.timer = setInterval(() => this.check(), this.opts.pollMs);
     this.timer.unref();
   }

@@ -157,3 +157,21 @@ describe("WAL checkpoints off the gateway's thread", () => {
     expect(acked.filter((k) => !stored.has(k))).toEqual([]);
   }, 30_000);
 });
+
+describe("a checkpoint thread that stops", () => {
+  it("hands the checkpoints back to SQLite, which then checkpoints in the gateway's commits", async () => {
+    const told: string[] = [];
+    const { store, send } = setup(join(tempDir(), "gw.db"), { log: (l) => told.push(l) });
+    expect(store.db.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
+    // the thread ends without being asked (as it would when it crashed)
+    await (store as unknown as { checkpointer: { worker: { terminate(): Promise<number> } } }).checkpointer.worker.terminate();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(told).toEqual([expect.stringMatching(/^gateway: the checkpoint thread stopped \(.+\); SQLite checkpoints the WAL in the gateway's commits again$/)]);
+    expect(store.db.pragma("wal_autocheckpoint", { simple: true })).toBe(16000);
+    expect(store.checkpointStats!.errors).toBe(1);
+    // ingest goes on, and nothing holds its commits
+    await send("n1", "birth", birth());
+    await send("n1", "t", batch(1));
+    expect(batches(store.db)).toBe(1);
+  });
+});
