@@ -28,6 +28,8 @@
 //   gateway.fleet.cpuPerBatch_ms             the gateway's CPU time (user + system) per batch, connections and births
 //                                            included: what a core must give for 500 batches a second, whatever
 //                                            else loads the machine
+//   gateway.fleet.mainThreadCpuPerBatch_ms   the part of it on the gateway's own thread, where every PUBACK waits
+//                                            its turn (the rest: the checkpoint thread, libuv's fsyncs, the GC)
 //   gateway.fleet.refused, .reconnects       batches the gateway refused or dropped as covered; reconnects it saw
 //   gateway.fleet.load1                      the machine's 1-minute load average at the end (2 cores)
 // MG_BENCH_GATEWAY_NODE_ARGS passes Node options to the gateway's process alone, e.g. "--cpu-prof
@@ -114,8 +116,8 @@ function buildHistory(path: string): number {
 const treeRssKb = (pid: number) => treeRssBytes(pid) / 1024;
 
 /** CPU seconds (user + system) the process has used, from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+function cpuSeconds(pid: number, stat = `/proc/${pid}/stat`): number {
+  const fields = readFileSync(stat, "utf8").split(") ")[1].split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
@@ -169,6 +171,9 @@ export async function bench(): Promise<Record<string, number>> {
     let peakKb = idleKb;
     sampler = setInterval(() => (peakKb = Math.max(peakKb, treeRssKb(gw.proc.pid!))), 200);
     const cpu0 = cpuSeconds(gw.proc.pid!);
+    // the gateway's own thread (its task id is the process id): the broker, ingest and the API share it
+    const mainCpu = () => cpuSeconds(gw.proc.pid!, `/proc/${gw.proc.pid}/task/${gw.proc.pid}/stat`);
+    const mainCpu0 = mainCpu();
     const url = `mqtt://127.0.0.1:${port}`;
     for (let k = 0; k < NODES; k += 50) clients.push(...(await Promise.all(Array.from({ length: Math.min(50, NODES - k) }, (_, j) => connect(url, `${SITE}.${nodeName(k + j)}`)))));
     await Promise.all(clients.map((c, k) => c.publishAsync(`mg/v1/${SITE}/${nodeName(k)}/birth`, JSON.stringify(birth({ boot: LIVE_BOOT })), { qos: 1 })));
@@ -221,6 +226,7 @@ export async function bench(): Promise<Record<string, number>> {
     await scraping;
     benchLoop.disable();
     const cpu = cpuSeconds(gw.proc.pid!) - cpu0;
+    const cpuMain = mainCpu() - mainCpu0;
     clearInterval(sampler);
     // the gateway's own count of batches it dropped as already stored, its PUBACK times, loop lag and commits
     const metrics = await scrape();
@@ -263,6 +269,7 @@ export async function bench(): Promise<Record<string, number>> {
       "gateway.fleet.duplicated": duplicated,
       "gateway.fleet.refused": refused,
       "gateway.fleet.cpuPerBatch_ms": Math.round((cpu * 1000 * 100) / Math.max(1, published)) / 100,
+      "gateway.fleet.mainThreadCpuPerBatch_ms": Math.round((cpuMain * 1000 * 100) / Math.max(1, published)) / 100,
       "gateway.fleet.reconnects": metric("minigrid_node_reconnects_total"),
       "gateway.fleet.load1": Math.round(loadavg()[0] * 10) / 10,
     };
