@@ -34,11 +34,19 @@ export function peakSampler(roots: () => number[], everyMs = 200): { peak(): num
   };
 }
 
-/** `minigrid gateway --config <dir>/gateway.yaml` with `yaml`, as its own process; resolves once it serves. */
-export async function startGatewayProcess(dir: string, yaml: string): Promise<{ proc: ChildProcess; log: () => string; stop: () => Promise<void> }> {
+/** The NODE_OPTIONS of the gateway's systemd unit (`Environment=NODE_OPTIONS=...`), as arguments. */
+export function serviceNodeOptions(): string[] {
+  const unit = readFileSync(fileURLToPath(new URL("../deploy/minigrid-gateway.service", import.meta.url)), "utf8");
+  return (/^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1] ?? "").replace(/^"|"$/g, "").split(" ").filter(Boolean);
+}
+
+/** `minigrid gateway --config <dir>/gateway.yaml` with `yaml`, as its own process with `nodeOptions`; resolves once it serves. */
+export async function startGatewayProcess(dir: string, yaml: string, nodeOptions: string[] = []): Promise<{ proc: ChildProcess; log: () => string; stop: () => Promise<void> }> {
   writeFileSync(join(dir, "gateway.yaml"), yaml);
   const bin = fileURLToPath(new URL("../bin/minigrid.mjs", import.meta.url));
-  const proc = spawn(process.execPath, [bin, "gateway", "--config", join(dir, "gateway.yaml")], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  // MG_BENCH_GATEWAY_NODE_ARGS: more Node options for the gateway alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  const nodeArgs = [...nodeOptions, ...(process.env.MG_BENCH_GATEWAY_NODE_ARGS ?? "").split(" ").filter(Boolean)];
+  const proc = spawn(process.execPath, [...nodeArgs, bin, "gateway", "--config", join(dir, "gateway.yaml")], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   proc.stdout!.on("data", (b) => (log += b));
   proc.stderr!.on("data", (b) => (log += b));

@@ -8,7 +8,11 @@ import type { MetricsSource } from "./api/metrics";
 
 export interface GatewayParts {
   bus: EventBus;
-  store: { db: Db } | undefined;
+  /**
+   * transactionDeferringSync: a commit whose sync to the disk is left to ingest's next one; whenCommitsAllowed: cb
+   * once no WAL checkpoint holds commits (storage/store-core.ts).
+   */
+  store: { db: Db; transactionDeferringSync?<T>(fn: () => T): T; whenCommitsAllowed?(cb: () => void): void } | undefined;
   publisher: Publisher;
   counters?: MetricsSource;
   /** Whether the broker is up: listening (embedded) or connected (external). */

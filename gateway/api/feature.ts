@@ -17,7 +17,7 @@ export class ApiFeature implements GatewayFeature {
 
   async start(): Promise<void> {
     const db = startedDb(this.gw, "the API");
-    this.api = await startApi({ db, bus: this.gw.bus, counters: this.gw.counters, config: this.cfg.api, commands: this.cfg.commands?.service, log: this.cfg.log, brokerUp: this.gw.brokerUp });
+    this.api = await startApi({ db, store: this.gw.store, bus: this.gw.bus, counters: this.gw.counters, config: this.cfg.api, commands: this.cfg.commands?.service, log: this.cfg.log, brokerUp: this.gw.brokerUp });
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,7 @@
 // GET /metrics: Prometheus text exposition format 0.0.4. The gateway core passes an object whose snapshot() gives
 // its counters (the ingest's GatewayCounters has this shape); nodes online and open alarms come from the store.
 import type { HistogramSnapshot } from "../ingest/latency";
+import type { CheckpointStats } from "../storage/checkpointer";
 import type { Db } from "../storage/db";
 import { esc, type LatestCache } from "./latest-cache";
 
@@ -14,6 +15,8 @@ export interface MetricsSnapshot {
   covered?: number;
   rejects: { [reason: string]: number };
   commitErrors?: number;
+  /** The longest ingest commit so far, ms. */
+  maxFlushMs?: number;
   /** Batches stored per second over the core's sliding window. */
   ingestBatchesPerSecond?: number;
   /** Messages waiting for the next commit. */
@@ -27,6 +30,8 @@ export interface MetricsSnapshot {
   pubackSeconds?: HistogramSnapshot;
   /** Event-loop delay since the previous scrape, seconds. */
   eventLoopLagSeconds?: { p50: number; p99: number; max: number };
+  /** The WAL and its checkpoint thread. */
+  wal?: CheckpointStats;
 }
 
 export interface MetricsSource {
@@ -99,6 +104,7 @@ export function renderMetrics(
     t.metric("minigrid_covered_total", "counter", "Merged summaries dropped because other rows already hold every batch they cover.", s.covered);
     t.metric("minigrid_rejects_total", "counter", "Input refused, by reason.", labelled("reason", s.rejects));
     t.metric("minigrid_commit_errors_total", "counter", "Store commits that failed.", s.commitErrors);
+    t.metric("minigrid_commit_max_seconds", "gauge", "Longest ingest commit since the gateway started (the gateway's thread waits for it).", s.maxFlushMs === undefined ? undefined : s.maxFlushMs / 1000);
     t.metric("minigrid_ingest_batches_per_second", "gauge", "Batches stored per second (sliding window).", s.ingestBatchesPerSecond);
     t.metric("minigrid_queue_depth", "gauge", "Depth of the gateway's queues.", [
       ...(s.queueDepth !== undefined ? [['{queue="ingest"}', s.queueDepth] as [string, number]] : []),
@@ -108,6 +114,13 @@ export function renderMetrics(
     t.metric("minigrid_node_reconnects_total", "counter", "MQTT CONNECTs of a node after its first since the gateway started.", labelled("node", s.reconnects));
     t.metric("minigrid_puback_latency_seconds", "histogram", "Time from a QoS 1 PUBLISH arriving to its PUBACK (sent once the batch is committed).", histogram(s.pubackSeconds));
     const lag = s.eventLoopLagSeconds;
+    const w = s.wal;
+    t.metric("minigrid_wal_pages", "gauge", "Pages in the database's WAL, written since it last started again; the checkpoint thread keeps them under a bound.", w?.walFrames);
+    t.metric("minigrid_wal_checkpoints_total", "counter", "Checkpoint passes the checkpoint thread ran.", w?.passes);
+    t.metric("minigrid_wal_checkpoint_rounds_total", "counter", "Checkpoints that copied the whole WAL, so that it starts again from its beginning.", w?.rounds);
+    t.metric("minigrid_wal_checkpoint_behind_total", "counter", "Times the WAL reached its bound and commits waited for the checkpoint (the disk is too slow for the load).", w?.behind);
+    t.metric("minigrid_wal_checkpoint_hold_seconds_total", "counter", "Time commits waited for checkpoints (the last pass of each, and any behind).", w?.heldSeconds);
+    t.metric("minigrid_wal_checkpoint_errors_total", "counter", "Checkpoint passes that failed.", w?.errors);
     t.metric("minigrid_event_loop_lag_seconds", "gauge", "Event-loop delay since the previous scrape (perf_hooks), by quantile.", lag && [['{quantile="0.5"}', lag.p50], ['{quantile="0.99"}', lag.p99], ['{quantile="1"}', lag.max]]);
   }
   const nodes = db.prepare("SELECT site, COUNT(*) AS n, SUM(CASE WHEN online = 1 THEN 1 ELSE 0 END) AS up FROM nodes GROUP BY site ORDER BY site").all() as { site: string; n: number; up: number }[];

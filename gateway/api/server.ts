@@ -13,7 +13,7 @@ import { LiveEvents } from "./live";
 import { LatestCache } from "./latest-cache";
 import type { MetricsSource } from "./metrics";
 import type { Publish } from "../broker/publisher";
-import { backfillRollups, ensureRollupSchema, updateRollups } from "./rollup";
+import { backfillRollups, ensureRollupSchema, RollupUpkeep } from "./rollup";
 import { dispatcher, requestUrl } from "./dispatch";
 import { serveDashboard } from "./dashboard";
 import { DayReadings } from "./day-energy";
@@ -42,7 +42,8 @@ export interface ApiConfig {
 
 export interface StartApiOptions {
   db?: Db;
-  store?: { db: Db };
+  /** The gateway's store: its transactionDeferringSync commits the rollups (without it, `db.transaction`). */
+  store?: { db: Db; transactionDeferringSync?<T>(fn: () => T): T; whenCommitsAllowed?(cb: () => void): void };
   bus: EventBus;
   counters?: MetricsSource;
   config: ApiConfig;
@@ -80,13 +81,17 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   const rebuilt = backfillRollups(db, now());
   if (rebuilt > 0) log(`history rollups brought up to date for ${rebuilt} node(s) in ${Date.now() - t} ms`);
   const dayReadings = new DayReadings();
+  // the gateway's store commits the rollups without a sync of their own on this thread (RollupUpkeep)
+  const store = o.store;
+  const commitRollups = store?.transactionDeferringSync ? (fn: () => void) => store.transactionDeferringSync!(fn) : (fn: () => void) => db.transaction(fn)();
+  const rollups = new RollupUpkeep(db, commitRollups, now, log, store?.whenCommitsAllowed?.bind(store));
   const subs = new Subscriptions();
   subs.on(o.bus, "batch.stored", (e) => {
     const b = stmt(db, "SELECT t0, interval_s, rows FROM batches WHERE site = ? AND node = ? AND boot = ? AND seq = ?").get(e.site, e.node, e.boot, e.seq) as
       | { t0: number; interval_s: number; rows: number }
       | undefined;
     if (b) {
-      updateRollups(db, e.site, e.node, b.t0, b.t0 + b.rows * b.interval_s * 1000, now());
+      rollups.stored(e.site, e.node, b.t0, b.t0 + b.rows * b.interval_s * 1000);
       dayReadings.stored(e.site, e.node, b.t0);
     }
   });
@@ -154,6 +159,7 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
     host,
     async stop() {
       subs.clear();
+      rollups.flush();
       ownCommands?.stop();
       live.stop();
       latestCache?.stop();

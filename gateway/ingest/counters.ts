@@ -1,4 +1,5 @@
 // What the gateway counts, for logs and for the API's Prometheus text (the API reads `snapshot()`).
+import type { CheckpointStats } from "../storage/checkpointer";
 import { Histogram, HistogramSnapshot, LoopLag, PUBACK_BUCKETS_S, Reconnects } from "./latency";
 
 /** Events per second over a sliding window of one-second buckets. */
@@ -66,6 +67,8 @@ export interface CountersSnapshot {
   pubackSeconds: HistogramSnapshot;
   /** Event-loop delay since the previous snapshot (s); undefined when not measured. */
   eventLoopLagSeconds?: { p50: number; p99: number; max: number };
+  /** The WAL and its checkpoint thread (storage/checkpointer.ts); undefined when SQLite checkpoints by itself. */
+  wal?: CheckpointStats;
 }
 
 export class GatewayCounters {
@@ -88,7 +91,8 @@ export class GatewayCounters {
   /** Started with the gateway (gateway.ts), read and reset by each snapshot. */
   readonly loopLag = new LoopLag();
   /** Filled in by the parts that own them (ingest queue, store, liveness, broker). */
-  gauges: { queueDepth: () => number; pendingDepth: () => number; nodesOnline: () => number; clientsConnected: () => number } = {
+  gauges: { queueDepth: () => number; pendingDepth: () => number; nodesOnline: () => number; clientsConnected: () => number; wal: () => CheckpointStats | undefined } = {
+    wal: () => undefined,
     queueDepth: () => 0,
     pendingDepth: () => 0,
     nodesOnline: () => 0,
@@ -143,6 +147,7 @@ export class GatewayCounters {
       reconnects: { ...this.reconnects.perNode },
       pubackSeconds: this.pubackSeconds.snapshot(),
       eventLoopLagSeconds: this.loopLag.take(),
+      wal: this.gauges.wal(),
     };
   }
 }

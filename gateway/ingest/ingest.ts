@@ -73,6 +73,7 @@ export class Ingest implements GatewayFeature {
     this.ctx = new HandlerContext(this.store, this.counters, this.opts.isKnown);
     this.counters.gauges.queueDepth = () => this.queue.length;
     this.counters.gauges.pendingDepth = () => (this.store.db.open ? this.store.pendingCount() : 0);
+    this.counters.gauges.wal = () => this.store.checkpointStats;
     this.running = true;
   }
 

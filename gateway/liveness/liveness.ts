@@ -103,13 +103,24 @@ export class Liveness implements GatewayFeature {
     }
     if (!s.online) {
       s.online = true;
-      this.store.setOnline(site, node, true, now);
+      // no sync of its own on the gateway's thread: the next sync of ingest's commits makes it durable, and the
+      // flag is the liveness' own state, written again after a restart
+      this.store.transactionDeferringSync(() => this.store.setOnline(site, node, true, now));
       this.bus.emit("node.state", { site, node, online: true, reason: "seen" });
     }
   }
 
-  /** Take silent nodes offline and flag stale data. */
+  /**
+   * Take silent nodes offline and flag stale data, in one transaction committed without a sync of its own (as in
+   * touch): with every node going stale at once, a commit and an fsync each held the gateway's thread 0.4 s for 500.
+   */
   check(): void {
+    const events: { site: string; node: string }[] = [];
+    this.store.transactionDeferringSync(() => this.checkAll(events));
+    for (const e of events) this.bus.emit("node.state", { site: e.site, node: e.node, online: false, reason: "silence" });
+  }
+
+  private checkAll(offline: { site: string; node: string }[]): void {
     const now = this.now();
     for (const [key, s] of this.seen) {
       const [site, node] = key.split("/");
@@ -121,7 +132,7 @@ export class Liveness implements GatewayFeature {
       if (s.online && now - s.lastSeen > 3 * intervalMs) {
         s.online = false;
         this.store.setOnline(site, node, false, s.lastSeen);
-        this.bus.emit("node.state", { site, node, online: false, reason: "silence" });
+        offline.push({ site, node });
       }
     }
   }

@@ -1,7 +1,12 @@
 // The transactions of the gateway's store: BEGIN/COMMIT with savepoints for nested calls, prepared once, and for
-// ingest commits whose sync to the disk runs off the main thread (wal-sync.ts). Store (store.ts) adds the tables.
+// ingest commits whose sync to the disk runs off the main thread (wal-sync.ts), as do the WAL's checkpoints
+// (checkpointer.ts). Store (store.ts) adds the tables.
 import type Database from "better-sqlite3";
+import { Checkpointer, type CheckpointOptions, type CheckpointStats } from "./checkpointer";
 import { WalSync } from "./wal-sync";
+
+/** SQLite's automatic checkpoint, where no thread checkpoints (store.ts explains the size). */
+export const autoCheckpointPages = 16000;
 
 export class StoreCore {
   readonly db: Database.Database;
@@ -9,6 +14,8 @@ export class StoreCore {
   private tx: { [name: string]: Database.Statement } | undefined;
   /** synchronous FULL on a file: ingest's commits are synced off the main thread (wal-sync.ts). */
   protected wal: WalSync | undefined;
+  /** Checkpoints of the WAL on a thread of their own (SQLite's automatic checkpoint is then off). */
+  protected checkpointer: Checkpointer | undefined;
 
   protected constructor(db: Database.Database) {
     this.db = db;
@@ -19,11 +26,34 @@ export class StoreCore {
     this.wal = new WalSync(walPath);
   }
 
+  /** Checkpoint the WAL from a worker thread; the caller has turned SQLite's automatic checkpoint off. */
+  protected checkpointOffThread(dbPath: string, synchronous: "FULL" | "NORMAL" | "OFF", opts?: CheckpointOptions): void {
+    this.checkpointer = new Checkpointer(dbPath, synchronous, {
+      ...opts,
+      onThreadFailed: () => {
+        if (this.db.open) this.db.pragma("wal_autocheckpoint = " + autoCheckpointPages);
+      },
+    });
+  }
+
+  /** The checkpoint thread's counts (undefined when SQLite checkpoints by itself). */
+  get checkpointStats(): CheckpointStats | undefined {
+    return this.checkpointer?.snapshot();
+  }
+
+  /** Told of each checkpoint pass (tests). */
+  set onCheckpoint(cb: ((p: import("./checkpointer").CheckpointPass) => void) | undefined) {
+    if (this.checkpointer) this.checkpointer.onPass = cb;
+  }
+
   /** A transaction or savepoint rolled back: what was cached from its writes is void. */
   protected rolledBack(): void {}
 
   close(): void {
     this.wal?.close(); // what ingest committed is synced (and its callbacks called) before the database closes
+    // the checkpoint thread closes its connection first: the last one to close copies the whole WAL and removes it
+    this.checkpointer?.close();
+    this.checkpointer = undefined;
     if (this.db.open) this.db.close();
   }
 
@@ -54,14 +84,25 @@ export class StoreCore {
     this.wal?.now();
   }
 
-  /** Call cb when no sync of ingest's commits is running (at once when none is, or without synchronous FULL). */
+  /**
+   * Call cb when no sync of ingest's commits is running and no checkpoint holds commits (at once when neither, or
+   * without synchronous FULL).
+   */
   whenSyncIdle(cb: () => void): void {
-    if (this.wal) this.wal.whenIdle(cb);
+    if (this.wal?.busy) this.wal.whenIdle(() => this.whenSyncIdle(cb));
+    else if (this.checkpointer?.holding) this.checkpointer.whenReleased(() => this.whenSyncIdle(cb));
     else cb();
   }
 
+  /** Call cb once no checkpoint holds commits (at once when none does): writers other than ingest wait with it. */
+  whenCommitsAllowed(cb: () => void): void {
+    if (this.checkpointer?.holding) this.checkpointer.whenReleased(cb);
+    else cb();
+  }
+
+  /** Is a sync of ingest's commits running, or does a checkpoint hold commits? (ingest then waits: whenSyncIdle) */
   get syncBusy(): boolean {
-    return this.wal?.busy ?? false;
+    return (this.wal?.busy ?? false) || (this.checkpointer?.holding ?? false);
   }
 
   /** Commits waiting for their sync (the gateway's queue gauge). */
@@ -82,6 +123,7 @@ export class StoreCore {
     try {
       const result = fn();
       (nested ? tx.release : tx.commit).run();
+      if (!nested) this.checkpointer?.check();
       return result;
     } catch (e) {
       this.rolledBack();

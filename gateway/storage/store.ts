@@ -7,8 +7,10 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { BirthPayload } from "../../firmware/protocol/messages";
+import type { CheckpointOptions } from "./checkpointer";
 import { migrations } from "./migrations";
 import { SampleWriter } from "./samples";
+import { autoCheckpointPages } from "./store-core";
 import { StorePending, SeqSpan } from "./store-pending";
 
 export type { SeqSpan, PendingRow, ClockOffset } from "./store-pending";
@@ -65,6 +67,8 @@ export interface StoreOptions {
   synchronous?: "FULL" | "NORMAL" | "OFF";
   /** SQLite's page cache, MB (default 16: storage.cacheMB). */
   cacheMB?: number;
+  /** When the checkpoint thread copies the WAL (synchronous FULL on a file; checkpointer.ts). */
+  checkpoint?: CheckpointOptions;
 }
 
 export class Store extends StorePending {
@@ -100,13 +104,19 @@ export class Store extends StorePending {
     // each hot leaf is committed several times per checkpoint (bench/sim.bench.ts' fleet: a quarter less system
     // time on the gateway's thread)
     db.pragma("cache_size = " + -Math.round((opts.cacheMB ?? 16) * 1024));
-    db.pragma("wal_autocheckpoint = 16000");
+    // under FULL (a site's gateway) a worker thread checkpoints, every 16,000 pages too (checkpointer.ts): SQLite's
+    // own checkpoint ran inside a commit on the gateway's thread, and every PUBACK waited for it
+    const offThread = (opts.synchronous ?? "FULL") === "FULL" && path !== ":memory:";
+    db.pragma("wal_autocheckpoint = " + (offThread ? 0 : autoCheckpointPages));
     // the WAL file goes back to this size when a checkpoint has emptied it
     db.pragma("journal_size_limit = 67108864");
     db.pragma("foreign_keys = ON");
     const store = new Store(db);
     store.migrate();
-    if ((opts.synchronous ?? "FULL") === "FULL" && path !== ":memory:") store.syncWalOffThread(path + "-wal");
+    if (offThread) {
+      store.syncWalOffThread(path + "-wal");
+      store.checkpointOffThread(path, "FULL", opts.checkpoint);
+    }
     return store;
   }
 

@@ -2,7 +2,7 @@
 // while the API was not running; every level agrees with the samples.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { historyQuery } from "../../gateway/api/history";
-import { backfillRollups, ensureRollupSchema, updateRollups } from "../../gateway/api/rollup";
+import { backfillRollups, ensureRollupSchema, RollupUpkeep, updateRollups } from "../../gateway/api/rollup";
 import type { Store } from "../../gateway/storage/store";
 import type { EventBus } from "../../gateway/events";
 import { addBatch, makeStore, T0 } from "./api-fixture";
@@ -85,5 +85,53 @@ describe("history rollups", () => {
       { t: T0 + 4 * MIN, n: 2, min: 4, mean: 4.5, max: 5 },
       { t: T0 + 6 * MIN, n: 2, min: 6, mean: 6.5, max: 7 },
     ]);
+  });
+});
+
+describe("rollup upkeep (the API's, for every stored batch)", () => {
+  const span = (t0: number) => [t0, t0 + 30 * MIN] as const;
+  const rows = () => store.db.prepare("SELECT level, t, n, sum, min, max FROM history_rollup ORDER BY level, t").all();
+
+  it("the batches of one turn are rebuilt after it in one transaction, as updateRollups would, and marked built", async () => {
+    const commits: number[] = [];
+    const upkeep = new RollupUpkeep(store.db, (fn) => store.transaction(() => (commits.push(1), fn())), () => T0 + DAY, () => undefined);
+    const t0s = [T0, T0 + 30 * MIN, T0 + DAY];
+    for (const t0 of t0s) {
+      addBatch(store, undefined, { t0, rows: Array.from({ length: 30 }, (_, k) => ({ 22: k + t0 / MIN })) });
+      upkeep.stored("site-a", "ctl-1", ...span(t0));
+    }
+    expect(rows()).toEqual([]); // nothing during the turn that stored them
+    await new Promise((r) => setImmediate(r));
+    expect(commits).toHaveLength(1);
+    const gathered = rows();
+    expect(gathered.length).toBeGreaterThan(0);
+    store.db.exec("DELETE FROM history_rollup");
+    for (const t0 of t0s) updateRollups(store.db, "site-a", "ctl-1", ...span(t0));
+    expect(rows()).toEqual(gathered);
+    expect(store.db.prepare("SELECT built_at FROM history_rollup_built WHERE site = 'site-a' AND node = 'ctl-1'").get()).toEqual({ built_at: T0 + DAY });
+  });
+
+  it("waits while the store holds commits, and a stop's flush rebuilds what waits at once", async () => {
+    let release: (() => void) | undefined;
+    const upkeep = new RollupUpkeep(store.db, (fn) => store.transaction(fn), () => T0, () => undefined, (cb) => (release = cb));
+    addBatch(store, undefined, { t0: T0, rows: [{ 22: 1 }] });
+    upkeep.stored("site-a", "ctl-1", ...span(T0));
+    await new Promise((r) => setImmediate(r));
+    expect(rows()).toEqual([]);
+    release!();
+    const first = rows().length;
+    expect(first).toBeGreaterThan(0);
+    addBatch(store, undefined, { t0: T0 + DAY, rows: [{ 22: 2 }] });
+    upkeep.stored("site-a", "ctl-1", ...span(T0 + DAY));
+    upkeep.flush();
+    expect(rows().length).toBe(2 * first); // the same buckets a day later
+  });
+
+  it("a rebuild that fails is told, not thrown, and leaves the nodes to the next start's catch-up", async () => {
+    const told: string[] = [];
+    const upkeep = new RollupUpkeep(store.db, () => { throw new Error("disk I/O error"); }, () => T0, (l) => told.push(l));
+    upkeep.stored("site-a", "ctl-1", ...span(T0));
+    await new Promise((r) => setImmediate(r));
+    expect(told).toEqual(["history rollups of 1 batch(es) could not be stored (disk I/O error); they are rebuilt at the next start"]);
   });
 });
