@@ -4,7 +4,7 @@
 //   sim.oneSite.peakRss_MB      peak resident memory while it ran (sampled every 100 ms)
 //   sim.fleet.sites, .virtual_h the fleet measured: MG_BENCH_FLEET_SITES sites (default 100) over MG_BENCH_FLEET_H
 //                               hours (default 24), in 2 worker threads
-//   sim.fleet.real_s            real seconds it took (target for 100 sites x 1 day: < 300 s on 2 cores)
+//   sim.fleet.real_s            real seconds it took (target for 100 sites x 1 day: under 120 s and 600 MB on 2 cores)
 //   sim.fleet.dayEstimate_s     the same scaled to 100 sites x 24 h, when a smaller fleet was measured
 //   sim.fleet.peakRss_MB        peak resident memory of this process (workers included) and its children
 //   sim.fleetExt.*              the same for a fleet against a separate gateway process (`minigrid gateway`, demo
