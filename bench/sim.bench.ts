@@ -19,7 +19,7 @@
 //                               after it (median of 3)
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EmbeddedGateway } from "../sim/fleet/embedded-gateway";
@@ -29,21 +29,35 @@ import { StoreLedger } from "../sim/site/store-ledger";
 import { ledgerVerdict } from "../sim/fleet/replay";
 import { freePort } from "../sim/fleet/embedded-gateway";
 import { peakSampler, startGatewayProcess } from "./process-tree";
+import { processCpuSeconds, threadCpu, type ThreadCpu } from "../sim/fleet/thread-cpu";
 
 const trace = fileURLToPath(new URL("../test/fixtures/real/traces/serf_east_1min_ac_power.csv", import.meta.url));
 
 const benchSite = { name: "bench", array_kWp: 1.5, utcOffset_h: -7, battery: { kWh: 4.8, chemistry: "lifepo4" as const }, trace };
 
-async function measure(sites: number, hours: number, workers: number): Promise<{ real_s: number; peak_MB: number; lost: number }> {
+/** Where a fleet's CPU went: the boards' worker threads, this process's main thread, and the rest of this process. */
+interface FleetCpu {
+  boards?: ThreadCpu;
+  main_s?: number;
+  helpers_s?: number;
+}
+
+async function measure(sites: number, hours: number, workers: number): Promise<{ real_s: number; peak_MB: number; lost: number; cpu: FleetCpu }> {
   const sampler = peakSampler(() => [process.pid], 100);
+  const main0 = threadCpu();
+  const proc0 = process.cpuUsage();
   const ledger = new StoreLedger();
   const gateway = await EmbeddedGateway.start({ onStored: (n) => ledger.onAcknowledged(n) });
   try {
     const specs = fleetSpecs(benchSite, { sites, seed: 1, shift_h: 0.25 });
     const r = await runReplay({ specs, untilMs: hours * 3600_000, drainMs: 0, gateway, ledger, workers });
     await gateway.down();
+    const main1 = threadCpu();
+    const proc = process.cpuUsage(proc0);
+    const main_s = main0 && main1 ? main1.cpu_s - main0.cpu_s : undefined;
+    const helpers_s = main_s !== undefined && r.workersCpu ? (proc.user + proc.system) / 1e6 - main_s - r.workersCpu.cpu_s : undefined;
     const lost = ledger.rows(gateway.dbPath).reduce((a, x) => a + x.lost, 0);
-    return { real_s: r.realMs / 1000, peak_MB: Math.round(sampler.stop() / 1e6), lost };
+    return { real_s: r.realMs / 1000, peak_MB: Math.round(sampler.stop() / 1e6), lost, cpu: { boards: r.workersCpu, main_s, helpers_s } };
   } finally {
     sampler.stop();
     await gateway.close();
@@ -61,10 +75,12 @@ async function measureExternal(sites: number, hours: number, workers: number) {
     const gw = await startGatewayProcess(dir, `demo: true\nbroker: { host: 127.0.0.1, port: ${port} }\nstorage: { path: ${JSON.stringify(db)}, synchronous: NORMAL }\nhttp: { host: 127.0.0.1, port: ${http} }\n`);
     const ledger = new StoreLedger();
     let r;
+    let gatewayCpu_s: number | undefined;
     try {
       const specs = fleetSpecs({ ...benchSite, name: "ext" }, { sites, seed: 1, shift_h: 0.25 });
       // a drain of 10 virtual minutes: what the last minutes produced reaches the gateway
       r = await runReplay({ specs, untilMs: hours * 3600_000, drainMs: 600_000, broker: { host: "127.0.0.1", port }, ledger, workers });
+      gatewayCpu_s = gw.proc.pid ? processCpuSeconds(gw.proc.pid) : undefined;
     } finally {
       await gw.stop();
     }
@@ -78,6 +94,8 @@ async function measureExternal(sites: number, hours: number, workers: number) {
       queued: rows.reduce((a, x) => a + x.queued, 0),
       produced: rows.reduce((a, x) => a + x.produced, 0),
       reconnects: r.reconnects,
+      boards: r.workersCpu,
+      gatewayCpu_s,
     };
   } finally {
     sampler.stop();
@@ -103,6 +121,22 @@ function importCost(file: string): { ms: number; MB: number } {
   return { ms: Math.round(median(runs.map((r) => r.ms))), MB: Math.round(median(runs.map((r) => r.rss)) / 1e6) };
 }
 
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/**
+ * The boards' share of a fleet's time: their worker threads' CPU, per site-day, and that CPU spread over every core of
+ * the machine (the least real time the run could take even with a gateway that cost nothing), scaled like real_s.
+ */
+function boardsCpu(prefix: string, boards: ThreadCpu | undefined, siteDays: number, scale: number): Record<string, number> {
+  if (!boards) return {};
+  return {
+    [`${prefix}.boardsCpu_s`]: round1(boards.cpu_s),
+    [`${prefix}.boardsCpuPerSiteDay_s`]: Math.round((boards.cpu_s / siteDays) * 100) / 100,
+    [`${prefix}.boardsWaitingForCpu_s`]: round1(boards.waiting_s),
+    [`${prefix}.boardsAloneDayEstimate_s`]: Math.round((boards.cpu_s * scale) / availableParallelism()),
+  };
+}
+
 export async function bench(): Promise<Record<string, number>> {
   const site = importCost(fileURLToPath(new URL("../sim/site/virtual-site.ts", import.meta.url)));
   const one = await measure(1, 24, 0);
@@ -122,6 +156,9 @@ export async function bench(): Promise<Record<string, number>> {
     "sim.fleet.real_s": Math.round(fleet.real_s),
     "sim.fleet.dayEstimate_s": Math.round((fleet.real_s * (100 / sites) * 24) / hours),
     "sim.fleet.peakRss_MB": fleet.peak_MB,
+    ...boardsCpu("sim.fleet", fleet.cpu.boards, (sites * hours) / 24, (100 / sites) * (24 / hours)),
+    ...(fleet.cpu.main_s !== undefined ? { "sim.fleet.gatewayThreadCpu_s": round1(fleet.cpu.main_s) } : {}),
+    ...(fleet.cpu.helpers_s !== undefined ? { "sim.fleet.helperThreadsCpu_s": round1(fleet.cpu.helpers_s) } : {}),
     "sim.lost": one.lost + fleet.lost,
     ...(ext
       ? {
@@ -135,6 +172,8 @@ export async function bench(): Promise<Record<string, number>> {
           "sim.fleetExt.duplicated": ext.duplicated,
           "sim.fleetExt.queued": ext.queued,
           "sim.fleetExt.reconnects": ext.reconnects,
+          ...boardsCpu("sim.fleetExt", ext.boards, (extSites * extHours) / 24, (500 / extSites) * (24 / extHours)),
+          ...(ext.gatewayCpu_s !== undefined ? { "sim.fleetExt.gatewayCpu_s": round1(ext.gatewayCpu_s), "sim.fleetExt.gatewayCpuPerBatch_ms": Math.round((ext.gatewayCpu_s / Math.max(1, ext.produced)) * 1e5) / 100 } : {}),
         }
       : {}),
     "sim.load1": Math.round(load1 * 10) / 10,

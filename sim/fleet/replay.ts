@@ -7,6 +7,7 @@ import { EmbeddedGateway } from "./embedded-gateway";
 import { SiteSpec } from "./sites";
 import { RunCounts, SiteRunner } from "./runner";
 import { WorkerRunner } from "./worker-runner";
+import type { ThreadCpu } from "./thread-cpu";
 import { rollout, type RolloutRecord } from "../../gateway/updates/rollout";
 import { updatesOf, type UpdateRecord, type UpdateService } from "../../gateway/updates/service";
 
@@ -96,6 +97,8 @@ export interface ReplayResult {
   replyTimeouts: number;
   /** The fleet update's outcome, when the run had one. */
   update?: ReplayUpdateResult;
+  /** CPU of the worker threads that ran the boards (summed), when the run had workers and the system tells. */
+  workersCpu?: ThreadCpu;
 }
 
 interface Runner {
@@ -205,15 +208,20 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayResult> {
     }
     progress(true);
     const n: RunCounts = { resets: 0, connects: 0, replyTimeouts: 0 };
+    let workersCpu: ThreadCpu | undefined = nWorkers > 0 ? { cpu_s: 0, waiting_s: 0 } : undefined;
     for (const r of runners) {
       const c = await r.counts();
       n.resets += c.resets;
       n.connects += c.connects;
       n.replyTimeouts += c.replyTimeouts;
+      if (workersCpu && c.threadCpu) {
+        workersCpu.cpu_s += c.threadCpu.cpu_s;
+        workersCpu.waiting_s += c.threadCpu.waiting_s;
+      } else workersCpu = undefined;
     }
     // batches still in a board's flash when the run ends (the gateway restarting, a link still down): not lost
     for (const r of runners) for (const [node, b, s, e] of await r.queued()) ledger.onQueued(node, b, s, e);
-    return { ledger, rows: undefined, virtualMs: now, realMs: Date.now() - started, resets: n.resets, reconnects: Math.max(0, n.connects - o.specs.length), replyTimeouts: n.replyTimeouts, update: fleetUpdate?.result() };
+    return { ledger, rows: undefined, virtualMs: now, realMs: Date.now() - started, resets: n.resets, reconnects: Math.max(0, n.connects - o.specs.length), replyTimeouts: n.replyTimeouts, update: fleetUpdate?.result(), ...(workersCpu ? { workersCpu } : {}) };
   } finally {
     for (const r of runners) await r.close?.();
   }

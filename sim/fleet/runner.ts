@@ -7,11 +7,14 @@ import { FaultAction, ScheduledFault } from "../faults/script";
 import { applyLinkFault } from "./link-faults";
 import { SiteSpec, modelFor } from "./sites";
 import { queuedBatches, QueuedKey } from "../site/queued";
+import type { ThreadCpu } from "./thread-cpu";
 
 export interface RunCounts {
   resets: number;
   connects: number;
   replyTimeouts: number;
+  /** CPU of the worker thread that ran these sites, when they ran in one and the system tells (thread-cpu.ts). */
+  threadCpu?: ThreadCpu;
 }
 
 /** The firmware's console line when its MQTT client gives a connection up for a missing CONNACK (-1), PINGRESP (-2) or PUBACK (-4): firmware/app/mqtt/client.ts. */

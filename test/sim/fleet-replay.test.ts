@@ -28,6 +28,12 @@ describe("fleet", () => {
       expect(row.stored).toBe(row.acknowledged);
     }
     expect(r.virtualMs).toBe(2.5 * 3600_000);
+    // the boards' own CPU, from their worker threads (Linux tells each thread's): some, and less than the process's
+    if (process.platform === "linux") {
+      expect(r.workersCpu!.cpu_s).toBeGreaterThan(0.2);
+      const u = process.cpuUsage();
+      expect(r.workersCpu!.cpu_s).toBeLessThan((u.user + u.system) / 1e6);
+    }
   }, 300_000);
 
   it("against a gateway not its own (only its broker's address) the ledger counts the PUBACKs the nodes received", async () => {
@@ -36,7 +42,9 @@ describe("fleet", () => {
       const specs = fleetSpecs({ name: "ext", array_kWp: 1.5, battery: { kWh: 3, chemistry: "lifepo4" }, trace }, { sites: 2, seed: 3 });
       for (const workers of [0, 1]) {
         const ledger = new StoreLedger();
-        await runReplay({ specs: specs.map((s) => ({ ...s, bootsBefore: workers * 10 })), untilMs: 3600_000, drainMs: 10 * 60_000, broker: gateway.broker, ledger, workers });
+        const r = await runReplay({ specs: specs.map((s) => ({ ...s, bootsBefore: workers * 10 })), untilMs: 3600_000, drainMs: 10 * 60_000, broker: gateway.broker, ledger, workers });
+        // only boards in worker threads have CPU of their own to tell
+        if (process.platform === "linux") expect(r.workersCpu === undefined).toBe(workers === 0);
         const rows = ledger.rows(gateway.dbPath).filter((r) => r.produced > 0);
         expect(rows).toHaveLength(2);
         for (const row of rows) {
