@@ -18,6 +18,11 @@ export interface ApiSiteSettings {
 
 export interface ApiDeps {
   db: Db;
+  /**
+   * Rebuild the history rollups still waiting for a node (every node of the site without one) before reading them
+   * (rollup.ts RollupUpkeep.settle); absent: they are rebuilt as batches are stored.
+   */
+  settleRollups?: (site: string, node?: string) => void;
   bus: EventBus;
   counters?: MetricsSource;
   commands?: CommandService;

@@ -122,6 +122,7 @@ function history(ctx: Ctx): void {
   const q = ctx.query;
   const ch = channelOf(ctx.deps.db, site, node, q.get("channel"));
   const { from, to, points } = historyParams(q, ctx.deps.now());
+  ctx.deps.settleRollups?.(site, node);
   const r = historyQuery(ctx.deps.db, site, node, ch.channel_id, from, to, points);
   sendJson(ctx.res, 200, { site, node, channel: { id: ch.channel_id, key: ch.key, agg: ch.agg, unit: unitOf(ch.key) }, ...r });
 }

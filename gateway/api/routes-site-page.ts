@@ -178,6 +178,7 @@ function seriesRoute(ctx: Ctx): void {
   const from = timeParam(q, "from", to - 86_400_000);
   if (from >= to) throw badParam("from", "must be before to");
   const points = intParam(q, "points", 300, 1, 2000);
+  ctx.deps.settleRollups?.(site);
   sendJson(ctx.res, 200, siteSeries(ctx.deps.db, site, from, to, points, ctx.deps.sites?.[site]?.feeders));
 }
 

@@ -35,6 +35,7 @@ function siteHistory(ctx: Ctx): void {
   const series = specs.map(({ node, channel }) => {
     if (!known.has(node)) throw badParam("series", `site ${site} has no node '${node}'`);
     const ch = channelOf(ctx.deps.db, site, node, channel, "series");
+    ctx.deps.settleRollups?.(site, node);
     const r = historyQuery(ctx.deps.db, site, node, ch.channel_id, from, to, points);
     return { node, channel: { id: ch.channel_id, key: ch.key, agg: ch.agg, unit: unitOf(ch.key) }, ...r };
   });

@@ -13,7 +13,7 @@ import { LiveEvents } from "./live";
 import { LatestCache } from "./latest-cache";
 import type { MetricsSource } from "./metrics";
 import type { Publish } from "../broker/publisher";
-import { backfillRollups, ensureRollupSchema, RollupUpkeep } from "./rollup";
+import { backfillRollups, ensureRollupSchema, RollupUpkeep, rollupSettleMs } from "./rollup";
 import { dispatcher, requestUrl } from "./dispatch";
 import { serveDashboard } from "./dashboard";
 import { DayReadings } from "./day-energy";
@@ -43,7 +43,7 @@ export interface ApiConfig {
 export interface StartApiOptions {
   db?: Db;
   /** The gateway's store: its transactionDeferringSync commits the rollups (without it, `db.transaction`). */
-  store?: { db: Db; transactionDeferringSync?<T>(fn: () => T): T; whenCommitsAllowed?(cb: () => void): void };
+  store?: { db: Db; transactionDeferringSync?<T>(fn: () => T): T; whenCommitsAllowed?(cb: () => void): void; readonly commitsHeld?: boolean };
   bus: EventBus;
   counters?: MetricsSource;
   config: ApiConfig;
@@ -84,7 +84,7 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
   // the gateway's store commits the rollups without a sync of their own on this thread (RollupUpkeep)
   const store = o.store;
   const commitRollups = store?.transactionDeferringSync ? (fn: () => void) => store.transactionDeferringSync!(fn) : (fn: () => void) => db.transaction(fn)();
-  const rollups = new RollupUpkeep(db, commitRollups, now, log, store?.whenCommitsAllowed?.bind(store));
+  const rollups = new RollupUpkeep(db, commitRollups, now, log, store?.whenCommitsAllowed?.bind(store), rollupSettleMs, () => store?.commitsHeld ?? false);
   const subs = new Subscriptions();
   subs.on(o.bus, "batch.stored", (e) => {
     const b = stmt(db, "SELECT t0, interval_s, rows FROM batches WHERE site = ? AND node = ? AND boot = ? AND seq = ?").get(e.site, e.node, e.boot, e.seq) as
@@ -105,6 +105,7 @@ export async function startApi(o: StartApiOptions): Promise<RunningApi> {
 
   const deps: ApiDeps = {
     db,
+    settleRollups: (site, node) => rollups.settle(site, node),
     bus: o.bus,
     counters: o.counters,
     commands: o.commands ?? ownCommands,

@@ -100,6 +100,11 @@ export class StoreCore {
     else cb();
   }
 
+  /** Does a checkpoint hold commits now? (writers other than ingest wait: whenCommitsAllowed) */
+  get commitsHeld(): boolean {
+    return this.checkpointer?.holding ?? false;
+  }
+
   /** Is a sync of ingest's commits running, or does a checkpoint hold commits? (ingest then waits: whenSyncIdle) */
   get syncBusy(): boolean {
     return (this.wal?.busy ?? false) || (this.checkpointer?.holding ?? false);

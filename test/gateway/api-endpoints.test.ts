@@ -191,6 +191,17 @@ describe("history", () => {
     for (let d = 0; d < 2; d++) for (let k = 0; k < 1440; k++) sum += (k % 100) + d;
     expect(mean).toBeCloseTo(sum / 2880, 6);
   });
+  it("a site's history and series read right after a batch is stored include it (its rollups are rebuilt before the read)", async () => {
+    for (let d = 0; d < 2; d++) addBatch(store, bus, { t0: T0 + d * 86_400_000, rows: Array.from({ length: 1440 }, (_, k) => ({ 22: (k % 100) + d })) });
+    const h = await get(`/api/sites/site-a/history?series=ctl-1:pv_W&from=${T0}&to=${T0 + 2 * 86_400_000}&points=4`);
+    expect(h.status).toBe(200);
+    expect(h.body.series[0].source).toBe("rollup-10800000");
+    expect(h.body.series[0].points.reduce((a: number, p: any) => a + p.n, 0)).toBe(2880);
+    const s = await get(`/api/sites/site-a/series?from=${T0}&to=${T0 + 2 * 86_400_000}&points=8`);
+    expect(s.status).toBe(200);
+    const pv = s.body.series.find((x: any) => x.id === "pv_W");
+    expect(pv.mean.filter((v: number | null) => v !== null)).toHaveLength(s.body.t.length);
+  });
   it("answers 400 naming the parameter for bad dates, an unknown channel and bad points", async () => {
     const base = "/api/sites/site-a/nodes/ctl-1/history";
     const cases: [string, string][] = [

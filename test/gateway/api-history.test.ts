@@ -92,17 +92,23 @@ describe("rollup upkeep (the API's, for every stored batch)", () => {
   const span = (t0: number) => [t0, t0 + 30 * MIN] as const;
   const rows = () => store.db.prepare("SELECT level, t, n, sum, min, max FROM history_rollup ORDER BY level, t").all();
 
-  it("the batches of one turn are rebuilt after it in one transaction, as updateRollups would, and marked built", async () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it("a node's batches are rebuilt together once they settle, in one transaction, as updateRollups would each, and marked built", async () => {
     const commits: number[] = [];
-    const upkeep = new RollupUpkeep(store.db, (fn) => store.transaction(() => (commits.push(1), fn())), () => T0 + DAY, () => undefined);
+    const upkeep = new RollupUpkeep(store.db, (fn) => store.transaction(() => (commits.push(1), fn())), () => T0 + DAY, () => undefined, undefined, 80);
+    // two neighbouring half hours and a day later: two ranges of one node
     const t0s = [T0, T0 + 30 * MIN, T0 + DAY];
     for (const t0 of t0s) {
       addBatch(store, undefined, { t0, rows: Array.from({ length: 30 }, (_, k) => ({ 22: k + t0 / MIN })) });
       upkeep.stored("site-a", "ctl-1", ...span(t0));
+      await new Promise((r) => setImmediate(r));
     }
-    expect(rows()).toEqual([]); // nothing during the turn that stored them
-    await new Promise((r) => setImmediate(r));
+    expect(rows()).toEqual([]); // nothing while they settle
+    expect(upkeep.waiting).toBe(3);
+    await sleep(200);
     expect(commits).toHaveLength(1);
+    expect(upkeep.waiting).toBe(0);
     const gathered = rows();
     expect(gathered.length).toBeGreaterThan(0);
     store.db.exec("DELETE FROM history_rollup");
@@ -111,12 +117,35 @@ describe("rollup upkeep (the API's, for every stored batch)", () => {
     expect(store.db.prepare("SELECT built_at FROM history_rollup_built WHERE site = 'site-a' AND node = 'ctl-1'").get()).toEqual({ built_at: T0 + DAY });
   });
 
-  it("waits while the store holds commits, and a stop's flush rebuilds what waits at once", async () => {
-    let release: (() => void) | undefined;
-    const upkeep = new RollupUpkeep(store.db, (fn) => store.transaction(fn), () => T0, () => undefined, (cb) => (release = cb));
+  it("a read settles the node it reads at once (or every node of a site), not the others; not while commits are held", () => {
+    let held = false;
+    const upkeep = new RollupUpkeep(store.db, (fn) => store.transaction(fn), () => T0, () => undefined, undefined, 60_000, () => held);
     addBatch(store, undefined, { t0: T0, rows: [{ 22: 1 }] });
     upkeep.stored("site-a", "ctl-1", ...span(T0));
-    await new Promise((r) => setImmediate(r));
+    upkeep.stored("site-a", "ctl-2", ...span(T0));
+    upkeep.stored("site-b", "ctl-1", ...span(T0));
+    held = true;
+    upkeep.settle("site-a", "ctl-1");
+    expect(upkeep.waiting).toBe(3);
+    held = false;
+    upkeep.settle("site-a", "ctl-1");
+    expect(upkeep.waiting).toBe(2);
+    expect(rows().length).toBeGreaterThan(0);
+    const built = () => store.db.prepare("SELECT site || '/' || node AS k FROM history_rollup_built ORDER BY k").all();
+    expect(built()).toEqual([{ k: "site-a/ctl-1" }]);
+    upkeep.settle("site-a");
+    expect(upkeep.waiting).toBe(1);
+    expect(built()).toEqual([{ k: "site-a/ctl-1" }, { k: "site-a/ctl-2" }]);
+    upkeep.flush();
+    expect(upkeep.waiting).toBe(0);
+  });
+
+  it("waits while the store holds commits, and a stop's flush rebuilds what waits at once", async () => {
+    let release: (() => void) | undefined;
+    const upkeep = new RollupUpkeep(store.db, (fn) => store.transaction(fn), () => T0, () => undefined, (cb) => (release = cb), 0);
+    addBatch(store, undefined, { t0: T0, rows: [{ 22: 1 }] });
+    upkeep.stored("site-a", "ctl-1", ...span(T0));
+    await sleep(20);
     expect(rows()).toEqual([]);
     release!();
     const first = rows().length;
@@ -129,9 +158,10 @@ describe("rollup upkeep (the API's, for every stored batch)", () => {
 
   it("a rebuild that fails is told, not thrown, and leaves the nodes to the next start's catch-up", async () => {
     const told: string[] = [];
-    const upkeep = new RollupUpkeep(store.db, () => { throw new Error("disk I/O error"); }, () => T0, (l) => told.push(l));
+    const upkeep = new RollupUpkeep(store.db, () => { throw new Error("disk I/O error"); }, () => T0, (l) => told.push(l), undefined, 0);
     upkeep.stored("site-a", "ctl-1", ...span(T0));
-    await new Promise((r) => setImmediate(r));
-    expect(told).toEqual(["history rollups of 1 batch(es) could not be stored (disk I/O error); they are rebuilt at the next start"]);
+    upkeep.stored("site-a", "ctl-1", ...span(T0 + 30 * MIN));
+    await sleep(20);
+    expect(told).toEqual(["history rollups of 2 batch(es) could not be stored (disk I/O error); they are rebuilt at the next start"]);
   });
 });
