@@ -13,6 +13,14 @@
 //                               x 1 day: under 15 minutes), dayEstimate_s (scaled to 500 x 24 h), peakRss_MB (both
 //                               processes), lost, duplicated and queued from the gateway's database (all must be 0),
 //                               and the nodes' reconnects
+//   sim.fleet*.boardsCpu_s      CPU of the worker threads that ran the boards (firmware, virtual Espruinos, device
+//                               and site models), Linux only; .boardsCpuPerSiteDay_s per site-day; .boardsWaitingForCpu_s
+//                               the time they were ready to run but every core was busy; .boardsAloneDayEstimate_s that
+//                               CPU spread over all the machine's cores and scaled to 100 (500) site-days: the least
+//                               real time the run could take even with a gateway that cost nothing
+//   sim.fleet.gatewayThreadCpu_s   CPU of this process's main thread (the embedded gateway, its broker, the replay)
+//   sim.fleet.helperThreadsCpu_s   the rest of this process's CPU (V8's garbage collector and compiler threads)
+//   sim.fleetExt.gatewayCpu_s   CPU of the gateway process, and .gatewayCpuPerBatch_ms per batch the boards produced
 //   sim.load1                   the machine's 1-minute load average when the fleets were measured (2 cores)
 //   sim.siteImport_ms, _MB      what loading one simulated site's code (sim/site/virtual-site.ts, as every fleet
 //                               worker thread does) costs a fresh Node process through tsx: time, and resident memory
