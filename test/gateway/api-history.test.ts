@@ -117,6 +117,21 @@ describe("rollup upkeep (the API's, for every stored batch)", () => {
     expect(store.db.prepare("SELECT built_at FROM history_rollup_built WHERE site = 'site-a' AND node = 'ctl-1'").get()).toEqual({ built_at: T0 + DAY });
   });
 
+  it("many nodes waiting are rebuilt in slices, a transaction and a turn of the event loop each, until none waits", async () => {
+    const commits: number[] = [];
+    // slices of 0 ms: one node each
+    const upkeep = new RollupUpkeep(store.db, (fn) => store.transaction(() => (commits.push(1), fn())), () => T0, () => undefined, undefined, 0, undefined, 0);
+    for (let k = 1; k <= 5; k++) upkeep.stored("site-a", "ctl-" + k, ...span(T0));
+    // this timer runs right after the upkeep's, in the same phase of the loop: the first slice only
+    await sleep(0);
+    expect(commits).toHaveLength(1);
+    expect(upkeep.waiting).toBe(4);
+    await sleep(50);
+    expect(commits).toHaveLength(5);
+    expect(upkeep.waiting).toBe(0);
+    expect(store.db.prepare("SELECT COUNT(*) AS n FROM history_rollup_built").get()).toEqual({ n: 5 });
+  });
+
   it("a read settles the node it reads at once (or every node of a site), not the others; not while commits are held", () => {
     let held = false;
     const upkeep = new RollupUpkeep(store.db, (fn) => store.transaction(fn), () => T0, () => undefined, undefined, 60_000, () => held);
