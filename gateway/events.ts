@@ -3,10 +3,14 @@
 // and a listener cannot disagree about a field.
 import { EventEmitter } from "node:events";
 import type { AckPayload, BirthPayload, EventPayload } from "../firmware/protocol/messages";
+import type { WrittenBatch } from "./storage/store";
 
 export interface GatewayEvents {
-  /** A batch was committed to the store (after dedup: a repeat is not announced). rows = rows stored. */
-  "batch.stored": { site: string; node: string; boot: number; seq: number; rows: number };
+  /**
+   * A batch was committed to the store (after dedup: a repeat is not announced). rows = rows stored. `written`, from
+   * ingest: the samples it wrote, so that a listener need not read them back (absent: read them from the store).
+   */
+  "batch.stored": { site: string; node: string; boot: number; seq: number; rows: number; written?: WrittenBatch };
   /** A node's birth was accepted and stored (its channel table now governs its batches). */
   "node.birth": { site: string; node: string; birth: BirthPayload };
   /** A node went online or offline; reason: "state", "will", "silence", "birth", "disconnect". */

@@ -4,7 +4,8 @@ import type { Db } from "../storage/db";
 import { gatewayTopic, Publish } from "../broker/publisher";
 import { EventBus, GatewayFeature, Subscriptions } from "../events";
 import { AlarmsConfig, SiteAlarmsConfig, Severity, siteAlarms } from "./config";
-import { batchFrames } from "./frames";
+import { batchFrames, channelNamesOf, framesOfWritten, type ChannelNames } from "./frames";
+import type { WrittenBatch } from "../storage/store";
 import { NodeAlarms, Transition } from "./rules";
 import { AlarmRow, clearAlarm, insertAlarm, listAlarms } from "./store";
 
@@ -48,6 +49,8 @@ export class AlarmService implements GatewayFeature {
   private readonly subs = new Subscriptions();
   private nodes: { [siteNode: string]: NodeAlarms } = {};
   private siteCfg: { [site: string]: SiteAlarmsConfig } = {};
+  /** Each node's channels by id, for the frames of what ingest wrote (dropped at the node's next birth). */
+  private readonly names = new Map<string, ChannelNames>();
   private timer: NodeJS.Timeout | undefined;
   /** Publishes that failed (the broker was down); the alarm is still stored and on the bus. */
   publishFailures = 0;
@@ -58,7 +61,9 @@ export class AlarmService implements GatewayFeature {
     if (!this.o.config.enabled) return;
     this.nodes = {};
     for (const a of listAlarms(this.o.db, { active: true, limit: 100000 })) this.node(a.site, a.node, [a.rule]);
-    this.subs.on(this.o.bus, "batch.stored", (e) => this.onBatch(e.site, e.node, e.boot, e.seq));
+    this.subs.on(this.o.bus, "batch.stored", (e) => this.onBatch(e.site, e.node, e.boot, e.seq, e.written));
+    // a birth may bring another channel table
+    this.subs.on(this.o.bus, "node.birth", (e) => this.names.delete(e.site + "\u0000" + e.node));
     this.subs.on(this.o.bus, "node.state", (e) => this.apply(e.site, e.node, this.node(e.site, e.node).nodeState(this.now(), e.online, this.cfg(e.site))));
     this.subs.on(this.o.bus, "alarm", (e) => {
       if (e.state === "acked") this.send(e);
@@ -73,12 +78,16 @@ export class AlarmService implements GatewayFeature {
     this.timer = undefined;
   }
 
-  /** Evaluate the rules over a stored batch (also called directly by tests and replays). */
-  onBatch(site: string, node: string, boot: number, seq: number): Transition[] {
+  /**
+   * Evaluate the rules over a stored batch (also called directly by tests and replays): over the samples it wrote
+   * when ingest gives them, else as read back from the store.
+   */
+  onBatch(site: string, node: string, boot: number, seq: number, written?: WrittenBatch): Transition[] {
     const n = this.node(site, node);
     const cfg = this.cfg(site);
     const all: Transition[] = [];
-    for (const f of batchFrames(this.o.db, site, node, boot, seq)) all.push(...n.evaluate(f, cfg));
+    const frames = written ? framesOfWritten(written, this.namesOf(site, node)) : batchFrames(this.o.db, site, node, boot, seq);
+    for (const f of frames) all.push(...n.evaluate(f, cfg));
     this.apply(site, node, all);
     return all;
   }
@@ -105,6 +114,13 @@ export class AlarmService implements GatewayFeature {
       return n;
     }
     return (this.nodes[k] = new NodeAlarms(active));
+  }
+
+  private namesOf(site: string, node: string): ChannelNames {
+    const k = site + "\u0000" + node;
+    let names = this.names.get(k);
+    if (!names) this.names.set(k, (names = channelNamesOf(this.o.db, site, node)));
+    return names;
   }
 
   private cfg(site: string): SiteAlarmsConfig {

@@ -49,7 +49,11 @@ export function storedBatchEvent(db: Db, e: GatewayEvents["batch.stored"]): Stor
     s.quality[i] = r.quality;
   }
   return {
-    ...e,
+    site: e.site,
+    node: e.node,
+    boot: e.boot,
+    seq: e.seq,
+    rows: e.rows,
     t0: b.t0,
     interval_s: b.interval_s,
     channels: chans.map((c) => ({ ...c, unit: unitOf(c.key) })),
@@ -71,7 +75,7 @@ export class LiveEvents {
     for (const name of forwarded) this.subs.on(this.bus, name, (payload) => this.send(name, payload));
     this.subs.on(this.bus, "batch.stored", (e) => {
       if (this.clients.size === 0) return;
-      this.send("batch.stored", (this.db && storedBatchEvent(this.db, e)) || e);
+      this.send("batch.stored", (this.db && storedBatchEvent(this.db, e)) || { site: e.site, node: e.node, boot: e.boot, seq: e.seq, rows: e.rows });
     });
     this.timer = setInterval(() => {
       for (const c of this.clients) c.write(": keep-alive\n\n");

@@ -4,7 +4,7 @@ import { crc32 } from "node:zlib";
 import type { BatchPayload, BirthPayload } from "../../firmware/protocol/messages";
 import { checkAck, checkBatch, checkBirth, checkEvent, parseJson } from "../../firmware/protocol/validate";
 import type { EventBus, GatewayEvents, GatewayEventName } from "../events";
-import type { SeqSpan, Store } from "../storage/store";
+import type { SeqSpan, Store, WrittenBatch } from "../storage/store";
 import { anchorBatch, offsetFromBirth, offsetFromSync } from "./anchor";
 import type { GatewayCounters } from "./counters";
 import { firstUncovered, repeatKind, rowsClear, seqRange } from "./coverage";
@@ -179,7 +179,8 @@ function storeBatch(ctx: HandlerContext, m: Msg, t: ChannelTable, b: BatchPayloa
     timeEstimated: estimated,
     estimated: estimated || keep !== undefined,
   };
-  const rows = ctx.store.storeBatch(meta, t.ids, t.scales, b.r, b.q, keep);
+  const written: WrittenBatch = { channelIds: t.ids, span_ms: b.i * 1000, rows: [] };
+  const rows = ctx.store.storeBatch(meta, t.ids, t.scales, b.r, b.q, keep, written);
   if (rows < 0) {
     ctx.counters.duplicates++;
     return undefined;
@@ -188,7 +189,7 @@ function storeBatch(ctx: HandlerContext, m: Msg, t: ChannelTable, b: BatchPayloa
   ctx.counters.rowsStored += rows;
   ctx.counters.samplesStored += rows * t.ids.length;
   ctx.counters.batchRate.add(1, m.receivedAt);
-  ctx.emit("batch.stored", { site: m.site, node: m.node, boot: b.b, seq, rows });
+  ctx.emit("batch.stored", { site: m.site, node: m.node, boot: b.b, seq, rows, written });
   return undefined;
 }
 

@@ -49,6 +49,13 @@ export interface BatchMeta {
   estimated?: boolean;
 }
 
+/** The samples one batch wrote: its channel ids, and per row written its time, values (units) and quality letters. */
+export interface WrittenBatch {
+  channelIds: ArrayLike<number>;
+  span_ms: number;
+  rows: { ts: number; values: (number | null)[]; quality: string }[];
+}
+
 /** The time [from, to) ms the rows of one stored batch cover. */
 export interface TimeSpan {
   from: number;
@@ -180,7 +187,7 @@ export class Store extends StorePending {
    * `keep`, only the rows k with keep[k] are stored (the rest of a merged batch is stored already); t0 and rows
    * then describe the stored rows.
    */
-  storeBatch(meta: BatchMeta, channelIds: ArrayLike<number>, scales: ArrayLike<number>, rows: (number | null)[][], quality: string[], keep?: boolean[]): number {
+  storeBatch(meta: BatchMeta, channelIds: ArrayLike<number>, scales: ArrayLike<number>, rows: (number | null)[][], quality: string[], keep?: boolean[], written?: WrittenBatch): number {
     const step = meta.intervalS * 1000;
     let first = 0;
     let last = rows.length - 1;
@@ -217,10 +224,14 @@ export class Store extends StorePending {
       const ts = Math.round(meta.t0 + k * step);
       const row = rows[k];
       const q = meta.estimated ? atBestEstimated(quality[k]) : quality[k];
+      const values = written ? new Array<number | null>(channelIds.length) : undefined;
       for (let j = 0; j < channelIds.length; j++) {
         const raw = row[j];
-        ins.add(meta.site, meta.node, channelIds[j], ts, raw === null ? null : raw / Math.pow(10, scales[j]), q[j]);
+        const v = raw === null ? null : raw / Math.pow(10, scales[j]);
+        if (values) values[j] = v;
+        ins.add(meta.site, meta.node, channelIds[j], ts, v, q[j]);
       }
+      written?.rows.push({ ts, values: values!, quality: q });
       stored++;
     }
     ins.flush();

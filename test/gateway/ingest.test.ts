@@ -48,7 +48,16 @@ describe("ingest", () => {
     bus.on("batch.stored", (e) => stored.push(e));
     expect(await send(topic("n1", "birth"), birth())).toBe(false);
     expect(await send(topic("n1", "t"), batch(1))).toBe(false);
-    expect(stored).toEqual([{ site: "s1", node: "n1", boot: 7, seq: 1, rows: 2 }]);
+    expect(stored.map(({ written, ...e }) => e)).toEqual([{ site: "s1", node: "n1", boot: 7, seq: 1, rows: 2 }]);
+    // and the samples it wrote, for listeners that would otherwise read them back
+    expect(stored[0].written).toEqual({
+      channelIds: [1, 4, 6],
+      span_ms: 30_000,
+      rows: [
+        { ts: (T0 + 60) * 1000, values: [12.801, -1.5, 80.5], quality: "ooo" },
+        { ts: (T0 + 90) * 1000, values: [12.811, null, 80.4], quality: "ofo" },
+      ],
+    });
     const s = samples();
     expect(s).toHaveLength(6);
     expect(s[0]).toEqual({ channel_id: 1, ts: (T0 + 60) * 1000, value: 12.801, quality: "o" });
