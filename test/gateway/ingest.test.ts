@@ -48,7 +48,7 @@ describe("ingest", () => {
     bus.on("batch.stored", (e) => stored.push(e));
     expect(await send(topic("n1", "birth"), birth())).toBe(false);
     expect(await send(topic("n1", "t"), batch(1))).toBe(false);
-    expect(stored.map(({ written, ...e }) => e)).toEqual([{ site: "s1", node: "n1", boot: 7, seq: 1, rows: 2 }]);
+    expect(stored.map(({ written: _written, ...e }) => e)).toEqual([{ site: "s1", node: "n1", boot: 7, seq: 1, rows: 2 }]);
     // and the samples it wrote, for listeners that would otherwise read them back
     expect(stored[0].written).toEqual({
       channelIds: [1, 4, 6],
