@@ -21,7 +21,11 @@ export function threadCpu(): ThreadCpu | undefined {
   }
 }
 
-/** CPU seconds of a whole process (all its threads, those ended included), from /proc/<pid>/stat; undefined elsewhere. */
+/**
+ * CPU seconds of a whole process (all its threads, those ended included), from /proc/<pid>/stat; undefined elsewhere.
+ * Its times are in clock ticks of sysconf(_SC_CLK_TCK), which Node cannot ask for: 100 a second on Linux's usual
+ * builds (`getconf CLK_TCK`).
+ */
 export function processCpuSeconds(pid: number, ticksPerSecond = 100): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
